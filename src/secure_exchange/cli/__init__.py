@@ -1,0 +1,7 @@
+"""The ``sx`` command line: parsing and rendering only; the library does the work."""
+
+from __future__ import annotations
+
+from secure_exchange.cli._app import build_cli, main
+
+__all__ = ["build_cli", "main"]

@@ -1,0 +1,81 @@
+"""Root ``sx`` group, the shared context, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from secure_exchange.errors import SecureExchangeError
+from secure_exchange.i18n import t
+
+__all__ = ["build_cli", "main"]
+
+# Area modules that add commands with ``register(root)``; missing ones are skipped so the
+# tool keeps working while an area is being built.
+_AREAS = ("core", "ledger", "score", "audit", "media", "report", "demo")
+
+
+def build_cli() -> click.Group:
+    """Build a fresh ``sx`` group with help texts in the current language."""
+
+    @click.group(
+        help=t("cli.help.root"), context_settings={"help_option_names": ["-h", "--help"]}
+    )
+    @click.version_option(package_name="secure-exchange")
+    def root() -> None:
+        """Root group (help text comes from the catalogue)."""
+
+    _register_areas(root)
+    return root
+
+
+def _register_areas(root: click.Group) -> None:
+    for area in _AREAS:
+        try:
+            module = importlib.import_module(f"secure_exchange.cli.{area}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"secure_exchange.cli.{area}":
+                raise
+            continue
+        module.register(root)
+
+
+def _write_crash_report(exc: BaseException) -> Path:
+    """Write the exception type and code locations only (no values, no message text)."""
+    lines = [f"{type(exc).__name__}"]
+    for frame in traceback.extract_tb(exc.__traceback__):
+        lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+    fd, name = tempfile.mkstemp(prefix="sx-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return Path(name)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run ``sx``; map library errors to exit 1 with one translated line."""
+    root = build_cli()
+    try:
+        root.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except SecureExchangeError as exc:
+        click.echo(t("cli.error_prefix") + str(exc), err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo(t("cli.aborted"), err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        path = _write_crash_report(exc)
+        click.echo(t("internal.bug", path=path), err=True)
+        sys.exit(1)
+    sys.exit(0)
