@@ -2,4 +2,15 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from scoring.errors import LprError, OutputFormatError, PolicyError, ScoringError
+from scoring.policy import Item, Policy, load_policy
+
+__all__ = [
+    "Item",
+    "LprError",
+    "OutputFormatError",
+    "Policy",
+    "PolicyError",
+    "ScoringError",
+    "load_policy",
+]

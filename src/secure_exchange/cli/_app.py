@@ -25,9 +25,7 @@ _AREAS = ("core", "ledger", "score", "audit", "media", "report", "demo")
 def build_cli() -> click.Group:
     """Build a fresh ``sx`` group with help texts in the current language."""
 
-    @click.group(
-        help=t("cli.help.root"), context_settings={"help_option_names": ["-h", "--help"]}
-    )
+    @click.group(help=t("cli.help.root"), context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(package_name="secure-exchange")
     def root() -> None:
         """Root group (help text comes from the catalogue)."""

@@ -1,0 +1,75 @@
+"""Build the reasons column from per-rule entries without a per-subject Python loop.
+
+Each rule contributes a *part*: the subjects it applies to and, per subject, the id of a
+label string (labels are few: ``BASE+30``, ``B1@市级+30``, ``B9+15`` …). Parts are
+placed into one flat array by a counting sort (subject major, part order minor, record
+order within a part), turned into an Arrow list array and joined with ``"; "``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["Explainer", "IntArray"]
+
+IntArray = npt.NDArray[np.int64]
+SEPARATOR = "; "
+
+
+@dataclass
+class Explainer:
+    """Collects reason parts in rule order for ``size`` subjects."""
+
+    size: int
+    _labels: dict[str, int] = field(default_factory=dict)
+    _parts: list[tuple[IntArray, IntArray]] = field(default_factory=list)
+
+    def label(self, text: str) -> int:
+        """The id of a label string (registered on first use)."""
+        return self._labels.setdefault(text, len(self._labels))
+
+    def add_mask(self, mask: npt.NDArray[np.bool_], text: str) -> None:
+        """Add ``text`` for every subject where ``mask`` holds."""
+        subjects = np.flatnonzero(mask).astype(np.int64)
+        if subjects.size:
+            ids = np.full(subjects.size, self.label(text), dtype=np.int64)
+            self._parts.append((subjects, ids))
+
+    def add(self, subjects: IntArray, label_ids: IntArray) -> None:
+        """Add one label per entry; ``subjects`` ascending (repeats keep their order)."""
+        if subjects.size:
+            self._parts.append((subjects.astype(np.int64), label_ids.astype(np.int64)))
+
+    def build(self) -> pa.Array:
+        """The reasons column (string, ``""`` for a subject without any entry)."""
+        counts = np.zeros(self.size, dtype=np.int64)
+        for subjects, _ in self._parts:
+            counts += np.bincount(subjects, minlength=self.size)
+        offsets = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        flat = np.empty(int(offsets[-1]), dtype=np.int64)
+        filled = np.zeros(self.size, dtype=np.int64)
+        for subjects, ids in self._parts:
+            rank = _rank_in_runs(subjects)
+            flat[offsets[subjects] + filled[subjects] + rank] = ids
+            filled += np.bincount(subjects, minlength=self.size)
+        dictionary = pa.array(list(self._labels), type=pa.string())
+        values = dictionary.take(pa.array(flat, type=pa.int64()))
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
+        return pc.binary_join(lists, SEPARATOR).cast(pa.string())
+
+
+def _rank_in_runs(subjects: IntArray) -> IntArray:
+    """Position of each entry within its run of equal (adjacent) subjects."""
+    if subjects.size == 0:
+        return subjects
+    starts = np.ones(subjects.size, dtype=bool)
+    starts[1:] = subjects[1:] != subjects[:-1]
+    start_pos = np.flatnonzero(starts)
+    run_start = np.repeat(start_pos, np.diff(np.append(start_pos, subjects.size)))
+    return np.arange(subjects.size, dtype=np.int64) - run_start

@@ -1,0 +1,321 @@
+"""The checks of ledger-v1 over the text columns, producing the normalised tables.
+
+Each rule runs vectorised over a whole column; Python only builds findings for the rows
+that fail. Messages never echo a name, a phone or a full ID number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from secure_exchange._ledger_ids import check_ids, ymd_to_date32
+from secure_exchange._ledger_read import RawSheet
+from secure_exchange._ledger_schema import (
+    EVALUATIONS,
+    LEDGER_COLUMNS,
+    RESIDENTS,
+    Finding,
+    PolicyLike,
+    column_label,
+    finding,
+    mask_id,
+)
+
+__all__ = [
+    "EVALUATION_SCHEMA",
+    "LEVELS",
+    "RESIDENT_SCHEMA",
+    "SUBJECT_TYPES",
+    "check_evaluations",
+    "check_residents",
+]
+
+SUBJECT_TYPES = ("农户", "新型农业经营主体", "个体工商户")
+_SUBJECT_ALIASES = {"农户": "农户", "社区居民": "农户", "新型农业经营主体": "新型农业经营主体",
+                    "个体工商户": "个体工商户"}
+_TRUE = ("是", "有", "y", "yes", "true", "1")
+_FALSE = ("否", "无", "n", "no", "false", "0")
+BOOLEAN_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income", "major_bad_credit")
+LEVELS = ("村级", "镇级", "县级", "市级", "省级", "国家级")
+_LEVEL_ALIASES = {**{level: level for level in LEVELS}, "乡级": "镇级", "街道级": "镇级"}
+_PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
+_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$|^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$"
+_TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
+
+RESIDENT_SCHEMA = pa.schema([
+    ("source_row", pa.int32()), ("id_number", pa.string()), ("name", pa.string()),
+    ("community", pa.string()), ("subject_type", pa.string()),
+    *[(name, pa.bool_()) for name in BOOLEAN_COLUMNS],
+    *[(name, pa.string()) for name in _TEXT_COLUMNS],
+    ("birth_date", pa.date32()), ("sex", pa.string()),
+])
+EVALUATION_SCHEMA = pa.schema([
+    ("source_row", pa.int32()), ("id_number", pa.string()), ("code", pa.string()),
+    ("level", pa.string()), ("points", pa.int32()), ("note", pa.string()),
+    ("panel_date", pa.date32()),
+])
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    """A normalised table and the findings of its rules."""
+
+    table: pa.Table
+    findings: tuple[Finding, ...]
+
+
+# --- shared helpers -----------------------------------------------------------------------
+
+
+def _np(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False))
+
+
+def _column(raw: RawSheet, name: str) -> pa.Array:
+    """The text column, or empty strings when the sheet lacks it."""
+    column = raw.columns.get(name)
+    return pa.array([""] * raw.num_rows, pa.string()) if column is None else column
+
+
+def _filled(column: pa.Array) -> np.ndarray:
+    return _np(pc.utf8_length(column)) > 0
+
+
+def _or_null(column: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(pc.utf8_length(column), 0), pa.scalar(None, pa.string()), column)
+
+
+def _at_rows(
+    raw: RawSheet, mask: np.ndarray, column: str, code: str, /, **params: object
+) -> list[Finding]:
+    return [finding(raw.sheet, int(row), column, code, **params) for row in raw.source_row[mask]]
+
+
+def _required(raw: RawSheet) -> list[Finding]:
+    """Empty cells of required columns that the sheet has (absent ones are reported once)."""
+    found: list[Finding] = []
+    for spec in LEDGER_COLUMNS[raw.sheet].values():
+        if spec.required and spec.name in raw.columns:
+            found += _at_rows(raw, ~_filled(raw.columns[spec.name]), spec.name,
+                              "ledger.cell.empty", column=column_label(raw.sheet, spec.name))
+    return found
+
+
+def _lookup(column: pa.Array, mapping: dict[str, str], lower: bool = False) -> pa.Array:
+    """Map text through ``mapping`` (exact or lower-cased); null where unknown."""
+    keys = list(mapping)
+    index = pc.index_in(pc.utf8_lower(column) if lower else column,
+                        value_set=pa.array(keys, pa.string()))
+    return pc.take(pa.array(list(mapping.values()), pa.string()), index)
+
+
+def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
+    """Filled cells of ``name`` whose value did not map."""
+    return _filled(_column(raw, name)) & _np(pc.is_null(mapped))
+
+
+# --- residents ----------------------------------------------------------------------------
+
+
+def check_residents(raw: RawSheet, as_of: date) -> SheetResult:
+    """Check the residents sheet and build the residents table of the data contract."""
+    ids = check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
+                    numeric=raw.numeric_id, as_of=as_of)
+    found = [*_required(raw), *ids.findings, *_duplicates(raw, ids.ids)]
+    subject = _lookup(_column(raw, "subject_type"), _SUBJECT_ALIASES)
+    found += _at_rows(raw, _unknown(raw, "subject_type", subject), "subject_type",
+                      "ledger.value.subject_type")
+    booleans = {}
+    for name in BOOLEAN_COLUMNS:
+        booleans[name] = _lookup(_column(raw, name), _bool_map(), lower=True).cast(pa.bool_())
+        found += _at_rows(raw, _unknown(raw, name, booleans[name]), name,
+                          "ledger.value.boolean", column=column_label(RESIDENTS, name))
+    phone = _column(raw, "phone")
+    bad_phone = _filled(phone) & ~_np(pc.match_substring_regex(phone, _PHONE))
+    found += _at_rows(raw, bad_phone, "phone", "ledger.value.phone")
+    arrays = [pa.array(raw.source_row, pa.int32()), ids.ids,
+              _or_null(_column(raw, "name")), _or_null(_column(raw, "community")), subject,
+              *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
+              ids.birth_date, ids.sex]
+    return SheetResult(pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA), tuple(found))
+
+
+def _bool_map() -> dict[str, str]:
+    return {**dict.fromkeys(_TRUE, "true"), **dict.fromkeys(_FALSE, "false")}
+
+
+def _duplicates(raw: RawSheet, ids: pa.Array) -> list[Finding]:
+    """Every row of an ID that appears more than once (each naming the other rows)."""
+    counts = pc.value_counts(ids.drop_null())
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if not len(repeated):
+        return []
+    where = np.flatnonzero(_np(pc.fill_null(pc.is_in(ids, value_set=repeated), False)))
+    rows_of: dict[str, list[int]] = {}
+    for index, value in zip(where, pc.take(ids, pa.array(where)).to_pylist(), strict=True):
+        rows_of.setdefault(value, []).append(int(raw.source_row[index]))
+    found = []
+    for value, rows in rows_of.items():
+        listed = "、".join(str(r) for r in rows)
+        found += [finding(RESIDENTS, row, "id_number", "ledger.id.duplicate",
+                          id=mask_id(value), rows=listed) for row in rows]
+    return found
+
+
+# --- evaluations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PolicyArrays:
+    """The policy as lookup arrays indexed by position in ``codes``."""
+
+    codes: tuple[str, ...]
+    levelled: np.ndarray
+    panel: np.ndarray
+    allowed: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
+    codes = tuple(policy.codes)
+    n = len(codes)
+    levelled, panel = np.zeros(n, bool), np.zeros(n, bool)
+    allowed = np.zeros((n, len(LEVELS)), bool)
+    low, high = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for i, code in enumerate(codes):
+        item = policy.item(code)
+        if item is None:
+            continue
+        levelled[i] = item.kind == "levelled"
+        panel[i] = item.kind == "panel"
+        for j, level in enumerate(LEVELS):
+            allowed[i, j] = level in item.levels
+        if item.points_range is not None:
+            low[i], high[i] = item.points_range
+    return _PolicyArrays(codes, levelled, panel, allowed, low, high)
+
+
+def check_evaluations(
+    raw: RawSheet, residents: pa.Array, policy: PolicyLike
+) -> SheetResult:
+    """Check the evaluations sheet against the residents' IDs and the policy."""
+    ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
+                    numeric=raw.numeric_id)
+    found = [*_required(raw), *ids.findings]
+    known = _np(pc.fill_null(pc.is_in(ids.ids, value_set=residents), False))
+    found += _orphans(raw, ids.ids, ids.valid & ~known)
+    arrays = _policy_arrays(policy)
+    code = pc.utf8_upper(_column(raw, "code"))
+    code_index = pc.index_in(code, value_set=pa.array(arrays.codes, pa.string()))
+    found += _at_rows(raw, _filled(code) & _np(pc.is_null(code_index)), "code",
+                      "ledger.eval.code_unknown", policy=policy.id)
+    idx = _np(pc.fill_null(code_index, -1)).astype(np.int64)
+    level, level_found = _levels(raw, arrays, idx, code)
+    points, points_found = _points(raw, arrays, idx, code)
+    panel_date, date_found = _dates(raw)
+    found += level_found + points_found + date_found
+    table = pa.Table.from_arrays(
+        [pa.array(raw.source_row, pa.int32()), ids.ids, _or_null(code), level, points,
+         _or_null(_column(raw, "note")), panel_date],
+        schema=EVALUATION_SCHEMA,
+    )
+    return SheetResult(table, tuple(found))
+
+
+def _orphans(raw: RawSheet, ids: pa.Array, mask: np.ndarray) -> list[Finding]:
+    where = np.flatnonzero(mask)
+    texts = pc.take(ids, pa.array(where, pa.int64())).to_pylist()
+    return [finding(EVALUATIONS, int(raw.source_row[i]), "id_number",
+                    "ledger.eval.unknown_resident", id=mask_id(text))
+            for i, text in zip(where, texts, strict=True)]
+
+
+def _per_code(
+    raw: RawSheet, mask: np.ndarray, code: pa.Array, column: str, key: str,
+    params: Sequence[tuple[str, object]] = (),
+) -> list[Finding]:
+    """Findings for masked rows; the message names the row's (validated) code."""
+    where = np.flatnonzero(mask)
+    codes = pc.take(code, pa.array(where, pa.int64())).to_pylist()
+    extra = dict(params)
+    return [finding(EVALUATIONS, int(raw.source_row[i]), column, key, code=c,
+                    **{k: (v(c) if callable(v) else v) for k, v in extra.items()})
+            for i, c in zip(where, codes, strict=True)]
+
+
+def _levels(
+    raw: RawSheet, arrays: _PolicyArrays, idx: np.ndarray, code: pa.Array
+) -> tuple[pa.Array, list[Finding]]:
+    text = _column(raw, "level")
+    level = _lookup(text, _LEVEL_ALIASES)
+    level_idx = _np(pc.fill_null(pc.index_in(level, value_set=pa.array(LEVELS)), -1))
+    known = idx >= 0
+    levelled = known & arrays.levelled[np.clip(idx, 0, None)]
+    filled = _filled(text)
+    ok = levelled & (level_idx >= 0) & arrays.allowed[np.clip(idx, 0, None),
+                                                      np.clip(level_idx, 0, None)]
+
+    def allowed_of(c: str) -> str:
+        row = arrays.allowed[arrays.codes.index(c)]
+        return "、".join(lv for lv, on in zip(LEVELS, row, strict=True) if on)
+
+    found = _per_code(raw, levelled & ~filled, code, "level", "ledger.eval.level_missing",
+                      [("levels", allowed_of)])
+    found += _per_code(raw, levelled & filled & ~ok, code, "level", "ledger.eval.level_invalid",
+                       [("levels", allowed_of)])
+    found += _per_code(raw, known & ~levelled & filled, code, "level",
+                       "ledger.eval.level_unexpected")
+    return pc.if_else(pa.array(ok), level, pa.scalar(None, pa.string())), found
+
+
+def _points(
+    raw: RawSheet, arrays: _PolicyArrays, idx: np.ndarray, code: pa.Array
+) -> tuple[pa.Array, list[Finding]]:
+    text = _column(raw, "points")
+    known = idx >= 0
+    panel = known & arrays.panel[np.clip(idx, 0, None)]
+    filled = _filled(text)
+    digits = _np(pc.match_substring_regex(text, r"^[0-9]{1,9}$"))
+    value = np.zeros(len(text), np.int64)
+    if digits.any():
+        value[digits] = _np(pc.cast(text.filter(pa.array(digits)), pa.int64()))
+    low, high = arrays.low[np.clip(idx, 0, None)], arrays.high[np.clip(idx, 0, None)]
+    ok = panel & digits & (value >= low) & (value <= high)
+
+    def low_of(c: str) -> int:
+        return int(arrays.low[arrays.codes.index(c)])
+
+    def high_of(c: str) -> int:
+        return int(arrays.high[arrays.codes.index(c)])
+
+    bounds = [("low", low_of), ("high", high_of)]
+    found = _per_code(raw, panel & ~filled, code, "points", "ledger.eval.points_missing", bounds)
+    found += _per_code(raw, panel & filled & ~ok, code, "points", "ledger.eval.points_invalid",
+                       bounds)
+    found += _per_code(raw, known & ~panel & filled, code, "points",
+                       "ledger.eval.points_unexpected")
+    return pa.array(value.astype(np.int32), pa.int32(), mask=~ok), found
+
+
+def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
+    text = _column(raw, "panel_date")
+    parts = pc.extract_regex(pc.replace_substring(text, "/", "-").cast(pa.string()),
+                             r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})$")
+    form_ok = _np(pc.match_substring_regex(text, _DATE))
+
+    def part(name: str) -> np.ndarray:
+        field = pc.fill_null(parts.field(name), "0") if len(text) else pa.array([], pa.string())
+        field = pc.if_else(pa.array(form_ok), field, "0")
+        return _np(pc.cast(field, pa.int64())).astype(np.int64)
+
+    days, exists = ymd_to_date32(part("y"), part("m"), part("d"))
+    ok = form_ok & exists
+    found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
+    return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found

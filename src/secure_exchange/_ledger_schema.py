@@ -1,0 +1,179 @@
+"""Column metadata of ledger format v1 (ledger-v1.md), the policy protocol and the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+from secure_exchange.i18n import current_language, t
+
+__all__ = [
+    "EVALUATIONS",
+    "LEDGER_COLUMNS",
+    "RESIDENTS",
+    "CheckReport",
+    "ColumnSpec",
+    "Finding",
+    "PolicyItemLike",
+    "PolicyLike",
+    "column_label",
+    "finding",
+    "mask_id",
+]
+
+RESIDENTS = "居民"
+EVALUATIONS = "评议"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical ledger column: its Chinese header, aliases, and Annex 3 category."""
+
+    name: str
+    header_zh: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    category: str | None = None
+
+
+def _specs(*specs: ColumnSpec) -> Mapping[str, ColumnSpec]:
+    return MappingProxyType({spec.name: spec for spec in specs})
+
+
+_RESIDENT_SPECS = _specs(
+    ColumnSpec("id_number", "身份证号", required=True, category="身份证号码"),
+    ColumnSpec("name", "姓名", required=True, category="居民姓名"),
+    ColumnSpec("community", "所属社区", ("社区", "村庄", "社区/村庄", "社区／村庄"), True),
+    ColumnSpec("subject_type", "主体类型", required=True),
+    ColumnSpec("full_civil_capacity", "完全民事行为能力", required=True),
+    ColumnSpec("fixed_residence", "固定住所", required=True),
+    ColumnSpec("fixed_income", "固定收入来源", required=True),
+    ColumnSpec("major_bad_credit", "重大不良信用记录", required=True),
+    ColumnSpec("phone", "联系电话", category="电话号码"),
+    ColumnSpec("address", "家庭住址", category="家庭住址"),
+    ColumnSpec("household_id", "户号", category="家庭关系"),
+    ColumnSpec("relation", "与户主关系", category="家庭关系"),
+    ColumnSpec("real_estate", "不动产", category="不动产"),
+    ColumnSpec("business_data", "经营数据", category="各类经营数据"),
+)
+
+_EVALUATION_SPECS = _specs(
+    ColumnSpec("id_number", "身份证号", required=True, category="身份证号码"),
+    ColumnSpec("code", "项目代码", required=True),
+    ColumnSpec("level", "级别"),
+    ColumnSpec("points", "分值"),
+    ColumnSpec("note", "说明"),
+    ColumnSpec("panel_date", "评议日期", required=True),
+)
+
+LEDGER_COLUMNS: Mapping[str, Mapping[str, ColumnSpec]] = MappingProxyType(
+    {RESIDENTS: _RESIDENT_SPECS, EVALUATIONS: _EVALUATION_SPECS}
+)
+"""Sheet (``居民``/``评议``) -> canonical column -> its spec, in ledger order."""
+
+
+class PolicyItemLike(Protocol):
+    """What the ledger check needs of a policy item (``scoring.policy.Item``)."""
+
+    @property
+    def code(self) -> str: ...  # noqa: D102
+
+    @property
+    def kind(self) -> str: ...  # noqa: D102
+
+    @property
+    def sign(self) -> int: ...  # noqa: D102
+
+    @property
+    def levels(self) -> Mapping[str, int]: ...  # noqa: D102
+
+    @property
+    def points(self) -> int | None: ...  # noqa: D102
+
+    @property
+    def points_range(self) -> tuple[int, int] | None: ...  # noqa: D102
+
+
+class PolicyLike(Protocol):
+    """What the ledger check needs of a policy (``scoring.policy.Policy``)."""
+
+    @property
+    def id(self) -> str: ...  # noqa: D102
+
+    @property
+    def codes(self) -> tuple[str, ...]: ...  # noqa: D102
+
+    def item(self, code: str, /) -> PolicyItemLike | None: ...  # noqa: D102
+
+
+def mask_id(id_number: str) -> str:
+    """Mask an ID number as first 6 + ``********`` + last 4 (``370828********123X``).
+
+    Strings shorter than 15 characters are masked entirely, one ``*`` per character.
+    """
+    text = id_number.strip()
+    if len(text) < 15:
+        return "*" * len(text)
+    return text[:6] + "*" * 8 + text[-4:]
+
+
+def column_label(sheet: str, column: str) -> str:
+    """The header the officer sees for ``column``: Chinese header in Chinese, else canonical."""
+    spec = LEDGER_COLUMNS.get(sheet, {}).get(column)
+    if spec is None:
+        return column
+    return spec.header_zh if current_language() == "zh" else spec.name
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a ledger, located by sheet, spreadsheet row and canonical column."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+    level: str
+
+    def to_json(self) -> dict[str, str | int | None]:
+        """The JSON object of ``sx ledger check --json``."""
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "level": self.level,
+        }
+
+
+def finding(
+    sheet: str, row: int | None, column: str | None, code: str, /, *, warn: bool = False,
+    **params: object,
+) -> Finding:
+    """Build a finding whose message is the translation of ``code`` with ``params``."""
+    return Finding(sheet, row, column, code, t(code, **params), "warning" if warn else "error")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every error and warning found in a ledger, in sheet/row order."""
+
+    errors: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings are allowed)."""
+        return not self.errors
+
+    def to_json(self) -> dict[str, object]:
+        """``{"ok": bool, "errors": [...], "warnings": [...]}`` as in cli-v1."""
+        return {
+            "ok": self.ok,
+            "errors": [f.to_json() for f in self.errors],
+            "warnings": [f.to_json() for f in self.warnings],
+        }

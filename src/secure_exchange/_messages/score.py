@@ -1,0 +1,92 @@
+"""Messages of the Annex 2 scoring package (policy files, engine, outputs)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "score.policy.not_found": (
+        "找不到评分政策“{name}”（既不是内置政策，也不是可读的文件）。",
+        "Scoring policy '{name}' not found (neither built in nor a readable file).",
+    ),
+    "score.policy.syntax": (
+        "评分政策文件 {path} 第 {line} 行格式有误：{detail}",
+        "Scoring policy {path}, line {line}: not valid TOML ({detail}).",
+    ),
+    "score.policy.unknown_key": (
+        "评分政策文件 {path} 第 {line} 行：“{where}”下不认识的设置项“{name}”。",
+        "Scoring policy {path}, line {line}: unknown setting '{name}' in '{where}'.",
+    ),
+    "score.policy.missing_key": (
+        "评分政策文件 {path} 第 {line} 行：“{where}”缺少必填设置项“{name}”。",
+        "Scoring policy {path}, line {line}: '{where}' lacks the required setting '{name}'.",
+    ),
+    "score.policy.bad_type": (
+        "评分政策文件 {path} 第 {line} 行：“{name}”应为{expected}。",
+        "Scoring policy {path}, line {line}: '{name}' must be {expected}.",
+    ),
+    "score.policy.bad_value": (
+        "评分政策文件 {path} 第 {line} 行：“{name}”的取值不合理（{detail}）。",
+        "Scoring policy {path}, line {line}: '{name}' has a nonsense value ({detail}).",
+    ),
+    "score.policy.missing_levels": (
+        "评分政策文件 {path} 第 {line} 行：分级项目 {code} 没有列出任何级别及分值。",
+        "Scoring policy {path}, line {line}: levelled item {code} lists no levels.",
+    ),
+    "score.policy.unknown_level": (
+        "评分政策文件 {path} 第 {line} 行：项目 {code} 的级别“{level}”不在政策的级别列表中。",
+        "Scoring policy {path}, line {line}: item {code} uses level '{level}', "
+        "which is not in the policy's list of levels.",
+    ),
+    "score.policy.duplicate_code": (
+        "评分政策文件 {path} 第 {line} 行：项目代码 {code} 重复出现。",
+        "Scoring policy {path}, line {line}: item code {code} appears twice.",
+    ),
+    "score.policy.lpr_order": (
+        "评分政策文件 {path} 第 {line} 行：LPR 表的日期必须按先后顺序排列且不能重复（{date}）。",
+        "Scoring policy {path}, line {line}: LPR dates must be in increasing order "
+        "without repeats ({date}).",
+    ),
+    "score.lpr.before_table": (
+        "评议日期 {as_of} 早于政策中最早的 LPR 报价日期 {first}，无法确定利率下限。",
+        "Evaluation date {as_of} precedes the first LPR entry of the policy ({first}); "
+        "the rate floor is unknown.",
+    ),
+    "score.lpr.stale": (
+        "提示：政策中最新的 LPR 报价是 {newest}，距评议日期 {as_of} 已超过 {days} 天，"
+        "请确认 LPR 表是否需要更新。",
+        "Warning: the newest LPR entry of the policy ({newest}) is more than {days} days "
+        "before the evaluation date {as_of}; the table may be stale.",
+    ),
+    "score.input.missing_column": (
+        "评分数据缺少“{column}”列。",
+        "The scoring input lacks the column '{column}'.",
+    ),
+    "score.input.duplicate_subject": (
+        "评分数据中有 {count} 个主体重复出现，每个主体只能有一行。",
+        "{count} subject(s) appear more than once in the scoring input; one row each.",
+    ),
+    "score.input.unknown_code": (
+        "评议记录中有政策 {policy} 未定义的项目代码“{code}”。",
+        "An evaluation record uses item code '{code}', which policy {policy} does not define.",
+    ),
+    "score.input.bad_level": (
+        "项目 {code} 有 {count} 条评议记录的级别缺失或不在政策允许的级别之中（例如“{level}”）。",
+        "{count} record(s) of item {code} have a missing level or one the policy does not "
+        "allow (e.g. '{level}').",
+    ),
+    "score.input.bad_points": (
+        "项目 {code} 有 {count} 条评议记录的分值缺失或不在 {low}–{high} 之间。",
+        "{count} record(s) of item {code} have no points or points outside {low}–{high}.",
+    ),
+    "score.input.unknown_subject_type": (
+        "主体类型“{subject_type}”在政策 {policy} 中没有授信上限。",
+        "Subject type '{subject_type}' has no credit cap in policy {policy}.",
+    ),
+    "score.input.missing_birth_date": (
+        "评分数据中有 {count} 个主体缺少出生日期。",
+        "{count} subject(s) in the scoring input have no birth date.",
+    ),
+    "score.output.unsupported": (
+        "不支持把授信结果写成“{suffix}”文件，请使用 .csv、.parquet 或 .xlsx。",
+        "Cannot write decisions as '{suffix}'; use .csv, .parquet or .xlsx.",
+    ),
+}

@@ -1,0 +1,83 @@
+"""Helpers shared by the CLI areas: the station home, passphrases, JSON and progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from secure_exchange.errors import PassphraseError
+from secure_exchange.home import station_home
+from secure_exchange.i18n import t
+
+__all__ = [
+    "PassphraseSource",
+    "echo_json",
+    "home_path",
+    "passphrase_option",
+    "progress_bar",
+]
+
+
+def home_path() -> Path:
+    """``SX_HOME`` or the per-user default."""
+    return station_home()
+
+
+class PassphraseSource:
+    """Passphrases from a file, ``SX_PASSPHRASE_<NAME>``, ``SX_PASSPHRASE``, or a prompt."""
+
+    def __init__(self, file: Path | None) -> None:
+        self.file = file
+
+    def __call__(self, key_name: str, *, confirm: bool = False) -> bytes:
+        """The passphrase for ``key_name``."""
+        if self.file is not None:
+            data = self.file.read_bytes().rstrip(b"\r\n")
+            if not data:
+                raise PassphraseError("keys.empty_passphrase")
+            return data
+        env_name = "SX_PASSPHRASE_" + key_name.upper().replace("-", "_").replace(".", "_")
+        for var in (env_name, "SX_PASSPHRASE"):
+            value = os.environ.get(var)
+            if value:
+                return value.encode("utf-8")
+        if not sys.stdin.isatty():
+            raise PassphraseError("keys.no_passphrase", name=key_name)
+        value = click.prompt(
+            t("cli.passphrase_prompt", name=key_name),
+            hide_input=True,
+            confirmation_prompt=confirm,
+            show_default=False,
+        )
+        return str(value).encode("utf-8")
+
+
+def passphrase_option(func: Callable[..., object]) -> Callable[..., object]:
+    """Add ``--passphrase-file`` to a command."""
+    return click.option(
+        "--passphrase-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=t("cli.help.passphrase_file"),
+    )(func)
+
+
+def echo_json(doc: object) -> None:
+    """Print one JSON document (UTF-8, not escaped) on stdout."""
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+@contextmanager
+def progress_bar(total: int, label_key: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent when stdout is not one."""
+    if not sys.stdout.isatty() or total <= 0:
+        yield lambda _n: None
+        return
+    with click.progressbar(length=total, label=t(label_key), file=sys.stderr) as bar:
+        yield bar.update

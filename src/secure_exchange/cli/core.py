@@ -1,0 +1,259 @@
+"""CLI verbs of the core: init, keys, agreement, verify, inspect, import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import click
+
+from secure_exchange import workflow
+from secure_exchange._json import as_obj
+from secure_exchange.agreement import TrustStore
+from secure_exchange.cli._common import PassphraseSource, echo_json, home_path, passphrase_option
+from secure_exchange.errors import VerificationError
+from secure_exchange.home import ROLES
+from secure_exchange.i18n import t
+from secure_exchange.keys import PURPOSES, Keyring
+from secure_exchange.package import VerifiedPackage, read_manifest_unverified
+
+__all__ = ["register"]
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def register(root: click.Group) -> None:
+    """Add the core verbs to ``root``."""
+    root.add_command(_init_cmd())
+    root.add_command(_keys_group())
+    root.add_command(_agreement_group())
+    for command in _package_cmds():
+        root.add_command(command)
+
+
+def _init_cmd() -> click.Command:
+    @click.command("init", help=t("cli.help.init"))
+    @click.option("--org", required=True, help=t("cli.help.org"))
+    @click.option("--role", required=True, type=click.Choice(ROLES), help=t("cli.help.role"))
+    def init(org: str, role: str) -> None:
+        station = workflow.init(home_path(), org, role)
+        click.echo(t("cli.init_done", org=station.org, role=station.role, home=station.home))
+
+    return init
+
+
+def _keys_group() -> click.Group:
+    @click.group("keys", help=t("cli.help.keys"))
+    def keys() -> None:
+        pass
+
+    @keys.command("new", help=t("cli.help.keys_new"))
+    @click.argument("name")
+    @click.option(
+        "--purpose",
+        type=click.Choice(PURPOSES),
+        default="officer",
+        show_default=True,
+        help=t("cli.help.purpose"),
+    )
+    @click.option(
+        "--kdf",
+        type=click.Choice(["standard", "fast"]),
+        default="standard",
+        show_default=True,
+        help=t("cli.help.kdf"),
+    )
+    @passphrase_option
+    def new(name: str, purpose: str, kdf: str, passphrase_file: Path | None) -> None:
+        secret = PassphraseSource(passphrase_file)(name, confirm=True)
+        ident = workflow.create_key(home_path(), name, purpose, secret, cost=kdf)
+        click.echo(t("cli.key_created", name=ident.name, purpose=ident.purpose))
+        click.echo(t("cli.fingerprint", fp=ident.fingerprint))
+
+    @keys.command("list", help=t("cli.help.keys_list"))
+    def list_() -> None:
+        for ident in Keyring(home_path()).list():
+            click.echo(f"{ident.name:<20} {ident.purpose:<11} {ident.key_id}  {ident.fingerprint}")
+
+    @keys.command("export", help=t("cli.help.keys_export"))
+    @click.argument("name")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["card", "age", "minisign"]),
+        default="card",
+        show_default=True,
+    )
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+    def export(name: str, fmt: str, out: Path | None) -> None:
+        ident = Keyring(home_path()).get(name)
+        text = {
+            "card": ident.to_card(),
+            "age": ident.age_recipient + "\n",
+            "minisign": ident.minisign.to_file_text(f"sx {ident.name} ({ident.purpose})"),
+        }[fmt]
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+            click.echo(t("cli.written", path=out))
+
+    @keys.command("export-age-identity", help=t("cli.help.keys_export_age"))
+    @click.argument("name")
+    @passphrase_option
+    def export_age(name: str, passphrase_file: Path | None) -> None:
+        secret = PassphraseSource(passphrase_file)(name)
+        click.echo(workflow.export_age_identity(home_path(), name, secret))
+
+    return keys
+
+
+def _agreement_group() -> click.Group:
+    @click.group("agreement", help=t("cli.help.agreement"))
+    def agreement() -> None:
+        pass
+
+    card = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+    @agreement.command("new", help=t("cli.help.agreement_new"))
+    @click.option("--number", required=True)
+    @click.option("--party-a", type=card, multiple=True, required=True)
+    @click.option("--party-b", type=card, multiple=True, required=True)
+    @click.option("--valid-from", type=_DATE, required=True)
+    @click.option("--valid-until", type=_DATE, required=True)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    def new(
+        number: str,
+        party_a: tuple[Path, ...],
+        party_b: tuple[Path, ...],
+        valid_from: date,
+        valid_until: date,
+        out: Path,
+    ) -> None:
+        made = workflow.agreement_new(
+            home_path(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
+        )
+        click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
+
+    @agreement.command("sign", help=t("cli.help.agreement_sign"))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--as", "name", required=True)
+    @passphrase_option
+    def sign(file: Path, name: str, passphrase_file: Path | None) -> None:
+        signed = workflow.agreement_sign(home_path(), file, name, PassphraseSource(passphrase_file))
+        click.echo(t("cli.agreement_signed", number=signed.number, name=name))
+
+    @agreement.command("import", help=t("cli.help.agreement_import"))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_(file: Path) -> None:
+        done = workflow.agreement_import(home_path(), file)
+        click.echo(t("cli.agreement_imported", number=done.number, sha=done.sha256))
+
+    @agreement.command("list", help=t("cli.help.agreement_list"))
+    def list_() -> None:
+        today = date.today()
+        for item in TrustStore(home_path()).all():
+            try:
+                item.check_in_force(today)
+                state = t("cli.in_force")
+            except Exception as exc:
+                state = str(exc)
+            click.echo(
+                f"{item.number}  {item.valid_from}..{item.valid_until}  {item.sha256[:16]}  {state}"
+            )
+
+    return agreement
+
+
+def _day(value: date) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
+def _package_json(result: VerifiedPackage) -> dict[str, object]:
+    return {
+        "ok": True,
+        "package_id": result.package_id,
+        "agreement": {"number": result.agreement.number, "sha256": result.agreement.sha256},
+        "sender": {"party": result.sender.party, "station": result.sender.station},
+        "sequence": result.sequence,
+        "signers": [k.identity.name for k in result.signers],
+        "groups": {g: result.rows(g) for g in result.groups()},
+    }
+
+
+def _package_cmds() -> list[click.Command]:
+    folder = click.Path(exists=True, file_okay=False, path_type=Path)
+
+    @click.command("verify", help=t("cli.help.verify"))
+    @click.argument("package", type=folder)
+    @click.option("--json", "as_json", is_flag=True)
+    def verify(package: Path, as_json: bool) -> None:
+        _run_check(lambda: workflow.verify_package(home_path(), package), as_json, "cli.verified")
+
+    @click.command("import", help=t("cli.help.import"))
+    @click.argument("package", type=folder)
+    @click.option("--json", "as_json", is_flag=True)
+    def import_(package: Path, as_json: bool) -> None:
+        _run_check(lambda: workflow.import_package(home_path(), package), as_json, "cli.imported")
+
+    @click.command("inspect", help=t("cli.help.inspect"))
+    @click.argument("package", type=folder)
+    @click.option("--json", "as_json", is_flag=True)
+    def inspect(package: Path, as_json: bool) -> None:
+        manifest = read_manifest_unverified(package)
+        summary = _inspect_summary(manifest)
+        if as_json:
+            echo_json({"ok": True, "verified": False, **summary})
+            return
+        click.echo(t("cli.inspect_unverified"))
+        for key, value in summary.items():
+            click.echo(f"{key}: {value}")
+
+    return [verify, import_, inspect]
+
+
+def _inspect_summary(manifest: dict[str, object]) -> dict[str, object]:
+    groups = as_obj(manifest.get("groups", {}))
+    return {
+        "package_id": manifest.get("package_id"),
+        "format": manifest.get("format"),
+        "agreement": manifest.get("agreement"),
+        "sender": manifest.get("sender"),
+        "sequence": manifest.get("sequence"),
+        "created": manifest.get("created"),
+        "expires": manifest.get("expires"),
+        "signers": manifest.get("signers"),
+        "groups": {
+            g: {
+                "rows": i.get("rows"),
+                "categories": i.get("categories"),
+                "readers": len(i.get("recipients", [])),
+            }
+            for g, i in groups.items()
+        },
+    }
+
+
+def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str) -> None:
+    try:
+        result = action()
+    except VerificationError as exc:
+        if as_json:
+            echo_json({"ok": False, "check": exc.check, "error": str(exc), "code": exc.key})
+            raise SystemExit(1) from None
+        raise
+    if as_json:
+        echo_json(_package_json(result))
+        return
+    click.echo(
+        t(
+            ok_key,
+            package=result.package_id,
+            sender=result.sender.station,
+            number=result.agreement.number,
+            sequence=result.sequence,
+        )
+    )
+    for group in result.groups():
+        click.echo(t("cli.group_rows", group=group, rows=result.rows(group)))

@@ -1,0 +1,248 @@
+"""Sealed packages: round trips, tampering, trust, threshold, replay, safe writing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from secure_exchange import package as pkg
+from secure_exchange.agreement import new_agreement
+from secure_exchange.errors import AgreementError, PackageError, VerificationError
+from secure_exchange.package import ReplayCheck, Sender
+from tests.conftest import Parties, make_key, make_parties
+
+NOW = datetime(2022, 7, 1, 9, 0, tzinfo=UTC)
+CATS = {"scoring": ["身份证号码"], "evaluations": ["身份证号码"], "identity": ["居民姓名", "身份证号码"]}
+
+
+def groups(rows: int = 5) -> dict[str, pa.Table]:
+    subjects = [f"{i:032x}" for i in range(rows)]
+    return {
+        "scoring": pa.table({"subject": subjects, "community": ["真武社区"] * rows}),
+        "evaluations": pa.table({"subject": subjects[:2], "code": ["B1", "D4"]}),
+        "identity": pa.table({"subject": subjects, "name": [f"居民{i}" for i in range(rows)]}),
+    }
+
+
+def seal_one(p: Parties, out: Path, *, signers=None, seq: int = 1, now=NOW, **kw) -> pkg.VerifiedPackage:
+    return pkg.seal(
+        groups(),
+        p.agreement,
+        signers if signers is not None else [p.officer, p.seal_a],
+        out_dir=out,
+        sender=Sender("A", "金乡街道真武社区"),
+        sequence=seq,
+        categories=CATS,
+        now=now,
+        **kw,
+    )
+
+
+def test_round_trip_each_key_reads_only_its_groups(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    checked = pkg.verify(sealed.path, [parties.agreement], now=NOW)
+    assert checked.package_id == sealed.package_id
+    assert checked.groups() == ("scoring", "evaluations", "identity")
+    bank = pkg.open_package(checked, [parties.scoring.age_identity])
+    assert set(bank) == {"scoring", "evaluations"}
+    assert bank["scoring"].equals(groups()["scoring"])
+    reid = pkg.open_package(checked, [parties.reidentify.age_identity])
+    assert set(reid) == {"identity"}
+    assert reid["identity"].equals(groups()["identity"])
+
+
+def test_scoring_key_cannot_open_identity(parties: Parties, tmp_path: Path) -> None:
+    checked = seal_one(parties, tmp_path)
+    with pytest.raises(PackageError, match="may not read column group identity"):
+        pkg.open_package(checked, [parties.scoring.age_identity], ["identity"])
+
+
+def test_wrong_identity_opens_nothing(parties: Parties, tmp_path: Path) -> None:
+    checked = seal_one(parties, tmp_path)
+    assert pkg.open_package(checked, [parties.officer.age_identity]) == {}
+    outsider = make_key(tmp_path / "x", "outsider", "某公司", "scoring")
+    with pytest.raises(PackageError):
+        pkg.open_package(checked, [outsider.age_identity], ["scoring"])
+
+
+def test_final_folder_only_after_verification(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    names = [p.name for p in tmp_path.iterdir()]
+    assert names == [sealed.path.name]
+    assert sealed.path.name.startswith("sx-")
+
+
+def _flip_positions(size: int) -> list[int]:
+    if size <= 1200:
+        return list(range(size))
+    return sorted(set(range(0, 64)) | set(range(size - 64, size)) | set(range(0, size, 97)))
+
+
+def test_every_single_byte_change_is_refused(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path / "orig")
+    flips = 0
+    for file in sorted(sealed.path.iterdir()):
+        original = file.read_bytes()
+        for pos in _flip_positions(len(original)):
+            changed = bytearray(original)
+            changed[pos] ^= 0x01
+            file.write_bytes(bytes(changed))
+            with pytest.raises(VerificationError):
+                pkg.verify(sealed.path, [parties.agreement], now=NOW)
+            flips += 1
+        file.write_bytes(original)
+    assert flips > 1000
+    pkg.verify(sealed.path, [parties.agreement], now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "check"),
+    [
+        (lambda d: _truncate(next(d.glob("scoring-*.age"))), "hashes"),
+        (lambda d: next(d.glob("identity-*.age")).unlink(), "hashes"),
+        (lambda d: (d / "extra.txt").write_text("x"), "hashes"),
+        (lambda d: (d / "SHA256SUMS").unlink(), "layout"),
+        (lambda d: [s.unlink() for s in d.glob("*.minisig")], "layout"),
+        (lambda d: next(d.glob("*.minisig")).unlink(), "threshold"),
+        (lambda d: (d / "sub").mkdir(), "layout"),
+    ],
+    ids=["truncated-part", "missing-part", "added-file", "no-sums", "no-signatures",
+         "one-signature-short", "added-folder"],
+)
+def test_damaged_packages_name_the_failed_check(parties: Parties, tmp_path: Path, mutate, check) -> None:
+    sealed = seal_one(parties, tmp_path)
+    mutate(sealed.path)
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [parties.agreement], now=NOW)
+    assert info.value.check == check
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_signature_by_key_outside_agreement(parties: Parties, tmp_path: Path) -> None:
+    stranger = make_key(tmp_path / "s", "stranger", "金乡街道真武社区", "officer")
+    sealed = seal_one(parties, tmp_path / "p")
+    sig = stranger.signing_key.sign(
+        (sealed.path / "SHA256SUMS").read_bytes(),
+        trusted_comment=f"sx-package-v1 {sealed.package_id} agreement:{parties.agreement.sha256}",
+        untrusted_comment=pkg.SIG_COMMENT,
+    )
+    (sealed.path / f"SHA256SUMS.{stranger.public.key_id}.minisig").write_text(sig)
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [parties.agreement], now=NOW)
+    assert info.value.check == "signatures"
+
+
+def test_seal_refuses_signers_below_threshold(parties: Parties, tmp_path: Path) -> None:
+    with pytest.raises(AgreementError, match="Not enough signatures"):
+        seal_one(parties, tmp_path, signers=[parties.officer])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_seal_refuses_other_party_signer(parties: Parties, tmp_path: Path) -> None:
+    with pytest.raises(AgreementError):
+        seal_one(parties, tmp_path, signers=[parties.officer, parties.seal_b])
+
+
+def test_expired_agreement_refused(tmp_path: Path) -> None:
+    p = make_parties(tmp_path / "k", valid=(date(2022, 1, 1), date(2022, 6, 30)))
+    with pytest.raises(AgreementError, match="expired"):
+        seal_one(p, tmp_path / "out")
+    sealed = seal_one(p, tmp_path / "out2", now=datetime(2022, 6, 1, tzinfo=UTC))
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [p.agreement], now=datetime(2022, 7, 2, tzinfo=UTC))
+    assert info.value.check == "agreement"
+
+
+def test_package_under_another_agreement_refused(parties: Parties, tmp_path: Path) -> None:
+    other = new_agreement(
+        "另一协议", [parties.officer.public, parties.seal_a.public],
+        [parties.scoring.public, parties.reidentify.public, parties.seal_b.public],
+        date(2020, 1, 1), date(2099, 1, 1),
+    ).sign(parties.seal_a).sign(parties.seal_b)
+    sealed = pkg.seal(groups(), other, [parties.officer, parties.seal_a], out_dir=tmp_path,
+                      sender=Sender("A", "x"), sequence=1, categories=CATS, now=NOW)
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [parties.agreement], now=NOW)
+    assert info.value.check == "agreement"
+
+
+def test_untrusted_agreement_refused(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [], now=NOW)
+    assert info.value.check == "signatures"
+
+
+def test_package_expiry(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path, valid_for=timedelta(days=1))
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(sealed.path, [parties.agreement], now=NOW + timedelta(days=2))
+    assert info.value.check == "expiry"
+    pkg.verify(sealed.path, [parties.agreement], now=NOW + timedelta(days=2), check_expiry=False)
+
+
+def test_replay_and_rollback(parties: Parties, tmp_path: Path) -> None:
+    seen: dict[str, int] = {}
+
+    def lookup(_agreement: str, _station: str, package_id: str) -> tuple[bool, int | None]:
+        return package_id in seen, max(seen.values()) if seen else None
+
+    first = seal_one(parties, tmp_path / "1", seq=5)
+    older = seal_one(parties, tmp_path / "2", seq=4)
+    newer = seal_one(parties, tmp_path / "3", seq=6)
+    pkg.verify(first.path, [parties.agreement], now=NOW, replay=ReplayCheck(lookup))
+    seen[first.package_id] = 5
+    for target, check in ((first, "replay"), (older, "replay")):
+        with pytest.raises(VerificationError) as info:
+            pkg.verify(target.path, [parties.agreement], now=NOW, replay=ReplayCheck(lookup))
+        assert info.value.check == check
+    pkg.verify(newer.path, [parties.agreement], now=NOW, replay=ReplayCheck(lookup))
+
+
+def test_large_group_split_into_parts(parties: Parties, tmp_path: Path) -> None:
+    rows = 200_000
+    table = pa.table({"subject": [os.urandom(16).hex() for _ in range(rows)]})
+    sealed = pkg.seal({"scoring": table}, parties.agreement, [parties.officer, parties.seal_a],
+                      out_dir=tmp_path, sender=Sender("A", "x"), sequence=1,
+                      categories=CATS, now=NOW, max_part_bytes=1_000_000)
+    parts = [p for p in sealed.parts if p["group"] == "scoring"]
+    assert len(parts) > 1
+    opened = pkg.open_package(sealed, [parties.scoring.age_identity])
+    assert opened["scoring"].equals(table)
+
+
+def test_failed_seal_leaves_nothing(parties: Parties, tmp_path: Path, monkeypatch) -> None:
+    def boom(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pkg, "_sums_text", boom)
+    with pytest.raises(Exception, match="disk is full"):
+        seal_one(parties, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_half_written_package_does_not_verify(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path / "a")
+    partial = tmp_path / "b" / ".sx-partial"
+    shutil.copytree(sealed.path, partial)
+    for sig in partial.glob("*.minisig"):
+        sig.unlink()
+    with pytest.raises(VerificationError, match="incomplete"):
+        pkg.verify(partial, [parties.agreement], now=NOW)
+
+
+def test_part_swapped_after_verification_is_refused(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    part = next(sealed.path.glob("scoring-*.age"))
+    part.write_bytes(part.read_bytes()[:-1] + b"\0")
+    with pytest.raises(VerificationError):
+        pkg.open_package(sealed, [parties.scoring.age_identity])
