@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from scoring.engine import DECISION_SCHEMA, ScoreResult, score
 from scoring.errors import LprError, OutputFormatError, PolicyError, ScoringError
+from scoring.output import write_decisions
 from scoring.policy import Item, Policy, load_policy
+from scoring.summary import CommunitySummary, Summary, summarise
 
 __all__ = [
+    "DECISION_SCHEMA",
+    "CommunitySummary",
     "Item",
     "LprError",
     "OutputFormatError",
     "Policy",
     "PolicyError",
+    "ScoreResult",
     "ScoringError",
+    "Summary",
     "load_policy",
+    "score",
+    "summarise",
+    "write_decisions",
 ]

@@ -72,7 +72,7 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
     code = index_of(table["code"], pa.array(policy.codes, type=pa.string()))
     if (code < 0).any():
         bad = table["code"].filter(pa.array(code < 0))[0].as_py()
-        raise ScoringError("score.input.unknown_code", code=str(bad), policy=policy.id)
+        raise ScoringError("score.input.unknown_code", code=_clip(bad), policy=policy.id)
     order = np.argsort(code, kind="stable")
     code = code[order]
     level = index_of(table["level"], pa.array(policy.levels, type=pa.string()))[order]
@@ -89,8 +89,13 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
 
 def _level_at(table: pa.Table, order: IntArray, part: slice, i: int) -> str:
     """The raw level text of the ``i``-th record of a code segment (for messages)."""
-    raw = table["level"][int(order[part][i])].as_py()
-    return "" if raw is None else str(raw)
+    return _clip(table["level"][int(order[part][i])].as_py())
+
+
+def _clip(value: object) -> str:
+    """A cell quoted in a message, cut short: a mistyped cell could hold personal data."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= 8 else text[:6] + "…"
 
 
 def _item_values(item: Item, policy: Policy, level: IntArray, points: IntArray,

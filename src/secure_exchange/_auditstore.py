@@ -30,9 +30,9 @@ __all__ = [
     "LogFile",
     "ScanProblem",
     "ScanResult",
+    "create_dirs",
     "encode_record",
     "iter_payloads",
-    "create_dirs",
     "scan",
     "write_atomic",
 ]

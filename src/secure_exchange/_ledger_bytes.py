@@ -6,7 +6,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["byte_lengths", "fixed_width_matrix", "replace_rows", "to_numpy", "trim"]
+__all__ = [
+    "byte_lengths", "fixed_width_matrix", "replace_rows", "to_numpy", "trim", "with_nulls",
+]
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
@@ -41,28 +43,42 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
     return np.diff(offsets)
 
 
-def _byte_at(data: np.ndarray, index: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    if len(data) == 0:
-        return np.zeros(len(index), np.uint8)
-    return np.where(ok, data[np.clip(index, 0, len(data) - 1)], 0)
-
-
 def _needs_trim(array: pa.Array) -> np.ndarray:
-    """Rows that start or end with ASCII or Unicode whitespace (a superset, cheaply)."""
+    """Rows that may start or end with whitespace or a BOM (a cheap superset).
+
+    Bytes next to a short string belong to its neighbours; that only adds false positives,
+    which the exact trim then leaves unchanged.
+    """
     offsets, data = _parts(array)
+    if len(data) == 0:
+        return np.zeros(len(array), dtype=bool)
     start, end = offsets[:-1], offsets[1:]
-    length = end - start
-    first = _byte_at(data, start, length >= 1)
-    second = _byte_at(data, start + 1, length >= 2)
-    last = _byte_at(data, end - 1, length >= 1)
-    before = _byte_at(data, end - 2, length >= 2)
-    third_last = _byte_at(data, end - 3, length >= 3)
+    first, second = data.take(start, mode="clip"), data.take(start + 1, mode="clip")
+    last, before = data.take(end - 1, mode="clip"), data.take(end - 2, mode="clip")
+    third_last = data.take(end - 3, mode="clip")
     head = _ASCII_SPACE[first] | ((first == 0xC2) & _TAIL2[second]) | (
-        _LEAD3[first] & _MID3[second])
+        _LEAD3[first] & _MID3[second]) | (first == 0xEF)
     tail = _ASCII_SPACE[last] | ((before == 0xC2) & _TAIL2[last]) | (
         _LEAD3[third_last] & _MID3[before])
-    bom = (first == 0xEF) & (second == 0xBB)
-    return np.asarray(head | tail | bom)
+    return np.asarray(head | tail)
+
+
+def with_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
+    """``array`` (no nulls) with nulls where ``valid`` is False, sharing its buffers."""
+    if valid.all():
+        return array
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
+    buffers = array.buffers()
+    fresh = pa.Array.from_buffers(array.type, len(array) + array.offset,
+                                  [None, *buffers[1:]], offset=0)
+    if array.offset:
+        fresh = fresh.slice(array.offset)
+    return pa.Array.from_buffers(fresh.type, len(array), [bitmap, *fresh.buffers()[1:]],
+                                 offset=0) if not array.offset else _slow_nulls(array, valid)
+
+
+def _slow_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
+    return pc.if_else(pa.array(valid), array, pa.scalar(None, array.type))
 
 
 def trim(array: pa.Array) -> pa.Array:

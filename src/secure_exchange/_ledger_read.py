@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from secure_exchange._ledger_bytes import byte_lengths, trim
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
@@ -138,8 +139,7 @@ def _report_unknown(raw: RawSheet, unknown: list[str], drop_unknown: bool) -> No
 
 
 def _nonempty(column: pa.Array) -> np.ndarray:
-    lengths = pc.utf8_length(column)
-    return np.asarray(lengths.to_numpy(zero_copy_only=False)) > 0
+    return byte_lengths(column) > 0
 
 
 def _assemble(
@@ -147,7 +147,7 @@ def _assemble(
     numeric_id: np.ndarray | None, drop_unknown: bool,
 ) -> None:
     """Trim cells, map headers, drop blank rows (trailing silently, inner with a warning)."""
-    trimmed = [pc.utf8_trim_whitespace(col) for col in columns]
+    trimmed = [trim(col) for col in columns]
     kept = _map_headers(raw, headers, lambda i: bool(_nonempty(trimmed[i]).any()), drop_unknown)
     count = len(trimmed[0]) if trimmed else 0
     filled = np.zeros(count, dtype=bool)

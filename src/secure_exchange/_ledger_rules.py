@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from secure_exchange._ledger_bytes import byte_lengths
 from secure_exchange._ledger_ids import check_ids, ymd_to_date32
 from secure_exchange._ledger_read import RawSheet
 from secure_exchange._ledger_schema import (
@@ -84,11 +85,11 @@ def _column(raw: RawSheet, name: str) -> pa.Array:
 
 
 def _filled(column: pa.Array) -> np.ndarray:
-    return _np(pc.utf8_length(column)) > 0
+    return byte_lengths(column) > 0
 
 
 def _or_null(column: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(pc.utf8_length(column), 0), pa.scalar(None, pa.string()), column)
+    return pc.if_else(pa.array(~_filled(column)), pa.scalar(None, pa.string()), column)
 
 
 def _at_rows(
@@ -123,11 +124,11 @@ def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
 # --- residents ----------------------------------------------------------------------------
 
 
-def check_residents(raw: RawSheet, as_of: date) -> SheetResult:
-    """Check the residents sheet and build the residents table of the data contract."""
+def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray]:
+    """Check the residents sheet; build its table; also return the int64 ID keys."""
     ids = check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
                     numeric=raw.numeric_id, as_of=as_of)
-    found = [*_required(raw), *ids.findings, *_duplicates(raw, ids.ids)]
+    found = [*_required(raw), *ids.findings, *_duplicates(raw, ids.ids, ids.keys)]
     subject = _lookup(_column(raw, "subject_type"), _SUBJECT_ALIASES)
     found += _at_rows(raw, _unknown(raw, "subject_type", subject), "subject_type",
                       "ledger.value.subject_type")
@@ -143,20 +144,21 @@ def check_residents(raw: RawSheet, as_of: date) -> SheetResult:
               _or_null(_column(raw, "name")), _or_null(_column(raw, "community")), subject,
               *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
               ids.birth_date, ids.sex]
-    return SheetResult(pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA), tuple(found))
+    table = pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA)
+    return SheetResult(table, tuple(found)), ids.keys
 
 
 def _bool_map() -> dict[str, str]:
     return {**dict.fromkeys(_TRUE, "true"), **dict.fromkeys(_FALSE, "false")}
 
 
-def _duplicates(raw: RawSheet, ids: pa.Array) -> list[Finding]:
+def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]:
     """Every row of an ID that appears more than once (each naming the other rows)."""
-    counts = pc.value_counts(ids.drop_null())
+    counts = pc.value_counts(pa.array(keys[keys >= 0], pa.int64()))
     repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     if not len(repeated):
         return []
-    where = np.flatnonzero(_np(pc.fill_null(pc.is_in(ids, value_set=repeated), False)))
+    where = np.flatnonzero(_np(pc.is_in(pa.array(keys, pa.int64()), value_set=repeated)))
     rows_of: dict[str, list[int]] = {}
     for index, value in zip(where, pc.take(ids, pa.array(where)).to_pylist(), strict=True):
         rows_of.setdefault(value, []).append(int(raw.source_row[index]))
@@ -203,13 +205,14 @@ def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
 
 
 def check_evaluations(
-    raw: RawSheet, residents: pa.Array, policy: PolicyLike
+    raw: RawSheet, resident_keys: np.ndarray, policy: PolicyLike
 ) -> SheetResult:
     """Check the evaluations sheet against the residents' IDs and the policy."""
     ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
                     numeric=raw.numeric_id)
     found = [*_required(raw), *ids.findings]
-    known = _np(pc.fill_null(pc.is_in(ids.ids, value_set=residents), False))
+    known = _np(pc.is_in(pa.array(ids.keys, pa.int64()),
+                         value_set=pa.array(resident_keys[resident_keys >= 0], pa.int64())))
     found += _orphans(raw, ids.ids, ids.valid & ~known)
     arrays = _policy_arrays(policy)
     code = pc.utf8_upper(_column(raw, "code"))

@@ -28,7 +28,6 @@ from secure_exchange._note import (
     Checkpoint,
     Note,
     NoteError,
-    NoteSignature,
     NoteSigner,
     NoteVerifier,
     cosign,
@@ -66,6 +65,7 @@ __all__ = [
     "canonical_json",
     "check_no_personal_data",
     "station_name",
+    "to_ocsf",
 ]
 
 PHASES = ("begin", "end", "event")
@@ -455,7 +455,9 @@ def _checkpoint_dir(home: Path) -> Path:
 def _peer_dir(home: Path, peer: str) -> Path:
     if not peer or len(peer) > 128:
         raise ValueError("invalid peer name")
-    name = peer if _SAFE_PEER.fullmatch(peer) else "h-" + _merkle.leaf_hash(peer.encode()).hex()[:24]
+    if _SAFE_PEER.fullmatch(peer):
+        return _audit_dir(home) / "witness" / peer
+    name = "h-" + _merkle.leaf_hash(peer.encode()).hex()[:24]
     return _audit_dir(home) / "witness" / name
 
 
@@ -695,10 +697,10 @@ class AuditLog:
 
     def _anchor_problem(self) -> Problem | None:
         """Cheap check on open: every stored and witnessed tree head is still in the log."""
-        heads = [(c.size, c.root, "") for c in _stored_heads(_checkpoint_dir(self.home))]
+        heads = [(c.size, c.root_hash, "") for c in _stored_heads(_checkpoint_dir(self.home))]
         for folder in _peer_dirs(self.home):
             peer = str(_read_json(folder / "peer.json").get("peer", folder.name))
-            heads += [(c.size, c.root, peer) for c in _stored_heads(folder / "ours")]
+            heads += [(c.size, c.root_hash, peer) for c in _stored_heads(folder / "ours")]
         for size, root_b64, peer in sorted(heads):
             problem = _head_problem(self._tree, size, root_b64, peer)
             if problem is not None:
@@ -881,7 +883,8 @@ class AuditLog:
                 store.write_atomic(folder / "ours" / _note_name(ours[0].size), ours[1])
                 sent = _read_json(folder / "sent.json").get("sizes", [])
                 kept = [s for s in sent if isinstance(s, int) and s >= ours[0].size]
-                store.write_atomic(folder / "sent.json", canonical_json({"peer": peer, "sizes": kept}))
+                state = canonical_json({"peer": peer, "sizes": kept})
+                store.write_atomic(folder / "sent.json", state)
         except OSError as exc:
             raise _unavailable(exc, self.home) from exc
 
@@ -978,3 +981,301 @@ class AuditLog:
 
 _BUNDLE_FORMAT = "sx-witness/v1"
 _MAX_BUNDLE = 1 << 20
+
+
+def _signer_actor(signer: NoteSigner) -> Actor:
+    verifier = NoteVerifier.from_signer(signer)
+    return Actor(signer.name, "note:" + verifier.key_hash().hex())
+
+
+def _read_events(path: Path, limit: int) -> Iterator[Event]:
+    for index, payload in enumerate(store.iter_payloads(path)):
+        if index >= limit:
+            return
+        try:
+            yield Event.from_dict(json.loads(payload))
+        except (ValueError, TypeError, KeyError):
+            raise AuditError("audit.bad.event_json", seq=index) from None
+
+
+def _structure_problem(result: store.ScanResult) -> Problem | None:
+    if result.problem is not None:
+        index = result.problem.index
+        return Problem(result.problem.key, {"seq": index, "offset": result.problem.offset}, index)
+    if result.torn_offset is not None:
+        params = {"offset": result.torn_offset, "bytes": result.torn_bytes, "size": result.size}
+        return Problem("audit.bad.torn", params, result.size)
+    return None
+
+
+def _stored_heads(folder: Path) -> list[Checkpoint]:
+    heads = []
+    for path in _notes(folder):
+        with contextlib.suppress(OSError, NoteError):
+            heads.append(Checkpoint.parse(parse_note(path.read_bytes()).text))
+    return heads
+
+
+def _peer_dirs(home: Path) -> list[Path]:
+    try:
+        return sorted(p for p in (_audit_dir(home) / "witness").iterdir() if p.is_dir())
+    except OSError:
+        return []
+
+
+def _head_problem(
+    tree: _merkle.MerkleTree, size: int, root_hash: bytes, peer: str
+) -> Problem | None:
+    """Whether the log still has the tree head (size, root) a checkpoint recorded."""
+    if size > tree.size:
+        if peer:
+            params: dict[str, str | int] = {"peer": peer, "size": size, "actual": tree.size}
+            return Problem("audit.bad.shorter_than_witnessed", params, tree.size)
+        return Problem("audit.bad.shorter", {"size": size, "actual": tree.size}, tree.size)
+    if tree.root(size) != root_hash:
+        return Problem("audit.bad.rewritten", {"first": 0, "last": size - 1, "size": size}, 0)
+    return None
+
+
+def _parse_bundle(bundle: bytes) -> dict[str, Any]:
+    try:
+        if len(bundle) > _MAX_BUNDLE:
+            raise ValueError("too large")
+        fields = json.loads(bundle)
+        if not isinstance(fields, dict) or fields.get("format") != _BUNDLE_FORMAT:
+            raise ValueError("not a witness bundle")
+        if not isinstance(fields.get("checkpoint"), str):
+            raise ValueError("no checkpoint")
+        if not isinstance(fields.get("cosigned"), str | None):
+            raise ValueError("bad cosigned")
+        proofs = {}
+        for item in fields.get("proofs", []):
+            hashes = [base64.b64decode(h, validate=True) for h in item["proof"]]
+            proofs[int(item["size"])] = hashes
+    except (ValueError, TypeError, KeyError):
+        raise WitnessError("audit.witness.malformed", peer="?") from None
+    fields["proofs"] = proofs
+    return fields
+
+
+def _parse_head(text: str, peer: str) -> Checkpoint:
+    try:
+        head = Checkpoint.parse(text)
+    except NoteError:
+        raise WitnessError("audit.witness.malformed", peer=peer) from None
+    if not head.origin.startswith(_ORIGIN_PREFIX):
+        raise WitnessError("audit.witness.malformed", peer=peer)
+    return head
+
+
+def _check_consistent(
+    previous: Checkpoint | None, head: Checkpoint, proofs: Mapping[int, list[bytes]], peer: str
+) -> None:
+    """Refuse a rollback, a fork or an unproven jump from the last head we kept."""
+    if previous is None:
+        return  # first contact: trust on first use (witnessing-v1 §4.3)
+    params: dict[str, str | int] = {"peer": peer, "size": head.size, "seen": previous.size}
+    if head.size < previous.size:
+        raise WitnessError("audit.witness.rollback", **params)
+    if head.size == previous.size:
+        if head.root_hash != previous.root_hash:
+            raise WitnessError("audit.witness.fork", **params)
+        return
+    proof = proofs.get(previous.size)
+    if proof is None:
+        raise WitnessError("audit.witness.no_proof", **params)
+    if not _merkle.verify_consistency(
+        previous.size, head.size, previous.root_hash, head.root_hash, proof
+    ):
+        raise WitnessError("audit.witness.fork", **params)
+
+
+def _cut_tail(path: Path, keep: Path, offset: int) -> None:
+    with path.open("r+b") as fh:
+        fh.seek(offset)
+        store.write_atomic(keep, fh.read())
+        fh.truncate(offset)
+        if offset == 0:
+            fh.seek(0)
+            fh.write(store.HEADER)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# --- verify -----------------------------------------------------------------------------
+
+
+def _verify(home: Path) -> AuditVerifyReport:
+    path = _audit_dir(home) / store.LOG_NAME
+    if not path.is_file():
+        missing = Problem("audit.bad.missing", {"path": str(path)})
+        return AuditVerifyReport(False, 0, _merkle.EMPTY_ROOT.hex(), missing, None, (), (), ())
+    result = store.scan(path)
+    tree = _merkle.MerkleTree(result.leaves)
+    structure = _structure_problem(result)
+    first_bad = structure if result.problem is not None else None
+    torn = structure if result.problem is None else None
+    limit = tree.size if result.problem is not None else None
+    origin = _origin_for(station_name(home))
+    checkpoints = _check_checkpoints(home, tree, origin, limit)
+    witnessed = _check_witnessed(home, tree, origin, limit)
+    if first_bad is None:
+        first_bad = _first_head_problem(checkpoints, witnessed)
+    warnings = tuple(Problem("audit.warn.time", {"seq": i}, i) for i in result.time_regressions)
+    ok = (
+        first_bad is None
+        and torn is None
+        and all(c.ok for c in checkpoints)
+        and all(w.ok for w in witnessed)
+    )
+    return AuditVerifyReport(
+        ok, tree.size, tree.root().hex(), first_bad, torn, checkpoints, witnessed, warnings
+    )
+
+
+def _beyond(limit: int | None, size: int) -> Problem | None:
+    if limit is not None and size > limit:
+        return Problem("audit.check.beyond_bad_record", {"size": size, "seq": limit}, limit)
+    return None
+
+
+def _check_checkpoints(
+    home: Path, tree: _merkle.MerkleTree, origin: str, limit: int | None
+) -> tuple[CheckpointCheck, ...]:
+    folder = _checkpoint_dir(home)
+    keys = _read_keys(folder / "keys.txt")
+    checks = []
+    for path in _notes(folder):
+        try:
+            note = open_note(path.read_bytes(), keys)
+            head = Checkpoint.parse(note.text)
+        except (OSError, NoteError) as exc:
+            key = exc.key if isinstance(exc, NoteError) else "audit.check.unreadable"
+            checks.append(CheckpointCheck(path.name, -1, "", (), Problem(key, {"file": path.name})))
+            continue
+        problem = (
+            _beyond(limit, head.size)
+            or (Problem("audit.check.origin", {"origin": head.origin}) if head.origin != origin
+                else _head_problem(tree, head.size, head.root_hash, ""))
+        )
+        signers = tuple(s.name for s in note.signatures)
+        checks.append(CheckpointCheck(path.name, head.size, _b64(head.root_hash), signers, problem))
+    return tuple(checks)
+
+
+def _check_witnessed(
+    home: Path, tree: _merkle.MerkleTree, origin: str, limit: int | None
+) -> tuple[WitnessCheck, ...]:
+    checks = []
+    for folder in _peer_dirs(home):
+        info = _read_json(folder / "peer.json")
+        peer = str(info.get("peer", folder.name))
+        try:
+            key: NoteVerifier | None = NoteVerifier.from_str(str(info.get("key", "")))
+        except NoteError:
+            key = None
+        checks += [_check_one_witnessed(p, peer, key, tree, origin, limit)
+                   for p in _notes(folder / "ours")]
+    return tuple(checks)
+
+
+def _check_one_witnessed(
+    path: Path,
+    peer: str,
+    key: NoteVerifier | None,
+    tree: _merkle.MerkleTree,
+    origin: str,
+    limit: int | None,
+) -> WitnessCheck:
+    try:
+        note = parse_note(path.read_bytes())
+        head = Checkpoint.parse(note.text)
+    except (OSError, NoteError):
+        return WitnessCheck(peer, -1, "", None, Problem("audit.check.unreadable",
+                                                        {"file": path.name}))
+    stamps = [verify_cosignature(note.text, s, key) for s in note.signatures] if key else []
+    stamp = next((s for s in stamps if s is not None), None)
+    problem = _beyond(limit, head.size)
+    if problem is None and stamp is None:
+        problem = Problem("audit.check.bad_cosignature", {"peer": peer, "size": head.size})
+    if problem is None and head.origin != origin:
+        problem = Problem("audit.check.origin", {"origin": head.origin})
+    if problem is None:
+        problem = _head_problem(tree, head.size, head.root_hash, peer)
+    return WitnessCheck(peer, head.size, _b64(head.root_hash), stamp, problem)
+
+
+def _first_head_problem(
+    checkpoints: Sequence[CheckpointCheck], witnessed: Sequence[WitnessCheck]
+) -> Problem | None:
+    """Name the first bad record from the tree heads that no longer match.
+
+    A rewritten record lies between the largest matching head below the first
+    mismatching one and that head's size, so more checkpoints narrow it down.
+    """
+    heads = [(c.size, c.problem) for c in checkpoints] + [(w.size, w.problem) for w in witnessed]
+    good = [size for size, problem in heads if problem is None]
+    bad = sorted((size, p) for size, p in heads if p is not None and p.key == "audit.bad.rewritten")
+    if bad:
+        size = bad[0][0]
+        first = max((g for g in good if g < size), default=0)
+        params = {"first": first, "last": size - 1, "size": size}
+        return Problem("audit.bad.rewritten", params, first)
+    others = [p for _, p in heads if p is not None]
+    shorter = [p for p in others if p.key.startswith("audit.bad.shorter")]
+    found = shorter or others
+    return found[0] if found else None
+
+
+# --- OCSF export (protocols/audit-log-v1.md §8) -----------------------------------------
+
+_OCSF_VERSION = "1.1.0"
+_ENTITY_PREFIXES = ("key.", "agreement.", "media.", "init")
+_ACTIVITY = {
+    "created": 1, "enrolled": 1, "sealed": 1, "init": 1, "checkpoint": 1, "sent": 1,
+    "read": 2, "verified": 2, "checked": 2, "opened": 2, "exported": 2, "scored": 2,
+    "reidentified": 2, "inspected": 2,
+    "signed": 3, "imported": 3, "received": 3, "repaired": 3,
+    "deleted": 4, "revoked": 4,
+}
+
+
+def to_ocsf(event: Event) -> dict[str, object]:
+    """Map an event to an OCSF 1.1 API Activity (6003) or Entity Management (3004) event."""
+    entity = event.action.startswith(_ENTITY_PREFIXES)
+    class_uid, category_uid = (3004, 3) if entity else (6003, 6)
+    activity_id = _ACTIVITY.get(event.action.rsplit(".", 1)[-1], 99)
+    status_id = {"ok": 1, "failed": 2, "refused": 2}.get(event.outcome or "", 0)
+    out: dict[str, object] = {
+        "class_uid": class_uid,
+        "category_uid": category_uid,
+        "activity_id": activity_id,
+        "type_uid": class_uid * 100 + activity_id,
+        "time": int(event.when.timestamp() * 1000),
+        "severity_id": 1 if status_id != 2 else 3,
+        "status_id": status_id,
+        "status": {0: "Unknown", 1: "Success", 2: "Failure"}[status_id],
+        "message": event.action,
+        "metadata": {
+            "version": _OCSF_VERSION,
+            "product": {"name": "secure-exchange", "vendor_name": "secure-exchange"},
+            "log_name": event.station,
+            "sequence": event.seq,
+            "uid": f"{event.station}#{event.seq}",
+        },
+        "actor": {"user": _ocsf_user(event.actor)},
+        "api": {"operation": event.action},
+        "unmapped": {
+            "phase": event.phase, "outcome": event.outcome, "op": event.op,
+            "package": event.package, "counts": dict(event.counts), "detail": dict(event.detail),
+        },
+    }
+    if event.outcome in ("failed", "refused"):
+        out["status_detail"] = event.detail.get("error", event.outcome)
+    return out
+
+
+def _ocsf_user(actor: Actor | None) -> dict[str, str]:
+    if actor is None:
+        return {"name": "station", "type": "System"}
+    return {"name": actor.name, "uid": actor.fingerprint}

@@ -104,10 +104,8 @@ def read_ledger(
     residents_raw, evaluations_raw = read_container(
         path, drop_unknown=drop_unknown, progress=progress
     )
-    residents = check_residents(residents_raw, as_of)
-    evaluations = check_evaluations(
-        evaluations_raw, residents.table.column("id_number").combine_chunks(), policy
-    )
+    residents, keys = check_residents(residents_raw, as_of)
+    evaluations = check_evaluations(evaluations_raw, keys, policy)
     findings = [*residents_raw.findings, *residents.findings,
                 *evaluations_raw.findings, *evaluations.findings]
     return Ledger(
@@ -140,11 +138,16 @@ def load_ledger(
     return ledger
 
 
+_COLUMN_ORDER = {
+    (sheet, name): index
+    for sheet, specs in LEDGER_COLUMNS.items()
+    for index, name in enumerate(specs)
+}
+
+
 def _order(item: Finding) -> tuple[int, int, int, str]:
     sheet = 0 if item.sheet == RESIDENTS else 1
-    columns = list(LEDGER_COLUMNS[item.sheet])
-    column = columns.index(item.column) if item.column in columns else -1
-    return sheet, item.row or 0, column, item.code
+    return sheet, item.row or 0, _COLUMN_ORDER.get((item.sheet, item.column or ""), -1), item.code
 
 
 def _report(findings: list[Finding]) -> CheckReport:

@@ -143,8 +143,8 @@ def _encrypt_bytes(
 ) -> bytes:
     """``encrypt_bytes`` with the private injection points of ``_encrypt``."""
     out = io.BytesIO()
-    opts = {"file_key": file_key, "nonce": nonce}
-    with _encrypt(out, recipients, armor=armor, random=random, **opts) as writer:
+    writer = _encrypt(out, recipients, armor=armor, file_key=file_key, nonce=nonce, random=random)
+    with writer:
         writer.write(data)
     return out.getvalue()
 

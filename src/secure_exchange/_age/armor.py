@@ -27,6 +27,8 @@ _COLUMNS = 64
 _BYTES_PER_LINE = _COLUMNS // 4 * 3
 _MAX_WHITESPACE = 1024
 _MAX_LINE = 128
+_FULL_LINE = _COLUMNS + 1  # 64 base64 characters and LF
+_BULK_LINES = 1024
 
 
 def looks_armored(head: bytes) -> bool:
@@ -151,12 +153,35 @@ class ArmorReader(io.BufferedIOBase):
             self._finish()
         return data
 
+    def _decode_bulk(self) -> bytes:
+        """Decode a run of full 64-column LF lines at once (the common case), or ``b""``.
+
+        Only lines that are exactly 64 characters plus LF qualify, so the END line, short
+        or padded lines, CRLF and anything odd are left to the line-by-line path. Full
+        lines without ``=`` carry no padding bits, so strict decoding is also canonical.
+        """
+        block = self._src.peek(_FULL_LINE * _BULK_LINES)
+        lines = len(block) // _FULL_LINE
+        block = block[: lines * _FULL_LINE]
+        if lines < 2 or block[_COLUMNS::_FULL_LINE] != b"\n" * lines:
+            return b""
+        joined = block.replace(b"\n", b"")
+        if len(joined) != lines * _COLUMNS or b"=" in joined:
+            return b""
+        try:
+            data = binascii.a2b_base64(joined, strict_mode=True)
+        except binascii.Error:
+            return b""
+        lines -= 1  # keep the last full line for the careful path (it may precede END)
+        self._src.skip(lines * _FULL_LINE)
+        return data[: lines * _BYTES_PER_LINE]
+
     def read(self, size: int | None = -1, /) -> bytes:
         """Read up to ``size`` decoded bytes (all if negative); ``b""`` at the end."""
         pieces = [self._pending]
         have = len(self._pending)
         while (size is None or size < 0 or have < size) and not self._done:
-            data = self._decode_next()
+            data = self._decode_bulk() or self._decode_next()
             pieces.append(data)
             have += len(data)
         joined = b"".join(pieces)

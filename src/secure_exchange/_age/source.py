@@ -76,6 +76,12 @@ class Source:
             pass
         return bytes(self._buf[self._off : self._off + size])
 
+    def skip(self, size: int) -> None:
+        """Consume ``size`` bytes that a ``peek`` just returned."""
+        if size > len(self._buf) - self._off:
+            raise ValueError("skip past the buffered data")
+        self._off += size
+
     def read_exact(self, size: int) -> bytes:
         """Read ``size`` bytes, or fewer only at the end of input."""
         out = bytearray(size)

@@ -71,10 +71,17 @@ class X25519Recipient:
         return bech32.encode(_RECIPIENT_HRP, self.public_key)
 
     def wrap(self, file_key: bytes, *, random: Callable[[int], bytes] = os.urandom) -> list[Stanza]:
-        """Wrap ``file_key`` to this key; ``random`` supplies the ephemeral secret."""
+        """Wrap ``file_key`` to this key; ``random`` supplies the ephemeral secret.
+
+        Raises:
+            AgeKeyError: if the public key is a low-order point.
+        """
         ephemeral = random(_KEY_SIZE)
         share = _public_bytes(ephemeral)
-        shared = _shared_secret(ephemeral, self.public_key)
+        try:
+            shared = _shared_secret(ephemeral, self.public_key)
+        except AgeHeaderError as exc:  # a low-order public key can't be encrypted to
+            raise AgeKeyError("age.key_recipient") from exc
         wrap_key = hkdf_sha256(shared, share + self.public_key, _LABEL)
         return [Stanza(STANZA_TYPE, (b64encode(share),), wrap_file_key(wrap_key, file_key))]
 
