@@ -60,9 +60,10 @@ def test_signer_must_be_named(parties: Parties, tmp_path: Path) -> None:
         draft(parties).sign(outsider)
 
 
-def test_roles_per_party_and_categories(parties: Parties) -> None:
+def test_roles_per_party_and_categories(parties: Parties, tmp_path: Path) -> None:
+    wrong = make_key(tmp_path, "a-scoring", "金乡街道真武社区", "scoring")
     with pytest.raises(AgreementError, match="cannot hold"):
-        new_agreement("x", [parties.officer.public, parties.seal_a.public, parties.scoring.public],
+        new_agreement("x", [parties.officer.public, parties.seal_a.public, wrong.public],
                       [parties.seal_b.public], date(2022, 1, 1), date(2022, 2, 1))
     with pytest.raises(AgreementError, match="Annex 3"):
         draft(parties, categories=["病史"])

@@ -64,21 +64,13 @@ def _needs_trim(array: pa.Array) -> np.ndarray:
 
 
 def with_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
-    """``array`` (no nulls) with nulls where ``valid`` is False, sharing its buffers."""
+    """``array`` (no nulls) with nulls where ``valid`` is False, sharing its data buffers."""
     if valid.all():
         return array
+    if array.offset or array.null_count:
+        return pc.if_else(pa.array(valid), array, pa.scalar(None, array.type))
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
-    buffers = array.buffers()
-    fresh = pa.Array.from_buffers(array.type, len(array) + array.offset,
-                                  [None, *buffers[1:]], offset=0)
-    if array.offset:
-        fresh = fresh.slice(array.offset)
-    return pa.Array.from_buffers(fresh.type, len(array), [bitmap, *fresh.buffers()[1:]],
-                                 offset=0) if not array.offset else _slow_nulls(array, valid)
-
-
-def _slow_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(valid), array, pa.scalar(None, array.type))
+    return pa.Array.from_buffers(array.type, len(array), [bitmap, *array.buffers()[1:]])
 
 
 def trim(array: pa.Array) -> pa.Array:

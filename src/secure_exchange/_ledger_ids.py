@@ -26,7 +26,6 @@ __all__ = ["IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_to_date
 
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
-_POWERS = np.array([10 ** (16 - i) for i in range(17)], dtype=np.int64)
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
@@ -84,7 +83,7 @@ def _is_digits(text: str) -> bool:
 def _column_number(matrix: np.ndarray, start: int, stop: int) -> np.ndarray:
     value = np.zeros(len(matrix), dtype=np.int64)
     for col in range(start, stop):
-        value = value * 10 + (matrix[:, col].astype(np.int64) - 48)
+        value = value * 10 + matrix[:, col].astype(np.int64)
     return value
 
 
@@ -119,20 +118,25 @@ class _Structured:
 
 def _structured(ids: pa.Array, candidates: np.ndarray) -> _Structured:
     """Check char, birth date, sex and an int64 key of the 18-character candidates."""
-    matrix = fixed_width_matrix(ids, candidates, 18)
-    digits = matrix[:, :17].astype(np.int64) - 48
+    matrix = fixed_width_matrix(ids, candidates, 18) - np.uint8(48)  # wraps non-digits
     last = matrix[:, 17]
-    shape_ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (digits[:, 0] > 0) & (
-        ((last >= 48) & (last <= 57)) | (last == 88))
-    matrix, digits, last = matrix[shape_ok], digits[shape_ok], last[shape_ok]
-    check_ok = _CHECK[(digits @ _WEIGHTS) % 11] == last
+    shape_ok = (matrix[:, :17] <= 9).all(axis=1) & (matrix[:, 0] > 0) & (
+        (last <= 9) | (last == 88 - 48))
+    matrix, last = matrix[shape_ok], last[shape_ok]
+    total = np.zeros(len(matrix), dtype=np.int64)
+    key = np.zeros(len(matrix), dtype=np.int64)
+    for col in range(17):
+        digit = matrix[:, col].astype(np.int64)
+        total += digit * int(_WEIGHTS[col])
+        key = key * 10 + digit
+    check_value = np.where(last == 88 - 48, 10, last.astype(np.int64))
+    check_ok = _CHECK[total % 11] == last + 48
     days, date_ok = ymd_to_date32(_column_number(matrix, 6, 10),
                                   _column_number(matrix, 10, 12),
                                   _column_number(matrix, 12, 14))
-    check_value = np.where(last == 88, 10, last.astype(np.int64) - 48)
     return _Structured(
         where=candidates[shape_ok], check_ok=check_ok, date_ok=date_ok, days=days,
-        male=(digits[:, 16] % 2) == 1, keys=(digits @ _POWERS) * 11 + check_value,
+        male=(matrix[:, 16] % 2) == 1, keys=key * 11 + check_value,
     )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from secure_exchange._ledger_bytes import byte_lengths
+from secure_exchange._ledger_bytes import byte_lengths, fixed_width_matrix, with_nulls
 from secure_exchange._ledger_ids import check_ids, ymd_to_date32
 from secure_exchange._ledger_read import RawSheet
 from secure_exchange._ledger_schema import (
@@ -46,7 +46,7 @@ BOOLEAN_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income", "ma
 LEVELS = ("村级", "镇级", "县级", "市级", "省级", "国家级")
 _LEVEL_ALIASES = {**{level: level for level in LEVELS}, "乡级": "镇级", "街道级": "镇级"}
 _PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
-_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$|^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$"
+_SLASHED = r"^(?P<y>[0-9]{4})/(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})$"
 _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
 
 RESIDENT_SCHEMA = pa.schema([
@@ -89,7 +89,7 @@ def _filled(column: pa.Array) -> np.ndarray:
 
 
 def _or_null(column: pa.Array) -> pa.Array:
-    return pc.if_else(pa.array(~_filled(column)), pa.scalar(None, pa.string()), column)
+    return with_nulls(column, _filled(column))
 
 
 def _at_rows(
@@ -308,17 +308,41 @@ def _points(
 
 
 def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
+    """Panel dates: YYYY-MM-DD via the byte matrix, other shapes via RE2 on the rest."""
     text = _column(raw, "panel_date")
-    parts = pc.extract_regex(pc.replace_substring(text, "/", "-").cast(pa.string()),
-                             r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})$")
-    form_ok = _np(pc.match_substring_regex(text, _DATE))
-
-    def part(name: str) -> np.ndarray:
-        field = pc.fill_null(parts.field(name), "0") if len(text) else pa.array([], pa.string())
-        field = pc.if_else(pa.array(form_ok), field, "0")
-        return _np(pc.cast(field, pa.int64())).astype(np.int64)
-
-    days, exists = ymd_to_date32(part("y"), part("m"), part("d"))
-    ok = form_ok & exists
+    n = len(text)
+    year, month, day = (np.zeros(n, np.int64) for _ in range(3))
+    shaped = np.zeros(n, bool)
+    iso = np.flatnonzero(byte_lengths(text) == 10)
+    matrix = fixed_width_matrix(text, iso, 10).astype(np.int64) - 48
+    digit_cols = matrix[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+    iso_ok = ((digit_cols >= 0) & (digit_cols <= 9)).all(axis=1) & (
+        matrix[:, 4] == -3) & (matrix[:, 7] == -3)
+    iso, matrix = iso[iso_ok], matrix[iso_ok]
+    shaped[iso] = True
+    year[iso] = matrix[:, :4] @ np.array([1000, 100, 10, 1])
+    month[iso] = matrix[:, 5] * 10 + matrix[:, 6]
+    day[iso] = matrix[:, 8] * 10 + matrix[:, 9]
+    _slashed(text, ~shaped & _filled(text), shaped, year, month, day)
+    days, exists = ymd_to_date32(year, month, day)
+    ok = shaped & exists
     found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
+
+
+def _slashed(
+    text: pa.Array, rest: np.ndarray, shaped: np.ndarray, year: np.ndarray, month: np.ndarray,
+    day: np.ndarray,
+) -> None:
+    """Fill in the YYYY/M/D dates among the ``rest`` rows (in place)."""
+    where = np.flatnonzero(rest)
+    if not len(where):
+        return
+    subset = pc.take(text, pa.array(where, pa.int64()))
+    parts = pc.extract_regex(subset, _SLASHED)
+    matched = _np(parts.is_valid())
+    where = where[matched]
+    parts = parts.filter(pa.array(matched))
+    shaped[where] = True
+    for name, target in (("y", year), ("m", month), ("d", day)):
+        target[where] = _np(pc.cast(parts.field(name), pa.int64()))

@@ -111,7 +111,7 @@ class NoteVerifier:
     def from_str(cls, text: str) -> NoteVerifier:
         """Parse the C2SP verifier key form ``<name>+<hash hex>+<base64(0x01||key)>``."""
         try:
-            name, hash_hex, b64 = text.strip().split("+")
+            name, hash_hex, b64 = text.strip().split("+", 2)
             raw = base64.b64decode(b64, validate=True)
         except (ValueError, binascii.Error):
             raise NoteError("audit.note.bad_key") from None
@@ -192,7 +192,7 @@ class Note:
 
 
 def _check_text(text: str) -> None:
-    if not text.endswith("\n") or _CONTROL.search(text) or "\n\n" in text:
+    if len(text) < 2 or not text.endswith("\n") or _CONTROL.search(text) or "\n\n" in text:
         raise NoteError("audit.note.malformed")
 
 

@@ -63,6 +63,7 @@ def write_group(
     *,
     max_part_bytes: int,
     progress: Callable[[int], None] | None = None,
+    random: Callable[[int], bytes] = os.urandom,
 ) -> list[PartInfo]:
     """Write ``table`` as one or more parts ``<group>-NNNN.parquet.age`` under ``folder``.
 
@@ -76,7 +77,7 @@ def write_group(
         name = f"{group}-{len(parts) + 1:04d}.parquet.age"
         rows = 0
         with (folder / name).open("xb") as raw:
-            with _age.encrypt(raw, recipients) as enc:
+            with _age.age._encrypt(raw, recipients, random=random) as enc:
                 sink = _ArrowSink(enc)
                 with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
                     while pending is not None:

@@ -264,6 +264,14 @@ def _validate_body(body: Mapping[str, object]) -> None:
         raise AgreementError("agreement.malformed", what="number")
 
 
+def _ordered_categories(categories: Iterable[str]) -> list[str]:
+    wanted = set(categories)
+    unknown = wanted - set(CATEGORIES)
+    if unknown:
+        raise AgreementError("agreement.unknown_category", category="、".join(sorted(unknown)))
+    return [c for c in CATEGORIES if c in wanted]
+
+
 def new_agreement(
     number: str,
     party_a: Iterable[PublicIdentity],
@@ -286,7 +294,7 @@ def new_agreement(
         "number": number.strip(),
         "title": "合作协议",
         "purpose": purpose,
-        "categories": [c for c in CATEGORIES if c in set(categories)],
+        "categories": _ordered_categories(categories),
         "party_a": {"org": orgs["A"].pop(), "keys": [_card_dict(i) for i in a]},
         "party_b": {"org": orgs["B"].pop(), "keys": [_card_dict(i) for i in b]},
         "thresholds": {p: dict(t) for p, t in (thresholds or DEFAULT_THRESHOLDS).items()},

@@ -198,10 +198,11 @@ class Event:
 
     @classmethod
     def from_draft(cls, draft: EventDraft, seq: int, time: str, station: str) -> Event:
-        """Give a checked draft its place in the log."""
+        """Give a checked draft its place in the log (a begin is its own ``op``)."""
+        op = seq if draft.phase == "begin" else draft.op
         return cls(
             seq, time, station, draft.action, draft.phase, draft.outcome, draft.actor,
-            draft.package, dict(draft.counts), dict(draft.detail), draft.op,
+            draft.package, dict(draft.counts), dict(draft.detail), op,
         )
 
     def to_dict(self) -> dict[str, object]:

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -147,6 +146,7 @@ def seal(
     valid_for: timedelta = timedelta(days=30),
     max_part_bytes: int = MAX_PART_BYTES,
     progress: Callable[[int], None] | None = None,
+    _random: Callable[[int], bytes] = os.urandom,
 ) -> VerifiedPackage:
     """Write a signed, encrypted package as a new folder inside ``out_dir``.
 
@@ -171,7 +171,7 @@ def seal(
         The verification result of the package as written.
     """
     now = now or datetime.now(UTC)
-    plan = _plan(groups, agreement, signers, sender, categories, now, valid_for)
+    plan = _plan(groups, agreement, signers, sender, categories, now, valid_for, _random(8))
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"sx-{plan.package_id}"
     tmp = out_dir / f".sx-{plan.package_id}.partial"
@@ -180,7 +180,13 @@ def seal(
         for group, table in groups.items():
             readers = [_age.X25519Recipient.from_str(r) for r in agreement.group_recipients(group)]
             plan.parts += _parts.write_group(
-                tmp, group, table, readers, max_part_bytes=max_part_bytes, progress=progress
+                tmp,
+                group,
+                table,
+                readers,
+                max_part_bytes=max_part_bytes,
+                progress=progress,
+                random=_random,
             )
         extras = dict(extra_files or {})
         manifest = _manifest(plan, groups, sequence, categories, sorted(extras))
@@ -218,6 +224,7 @@ def _plan(
     categories: Mapping[str, Sequence[str]],
     now: datetime,
     valid_for: timedelta,
+    nonce: bytes,
 ) -> _SealPlan:
     agreement.check_in_force(now.date())
     keys = []
@@ -237,7 +244,7 @@ def _plan(
                 category="、".join(sorted(extra)),
                 number=agreement.number,
             )
-    package_id = f"{now:%Y%m%d}-{secrets.token_hex(8)}"
+    package_id = f"{now:%Y%m%d}-{nonce.hex()}"
     return _SealPlan(agreement, signers, sender, now, now + valid_for, package_id)
 
 
