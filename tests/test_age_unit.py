@@ -63,7 +63,7 @@ def identity() -> X25519Identity:
     return X25519Identity.from_str(SECRET)
 
 
-def _payload_start(data: bytes) -> int:
+def _payload_start(data: bytes | bytearray) -> int:
     """Offset of the first STREAM chunk (after the header and the 16-byte nonce)."""
     return data.index(b"\n", data.index(b"\n---") + 1) + 1 + 16
 
@@ -129,9 +129,16 @@ def test_exception_in_with_leaves_no_final_chunk(identity: X25519Identity) -> No
 
 
 def test_deterministic_with_injected_values(identity: X25519Identity) -> None:
-    kwargs = {"file_key": bytes(range(16)), "nonce": bytes(range(16, 32))}
-    first = _encrypt_bytes(b"hello", [identity.recipient()], random=_counter_random(), **kwargs)
-    again = _encrypt_bytes(b"hello", [identity.recipient()], random=_counter_random(), **kwargs)
+    def seal() -> bytes:
+        return _encrypt_bytes(
+            b"hello",
+            [identity.recipient()],
+            file_key=bytes(range(16)),
+            nonce=bytes(range(16, 32)),
+            random=_counter_random(),
+        )
+
+    first, again = seal(), seal()
     assert first == again
     assert first[_payload_start(first) - 16 : _payload_start(first)] == bytes(range(16, 32))
     assert decrypt_bytes(first, [identity]) == b"hello"
@@ -398,3 +405,16 @@ def test_bech32_bip173_vectors(text: str, hrp: str) -> None:
 def test_bech32_bip173_invalid(text: str) -> None:
     with pytest.raises(bech32.Bech32Error):
         bech32.decode(text)
+
+
+def test_broken_armor_mid_payload_is_sticky(identity: X25519Identity) -> None:
+    data = _plain(4 * CHUNK)
+    armored = bytearray(encrypt_bytes(data, [identity.recipient()], armor=True))
+    middle = armored.index(b"\n", len(armored) // 2) + 1
+    armored[middle : middle + 1] = b"*"  # an invalid character, well into the payload
+    reader = decrypt(io.BytesIO(bytes(armored)), [identity])
+    assert reader.read(CHUNK) == data[:CHUNK]
+    with pytest.raises(AgeArmorError):
+        reader.read()
+    with pytest.raises(AgePayloadError):
+        reader.read(1)

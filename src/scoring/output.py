@@ -20,7 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from scoring.errors import OutputFormatError
 
-__all__ = ["SUFFIXES", "write_decisions"]
+__all__ = ["SUFFIXES", "read_decisions", "write_decisions"]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BOM = b"\xef\xbb\xbf"
@@ -75,3 +75,39 @@ def _cell(sheet: object, value: object) -> object:
         cell.number_format = "yyyy-mm-dd"
         return cell
     return value
+
+
+def read_decisions(path: str | Path) -> pa.Table:
+    """Read a decisions file written by ``write_decisions`` (by extension).
+
+    Raises:
+        OutputFormatError: the extension is none of ``SUFFIXES``.
+    """
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix == ".parquet":
+        return pq.read_table(source)
+    if suffix == ".csv":
+        options = pa_csv.ConvertOptions(
+            column_types={"subject": pa.string(), "status": pa.string()},
+            strings_can_be_null=False,
+        )
+        return pa_csv.read_csv(source, convert_options=options)
+    if suffix == ".xlsx":
+        return _read_xlsx(source)
+    raise OutputFormatError("score.output.unsupported", suffix=suffix or source.name)
+
+
+def _read_xlsx(path: Path) -> pa.Table:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = list(book[SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = [str(h) for h in rows[0]]
+    columns = {h: [r[i] for r in rows[1:]] for i, h in enumerate(header)}
+    if "subject" in columns:
+        columns["subject"] = [None if v is None else str(v) for v in columns["subject"]]
+    return pa.table(columns)

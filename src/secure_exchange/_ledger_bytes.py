@@ -7,17 +7,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "byte_lengths", "fixed_width_matrix", "replace_rows", "to_numpy", "trim", "with_nulls",
+    "byte_lengths", "fixed_width_matrix", "last_byte_is", "replace_rows", "to_numpy", "trim",
+    "with_nulls",
 ]
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
-_LEAD3 = np.zeros(256, dtype=bool)
-_LEAD3[[0xE1, 0xE2, 0xE3]] = True  # U+1680, U+2000-U+205F, U+3000
-_MID3 = np.zeros(256, dtype=bool)
-_MID3[[0x80, 0x81, 0x9A]] = True
-_TAIL2 = np.zeros(256, dtype=bool)
-_TAIL2[[0xA0, 0x85]] = True  # U+00A0, U+0085 (lead byte 0xC2)
+# First bytes that may open whitespace or a BOM: ASCII space, C2 (U+00A0, U+0085),
+# E1 (U+1680), E2 (U+2000-U+205F), E3 (U+3000), EF (U+FEFF).
+_HEAD = _ASCII_SPACE.copy()
+_HEAD[[0xC2, 0xE1, 0xE2, 0xE3, 0xEF]] = True
+# Last bytes of multi-byte whitespace: 80-8A, 85, 9F, A0, A8, A9, AF (checked further).
+_TAIL = np.zeros(256, dtype=bool)
+_TAIL[[*range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF]] = True
 
 
 def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -28,6 +30,8 @@ def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _parts(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (n + 1, int64) and the data bytes of a non-chunked string array."""
     n = len(array)
+    if n == 0:
+        return np.zeros(1, np.int64), np.zeros(0, np.uint8)
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
     data_buffer = array.buffers()[2]
     data = (np.zeros(0, np.uint8) if data_buffer is None
@@ -43,24 +47,36 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
     return np.diff(offsets)
 
 
+def last_byte_is(array: pa.Array, value: int) -> np.ndarray:
+    """Rows whose last byte is ``value`` (False for empty strings)."""
+    offsets, data = _parts(array)
+    if len(data) == 0:
+        return np.zeros(len(array), dtype=bool)
+    return np.asarray((data.take(offsets[1:] - 1, mode="clip") == value)
+                      & (offsets[1:] > offsets[:-1]))
+
+
 def _needs_trim(array: pa.Array) -> np.ndarray:
     """Rows that may start or end with whitespace or a BOM (a cheap superset).
 
-    Bytes next to a short string belong to its neighbours; that only adds false positives,
-    which the exact trim then leaves unchanged.
+    Looks at the first and last byte of every string; a byte that belongs to a neighbour
+    (short or empty strings) only adds false positives, which the exact trim leaves alone.
     """
     offsets, data = _parts(array)
     if len(data) == 0:
         return np.zeros(len(array), dtype=bool)
-    start, end = offsets[:-1], offsets[1:]
-    first, second = data.take(start, mode="clip"), data.take(start + 1, mode="clip")
-    last, before = data.take(end - 1, mode="clip"), data.take(end - 2, mode="clip")
-    third_last = data.take(end - 3, mode="clip")
-    head = _ASCII_SPACE[first] | ((first == 0xC2) & _TAIL2[second]) | (
-        _LEAD3[first] & _MID3[second]) | (first == 0xEF)
-    tail = _ASCII_SPACE[last] | ((before == 0xC2) & _TAIL2[last]) | (
-        _LEAD3[third_last] & _MID3[before])
-    return np.asarray(head | tail)
+    first = data.take(offsets[:-1], mode="clip")
+    last = data.take(offsets[1:] - 1, mode="clip")
+    maybe = _HEAD[first] | _ASCII_SPACE[last]
+    tail = np.flatnonzero(_TAIL[last] & ~maybe)
+    end = offsets[1:][tail]
+    before = data.take(end - 2, mode="clip")
+    third = data.take(end - 3, mode="clip")
+    multibyte = ((before == 0xC2) & ((last[tail] == 0xA0) | (last[tail] == 0x85))) | (
+        ((third == 0xE1) | (third == 0xE2) | (third == 0xE3))
+        & ((before == 0x80) | (before == 0x81) | (before == 0x9A)))
+    maybe[tail[multibyte]] = True
+    return np.asarray(maybe)
 
 
 def with_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
@@ -102,5 +118,8 @@ def fixed_width_matrix(array: pa.Array, rows: np.ndarray, width: int) -> np.ndar
     if not len(rows):
         return np.zeros((0, width), dtype=np.uint8)
     offsets, data = _parts(array)
+    if len(rows) == len(array) and offsets[-1] - offsets[0] == width * len(rows):
+        start = int(offsets[0])
+        return data[start:start + width * len(rows)].reshape(len(rows), width)
     index = offsets[rows][:, None] + np.arange(width, dtype=np.int64)[None, :]
     return data[index]

@@ -6,6 +6,7 @@ are computed with numpy over the digit matrix; Python only visits the rows that 
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +18,10 @@ import pyarrow.compute as pc
 from secure_exchange._ledger_bytes import (
     byte_lengths,
     fixed_width_matrix,
+    last_byte_is,
     replace_rows,
     to_numpy,
+    with_nulls,
 )
 from secure_exchange._ledger_schema import Finding, finding, mask_id
 
@@ -26,7 +29,6 @@ __all__ = ["IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_to_date
 
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,8 @@ def legacy_to_18(id15: str) -> str:
 
 def _normalise(ids: pa.Array, rows: np.ndarray, sheet: str) -> tuple[pa.Array, list[Finding]]:
     """Upper-case, full-width to ASCII (NFKC), and 15-digit legacy numbers to 18."""
-    ids = pc.ascii_upper(ids)
     findings: list[Finding] = []
-    odd = np.flatnonzero(~to_numpy(pc.string_is_ascii(ids)))
+    odd = np.flatnonzero(~to_numpy(pc.string_is_ascii(ids)) | last_byte_is(ids, ord("x")))
     if len(odd):
         fixed = [unicodedata.normalize("NFKC", s).strip().upper()
                  for s in pc.take(ids, pa.array(odd, pa.int64())).to_pylist()]
@@ -87,21 +88,23 @@ def _column_number(matrix: np.ndarray, start: int, stop: int) -> np.ndarray:
     return value
 
 
+@functools.cache
+def _month_table() -> tuple[np.ndarray, np.ndarray]:
+    """First day (days since 1970-01-01) and length of every month of years 0-9999."""
+    months = np.arange(10000 * 12 + 1, dtype=np.int64) - 1970 * 12
+    starts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return starts[:-1], np.diff(starts)
+
+
 def ymd_to_date32(
     year: np.ndarray, month: np.ndarray, day: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Days since 1970-01-01 (int32) and whether each (year, month, day) exists."""
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    safe_month = np.clip(month, 1, 12)
-    dim = _MONTH_DAYS[safe_month - 1] + ((safe_month == 2) & leap)
-    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= dim) & (year >= 1)
-    y = np.where(valid, year, 1970) - (safe_month <= 2)
-    m, d = np.where(valid, safe_month, 1), np.where(valid, day, 1)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468).astype(np.int32), valid
+    starts, lengths = _month_table()
+    index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
+    valid = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1) & (
+        day <= lengths[index])
+    return np.where(valid, starts[index] + day - 1, 0).astype(np.int32), valid
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ def check_ids(
         bad += _row_findings(ids, rows, where[found.check_ok & future], sheet,
                              "ledger.id.birth_future", as_of=as_of.isoformat())
     return IdCheck(
-        ids=pc.if_else(pa.array(numeric | empty), pa.scalar(None, pa.string()), ids),
+        ids=with_nulls(ids, ~(numeric | empty)),
         valid=valid,
         keys=keys,
         birth_date=_spread(found.days, where, valid, n, pa.int32()).cast(pa.date32()),

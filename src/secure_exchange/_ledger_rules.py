@@ -46,7 +46,6 @@ BOOLEAN_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income", "ma
 LEVELS = ("村级", "镇级", "县级", "市级", "省级", "国家级")
 _LEVEL_ALIASES = {**{level: level for level in LEVELS}, "乡级": "镇级", "街道级": "镇级"}
 _PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
-_SLASHED = r"^(?P<y>[0-9]{4})/(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})$"
 _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
 
 RESIDENT_SCHEMA = pa.schema([
@@ -108,12 +107,27 @@ def _required(raw: RawSheet) -> list[Finding]:
     return found
 
 
+def _lookup_index(column: pa.Array, keys: Sequence[str], lower: bool) -> np.ndarray:
+    """Position of each cell's value in ``keys`` (-1 when absent), via its distinct values."""
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary.to_pylist()
+    position = {key: i for i, key in enumerate(keys)}
+    table = np.array([position.get(v.lower() if lower else v, -1) for v in distinct],
+                     dtype=np.int64)
+    return table[_np(encoded.indices)] if len(column) else np.zeros(0, np.int64)
+
+
 def _lookup(column: pa.Array, mapping: dict[str, str], lower: bool = False) -> pa.Array:
     """Map text through ``mapping`` (exact or lower-cased); null where unknown."""
-    keys = list(mapping)
-    index = pc.index_in(pc.utf8_lower(column) if lower else column,
-                        value_set=pa.array(keys, pa.string()))
-    return pc.take(pa.array(list(mapping.values()), pa.string()), index)
+    index = _lookup_index(column, list(mapping), lower)
+    values = pa.array(list(mapping.values()), pa.string())
+    return pc.take(values, pa.array(index, pa.int64(), mask=index < 0))
+
+
+def _boolean(column: pa.Array) -> pa.Array:
+    """是/否, 有/无, Y/N, yes/no, true/false, 1/0 (any case) as booleans; null otherwise."""
+    index = _lookup_index(column, [*_TRUE, *_FALSE], lower=True)
+    return pa.array(index < len(_TRUE), pa.bool_(), mask=index < 0)
 
 
 def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
@@ -134,12 +148,10 @@ def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray
                       "ledger.value.subject_type")
     booleans = {}
     for name in BOOLEAN_COLUMNS:
-        booleans[name] = _lookup(_column(raw, name), _bool_map(), lower=True).cast(pa.bool_())
+        booleans[name] = _boolean(_column(raw, name))
         found += _at_rows(raw, _unknown(raw, name, booleans[name]), name,
                           "ledger.value.boolean", column=column_label(RESIDENTS, name))
-    phone = _column(raw, "phone")
-    bad_phone = _filled(phone) & ~_np(pc.match_substring_regex(phone, _PHONE))
-    found += _at_rows(raw, bad_phone, "phone", "ledger.value.phone")
+    found += _at_rows(raw, _bad_phones(_column(raw, "phone")), "phone", "ledger.value.phone")
     arrays = [pa.array(raw.source_row, pa.int32()), ids.ids,
               _or_null(_column(raw, "name")), _or_null(_column(raw, "community")), subject,
               *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
@@ -148,17 +160,13 @@ def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray
     return SheetResult(table, tuple(found)), ids.keys
 
 
-def _bool_map() -> dict[str, str]:
-    return {**dict.fromkeys(_TRUE, "true"), **dict.fromkeys(_FALSE, "false")}
-
-
 def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]:
     """Every row of an ID that appears more than once (each naming the other rows)."""
-    counts = pc.value_counts(pa.array(keys[keys >= 0], pa.int64()))
-    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    ordered = np.sort(keys[keys >= 0])
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(repeated):
         return []
-    where = np.flatnonzero(_np(pc.is_in(pa.array(keys, pa.int64()), value_set=repeated)))
+    where = np.flatnonzero(np.isin(keys, repeated))
     rows_of: dict[str, list[int]] = {}
     for index, value in zip(where, pc.take(ids, pa.array(where)).to_pylist(), strict=True):
         rows_of.setdefault(value, []).append(int(raw.source_row[index]))
@@ -168,6 +176,33 @@ def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]
         found += [finding(RESIDENTS, row, "id_number", "ledger.id.duplicate",
                           id=mask_id(value), rows=listed) for row in rows]
     return found
+
+
+def _known(keys: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Which ``keys`` occur in ``among`` (sorting both keeps the binary search cache-warm)."""
+    among = np.sort(among[among >= 0])
+    if not len(among):
+        return np.zeros(len(keys), dtype=bool)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    hit = among[np.minimum(np.searchsorted(among, ordered), len(among) - 1)] == ordered
+    known = np.empty(len(keys), dtype=bool)
+    known[order] = hit
+    return known
+
+
+def _bad_phones(phone: pa.Array) -> np.ndarray:
+    """Filled phone cells that are neither a mobile nor a landline with area code."""
+    mobile = np.flatnonzero(byte_lengths(phone) == 11)
+    matrix = fixed_width_matrix(phone, mobile, 11) - np.uint8(48)
+    mobile_ok = (matrix <= 9).all(axis=1) & (matrix[:, 0] == 1) & (matrix[:, 1] >= 3)
+    good = np.zeros(len(phone), dtype=bool)
+    good[mobile[mobile_ok]] = True
+    rest = np.flatnonzero(~good & _filled(phone))
+    if len(rest):
+        subset = pc.take(phone, pa.array(rest, pa.int64()))
+        good[rest] = _np(pc.match_substring_regex(subset, _PHONE))
+    return _filled(phone) & ~good
 
 
 # --- evaluations --------------------------------------------------------------------------
@@ -211,8 +246,7 @@ def check_evaluations(
     ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
                     numeric=raw.numeric_id)
     found = [*_required(raw), *ids.findings]
-    known = _np(pc.is_in(pa.array(ids.keys, pa.int64()),
-                         value_set=pa.array(resident_keys[resident_keys >= 0], pa.int64())))
+    known = _known(ids.keys, resident_keys)
     found += _orphans(raw, ids.ids, ids.valid & ~known)
     arrays = _policy_arrays(policy)
     code = pc.utf8_upper(_column(raw, "code"))
@@ -307,42 +341,42 @@ def _points(
     return pa.array(value.astype(np.int32), pa.int32(), mask=~ok), found
 
 
+# Accepted date shapes: (length, separator, separator positions); digits everywhere else.
+_DATE_SHAPES = (
+    (10, ord("-"), (4, 7)),
+    (10, ord("/"), (4, 7)),
+    (9, ord("/"), (4, 6)),
+    (9, ord("/"), (4, 7)),
+    (8, ord("/"), (4, 6)),
+)
+
+
 def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
-    """Panel dates: YYYY-MM-DD via the byte matrix, other shapes via RE2 on the rest."""
+    """Panel dates YYYY-MM-DD or YYYY/M/D, matched on the byte matrix, as date32."""
     text = _column(raw, "panel_date")
+    lengths = byte_lengths(text)
     n = len(text)
     year, month, day = (np.zeros(n, np.int64) for _ in range(3))
-    shaped = np.zeros(n, bool)
-    iso = np.flatnonzero(byte_lengths(text) == 10)
-    matrix = fixed_width_matrix(text, iso, 10).astype(np.int64) - 48
-    digit_cols = matrix[:, [0, 1, 2, 3, 5, 6, 8, 9]]
-    iso_ok = ((digit_cols >= 0) & (digit_cols <= 9)).all(axis=1) & (
-        matrix[:, 4] == -3) & (matrix[:, 7] == -3)
-    iso, matrix = iso[iso_ok], matrix[iso_ok]
-    shaped[iso] = True
-    year[iso] = matrix[:, :4] @ np.array([1000, 100, 10, 1])
-    month[iso] = matrix[:, 5] * 10 + matrix[:, 6]
-    day[iso] = matrix[:, 8] * 10 + matrix[:, 9]
-    _slashed(text, ~shaped & _filled(text), shaped, year, month, day)
+    shaped = np.zeros(n, dtype=bool)
+    for width, separator, (first, second) in _DATE_SHAPES:
+        rows = np.flatnonzero((lengths == width) & ~shaped)
+        matrix = fixed_width_matrix(text, rows, width).astype(np.int64) - 48
+        digits = np.delete(matrix, [first, second], axis=1)
+        ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (
+            matrix[:, first] == separator - 48) & (matrix[:, second] == separator - 48)
+        rows, matrix = rows[ok], matrix[ok]
+        shaped[rows] = True
+        year[rows] = _digits_value(matrix[:, :first])
+        month[rows] = _digits_value(matrix[:, first + 1:second])
+        day[rows] = _digits_value(matrix[:, second + 1:])
     days, exists = ymd_to_date32(year, month, day)
     ok = shaped & exists
     found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
 
 
-def _slashed(
-    text: pa.Array, rest: np.ndarray, shaped: np.ndarray, year: np.ndarray, month: np.ndarray,
-    day: np.ndarray,
-) -> None:
-    """Fill in the YYYY/M/D dates among the ``rest`` rows (in place)."""
-    where = np.flatnonzero(rest)
-    if not len(where):
-        return
-    subset = pc.take(text, pa.array(where, pa.int64()))
-    parts = pc.extract_regex(subset, _SLASHED)
-    matched = _np(parts.is_valid())
-    where = where[matched]
-    parts = parts.filter(pa.array(matched))
-    shaped[where] = True
-    for name, target in (("y", year), ("m", month), ("d", day)):
-        target[where] = _np(pc.cast(parts.field(name), pa.int64()))
+def _digits_value(matrix: np.ndarray) -> np.ndarray:
+    value = np.zeros(len(matrix), dtype=np.int64)
+    for col in range(matrix.shape[1]):
+        value = value * 10 + matrix[:, col]
+    return value

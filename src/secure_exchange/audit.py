@@ -64,6 +64,7 @@ __all__ = [
     "WitnessResult",
     "canonical_json",
     "check_no_personal_data",
+    "read_events",
     "station_name",
     "to_ocsf",
 ]
@@ -987,6 +988,14 @@ _MAX_BUNDLE = 1 << 20
 def _signer_actor(signer: NoteSigner) -> Actor:
     verifier = NoteVerifier.from_signer(signer)
     return Actor(signer.name, "note:" + verifier.key_hash().hex())
+
+
+def read_events(home: Path, limit: int) -> Iterator[Event]:
+    """The first ``limit`` events of ``home``'s log, unchecked: call ``verify`` first.
+
+    For compliance reading a log that no longer opens (the verified prefix).
+    """
+    return _read_events(_audit_dir(home) / store.LOG_NAME, limit)
 
 
 def _read_events(path: Path, limit: int) -> Iterator[Event]:

@@ -11,17 +11,25 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from scoring import Policy, ScoreResult, score, write_decisions
+from scoring.output import read_decisions
 from secure_exchange import package as pkg
 from secure_exchange.agreement import Agreement, TrustStore, new_agreement
+from secure_exchange.audit import Actor, AuditLog, Operation
 from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.home import Station, init_station, load_station
 from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
+from secure_exchange.ledger import Ledger, LedgerInvalidError, mask_id, read_ledger
+from secure_exchange.pseudonym import pseudonymise, token_key
 from secure_exchange.register import ReplayRegister, SequenceCounter
+from secure_exchange.reidentify import notification_list
 
 __all__ = [
     "PassphraseFn",
@@ -39,12 +47,24 @@ __all__ = [
 ]
 
 PassphraseFn = Callable[[str], bytes]
+WITNESS_FILE = "witness.json"
+# Columns of the residents table the scoring engine reads (besides the subject key).
+SCORING_INPUT = [
+    "birth_date",
+    "community",
+    "subject_type",
+    "full_civil_capacity",
+    "fixed_residence",
+    "fixed_income",
+    "major_bad_credit",
+]
 
 
-def _actor(identity: PublicIdentity | None = None) -> dict[str, str]:
+def _actor(identity: PublicIdentity | None = None) -> Actor:
+    """The key that acts, or the OS user for operations without a key."""
     if identity is None:
-        return {"name": _os_user(), "fingerprint": ""}
-    return {"name": identity.name, "fingerprint": identity.fingerprint}
+        return Actor(name=f"user:{_os_user()}", fingerprint="")
+    return Actor(name=identity.name, fingerprint=identity.fingerprint)
 
 
 def _os_user() -> str:
@@ -59,21 +79,19 @@ def audited(
     home: Path,
     action: str,
     *,
-    actor: Mapping[str, str] | None = None,
+    actor: Actor | None = None,
     package: str | None = None,
     counts: Mapping[str, int] | None = None,
     detail: Mapping[str, str] | None = None,
-) -> Iterator[object]:
+) -> Iterator[Operation]:
     """Write the begin event durably, run the body, write the end event (fail closed)."""
-    from secure_exchange import audit  # the log is optional only for ``sx init`` of a new home
-
-    log = audit.AuditLog.open(home)
+    log = AuditLog.open(home)
     with log.operation(
         action,
-        actor=dict(actor) if actor is not None else _actor(),
+        actor=actor if actor is not None else _actor(),
         package=package,
-        counts=dict(counts or {}),
-        detail=dict(detail or {}),
+        counts=counts,
+        detail=detail,
     ) as op:
         yield op
 
@@ -197,13 +215,8 @@ def seal_groups(
             extra_files=extra_files,
             progress=progress,
         )
-        _set_package(op, result.package_id)
+        op.set_package(result.package_id)
     return result
-
-
-def _set_package(op: object, package_id: str) -> None:
-    if hasattr(op, "package"):
-        op.package = package_id
 
 
 def verify_package(home: Path, path: Path) -> pkg.VerifiedPackage:
@@ -211,7 +224,7 @@ def verify_package(home: Path, path: Path) -> pkg.VerifiedPackage:
     trusted = TrustStore(home).all()
     with audited(home, "package.verified", detail={"folder": path.name}) as op:
         result = pkg.verify(path, trusted, replay=ReplayRegister(home).check())
-        _set_package(op, result.package_id)
+        op.set_package(result.package_id)
     return result
 
 
@@ -221,7 +234,7 @@ def import_package(home: Path, path: Path) -> pkg.VerifiedPackage:
     register = ReplayRegister(home)
     with audited(home, "package.imported", detail={"folder": path.name}) as op:
         result = pkg.verify(path, trusted, replay=register.check())
-        _set_package(op, result.package_id)
+        op.set_package(result.package_id)
         register.record(result)
     return result
 
@@ -245,7 +258,7 @@ def open_imported(
         verified = pkg.verify(
             path, trusted, replay=register.check(require_imported=True), check_expiry=False
         )
-        _set_package(op, verified.package_id)
+        op.set_package(verified.package_id)
         recorded = register.imported_digest(
             verified.agreement.sha256, verified.sender.station, verified.package_id
         )
@@ -253,3 +266,170 @@ def open_imported(
             raise VerificationError("replay", "verify.changed_since_import")
         tables = pkg.open_package(verified, [identity.age_identity], groups)
     return verified, tables
+
+
+# --------------------------------------------------------------------------- community
+
+
+@dataclass(frozen=True)
+class SealOutcome:
+    """What ``seal_ledger`` did: the package, rows per group, dropped columns, warnings."""
+
+    package: pkg.VerifiedPackage
+    dropped_columns: tuple[str, ...]
+    warnings: int
+
+
+def check_ledger(
+    home: Path,
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Read and check a ledger, logging the check (counts only)."""
+    with audited(home, "ledger.checked", detail={"file": path.name[-60:]}) as op:
+        ledger = read_ledger(path, as_of=as_of, drop_unknown=drop_unknown, progress=progress)
+        op.set_count("residents", ledger.residents.num_rows)
+        op.set_count("evaluations", ledger.evaluations.num_rows)
+        op.set_count("errors", len(ledger.report.errors))
+        op.set_count("warnings", len(ledger.report.warnings))
+        if not ledger.report.ok:
+            op.refuse("ledger.invalid")
+    return ledger
+
+
+def seal_ledger(
+    home: Path,
+    path: Path,
+    agreement_number: str,
+    signer_names: Sequence[str],
+    out_dir: Path,
+    passphrase: PassphraseFn,
+    *,
+    drop_unknown: bool = False,
+    media_detail: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SealOutcome:
+    """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange)."""
+    station = load_station(home)
+    if station.party != "A":
+        raise PackageError("package.ledger_needs_community", role=station.role)
+    agreement = TrustStore(home).get(agreement_number)
+    agreement.check_in_force(datetime.now(UTC).date())
+    ledger = check_ledger(home, path, drop_unknown=drop_unknown, progress=progress)
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
+    signers = [unlock(home, name, passphrase) for name in signer_names]
+    seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
+    if seal_key is None:
+        raise PackageError("package.seal_key_needed")
+    key = token_key(seal_key.pseudonym_secret(), agreement.sha256)
+    split = pseudonymise(ledger.residents, ledger.evaluations, key)
+    witness = AuditLog.open(home).witness_bundle(seal_key, agreement.party_org("B"))
+    sealed = seal_groups(
+        home,
+        split.groups,
+        split.categories,
+        agreement.number,
+        signers,
+        out_dir,
+        extra_files={WITNESS_FILE: witness},
+        detail=media_detail,
+        progress=progress,
+    )
+    return SealOutcome(sealed, ledger.dropped_columns, len(ledger.report.warnings))
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def score_ledger(
+    home: Path,
+    path: Path,
+    as_of: date,
+    policy: Policy,
+    out: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ScoreResult:
+    """The community's preview: score a checked ledger, keyed by source row and masked ID."""
+    ledger = check_ledger(home, path, as_of=as_of, progress=progress)
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
+    residents = ledger.residents
+    scoring_table = (
+        residents.select(SCORING_INPUT)
+        .append_column("subject", residents.column("id_number"))
+        .append_column("source_row", residents.column("source_row"))
+    )
+    evaluations = ledger.evaluations.append_column(
+        "subject", ledger.evaluations.column("id_number")
+    )
+    with audited(home, "scored", detail={"input": "ledger", "policy": policy.ref[:60]}) as op:
+        result = score(scoring_table, evaluations, policy, as_of)
+        masked = pa.array([mask_id(v) for v in result.decisions.column("subject").to_pylist()])
+        decisions = result.decisions.set_column(0, "subject", masked)
+        write_decisions(decisions, out)
+        op.set_count("subjects", decisions.num_rows)
+    return ScoreResult(decisions, result.warnings, result.warning_keys)
+
+
+def score_package(
+    home: Path,
+    path: Path,
+    as_of: date,
+    policy: Policy,
+    out: Path,
+    key_name: str,
+    passphrase: PassphraseFn,
+) -> ScoreResult:
+    """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write."""
+    identity = unlock(home, key_name, passphrase)
+    verified, tables = open_imported(home, path, identity, ["scoring", "evaluations"])
+    with audited(
+        home,
+        "scored",
+        actor=_actor(identity.public),
+        package=verified.package_id,
+        detail={"input": "package", "policy": policy.ref[:60]},
+    ) as op:
+        result = score(tables["scoring"], tables["evaluations"], policy, as_of)
+        write_decisions(result.decisions, out)
+        op.set_count("subjects", result.decisions.num_rows)
+    return result
+
+
+def reidentify(
+    home: Path,
+    decisions_path: Path,
+    path: Path,
+    reason: str,
+    out: Path,
+    key_name: str,
+    passphrase: PassphraseFn,
+    *,
+    statuses: Sequence[str] = ("approved",),
+) -> int:
+    """Write name, phone, community, limit and rate for the listed subjects only."""
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise PackageError("reid.reason_needed")
+    decisions = read_decisions(decisions_path)
+    if statuses:
+        keep = pc.is_in(decisions.column("status"), value_set=pa.array(list(statuses)))
+        decisions = decisions.filter(keep)
+    identity = unlock(home, key_name, passphrase)
+    verified, tables = open_imported(home, path, identity, ["identity"], reason=reason[:200])
+    with audited(
+        home,
+        "reidentified",
+        actor=_actor(identity.public),
+        package=verified.package_id,
+        detail={"reason": reason[:200]},
+        counts={"rows": decisions.num_rows},
+    ):
+        listing = notification_list(decisions, tables["identity"])
+        write_decisions(listing, out)
+    return int(listing.num_rows)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from secure_exchange._age.errors import AgePayloadError
+from secure_exchange._age.errors import AgeError, AgePayloadError
 from secure_exchange._age.primitives import hkdf_sha256
 from secure_exchange._age.source import Source
 
@@ -170,7 +170,11 @@ class StreamReader(io.BufferedIOBase):
         if self._done:
             return False
         view = memoryview(self._enc)
-        total = self._carry + self._src.fill(view[self._carry :])
+        try:
+            total = self._carry + self._src.fill(view[self._carry :])
+        except AgeError:  # e.g. broken armor around the payload: stop for good
+            self._failed = True
+            raise
         last = total <= _ENC_CHUNK_SIZE
         size = total if last else _ENC_CHUNK_SIZE
         if size < _TAG_SIZE or (last and size == _TAG_SIZE and self._counter):

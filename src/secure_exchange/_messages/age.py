@@ -32,10 +32,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "None of the given keys can open this file: it was not encrypted to them, "
         "or the passphrase is wrong.",
     ),
-    "age.no_identities": (
-        "没有提供任何私钥或口令，无法解密。",
-        "No key or passphrase was given, so nothing can be decrypted.",
-    ),
     "age.payload": (
         "文件已损坏或被篡改（内容不完整或校验未通过），解密已中止。",
         "The file is damaged or has been tampered with (incomplete or failed its check); "

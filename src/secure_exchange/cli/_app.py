@@ -19,7 +19,7 @@ __all__ = ["build_cli", "main"]
 
 # Area modules that add commands with ``register(root)``; missing ones are skipped so the
 # tool keeps working while an area is being built.
-_AREAS = ("core", "ledger", "score", "audit", "media", "report", "demo")
+_AREAS = ("core", "ledger", "exchange", "audit", "media", "report", "demo")
 
 
 def build_cli() -> click.Group:

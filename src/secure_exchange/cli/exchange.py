@@ -1,0 +1,179 @@
+"""CLI verbs of the exchange itself: seal, score, reidentify."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from scoring import ScoreResult, load_policy, summarise
+from secure_exchange import workflow
+from secure_exchange.cli._common import PassphraseSource, home_path, passphrase_option, progress_bar
+from secure_exchange.errors import IdentityError
+from secure_exchange.i18n import t
+from secure_exchange.keys import Keyring
+
+__all__ = ["register"]
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def register(root: click.Group) -> None:
+    """Add seal, score and reidentify to ``root``."""
+    root.add_command(_seal_cmd())
+    root.add_command(_score_cmd())
+    root.add_command(_reidentify_cmd())
+
+
+def _default_key(purpose: str) -> str:
+    """The station's only key of ``purpose``; ask for ``--as`` when there are several."""
+    names = [k.name for k in Keyring(home_path()).list() if k.purpose == purpose]
+    if len(names) != 1:
+        raise IdentityError("cli.key_choice", purpose=purpose, count=len(names))
+    return names[0]
+
+
+def _seal_cmd() -> click.Command:
+    @click.command("seal", help=t("cli.help.seal"))
+    @click.argument("ledger", type=click.Path(exists=True, path_type=Path))
+    @click.option("--agreement", "number", required=True, help=t("cli.help.agreement_no"))
+    @click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        required=True,
+        help=t("cli.help.seal_out"),
+    )
+    @click.option("--as", "names", multiple=True, help=t("cli.help.seal_as"))
+    @click.option("--drop-unknown-columns", is_flag=True, help=t("cli.help.drop_unknown"))
+    @passphrase_option
+    def seal(
+        ledger: Path,
+        number: str,
+        out: Path,
+        names: tuple[str, ...],
+        drop_unknown_columns: bool,
+        passphrase_file: Path | None,
+    ) -> None:
+        signers = list(names) or [_default_key("officer"), _default_key("seal")]
+        with progress_bar(0, "cli.progress.seal") as progress:
+            outcome = workflow.seal_ledger(
+                home_path(),
+                ledger,
+                number,
+                signers,
+                out,
+                PassphraseSource(passphrase_file),
+                drop_unknown=drop_unknown_columns,
+                progress=progress,
+            )
+        for column in outcome.dropped_columns:
+            click.echo(t("cli.column_dropped", column=column))
+        sealed = outcome.package
+        for group in sealed.groups():
+            click.echo(t("cli.group_rows", group=group, rows=sealed.rows(group)))
+        click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
+        click.echo(str(sealed.path))
+
+    return seal
+
+
+def _score_cmd() -> click.Command:
+    @click.command("score", help=t("cli.help.score"))
+    @click.argument("source", type=click.Path(exists=True, path_type=Path))
+    @click.option("--as-of", type=_DATE, required=True, help=t("cli.help.as_of"))
+    @click.option(
+        "--policy",
+        "policy_ref",
+        default="jinxiang-2022",
+        show_default=True,
+        help=t("cli.help.policy"),
+    )
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=t("cli.help.score_out"),
+    )
+    @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
+    @passphrase_option
+    def score(
+        source: Path,
+        as_of: datetime,
+        policy_ref: str,
+        out: Path,
+        name: str | None,
+        passphrase_file: Path | None,
+    ) -> None:
+        policy = load_policy(policy_ref)
+        day = as_of.date()
+        if _is_package(source):
+            result = workflow.score_package(
+                home_path(),
+                source,
+                day,
+                policy,
+                out,
+                name or _default_key("scoring"),
+                PassphraseSource(passphrase_file),
+            )
+        else:
+            result = workflow.score_ledger(home_path(), source, day, policy, out)
+        _render_summary(result, day)
+        click.echo(t("cli.written", path=out))
+
+    return score
+
+
+def _is_package(path: Path) -> bool:
+    return path.is_dir() and (path / "SHA256SUMS").exists()
+
+
+def _render_summary(result: ScoreResult, day: date) -> None:
+    for warning in result.warnings:
+        click.echo(t("cli.warning_prefix") + warning, err=True)
+    summary = summarise(result.decisions)
+    click.echo(
+        t(
+            "cli.score_total",
+            subjects=summary.subjects,
+            day=day.isoformat(),
+            credit=f"{summary.credit_yuan:,}",
+        )
+    )
+    click.echo("  " + "  ".join(f"{t('status.' + s)} {n}" for s, n in summary.counts.items()))
+    for item in summary.communities:
+        counts = " ".join(f"{t('status.' + s)} {n}" for s, n in item.counts.items())
+        click.echo(f"  {item.community:<8} {item.subjects:>6}  {counts}  {item.credit_yuan:>14,}")
+
+
+def _reidentify_cmd() -> click.Command:
+    @click.command("reidentify", help=t("cli.help.reidentify"))
+    @click.argument("decisions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--package", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True
+    )
+    @click.option("--reason", required=True, help=t("cli.help.reason"))
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--as", "name", default=None)
+    @passphrase_option
+    def reidentify(
+        decisions: Path,
+        package: Path,
+        reason: str,
+        out: Path,
+        name: str | None,
+        passphrase_file: Path | None,
+    ) -> None:
+        count = workflow.reidentify(
+            home_path(),
+            decisions,
+            package,
+            reason,
+            out,
+            name or _default_key("reidentify"),
+            PassphraseSource(passphrase_file),
+        )
+        click.echo(t("cli.reidentified", count=count, path=out))
+
+    return reidentify

@@ -1,0 +1,158 @@
+"""The whole exchange through the ``sx`` command line, as the three kinds of users run it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from secure_exchange.cli import build_cli
+from tests.conftest import shared_path
+
+PASS = "demo passphrase 123"
+NUMBER = "金街办协〔2022〕7号"
+
+
+@dataclass
+class World:
+    """Two stations and a stick, driven through the CLI."""
+
+    root: Path
+    community: Path
+    bank: Path
+    stick: Path
+
+    def sx(self, home: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> Result:
+        full_env = {"SX_HOME": str(home), "SX_PASSPHRASE": PASS, "SX_LANG": "en", **(env or {})}
+        result = CliRunner().invoke(build_cli(), list(args), env=full_env, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+
+def _sample_people() -> tuple[list[str], list[str], list[str]]:
+    rows = list(csv.DictReader(
+        shared_path("samples", "ledger-sample-utf8", "residents.csv").open(encoding="utf-8-sig")
+    ))
+    return [r["身份证号"] for r in rows], [r["姓名"] for r in rows], [r["联系电话"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("flow")
+    w = World(root, root / "community", root / "bank", root / "stick")
+    w.stick.mkdir()
+    w.sx(w.community, "init", "--org", "金乡街道真武社区", "--role", "community")
+    w.sx(w.bank, "init", "--org", "金乡农商银行", "--role", "bank")
+    for home, name, purpose in (
+        (w.community, "zw-officer", "officer"), (w.community, "zw-seal", "seal"),
+        (w.bank, "bank-scoring", "scoring"), (w.bank, "bank-reid", "reidentify"),
+        (w.bank, "bank-seal", "seal"),
+    ):
+        w.sx(home, "keys", "new", name, "--purpose", purpose, "--kdf", "fast")
+        w.sx(home, "keys", "export", name, "--out", str(root / f"{name}.card"))
+    agreement = root / "agreement.json"
+    w.sx(w.community, "agreement", "new", "--number", NUMBER,
+         "--party-a", str(root / "zw-officer.card"), "--party-a", str(root / "zw-seal.card"),
+         "--party-b", str(root / "bank-scoring.card"), "--party-b", str(root / "bank-reid.card"),
+         "--party-b", str(root / "bank-seal.card"),
+         "--valid-from", "2022-01-01", "--valid-until", "2099-12-31", "--out", str(agreement))
+    w.sx(w.community, "agreement", "sign", str(agreement), "--as", "zw-seal")
+    w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal")
+    w.sx(w.community, "agreement", "import", str(agreement))
+    w.sx(w.bank, "agreement", "import", str(agreement))
+    return w
+
+
+@pytest.fixture(scope="module")
+def sealed(world: World) -> Path:
+    ledger = shared_path("samples", "ledger-sample.xlsx")
+    result = world.sx(world.community, "seal", str(ledger), "--agreement", NUMBER,
+                      "--out", str(world.stick))
+    path = Path(result.output.strip().splitlines()[-1])
+    assert path.parent == world.stick and path.is_dir()
+    return path
+
+
+def test_bank_verifies_imports_and_refuses_replay(world: World, sealed: Path) -> None:
+    out = world.sx(world.bank, "verify", str(sealed), "--json")
+    doc = json.loads(out.output)
+    assert doc["ok"] is True
+    assert doc["groups"] == {"scoring": 24, "evaluations": 34, "identity": 24}
+    world.sx(world.bank, "import", str(sealed))
+    again = world.sx(world.bank, "import", str(sealed), "--json", ok=False)
+    assert again.exit_code == 1
+    assert json.loads(again.output)["check"] == "replay"
+
+
+def test_package_scores_equal_ledger_preview(world: World, sealed: Path) -> None:
+    if not (world.root / "bank-decisions.csv").exists():
+        world.sx(world.bank, "import", str(sealed), ok=False)
+    world.sx(world.bank, "score", str(sealed), "--as-of", "2022-07-01",
+             "--out", str(world.root / "bank-decisions.csv"))
+    world.sx(world.community, "score", str(shared_path("samples", "ledger-sample.xlsx")),
+             "--as-of", "2022-07-01", "--out", str(world.root / "preview.csv"))
+
+    def outcomes(path: Path) -> list[tuple[str, ...]]:
+        rows = csv.DictReader(path.open(encoding="utf-8-sig"))
+        keys = ("community", "status", "total_points", "credit_limit_yuan", "rate_bp")
+        return sorted(tuple(r[k] for k in keys) for r in rows)
+
+    assert outcomes(world.root / "bank-decisions.csv") == outcomes(world.root / "preview.csv")
+    expected = list(csv.DictReader(shared_path(
+        "samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")))
+    preview = {r["source_row"]: r for r in csv.DictReader(
+        (world.root / "preview.csv").open(encoding="utf-8-sig"))}
+    for row in expected:
+        got = preview[row["source_row"]]
+        assert got["subject"] == row["masked_id"]
+        for key in ("status", "base_points", "bonus_points", "deduction_points",
+                    "total_points", "credit_limit_yuan", "rate_bp"):
+            assert got[key] == row[key], (row["source_row"], key)
+
+
+def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: Path) -> None:
+    decisions = world.root / "bank-decisions.csv"
+    if not decisions.exists():
+        test_package_scores_equal_ledger_preview(world, sealed)
+    bad = world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
+                   "--reason", "", "--out", str(world.root / "x.csv"), ok=False)
+    assert bad.exit_code == 1
+    world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
+             "--reason", "用户告知：2022年7月授信", "--out", str(world.root / "notify.csv"))
+    rows = list(csv.DictReader((world.root / "notify.csv").open(encoding="utf-8-sig")))
+    ids, names, phones = _sample_people()
+    assert len(rows) == 14
+    assert {r["name"] for r in rows} <= set(names)
+
+
+def test_wrong_passphrase_is_a_clear_error(world: World, sealed: Path) -> None:
+    result = world.sx(world.bank, "score", str(sealed), "--as-of", "2022-07-01",
+                      "--out", str(world.root / "never.csv"), env={"SX_PASSPHRASE": "wrong"},
+                      ok=False)
+    assert result.exit_code == 1
+    assert "passphrase" in result.output.lower()
+    assert "Traceback" not in result.output
+    assert not (world.root / "never.csv").exists()
+
+
+def test_no_personal_data_under_either_home(world: World, sealed: Path) -> None:
+    test_reidentify_needs_reason_and_lists_approved_only(world, sealed)
+    ids, names, phones = _sample_people()
+    needles = [s.encode() for s in ids + names + phones if s]
+    for home in (world.community, world.bank):
+        for path in home.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                leaked = [n.decode() for n in needles if n in data]
+                assert leaked == [], f"{path} holds personal data"
+
+
+def test_audit_logs_verify_on_both_sides(world: World, sealed: Path) -> None:
+    for home in (world.community, world.bank):
+        doc = json.loads(world.sx(home, "audit", "verify", "--json").output)
+        assert doc["ok"] is True
