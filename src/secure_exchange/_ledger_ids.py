@@ -184,9 +184,19 @@ def check_ids(
         valid=valid,
         keys=keys,
         birth_date=_spread(found.days, where, valid, n, pa.int32()).cast(pa.date32()),
-        sex=pc.if_else(_spread(found.male, where, valid, n, pa.bool_()), "M", "F"),
+        sex=_sex(found.male, where, valid, n),
         findings=(*findings, *bad),
     )
+
+
+def _sex(male: np.ndarray, where: np.ndarray, valid: np.ndarray, n: int) -> pa.Array:
+    """"M"/"F" strings (null where the ID is invalid), built straight from numpy buffers."""
+    letters = np.full(n, ord("F"), dtype=np.uint8)
+    letters[where[male]] = ord("M")
+    offsets = np.arange(n + 1, dtype=np.int32)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
+    return pa.Array.from_buffers(pa.string(), n, [bitmap, pa.py_buffer(offsets.tobytes()),
+                                                   pa.py_buffer(letters.tobytes())])
 
 
 def _spread(values: np.ndarray, where: np.ndarray, valid: np.ndarray, n: int,

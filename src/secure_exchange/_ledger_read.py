@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -199,7 +200,10 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def to_utf8(data: bytes) -> bytes | None:
-    """UTF-8 bytes of a CSV file in UTF-8 (BOM or not) or GB18030/GBK; None if neither."""
+    """UTF-8 bytes of a CSV file in UTF-8 (BOM or not) or GB18030/GBK; None if neither.
+
+    Decoding is strict: a file that is not clean in either encoding gives None.
+    """
     if data.startswith(_BOM):
         data = data[len(_BOM):]
         return data if _is_utf8(data) else None
@@ -212,26 +216,51 @@ def to_utf8(data: bytes) -> bytes | None:
     return text.removeprefix("\ufeff").encode("utf-8")
 
 
+def _has_quote(path: Path) -> bool:
+    """Whether the file holds a double quote (quoted cells may hold line breaks)."""
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return view.find(b'"') >= 0
+
+
 def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
-    data = to_utf8(path.read_bytes())
-    if data is None:
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.encoding.unknown",
-                                    file=path.name))
-        return
-    head = data[:65536].decode("utf-8", errors="replace")
-    header = next(csv.reader(io.StringIO(head)), [])
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+    try:
+        header = _header(first.decode("utf-8-sig"))
+        columns = _arrow_csv(str(path), len(header), _has_quote(path)) if header else []
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        columns = None
+    if columns is None:
+        data = to_utf8(path.read_bytes())
+        if data is None:
+            raw.findings.append(finding(raw.sheet, None, None, "ledger.encoding.unknown",
+                                        file=path.name))
+            return
+        header = _header(data[:data.find(b"\n") + 1 or None].decode("utf-8"))
+        try:
+            columns = _arrow_csv(pa.BufferReader(data), len(header), b'"' in data)
+        except pa.ArrowInvalid:
+            columns = None
+        if columns is None:
+            columns = _python_csv(raw, data, len(header))
     if not header:
         raw.findings.append(finding(raw.sheet, None, None, "ledger.file.empty", file=path.name))
-        _assemble(raw, [], [], None, drop_unknown)
-        return
-    columns = _arrow_csv(data, len(header))
-    if columns is None:
-        columns = _python_csv(raw, data, len(header))
     _assemble(raw, header, columns, None, drop_unknown)
 
 
-def _arrow_csv(data: bytes, width: int) -> list[pa.Array] | None:
-    """Parse with pyarrow, all columns as text; None when a row needs the careful parser."""
+def _header(line: str) -> list[str]:
+    return next(csv.reader(io.StringIO(line)), [])
+
+
+def _arrow_csv(source: str | pa.BufferReader, width: int, quotes: bool) -> list[pa.Array] | None:
+    """Parse with pyarrow, every column as text; None when a row needs the careful parser.
+
+    Raises:
+        pyarrow.ArrowInvalid: a cell is not valid UTF-8 (or the file cannot be parsed).
+    """
     names = [f"c{i}" for i in range(width)]
     invalid: list[int] = []
 
@@ -239,20 +268,16 @@ def _arrow_csv(data: bytes, width: int) -> list[pa.Array] | None:
         invalid.append(1)
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           autogenerate_column_names=False),
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False,
-                                             newlines_in_values=b'"' in data,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except pa.ArrowInvalid:
-        return None
+    table = pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                       autogenerate_column_names=False),
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=quotes,
+                                         invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), check_utf8=True,
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
     if invalid:
         return None
     return [table.column(name).combine_chunks() for name in names]

@@ -360,23 +360,23 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
     shaped = np.zeros(n, dtype=bool)
     for width, separator, (first, second) in _DATE_SHAPES:
         rows = np.flatnonzero((lengths == width) & ~shaped)
-        matrix = fixed_width_matrix(text, rows, width).astype(np.int64) - 48
-        digits = np.delete(matrix, [first, second], axis=1)
-        ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (
+        matrix = fixed_width_matrix(text, rows, width) - np.uint8(48)  # wraps non-digits
+        digit_columns = [c for c in range(width) if c not in (first, second)]
+        ok = (matrix[:, digit_columns] <= 9).all(axis=1) & (
             matrix[:, first] == separator - 48) & (matrix[:, second] == separator - 48)
         rows, matrix = rows[ok], matrix[ok]
         shaped[rows] = True
-        year[rows] = _digits_value(matrix[:, :first])
-        month[rows] = _digits_value(matrix[:, first + 1:second])
-        day[rows] = _digits_value(matrix[:, second + 1:])
+        year[rows] = _digits_value(matrix, 0, first)
+        month[rows] = _digits_value(matrix, first + 1, second)
+        day[rows] = _digits_value(matrix, second + 1, width)
     days, exists = ymd_to_date32(year, month, day)
     ok = shaped & exists
     found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
 
 
-def _digits_value(matrix: np.ndarray) -> np.ndarray:
+def _digits_value(matrix: np.ndarray, start: int, stop: int) -> np.ndarray:
     value = np.zeros(len(matrix), dtype=np.int64)
-    for col in range(matrix.shape[1]):
+    for col in range(start, stop):
         value = value * 10 + matrix[:, col]
     return value

@@ -918,7 +918,7 @@ class AuditLog:
 
     @classmethod
     def repair_torn_tail(
-        cls, home: Path, *, actor: Actor, clock: Callable[[], datetime] | None = None
+        cls, home: Path, *, actor: Actor | None, clock: Callable[[], datetime] | None = None
     ) -> int:
         """Cut a torn last record after a crash (compliance only); return bytes removed.
 

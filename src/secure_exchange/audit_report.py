@@ -22,6 +22,7 @@ from secure_exchange.audit import (
     AuditVerifyReport,
     Event,
     read_events,
+    station_name,
 )
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import current_language, has_message, t
@@ -260,7 +261,7 @@ def write_report(home: Path, out: Path, *, actor: Actor | None = None) -> int:
 
 
 def _write(home: Path, out: Path, report: AuditVerifyReport, events: list[Event]) -> int:
-    page = render_report(AuditLog.station_of(home), events, report)
+    page = render_report(station_name(home), events, report)
     try:
         store.write_atomic(out, page.encode("utf-8"))
     except OSError as exc:

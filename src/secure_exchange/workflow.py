@@ -27,7 +27,7 @@ from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.home import Station, init_station, load_station
 from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
 from secure_exchange.ledger import Ledger, LedgerInvalidError, mask_id, read_ledger
-from secure_exchange.pseudonym import pseudonymise, token_key
+from secure_exchange.pseudonym import pseudonymise, token_key, tokens
 from secure_exchange.register import ReplayRegister, SequenceCounter
 from secure_exchange.reidentify import notification_list
 
@@ -433,3 +433,78 @@ def reidentify(
         listing = notification_list(decisions, tables["identity"])
         write_decisions(listing, out)
     return int(listing.num_rows)
+
+
+# --------------------------------------------------------------------------- return trip
+
+
+def seal_decisions(
+    home: Path,
+    decisions_path: Path,
+    agreement_number: str,
+    signer_names: Sequence[str],
+    out_dir: Path,
+    passphrase: PassphraseFn,
+) -> pkg.VerifiedPackage:
+    """The bank seals its decisions back to party A (signed by B, encrypted to A's keys)."""
+    station = load_station(home)
+    if station.party != "B":
+        raise PackageError("package.decisions_need_bank", role=station.role)
+    agreement = TrustStore(home).get(agreement_number)
+    decisions = read_decisions(decisions_path)
+    if "source_row" in decisions.column_names:
+        raise PackageError("package.decisions_from_ledger")
+    signers = [unlock(home, name, passphrase) for name in signer_names]
+    seal_key = next((s for s in signers if s.public.purpose == "seal"), signers[0])
+    witness = AuditLog.open(home).witness_bundle(seal_key, agreement.party_org("A"))
+    return seal_groups(
+        home,
+        {"decisions": decisions},
+        {"decisions": ["身份证号码"]},
+        agreement.number,
+        signers,
+        out_dir,
+        extra_files={WITNESS_FILE: witness},
+    )
+
+
+def read_results(
+    home: Path,
+    path: Path,
+    ledger_path: Path,
+    key_name: str,
+    passphrase: PassphraseFn,
+    out: Path,
+) -> int:
+    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID)."""
+    identity = unlock(home, key_name, passphrase)
+    if identity.public.purpose != "seal":
+        raise PackageError("package.results_need_seal")
+    verified, tables = open_imported(home, path, identity, ["decisions"])
+    ledger = check_ledger(home, ledger_path)
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
+    key = token_key(identity.pseudonym_secret(), verified.agreement.sha256)
+    with audited(
+        home, "results.read", actor=_actor(identity.public), package=verified.package_id
+    ) as op:
+        keyed = results_for_residents(tables["decisions"], ledger.residents, key)
+        write_decisions(keyed, out)
+        op.set_count("rows", keyed.num_rows)
+    return int(keyed.num_rows)
+
+
+def results_for_residents(decisions: pa.Table, residents: pa.Table, key: bytes) -> pa.Table:
+    """Replace tokens by the resident's source row and masked ID (pure)."""
+    mine = tokens(key, residents.column("id_number"))
+    index = pc.index_in(decisions.column("subject"), value_set=mine)
+    known = pc.is_valid(index)
+    decisions, index = decisions.filter(known), index.filter(known)
+    rows = residents.column("source_row").take(index)
+    masked = pa.array([mask_id(v) for v in residents.column("id_number").take(index).to_pylist()])
+    body = decisions.drop_columns(["subject"])
+    return (
+        body.add_column(0, "source_row", rows)
+        .add_column(0, "subject", masked)
+        .sort_by("source_row")
+    )

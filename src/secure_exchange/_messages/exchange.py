@@ -76,3 +76,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sealing needs the unit's seal key among the signers.",
     ),
 }
+MESSAGES.update({
+    "package.decisions_need_bank": (
+        "只有银行工作站可以回传评分结果（本站角色：{role}）。",
+        "Only the bank's station seals decisions back (this station: {role}).",
+    ),
+    "package.decisions_from_ledger": (
+        "这是社区预览的结果（含台账行号），不能回传；请回传对数据包的评分结果。",
+        "These are a community preview's decisions (with ledger rows); seal the decisions "
+        "scored from a package instead.",
+    ),
+    "package.results_need_seal": (
+        "读取回传结果需要单位公章密钥（seal），它保管着假名化密钥。",
+        "Reading returned decisions needs the unit's seal key, which holds the "
+        "pseudonymisation secret.",
+    ),
+})
+MESSAGES.update({
+    "cli.help.results": (
+        "社区读取银行回传的评分结果，按本台账的行号与脱敏身份证号对应到居民。",
+        "Party A reads the bank's returned decisions keyed back to its residents (ledger row "
+        "and masked ID).",
+    ),
+    "cli.results_read": ("已对应 {count} 位居民的结果，写入 {path}", "Results for {count} residents written to {path}"),
+})

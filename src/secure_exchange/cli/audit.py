@@ -56,14 +56,14 @@ def register(root: click.Group) -> None:
 def _verify_cmd() -> click.Command:
     @click.command("verify", help=t("audit.help.verify"))
     @click.option("--json", "as_json", is_flag=True, help=t("audit.help.json"))
-    @click.pass_context
-    def verify(ctx: click.Context, as_json: bool) -> None:
+    def verify(as_json: bool) -> None:
         report = AuditLog.verify_and_record(_home(), actor=_reader())
         if as_json:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
         else:
             _render_verify(report)
-        ctx.exit(0 if report.ok else 1)
+        if not report.ok:  # exit 1 through the root handler, with one line on stderr
+            raise AuditError("audit.cli.verify_failed", size=report.size)
 
     return verify
 
@@ -72,13 +72,13 @@ def _render_verify(report: AuditVerifyReport) -> None:
     for warning in report.warnings[:5]:
         click.echo(t("audit.cli.warning") + warning.message, err=True)
     problems = [p for p in (report.first_bad, report.torn_tail) if p is not None]
-    problems += [c.problem for c in (*report.checkpoints, *report.witnessed)
-                 if c.problem is not None and c.problem not in problems]
+    heads = [c.problem for c in report.checkpoints] + [w.problem for w in report.witnessed]
+    problems += [p for p in heads if p is not None and p not in problems]
     for problem in problems:
         click.echo(t("audit.cli.problem") + problem.message, err=True)
-    key = "audit.cli.verify_ok" if report.ok else "audit.cli.verify_failed"
-    click.echo(t(key, size=report.size, root=report.root[:16],
-                 checkpoints=len(report.checkpoints), witnessed=len(report.witnessed)))
+    if report.ok:
+        click.echo(t("audit.cli.verify_ok", size=report.size, root=report.root[:16],
+                     checkpoints=len(report.checkpoints), witnessed=len(report.witnessed)))
 
 
 def _day(value: datetime | None) -> date | None:

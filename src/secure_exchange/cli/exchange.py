@@ -11,6 +11,7 @@ from scoring import ScoreResult, load_policy, summarise
 from secure_exchange import workflow
 from secure_exchange.cli._common import PassphraseSource, home_path, passphrase_option, progress_bar
 from secure_exchange.errors import IdentityError
+from secure_exchange.home import load_station
 from secure_exchange.i18n import t
 from secure_exchange.keys import Keyring
 
@@ -24,6 +25,7 @@ def register(root: click.Group) -> None:
     root.add_command(_seal_cmd())
     root.add_command(_score_cmd())
     root.add_command(_reidentify_cmd())
+    root.add_command(_results_cmd())
 
 
 def _default_key(purpose: str) -> str:
@@ -55,6 +57,9 @@ def _seal_cmd() -> click.Command:
         drop_unknown_columns: bool,
         passphrase_file: Path | None,
     ) -> None:
+        if load_station(home_path()).party == "B":
+            _seal_back(ledger, number, out, list(names), passphrase_file)
+            return
         signers = list(names) or [_default_key("officer"), _default_key("seal")]
         with progress_bar(0, "cli.progress.seal") as progress:
             outcome = workflow.seal_ledger(
@@ -76,6 +81,46 @@ def _seal_cmd() -> click.Command:
         click.echo(str(sealed.path))
 
     return seal
+
+
+def _seal_back(
+    decisions: Path, number: str, out: Path, names: list[str], passphrase_file: Path | None
+) -> None:
+    """At the bank, ``sx seal DECISIONS`` seals the decisions back to party A."""
+    sealed = workflow.seal_decisions(
+        home_path(),
+        decisions,
+        number,
+        names or [_default_key("seal")],
+        out,
+        PassphraseSource(passphrase_file),
+    )
+    click.echo(t("cli.group_rows", group="decisions", rows=sealed.rows("decisions")))
+    click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
+    click.echo(str(sealed.path))
+
+
+def _results_cmd() -> click.Command:
+    @click.command("results", help=t("cli.help.results"))
+    @click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--as", "name", default=None)
+    @passphrase_option
+    def results(
+        package: Path, ledger: Path, out: Path, name: str | None, passphrase_file: Path | None
+    ) -> None:
+        count = workflow.read_results(
+            home_path(),
+            package,
+            ledger,
+            name or _default_key("seal"),
+            PassphraseSource(passphrase_file),
+            out,
+        )
+        click.echo(t("cli.results_read", count=count, path=out))
+
+    return results
 
 
 def _score_cmd() -> click.Command:
