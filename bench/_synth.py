@@ -36,7 +36,8 @@ _ITEMS: dict[str, tuple[tuple[str, ...], bool]] = {
 def _ids(rng: np.random.Generator, rows: int) -> np.ndarray:
     """Unique 18-character IDs with valid birth dates and check characters."""
     start, stop = np.datetime64("1950-01-01"), np.datetime64("2004-01-01")
-    births = start + rng.integers(0, int((stop - start).astype(np.int64)), rows).astype("timedelta64[D]")
+    span = int((stop - start).astype(np.int64))
+    births = start + rng.integers(0, span, rows).astype("timedelta64[D]")
     ymd = np.char.replace(np.datetime_as_string(births, unit="D"), "-", "")
     areas = rng.choice(_AREAS, rows).astype(str)
     keys = np.char.add(areas, ymd)
@@ -68,7 +69,8 @@ def _residents(rng: np.random.Generator, ids: np.ndarray) -> pa.Table:
         "固定住所": yes(0.03), "固定收入来源": yes(0.05),
         "重大不良信用记录": np.where(rng.random(rows) < 0.02, "是", "否"),
         "联系电话": phones,
-        "家庭住址": np.char.add(np.char.add("山东省济宁市金乡县", community), np.char.add(house, "号")),
+        "家庭住址": np.char.add(np.char.add("山东省济宁市金乡县", community),
+                                np.char.add(house, "号")),
         "户号": np.char.add("H", np.char.zfill(np.arange(1, rows + 1).astype(str), 7)),
         "与户主关系": rng.choice(_RELATIONS, rows), "不动产": rng.choice(["宅基地一处", ""], rows),
         "经营数据": rng.choice(["", "大蒜种植 12亩", "养殖 生猪30头"], rows),
@@ -76,7 +78,7 @@ def _residents(rng: np.random.Generator, ids: np.ndarray) -> pa.Table:
 
 
 def _evaluations(rng: np.random.Generator, ids: np.ndarray) -> pa.Table:
-    count = int(round(len(ids) * 1.3))
+    count = round(len(ids) * 1.3)
     codes = rng.choice(list(_ITEMS), count)
     levels = np.array([
         _ITEMS[c][0][rng.integers(len(_ITEMS[c][0]))] if _ITEMS[c][0] else "" for c in codes

@@ -19,9 +19,9 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _synth import write_synthetic_csv_ledger  # noqa: E402
+from _synth import write_synthetic_csv_ledger
 
-from secure_exchange.ledger import read_ledger  # noqa: E402
+from secure_exchange.ledger import read_ledger
 
 
 def _best(repeat: int, run: Callable[[], object]) -> float:

@@ -274,7 +274,9 @@ def test_flipped_byte_in_header(identity: X25519Identity) -> None:
     sealed = bytearray(encrypt_bytes(b"x", [identity.recipient()]))
     body_line = sealed.index(b"\n", sealed.index(b"-> X25519")) + 1
     sealed[body_line + 3] ^= 0x01  # stanza body: the key no longer unwraps
-    with pytest.raises(AgeNoIdentityMatchError):
+    # Depending on the random body, the flipped character may leave the base64 alphabet
+    # (a header error) or stay in it (the wrapped key no longer opens: no match).
+    with pytest.raises((AgeNoIdentityMatchError, AgeHeaderError)):
         decrypt_bytes(bytes(sealed), [identity])
 
 

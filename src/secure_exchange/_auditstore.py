@@ -9,6 +9,7 @@ its newline: the torn tail, detected on open and never dropped silently.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import errno
 import hashlib
@@ -101,26 +102,44 @@ def _check_line(line: bytes, index: int) -> tuple[bytes, str] | str:
 
 
 def _scan_lines(result: ScanResult, block: bytes, base: int) -> bool:
-    """Scan the complete lines of ``block`` (file offset ``base``); False at a fault."""
+    """Scan the complete lines of ``block`` (file offset ``base``); False at a fault.
+
+    The loop body is ``_check_line`` inlined for speed (1M records in a few seconds);
+    any doubt falls back to ``_check_line`` to name the fault.
+    """
     start = 0
     leaves = result.leaves
+    append = leaves.append
     index = result.size
-    last_time = result.last_time
+    last_time = result.last_time.encode()
+    match, sha, hexlify = _TAIL.match, _sha256, binascii.hexlify
     try:
         for line in block.split(b"\n")[:-1]:
-            checked = _check_line(line, index)
-            if isinstance(checked, str):
-                result.problem = ScanProblem(index, base + start, checked)
+            payload = line[65:]
+            digest = sha(b"\x00" + payload).digest()
+            pos = payload.rfind(b'"seq":')
+            found = match(payload, pos) if pos > 0 else None
+            if (
+                found is None
+                or hexlify(digest) != line[:64]
+                or line[64:66] != b" {"
+                or found.end() != len(payload)
+                or int(found.group(1)) != index
+            ):
+                checked = _check_line(line, index)
+                key = checked if isinstance(checked, str) else "audit.bad.event"
+                result.problem = ScanProblem(index, base + start, key)
                 return False
-            leaves.append(checked[0])
-            if checked[1] < last_time:
+            append(digest)
+            time = found.group(2)
+            if time < last_time:
                 result.time_regressions.append(index)
-            last_time = checked[1]
+            last_time = time
             result.last_start = base + start
             start += len(line) + 1
             index += 1
     finally:
-        result.last_time = last_time
+        result.last_time = last_time.decode()
         result.end = base + start
     return True
 

@@ -122,4 +122,4 @@ def fixed_width_matrix(array: pa.Array, rows: np.ndarray, width: int) -> np.ndar
         start = int(offsets[0])
         return data[start:start + width * len(rows)].reshape(len(rows), width)
     index = offsets[rows][:, None] + np.arange(width, dtype=np.int64)[None, :]
-    return data[index]
+    return np.asarray(data[index])

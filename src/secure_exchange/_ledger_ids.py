@@ -23,7 +23,7 @@ from secure_exchange._ledger_bytes import (
     to_numpy,
     with_nulls,
 )
-from secure_exchange._ledger_schema import Finding, finding, mask_id
+from secure_exchange._ledger_schema import Finding, finding, mask_id, warning
 
 __all__ = ["IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_to_date32"]
 
@@ -70,7 +70,7 @@ def _normalise(ids: pa.Array, rows: np.ndarray, sheet: str) -> tuple[pa.Array, l
         converted = [legacy_to_18(s) for _, s in legacy]
         ids = replace_rows(ids, np.array([i for i, _ in legacy]), converted)
         findings.extend(
-            finding(sheet, int(rows[i]), "id_number", "ledger.id.legacy15", warn=True,
+            warning(sheet, int(rows[i]), "id_number", "ledger.id.legacy15",
                     id=mask_id(new))
             for (i, _), new in zip(legacy, converted, strict=True)
         )

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -27,6 +26,7 @@ from secure_exchange._ledger_schema import (
     RESIDENTS,
     Finding,
     finding,
+    warning,
 )
 from secure_exchange.errors import LedgerError
 
@@ -128,7 +128,7 @@ def _report_unknown(raw: RawSheet, unknown: list[str], drop_unknown: bool) -> No
         return
     if drop_unknown:
         raw.dropped.extend(unknown)
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.header.dropped", warn=True,
+        raw.findings.append(warning(raw.sheet, None, None, "ledger.header.dropped",
                                     sheet=raw.sheet, headers="、".join(unknown)))
         return
     for header in unknown:
@@ -160,7 +160,7 @@ def _assemble(
     keep = filled[:last]
     rows = np.arange(2, last + 2, dtype=np.int32)
     for row in rows[~keep]:
-        raw.findings.append(finding(raw.sheet, int(row), None, "ledger.row.blank", warn=True))
+        raw.findings.append(warning(raw.sheet, int(row), None, "ledger.row.blank"))
     mask = pa.array(keep, type=pa.bool_())
     raw.source_row = rows[keep]
     raw.columns = {name: trimmed[index][:last].filter(mask) for index, name in kept.items()}

@@ -94,7 +94,12 @@ def _or_null(column: pa.Array) -> pa.Array:
 def _at_rows(
     raw: RawSheet, mask: np.ndarray, column: str, code: str, /, **params: object
 ) -> list[Finding]:
-    return [finding(raw.sheet, int(row), column, code, **params) for row in raw.source_row[mask]]
+    """One error per masked row, all with the same message (translated once)."""
+    rows = raw.source_row[mask]
+    if not len(rows):
+        return []
+    message = finding(raw.sheet, None, column, code, **params).message
+    return [Finding(raw.sheet, row, column, code, message, "error") for row in rows.tolist()]
 
 
 def _required(raw: RawSheet) -> list[Finding]:
@@ -132,7 +137,7 @@ def _boolean(column: pa.Array) -> pa.Array:
 
 def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
     """Filled cells of ``name`` whose value did not map."""
-    return _filled(_column(raw, name)) & _np(pc.is_null(mapped))
+    return np.asarray(_filled(_column(raw, name)) & _np(pc.is_null(mapped)))
 
 
 # --- residents ----------------------------------------------------------------------------
@@ -363,7 +368,7 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
         matrix = fixed_width_matrix(text, rows, width) - np.uint8(48)  # wraps non-digits
         digit_columns = [c for c in range(width) if c not in (first, second)]
         ok = (matrix[:, digit_columns] <= 9).all(axis=1) & (
-            matrix[:, first] == separator - 48) & (matrix[:, second] == separator - 48)
+            matrix[:, first] == separator - 48 + 256) & (matrix[:, second] == separator - 48 + 256)
         rows, matrix = rows[ok], matrix[ok]
         shaped[rows] = True
         year[rows] = _digits_value(matrix, 0, first)

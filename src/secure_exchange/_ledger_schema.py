@@ -21,6 +21,7 @@ __all__ = [
     "column_label",
     "finding",
     "mask_id",
+    "warning",
 ]
 
 RESIDENTS = "居民"
@@ -78,34 +79,34 @@ class PolicyItemLike(Protocol):
     """What the ledger check needs of a policy item (``scoring.policy.Item``)."""
 
     @property
-    def code(self) -> str: ...  # noqa: D102
+    def code(self) -> str: ...
 
     @property
-    def kind(self) -> str: ...  # noqa: D102
+    def kind(self) -> str: ...
 
     @property
-    def sign(self) -> int: ...  # noqa: D102
+    def sign(self) -> int: ...
 
     @property
-    def levels(self) -> Mapping[str, int]: ...  # noqa: D102
+    def levels(self) -> Mapping[str, int]: ...
 
     @property
-    def points(self) -> int | None: ...  # noqa: D102
+    def points(self) -> int | None: ...
 
     @property
-    def points_range(self) -> tuple[int, int] | None: ...  # noqa: D102
+    def points_range(self) -> tuple[int, int] | None: ...
 
 
 class PolicyLike(Protocol):
     """What the ledger check needs of a policy (``scoring.policy.Policy``)."""
 
     @property
-    def id(self) -> str: ...  # noqa: D102
+    def id(self) -> str: ...
 
     @property
-    def codes(self) -> tuple[str, ...]: ...  # noqa: D102
+    def codes(self) -> tuple[str, ...]: ...
 
-    def item(self, code: str, /) -> PolicyItemLike | None: ...  # noqa: D102
+    def item(self, code: str, /) -> PolicyItemLike | None: ...
 
 
 def mask_id(id_number: str) -> str:
@@ -151,11 +152,17 @@ class Finding:
 
 
 def finding(
-    sheet: str, row: int | None, column: str | None, code: str, /, *, warn: bool = False,
-    **params: object,
+    sheet: str, row: int | None, column: str | None, code: str, /, **params: object
 ) -> Finding:
-    """Build a finding whose message is the translation of ``code`` with ``params``."""
-    return Finding(sheet, row, column, code, t(code, **params), "warning" if warn else "error")
+    """An error whose message is the translation of ``code`` with ``params``."""
+    return Finding(sheet, row, column, code, t(code, **params), "error")
+
+
+def warning(
+    sheet: str, row: int | None, column: str | None, code: str, /, **params: object
+) -> Finding:
+    """A warning whose message is the translation of ``code`` with ``params``."""
+    return Finding(sheet, row, column, code, t(code, **params), "warning")
 
 
 @dataclass(frozen=True)
