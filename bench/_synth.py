@@ -112,7 +112,7 @@ def write_synthetic_csv_ledger(
     for name, table in (("residents", _residents(rng, ids)),
                         ("evaluations", _evaluations(rng, ids))):
         target = directory / f"{name}.csv"
-        options = pacsv.WriteOptions(quoting_style="needed")
+        options = pacsv.WriteOptions(quoting_style="none")  # as Excel writes plain cells
         pacsv.write_csv(table, target, write_options=options)
         if encoding != "utf-8":
             target.write_bytes(target.read_text("utf-8").encode(encoding))

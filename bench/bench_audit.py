@@ -112,7 +112,8 @@ def bench_verify(work: Path, rows: int) -> None:
     t0 = time.perf_counter()
     report = AuditLog.verify(home)
     ours = time.perf_counter() - t0
-    assert report.ok and report.size == rows, report.first_bad
+    assert report.ok, report.first_bad
+    assert report.size == rows
     t0 = time.perf_counter()
     AuditLog.open(home)
     opened = time.perf_counter() - t0

@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from secure_exchange import package as pkg  # noqa: E402
-from tests.conftest import make_parties  # noqa: E402
+from tests.conftest import make_parties
+
+from secure_exchange import package as pkg
 
 
 def table(rows: int) -> pa.Table:

@@ -121,7 +121,7 @@ def test_show_filters_and_json_lines(home: Path, capsys: pytest.CaptureFixture[s
     code, out, _ = _run(capsys, "audit", "show", "--actor", "bank-officer", "--until",
                         "2025-03-01", "--json")
     assert len(out.splitlines()) == 4
-    code, _, err = _run(capsys, "audit", "show", "--since", "March")
+    code, _, _err = _run(capsys, "audit", "show", "--since", "March")
     assert code == 2
     reads = [e for e in AuditLog.open(home).events() if e.action == "log.read"]
     assert len(reads) == 8  # four readings, begin and end each
@@ -152,7 +152,7 @@ def test_unwritable_export_target(home: Path, tmp_path: Path,
 
 def test_report_html(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page_path = tmp_path / "report.html"
-    code, out, _ = _run(capsys, "audit", "report", "--out", str(page_path))
+    code, _out, _ = _run(capsys, "audit", "report", "--out", str(page_path))
     assert code == 0
     page = page_path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html><html lang='en'>")

@@ -65,6 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal")
     w.sx(w.community, "agreement", "import", str(agreement))
     w.sx(w.bank, "agreement", "import", str(agreement))
+    w.sx(w.community, "media", "enroll", str(w.stick), "--as", "zw-officer")
     return w
 
 
@@ -74,8 +75,24 @@ def sealed(world: World) -> Path:
     result = world.sx(world.community, "seal", str(ledger), "--agreement", NUMBER,
                       "--out", str(world.stick))
     path = Path(result.output.strip().splitlines()[-1])
-    assert path.parent == world.stick and path.is_dir()
+    assert path.parent == world.stick
+    assert path.is_dir()
     return path
+
+
+def test_seal_refuses_a_folder_that_is_not_enrolled_media(world: World) -> None:
+    other = world.root / "not-a-stick"
+    other.mkdir(exist_ok=True)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    refused = world.sx(world.community, "seal", ledger, "--agreement", NUMBER,
+                       "--out", str(other), ok=False)
+    assert refused.exit_code == 1
+    assert list(other.iterdir()) == []
+    allowed = world.sx(world.community, "seal", ledger, "--agreement", NUMBER,
+                       "--out", str(other), "--allow-unenrolled")
+    assert Path(allowed.output.strip().splitlines()[-1]).parent == other
+    shown = world.sx(world.community, "audit", "show", "--action", "media.checked", "--json")
+    assert "unenrolled" in shown.output
 
 
 def test_bank_verifies_imports_and_refuses_replay(world: World, sealed: Path) -> None:
@@ -125,7 +142,7 @@ def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: P
     world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
              "--reason", "用户告知：2022年7月授信", "--out", str(world.root / "notify.csv"))
     rows = list(csv.DictReader((world.root / "notify.csv").open(encoding="utf-8-sig")))
-    ids, names, phones = _sample_people()
+    _, names, _ = _sample_people()
     assert len(rows) == 14
     assert {r["name"] for r in rows} <= set(names)
 

@@ -39,7 +39,7 @@ def test_no_secret_stored_in_plaintext(ring: Keyring) -> None:
 
 
 def test_wrong_passphrase_clear_error_both_languages(ring: Keyring) -> None:
-    with pytest.raises(PassphraseError, match="(?i)passphrase"):
+    with pytest.raises(PassphraseError, match=r"(?i)passphrase"):
         ring.unlock("zw-officer", b"nope")
     i18n.set_language("zh")
     with pytest.raises(PassphraseError, match="口令"):

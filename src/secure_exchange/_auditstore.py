@@ -108,6 +108,7 @@ def _scan_lines(result: ScanResult, block: bytes, base: int) -> bool:
     any doubt falls back to ``_check_line`` to name the fault.
     """
     start = 0
+    last_start = -1
     leaves = result.leaves
     append = leaves.append
     index = result.size
@@ -135,10 +136,12 @@ def _scan_lines(result: ScanResult, block: bytes, base: int) -> bool:
             if time < last_time:
                 result.time_regressions.append(index)
             last_time = time
-            result.last_start = base + start
+            last_start = start
             start += len(line) + 1
             index += 1
     finally:
+        if last_start >= 0:
+            result.last_start = base + last_start
         result.last_time = last_time.decode()
         result.end = base + start
     return True

@@ -121,5 +121,5 @@ def fixed_width_matrix(array: pa.Array, rows: np.ndarray, width: int) -> np.ndar
     if len(rows) == len(array) and offsets[-1] - offsets[0] == width * len(rows):
         start = int(offsets[0])
         return data[start:start + width * len(rows)].reshape(len(rows), width)
-    index = offsets[rows][:, None] + np.arange(width, dtype=np.int64)[None, :]
-    return np.asarray(data[index])
+    subset = pc.take(array, pa.array(rows, pa.int64()))
+    return fixed_width_matrix(subset, np.arange(len(rows)), width)

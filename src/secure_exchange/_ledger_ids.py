@@ -81,13 +81,6 @@ def _is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _column_number(matrix: np.ndarray, start: int, stop: int) -> np.ndarray:
-    value = np.zeros(len(matrix), dtype=np.int64)
-    for col in range(start, stop):
-        value = value * 10 + matrix[:, col].astype(np.int64)
-    return value
-
-
 @functools.cache
 def _month_table() -> tuple[np.ndarray, np.ndarray]:
     """First day (days since 1970-01-01) and length of every month of years 0-9999."""
@@ -119,27 +112,27 @@ class _Structured:
     keys: np.ndarray
 
 
+_HIGH = (10 ** np.arange(8, -1, -1)).astype(np.int32)
+_LOW = (10 ** np.arange(7, -1, -1)).astype(np.int32)
+
+
 def _structured(ids: pa.Array, candidates: np.ndarray) -> _Structured:
     """Check char, birth date, sex and an int64 key of the 18-character candidates."""
     matrix = fixed_width_matrix(ids, candidates, 18) - np.uint8(48)  # wraps non-digits
     last = matrix[:, 17]
     shape_ok = (matrix[:, :17] <= 9).all(axis=1) & (matrix[:, 0] > 0) & (
         (last <= 9) | (last == 88 - 48))
-    matrix, last = matrix[shape_ok], last[shape_ok]
-    total = np.zeros(len(matrix), dtype=np.int64)
-    key = np.zeros(len(matrix), dtype=np.int64)
-    for col in range(17):
-        digit = matrix[:, col].astype(np.int64)
-        total += digit * int(_WEIGHTS[col])
-        key = key * 10 + digit
-    check_value = np.where(last == 88 - 48, 10, last.astype(np.int64))
-    check_ok = _CHECK[total % 11] == last + 48
-    days, date_ok = ymd_to_date32(_column_number(matrix, 6, 10),
-                                  _column_number(matrix, 10, 12),
-                                  _column_number(matrix, 12, 14))
+    if not shape_ok.all():
+        matrix, last = matrix[shape_ok], last[shape_ok]
+    digits = matrix[:, :17].astype(np.int32)
+    check_ok = _CHECK[(digits @ _WEIGHTS.astype(np.int32)) % 11] == last + 48
+    days, date_ok = ymd_to_date32(digits[:, 6:10] @ _LOW[-4:], digits[:, 10:12] @ _LOW[-2:],
+                                  digits[:, 12:14] @ _LOW[-2:])
+    check_value = np.where(last == 88 - 48, 10, last).astype(np.int64)
+    key = (digits[:, :9] @ _HIGH).astype(np.int64) * 10**8 + digits[:, 9:17] @ _LOW
     return _Structured(
         where=candidates[shape_ok], check_ok=check_ok, date_ok=date_ok, days=days,
-        male=(matrix[:, 16] % 2) == 1, keys=key * 11 + check_value,
+        male=(digits[:, 16] % 2) == 1, keys=key * 11 + check_value,
     )
 
 

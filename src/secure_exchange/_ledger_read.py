@@ -230,7 +230,8 @@ def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
         first = handle.readline(1 << 20)
     try:
         header = _header(first.decode("utf-8-sig"))
-        columns = _arrow_csv(str(path), len(header), _has_quote(path)) if header else []
+        columns = (_arrow_csv(str(path), len(header), _has_quote(path), careful=False)
+                   if header else [])
     except (UnicodeDecodeError, pa.ArrowInvalid):
         columns = None
     if columns is None:
@@ -240,26 +241,33 @@ def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
                                         file=path.name))
             return
         header = _header(data[:data.find(b"\n") + 1 or None].decode("utf-8"))
-        try:
-            columns = _arrow_csv(pa.BufferReader(data), len(header), b'"' in data)
-        except pa.ArrowInvalid:
-            columns = None
-        if columns is None:
-            columns = _python_csv(raw, data, len(header))
+        columns = _careful_csv(raw, data, len(header)) if header else []
     if not header:
         raw.findings.append(finding(raw.sheet, None, None, "ledger.file.empty", file=path.name))
     _assemble(raw, header, columns, None, drop_unknown)
+
+
+def _careful_csv(raw: RawSheet, data: bytes, width: int) -> list[pa.Array]:
+    """pyarrow on known-good UTF-8; the exact Python parser if any row is irregular."""
+    try:
+        columns = _arrow_csv(pa.BufferReader(data), width, b'"' in data)
+    except pa.ArrowInvalid:
+        columns = None
+    return _python_csv(raw, data, width) if columns is None else columns
 
 
 def _header(line: str) -> list[str]:
     return next(csv.reader(io.StringIO(line)), [])
 
 
-def _arrow_csv(source: str | pa.BufferReader, width: int, quotes: bool) -> list[pa.Array] | None:
+def _arrow_csv(
+    source: str | pa.BufferReader, width: int, quotes: bool, *, careful: bool = True
+) -> list[pa.Array] | None:
     """Parse with pyarrow, every column as text; None when a row needs the careful parser.
 
     Raises:
-        pyarrow.ArrowInvalid: a cell is not valid UTF-8 (or the file cannot be parsed).
+        pyarrow.ArrowInvalid: a cell is not valid UTF-8, the file cannot be parsed, or (when
+            not ``careful``, i.e. before the encoding is known) a row has the wrong width.
     """
     names = [f"c{i}" for i in range(width)]
     invalid: list[int] = []
@@ -273,7 +281,7 @@ def _arrow_csv(source: str | pa.BufferReader, width: int, quotes: bool) -> list[
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                        autogenerate_column_names=False),
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=quotes,
-                                         invalid_row_handler=on_invalid),
+                                         invalid_row_handler=on_invalid if careful else None),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), check_utf8=True,
             strings_can_be_null=False, quoted_strings_can_be_null=False),

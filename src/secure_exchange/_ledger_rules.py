@@ -324,8 +324,12 @@ def _points(
     known = idx >= 0
     panel = known & arrays.panel[np.clip(idx, 0, None)]
     filled = _filled(text)
-    digits = _np(pc.match_substring_regex(text, r"^[0-9]{1,9}$"))
+    digits = np.zeros(len(text), dtype=bool)
     value = np.zeros(len(text), np.int64)
+    where = np.flatnonzero(filled)
+    if len(where):
+        subset = pc.take(text, pa.array(where, pa.int64()))
+        digits[where] = _np(pc.match_substring_regex(subset, r"^[0-9]{1,9}$"))
     if digits.any():
         value[digits] = _np(pc.cast(text.filter(pa.array(digits)), pa.int64()))
     low, high = arrays.low[np.clip(idx, 0, None)], arrays.high[np.clip(idx, 0, None)]

@@ -131,8 +131,9 @@ def hbar(bars: Sequence[Bar], *, title: str, width: float = 880, color: str = AC
 
 
 def vbar(bars: Sequence[Bar], *, title: str, width: float = 880, height: float = 240,
-         color: str = ACCENT, gap: float = 0.25, marker: int | None = None) -> str:
-    """Vertical bars with ``text`` above each bar and labels below; ``marker`` marks a bar."""
+         color: str = ACCENT, gap: float = 0.25, marker: int | None = None,
+         marker_text: str = "") -> str:
+    """Vertical bars, ``text`` above each and labels below; ``marker`` highlights one slot."""
     top_pad, bottom_pad, side = 26.0, 30.0, 10.0
     plot_h = height - top_pad - bottom_pad
     slot = (width - 2 * side) / max(len(bars), 1)
@@ -146,6 +147,8 @@ def vbar(bars: Sequence[Bar], *, title: str, width: float = 880, height: float =
         fill = b.color or color
         if marker is not None and i == marker:
             body.append(_rect(x + 1, top_pad - 4, slot - 2, plot_h + 4, TRACK, rx=3))
+            body.append(_text(x + slot / 2, top_pad + 10, marker_text, anchor="middle",
+                              fill=MUTED, size=11))
         if h:
             body.append(_rect(x + slot * gap / 2, base - h, slot * (1 - gap), h, fill,
                               tip=f"{b.label}: {b.text or b.value}"))

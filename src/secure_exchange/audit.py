@@ -73,8 +73,10 @@ PHASES = ("begin", "end", "event")
 OUTCOMES = ("ok", "failed", "refused")
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
-_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Digits inside a longer letters-and-digits token (a hash, a package id) are not personal
+# data; a run standing on its own, or among Chinese text, is.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 _MAX_TEXT = 256
 _MAX_ITEMS = 32
 _ORIGIN_PREFIX = "sx.audit/"

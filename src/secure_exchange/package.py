@@ -171,7 +171,7 @@ def seal(
         The verification result of the package as written.
     """
     now = now or datetime.now(UTC)
-    plan = _plan(groups, agreement, signers, sender, categories, now, valid_for, _random(8))
+    plan = _plan(groups, agreement, signers, sender, categories, now, valid_for, _random(12))
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"sx-{plan.package_id}"
     tmp = out_dir / f".sx-{plan.package_id}.partial"
@@ -244,8 +244,21 @@ def _plan(
                 category="、".join(sorted(extra)),
                 number=agreement.number,
             )
-    package_id = f"{now:%Y%m%d}-{nonce.hex()}"
+    package_id = f"{now:%Y%m%d}-{_letters(nonce)}"
     return _SealPlan(agreement, signers, sender, now, now + valid_for, package_id)
+
+
+_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: an id never looks like a phone number
+
+
+def _letters(nonce: bytes) -> str:
+    """20 letters (about 90 bits) from 12 random bytes."""
+    value = int.from_bytes(nonce, "big")
+    out = []
+    for _ in range(20):
+        value, digit = divmod(value, len(_ID_ALPHABET))
+        out.append(_ID_ALPHABET[digit])
+    return "".join(out)
 
 
 def _manifest(

@@ -43,8 +43,13 @@ __all__ = [
 Token = NewType("Token", str)
 GROUPS = ("scoring", "evaluations", "identity")
 _INFO = b"sx/subject-token/v1"
+# "element" is the Parquet-compliant name of a list's item field, so the schema recorded
+# in the manifest is the one that comes back from the Parquet file.
 _NOTES = pa.list_(
-    pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())])
+    pa.field(
+        "element",
+        pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())]),
+    )
 )
 
 

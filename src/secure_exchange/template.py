@@ -59,7 +59,7 @@ def write_template(path: Path, policy: PolicyLike | None = None) -> Path:
 
 
 def _letter(sheet: str, column: str) -> str:
-    return get_column_letter(list(LEDGER_COLUMNS[sheet]).index(column) + 1)
+    return str(get_column_letter(list(LEDGER_COLUMNS[sheet]).index(column) + 1))
 
 
 def _headers(ws: Worksheet, sheet: str) -> None:
@@ -95,12 +95,22 @@ def _evaluation_rules(ws: Worksheet, policy: PolicyLike) -> None:
     _list_rule(ws, tuple(policy.codes), _letter(EVALUATIONS, "code"))
     _list_rule(ws, LEVELS, _letter(EVALUATIONS, "level"))
     letter = _letter(EVALUATIONS, "points")
-    points = DataValidation(type="whole", operator="between", formula1="1", formula2="50",
-                            allow_blank=True)
+    low, high = _panel_range(policy)
+    points = DataValidation(type="whole", operator="between", formula1=str(low),
+                            formula2=str(high), allow_blank=True)
     points.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
     ws.add_data_validation(points)
     date_column = _letter(EVALUATIONS, "panel_date")
     ws.column_dimensions[date_column].number_format = "yyyy-mm-dd"
+
+
+def _panel_range(policy: PolicyLike) -> tuple[int, int]:
+    """The widest points range of the policy's panel items (1-50 in jinxiang-2022)."""
+    ranges = [item.points_range for code in policy.codes
+              if (item := policy.item(code)) is not None and item.points_range is not None]
+    if not ranges:
+        return 1, 50
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
 
 def _instructions(ws: Worksheet, policy: PolicyLike) -> None:
@@ -135,7 +145,7 @@ def _points_text(item: PolicyItemLike) -> str:
         return "、".join(f"{level} {sign}{points}" for level, points in item.levels.items())
     if item.kind == "panel" and item.points_range is not None:
         low, high = item.points_range
-        return sign + t("ledger.template.points.panel", low=low, high=high)
+        return t("ledger.template.points.panel", low=f"{sign}{low}", high=f"{sign}{high}")
     if item.kind == "veto":
         return t("ledger.template.points.veto")
     return f"{sign}{item.points}"

@@ -23,7 +23,7 @@ from scoring.output import read_decisions
 from secure_exchange import package as pkg
 from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.audit import Actor, AuditLog, Operation
-from secure_exchange.errors import PackageError, VerificationError
+from secure_exchange.errors import MediaError, PackageError, VerificationError
 from secure_exchange.home import Station, init_station, load_station
 from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
 from secure_exchange.ledger import Ledger, LedgerInvalidError, mask_id, read_ledger
@@ -300,6 +300,22 @@ def check_ledger(
     return ledger
 
 
+def check_media(home: Path, out_dir: Path, *, allow_unenrolled: bool) -> dict[str, str]:
+    """Is ``out_dir`` on this unit's enrolled dedicated media? Logged either way."""
+    from secure_exchange.media import check_target
+
+    with audited(home, "media.checked", detail={"allow_unenrolled": str(allow_unenrolled)}) as op:
+        try:
+            detail = check_target(home, out_dir).detail()
+        except MediaError as exc:
+            if not allow_unenrolled:
+                raise
+            detail = {"media": "unenrolled", "media.reason": str(getattr(exc, "reason", exc.key))}
+        for key, value in detail.items():
+            op.set_detail(key, value)
+    return detail
+
+
 def seal_ledger(
     home: Path,
     path: Path,
@@ -309,7 +325,7 @@ def seal_ledger(
     passphrase: PassphraseFn,
     *,
     drop_unknown: bool = False,
-    media_detail: Mapping[str, str] | None = None,
+    allow_unenrolled: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SealOutcome:
     """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange)."""
@@ -318,6 +334,7 @@ def seal_ledger(
         raise PackageError("package.ledger_needs_community", role=station.role)
     agreement = TrustStore(home).get(agreement_number)
     agreement.check_in_force(datetime.now(UTC).date())
+    media_detail = check_media(home, out_dir, allow_unenrolled=allow_unenrolled)
     ledger = check_ledger(home, path, drop_unknown=drop_unknown, progress=progress)
     if not ledger.report.ok:
         raise LedgerInvalidError(ledger.report)

@@ -100,3 +100,9 @@ MESSAGES.update({
     ),
     "cli.results_read": ("已对应 {count} 位居民的结果，写入 {path}", "Results for {count} residents written to {path}"),
 })
+MESSAGES.update({
+    "cli.help.allow_unenrolled": (
+        "允许写入未登记为本单位专用U盘的位置（会记入访问日志，不建议）。",
+        "Allow a target that is not this unit's enrolled dedicated media (logged; not advised).",
+    ),
+})

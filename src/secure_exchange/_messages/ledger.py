@@ -248,10 +248,10 @@ MESSAGES.update({
     "ledger.template.col_item": ("附件2 项目", "Annex 2 item"),
     "ledger.template.col_kind": ("类型", "Kind"),
     "ledger.template.col_points": ("分值", "Points"),
-    "ledger.template.kind.levelled": ("分级加/减分", "by level"),
+    "ledger.template.kind.levelled": ("按级别计分", "by level"),
     "ledger.template.kind.fixed": ("固定分值", "fixed"),
     "ledger.template.kind.panel": ("评议小组定分", "set by the panel"),
     "ledger.template.kind.veto": ("一票否决", "one-vote veto"),
-    "ledger.template.points.panel": ("{low}–{high} 分", "{low}-{high}"),
+    "ledger.template.points.panel": ("评议定分 {low}～{high}", "panel sets {low} to {high}"),
     "ledger.template.points.veto": ("否决", "veto"),
 })

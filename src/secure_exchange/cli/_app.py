@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
@@ -22,10 +21,32 @@ __all__ = ["build_cli", "main"]
 _AREAS = ("core", "ledger", "exchange", "audit", "media", "report", "demo")
 
 
+class _Root(click.Group):
+    """The ``sx`` group: the one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SecureExchangeError as exc:
+            click.echo(t("cli.error_prefix") + str(exc), err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # the one handler for bugs: no traceback, no data
+            path = _write_crash_report(exc)
+            click.echo(t("internal.bug", path=path), err=True)
+            ctx.exit(1)
+        return None
+
+
 def build_cli() -> click.Group:
     """Build a fresh ``sx`` group with help texts in the current language."""
 
-    @click.group(help=t("cli.help.root"), context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(
+        cls=_Root,
+        help=t("cli.help.root"),
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     @click.version_option(package_name="secure-exchange")
     def root() -> None:
         """Root group (help text comes from the catalogue)."""
@@ -57,23 +78,5 @@ def _write_crash_report(exc: BaseException) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run ``sx``; map library errors to exit 1 with one translated line."""
-    root = build_cli()
-    try:
-        root.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except SecureExchangeError as exc:
-        click.echo(t("cli.error_prefix") + str(exc), err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        click.echo(t("cli.aborted"), err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        path = _write_crash_report(exc)
-        click.echo(t("internal.bug", path=path), err=True)
-        sys.exit(1)
-    sys.exit(0)
+    """Run ``sx`` (exit 0 done, 1 refused or failed, 2 usage)."""
+    build_cli().main(args=list(argv) if argv is not None else None, prog_name="sx")

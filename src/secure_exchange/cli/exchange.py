@@ -48,6 +48,7 @@ def _seal_cmd() -> click.Command:
     )
     @click.option("--as", "names", multiple=True, help=t("cli.help.seal_as"))
     @click.option("--drop-unknown-columns", is_flag=True, help=t("cli.help.drop_unknown"))
+    @click.option("--allow-unenrolled", is_flag=True, help=t("cli.help.allow_unenrolled"))
     @passphrase_option
     def seal(
         ledger: Path,
@@ -55,6 +56,7 @@ def _seal_cmd() -> click.Command:
         out: Path,
         names: tuple[str, ...],
         drop_unknown_columns: bool,
+        allow_unenrolled: bool,
         passphrase_file: Path | None,
     ) -> None:
         if load_station(home_path()).party == "B":
@@ -70,6 +72,7 @@ def _seal_cmd() -> click.Command:
                 out,
                 PassphraseSource(passphrase_file),
                 drop_unknown=drop_unknown_columns,
+                allow_unenrolled=allow_unenrolled,
                 progress=progress,
             )
         for column in outcome.dropped_columns:

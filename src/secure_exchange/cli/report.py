@@ -1,0 +1,30 @@
+"""``sx report DECISIONS --out FILE.html``: the management report on scoring decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from secure_exchange.i18n import t
+from secure_exchange.report import write_report
+
+__all__ = ["register"]
+
+
+def register(root: click.Group) -> None:
+    """Add the ``report`` command to ``root``."""
+    root.add_command(_report_cmd())
+
+
+def _report_cmd() -> click.Command:
+    @click.command("report", help=t("report.help.command"))
+    @click.argument("decisions", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                  help=t("report.help.out"))
+    @click.option("--policy", "policy_ref", default=None, help=t("report.help.policy"))
+    def report(decisions: Path, out: Path, policy_ref: str | None) -> None:
+        written = write_report(decisions, out, policy=policy_ref)
+        click.echo(t("report.cli.written", path=written))
+
+    return report

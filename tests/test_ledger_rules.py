@@ -1,0 +1,355 @@
+"""One test per rule of ledger-v1 (residents and evaluations), on small generated ledgers."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from secure_exchange.i18n import set_language
+from secure_exchange.ledger import CheckReport, Ledger, read_ledger
+
+AS_OF = date(2022, 7, 1)
+RES_HEADER = ["身份证号", "姓名", "所属社区", "主体类型", "完全民事行为能力", "固定住所",
+              "固定收入来源", "重大不良信用记录", "联系电话"]
+EVAL_HEADER = ["身份证号", "项目代码", "级别", "分值", "说明", "评议日期"]
+
+
+def check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2, written independently of the code under test."""
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
+    return "10X98765432"[total % 11]
+
+
+def make_id(birth: str = "19800101", seq: str = "123", area: str = "370828") -> str:
+    first17 = area + birth + seq
+    return first17 + check_char(first17)
+
+
+ID_A = make_id("19800621", "575")
+ID_B = make_id("19930628", "862")
+
+
+@dataclass(frozen=True)
+class FakeItem:
+    code: str
+    kind: str
+    sign: int = 1
+    levels: Mapping[str, int] = field(default_factory=dict)
+    points: int | None = None
+    points_range: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class FakePolicy:
+    items: tuple[FakeItem, ...]
+    id: str = "fake-policy"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(i.code for i in self.items)
+
+    def item(self, code: str) -> FakeItem | None:
+        return next((i for i in self.items if i.code == code), None)
+
+
+POLICY = FakePolicy((
+    FakeItem("B1", "levelled", levels={"县级": 20, "市级": 30, "省级": 40, "国家级": 50}),
+    FakeItem("B2", "levelled", levels={"村级": 10, "镇级": 20, "县级": 30}),
+    FakeItem("B5.1", "fixed", points=10),
+    FakeItem("B9", "panel", points_range=(1, 50)),
+    FakeItem("D4", "fixed", sign=-1, points=10),
+    FakeItem("D12", "panel", sign=-1, points_range=(1, 50)),
+    FakeItem("V2", "veto"),
+))
+
+
+def resident(id_number: str = ID_A, **overrides: str) -> list[str]:
+    row = {"身份证号": id_number, "姓名": "测试甲", "所属社区": "春秋社区", "主体类型": "农户",
+           "完全民事行为能力": "是", "固定住所": "是", "固定收入来源": "是",
+           "重大不良信用记录": "否", "联系电话": "18255304093"}
+    row.update(overrides)
+    return [row[h] for h in RES_HEADER]
+
+
+def evaluation(id_number: str = ID_A, code: str = "B5.1", level: str = "", points: str = "",
+               panel_date: str = "2022-06-28") -> list[str]:
+    return [id_number, code, level, points, "", panel_date]
+
+
+def write_ledger(folder: Path, residents: list[list[str]], evaluations: list[list[str]],
+                 res_header: list[str] = RES_HEADER,
+                 eval_header: list[str] = EVAL_HEADER) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, header, rows in (("residents", res_header, residents),
+                               ("evaluations", eval_header, evaluations)):
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return folder
+
+
+def run(tmp_path: Path, residents: list[list[str]],
+        evaluations: list[list[str]] | None = None, **kwargs: object) -> Ledger:
+    folder = write_ledger(tmp_path / "ledger", residents, evaluations or [])
+    return read_ledger(folder, as_of=AS_OF, policy=POLICY, **kwargs)  # type: ignore[arg-type]
+
+
+def codes(report: CheckReport) -> list[tuple[str, int | None, str | None, str]]:
+    return [(f.sheet, f.row, f.column, f.code) for f in report.errors]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    set_language("en")
+    yield
+    set_language(None)
+
+
+# --- residents: ID numbers ------------------------------------------------------------------
+
+
+def test_valid_minimal_ledger_is_ok(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation()])
+    assert ledger.report.ok
+    row = ledger.residents.to_pylist()[0]
+    assert row["id_number"] == ID_A
+    assert row["birth_date"] == date(1980, 6, 21)
+    assert row["sex"] == "M"
+    assert row["full_civil_capacity"] is True
+    assert row["major_bad_credit"] is False
+
+
+def test_id_check_character_wrong(tmp_path: Path) -> None:
+    bad = ID_A[:-1] + ("0" if ID_A[-1] != "0" else "1")
+    ledger = run(tmp_path, [resident(bad)])
+    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.checksum")]
+    assert ID_A[:6] + "********" + bad[-4:] in ledger.report.errors[0].message
+
+
+@pytest.mark.parametrize("bad", ["37082819800621575", "3708281980062157500", "370828A98006215759",
+                                 "070828198006215759", "37082819800621575Y"])
+def test_id_structure(tmp_path: Path, bad: str) -> None:
+    ledger = run(tmp_path, [resident(bad)])
+    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.format")]
+
+
+def test_id_lower_case_x_and_full_width_normalised_in_both_sheets(tmp_path: Path) -> None:
+    with_x = next(make_id("19881213", f"{s:03d}") for s in range(1000)
+                  if make_id("19881213", f"{s:03d}").endswith("X"))
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in ID_B)
+    ledger = run(tmp_path, [resident(with_x.lower()), resident(full_width)],
+                 [evaluation(with_x.lower()), evaluation(full_width)])
+    assert ledger.report.ok, ledger.report.errors
+    assert ledger.residents.column("id_number").to_pylist() == [with_x, ID_B]
+    assert ledger.evaluations.column("id_number").to_pylist() == [with_x, ID_B]
+
+
+def test_id_legacy_15_digits_converted_with_warning(tmp_path: Path) -> None:
+    legacy = "370828800621575"  # 15 digits: area, YYMMDD, sequence
+    converted = "37082819800621575" + check_char("37082819800621575")
+    ledger = run(tmp_path, [resident(legacy)], [evaluation(legacy)])
+    assert ledger.report.ok
+    assert ledger.residents.column("id_number").to_pylist() == [converted]
+    assert ledger.evaluations.column("id_number").to_pylist() == [converted]
+    assert [(w.sheet, w.row, w.code) for w in ledger.report.warnings] == [
+        ("居民", 2, "ledger.id.legacy15"), ("评议", 2, "ledger.id.legacy15")]
+
+
+def test_birth_date_must_exist(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(make_id("19810229")), resident(make_id("19801301"))])
+    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.birth_invalid"),
+                                    ("居民", 3, "id_number", "ledger.id.birth_invalid")]
+
+
+def test_birth_date_29_february_of_leap_year_exists(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(make_id("20000229"))])
+    assert ledger.report.ok
+    assert ledger.residents.column("birth_date").to_pylist() == [date(2000, 2, 29)]
+
+
+def test_birth_date_after_as_of(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(make_id("20220702")), resident(make_id("20220701"))])
+    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.birth_future")]
+
+
+def test_duplicate_ids_report_both_rows(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(), resident(ID_B), resident()])
+    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.duplicate"),
+                                    ("居民", 4, "id_number", "ledger.id.duplicate")]
+    assert "2, 4" in ledger.report.errors[0].message or "2、4" in ledger.report.errors[0].message
+
+
+def test_sex_from_digit_17(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(make_id(seq="124")), resident(ID_B)])
+    assert ledger.residents.column("sex").to_pylist() == ["F", "F"]
+
+
+# --- residents: other columns ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("是", True), ("否", False), ("有", True), ("无", False), ("Y", True), ("n", False),
+    ("YES", True), ("no", False), ("True", True), ("FALSE", False), ("1", True), ("0", False),
+])
+def test_booleans_accepted(tmp_path: Path, text: str, value: bool) -> None:
+    ledger = run(tmp_path, [resident(固定住所=text)])
+    assert ledger.report.ok
+    assert ledger.residents.column("fixed_residence").to_pylist() == [value]
+
+
+def test_boolean_invalid(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(固定收入来源="maybe")])
+    assert codes(ledger.report) == [("居民", 2, "fixed_income", "ledger.value.boolean")]
+
+
+@pytest.mark.parametrize(("text", "value"), [("农户", "农户"), ("社区居民", "农户"),
+                                             ("新型农业经营主体", "新型农业经营主体"),
+                                             ("个体工商户", "个体工商户")])
+def test_subject_types(tmp_path: Path, text: str, value: str) -> None:
+    ledger = run(tmp_path, [resident(主体类型=text)])
+    assert ledger.report.ok
+    assert ledger.residents.column("subject_type").to_pylist() == [value]
+
+
+def test_subject_type_invalid(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(主体类型="企业")])
+    assert codes(ledger.report) == [("居民", 2, "subject_type", "ledger.value.subject_type")]
+
+
+@pytest.mark.parametrize("phone", ["13912345678", "0537-1234567", "05371234567", "010-12345678",
+                                   ""])
+def test_phone_accepted(tmp_path: Path, phone: str) -> None:
+    assert run(tmp_path, [resident(联系电话=phone)]).report.ok
+
+
+@pytest.mark.parametrize("phone", ["12912345678", "1391234567", "537-7654321", "电话",
+                                   "139123456789"])
+def test_phone_invalid(tmp_path: Path, phone: str) -> None:
+    ledger = run(tmp_path, [resident(联系电话=phone)])
+    assert codes(ledger.report) == [("居民", 2, "phone", "ledger.value.phone")]
+    assert phone not in ledger.report.errors[0].message
+
+
+def test_required_cells_empty(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident(姓名="", 所属社区="　")])
+    assert codes(ledger.report) == [("居民", 2, "name", "ledger.cell.empty"),
+                                    ("居民", 2, "community", "ledger.cell.empty")]
+
+
+def test_required_column_missing(tmp_path: Path) -> None:
+    header = [h for h in RES_HEADER if h != "固定住所"]
+    rows = [[c for h, c in zip(RES_HEADER, resident(), strict=True) if h != "固定住所"]]
+    folder = write_ledger(tmp_path / "l", rows, [], res_header=header)
+    report = read_ledger(folder, as_of=AS_OF, policy=POLICY).report  # type: ignore[arg-type]
+    assert codes(report) == [("居民", None, "fixed_residence", "ledger.header.missing")]
+
+
+def test_optional_columns_absent_are_null(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()])
+    assert ledger.residents.column("address").to_pylist() == [None]
+    assert ledger.residents.column("business_data").null_count == 1
+
+
+def test_all_errors_collected_at_once(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident("123", 主体类型="x", 固定住所="x", 联系电话="x")],
+                 [evaluation(code="ZZ", panel_date="yesterday")])
+    assert [(f.sheet, f.column) for f in ledger.report.errors] == [
+        ("居民", "id_number"), ("居民", "subject_type"), ("居民", "fixed_residence"),
+        ("居民", "phone"), ("评议", "id_number"), ("评议", "code"), ("评议", "panel_date")]
+
+
+# --- evaluations ----------------------------------------------------------------------------
+
+
+def test_evaluation_names_no_resident(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(ID_B)])
+    assert codes(ledger.report) == [("评议", 2, "id_number", "ledger.eval.unknown_resident")]
+    assert ID_B not in ledger.report.errors[0].message
+    assert ID_B[:6] + "********" + ID_B[-4:] in ledger.report.errors[0].message
+
+
+def test_unknown_code(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(code="B99")])
+    assert codes(ledger.report) == [("评议", 2, "code", "ledger.eval.code_unknown")]
+
+
+def test_code_case_insensitive(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(code="b5.1")])
+    assert ledger.report.ok
+    assert ledger.evaluations.column("code").to_pylist() == ["B5.1"]
+
+
+def test_levels_validated_against_policy(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [
+        evaluation(code="B1", level="市级"), evaluation(code="B1", level="村级"),
+        evaluation(code="B1"), evaluation(code="B5.1", level="县级"),
+        evaluation(code="B2", level="乡级"), evaluation(code="B2", level="街道级"),
+        evaluation(code="B2", level="区级"),
+    ])
+    assert codes(ledger.report) == [("评议", 3, "level", "ledger.eval.level_invalid"),
+                                    ("评议", 4, "level", "ledger.eval.level_missing"),
+                                    ("评议", 5, "level", "ledger.eval.level_unexpected"),
+                                    ("评议", 8, "level", "ledger.eval.level_invalid")]
+    assert ledger.evaluations.column("level").to_pylist() == [
+        "市级", None, None, None, "镇级", "镇级", None]
+    assert "县级、市级、省级、国家级" in ledger.report.errors[0].message
+
+
+def test_points_only_for_panel_items_and_in_range(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [
+        evaluation(code="B9", points="15"), evaluation(code="D12", points="50"),
+        evaluation(code="B9"), evaluation(code="D12", points="51"),
+        evaluation(code="B9", points="0"), evaluation(code="B9", points="-5"),
+        evaluation(code="B9", points="2.5"), evaluation(code="D4", points="10"),
+    ])
+    assert codes(ledger.report) == [("评议", 4, "points", "ledger.eval.points_missing"),
+                                    ("评议", 5, "points", "ledger.eval.points_invalid"),
+                                    ("评议", 6, "points", "ledger.eval.points_invalid"),
+                                    ("评议", 7, "points", "ledger.eval.points_invalid"),
+                                    ("评议", 8, "points", "ledger.eval.points_invalid"),
+                                    ("评议", 9, "points", "ledger.eval.points_unexpected")]
+    assert ledger.evaluations.column("points").to_pylist()[:3] == [15, 50, None]
+
+
+@pytest.mark.parametrize(("text", "value"), [("2022-06-28", date(2022, 6, 28)),
+                                             ("2022/6/8", date(2022, 6, 8)),
+                                             ("2022/06/28", date(2022, 6, 28)),
+                                             ("2022/12/8", date(2022, 12, 8)),
+                                             ("2024/2/29", date(2024, 2, 29))])
+def test_dates_accepted(tmp_path: Path, text: str, value: date) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(panel_date=text)])
+    assert ledger.report.ok
+    assert ledger.evaluations.column("panel_date").to_pylist() == [value]
+
+
+@pytest.mark.parametrize("text", ["2022-6-28", "28/06/2022", "2022-02-30", "2023/2/29",
+                                  "2022.06.28", "20220628", "2022-13-01"])
+def test_dates_rejected(tmp_path: Path, text: str) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(panel_date=text)])
+    assert codes(ledger.report) == [("评议", 2, "panel_date", "ledger.value.date")]
+
+
+def test_evaluation_required_cells(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(code="", panel_date="")])
+    assert codes(ledger.report) == [("评议", 2, "code", "ledger.cell.empty"),
+                                    ("评议", 2, "panel_date", "ledger.cell.empty")]
+
+
+def test_evaluation_id_format_checked(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation("12345")])
+    assert codes(ledger.report) == [("评议", 2, "id_number", "ledger.id.format")]
+
+
+def test_evaluations_table_contract(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(code="B1", level="国家级")])
+    assert ledger.evaluations.schema.names == ["source_row", "id_number", "code", "level",
+                                               "points", "note", "panel_date"]
+    assert ledger.evaluations.to_pylist() == [{
+        "source_row": 2, "id_number": ID_A, "code": "B1", "level": "国家级", "points": None,
+        "note": None, "panel_date": date(2022, 6, 28)}]

@@ -1,0 +1,101 @@
+"""The decisions report rendered by a real headless Chromium: DOM with drawn charts, and a
+non-blank screenshot. Skipped when no Chromium binary is installed (Debian: ``chromium``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from scoring import load_policy
+from secure_exchange import i18n
+from secure_exchange.report import build_report
+from tests.test_report import synthetic_decisions
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install chromium)"
+)
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+         "--hide-scrollbars")
+TIMEOUT = 30
+RECT = re.compile(r'<rect\b[^>]*\bwidth="([0-9.]+)"')
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Chinese report on 2,000 synthetic subjects, written to a temporary file."""
+    policy = load_policy()
+    i18n.set_language("zh")
+    try:
+        page = build_report(synthetic_decisions(2_000, policy), policy,
+                            now=datetime(2022, 7, 2, 9, 30))
+    finally:
+        i18n.set_language(None)
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def chromium(tmp_path: Path, *args: str) -> bytes:
+    """Run Chromium with a fresh profile; return stdout. The whole group dies on timeout."""
+    assert CHROMIUM is not None
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"chromium took longer than {TIMEOUT} s")
+    assert proc.returncode == 0, f"chromium exited {proc.returncode}"
+    return out
+
+
+def png_facts(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed (still filtered) pixel rows of a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, size = 8, [], (0, 0)
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    return size[0], size[1], zlib.decompress(b"".join(idat))
+
+
+def test_dom_has_drawn_charts(page_file: Path, tmp_path: Path) -> None:
+    dom = chromium(tmp_path, "--dump-dom", page_file.as_uri()).decode("utf-8")
+    assert "<h1>全民授信 评议结果报告</h1>" in dom
+    assert dom.count("<svg") >= 8
+    widths = [float(w) for w in RECT.findall(dom)]
+    assert sum(1 for w in widths if w > 0) >= 50
+    assert "2022年 新增涉农贷款 1亿元" in dom
+    assert "<script" not in dom
+    assert "tok_" not in dom
+
+
+def test_screenshot_is_not_blank(page_file: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", page_file.as_uri())
+    data = shot.read_bytes()
+    assert len(data) > 50_000
+    width, height, rows = png_facts(data)
+    assert (width, height) == (1280, 2400)
+    assert len(rows) >= height * (1 + 3 * width)  # RGB or RGBA rows, one filter byte each
+    assert len(set(rows)) > 128  # a blank or single-colour page has a handful of values
+    assert len(zlib.compress(rows, 1)) > 40_000  # text and charts do not compress away
