@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,3 +175,54 @@ def test_audit_logs_verify_on_both_sides(world: World, sealed: Path) -> None:
     for home in (world.community, world.bank):
         doc = json.loads(world.sx(home, "audit", "verify", "--json").output)
         assert doc["ok"] is True
+
+
+# --- nothing but the output and the access log is written while a package is scored -------
+
+_WRITES: list[str] = []
+_GUARD = {"on": False}
+_WRITE_EVENTS = ("os.rename", "os.replace", "os.mkdir", "shutil.copyfile", "os.link",
+                 "os.symlink", "tempfile.mkstemp", "tempfile.mkdtemp", "os.truncate")
+
+
+def _audit_hook(event: str, args: tuple[object, ...]) -> None:
+    if not _GUARD["on"]:
+        return
+    if event == "open":
+        path, mode, flags = args
+        if isinstance(path, int):
+            return
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            mode is None and isinstance(flags, int)
+            and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND)
+        )
+        if writing:
+            _WRITES.append(os.fsdecode(path))  # type: ignore[arg-type]
+    elif event in _WRITE_EVENTS:
+        _WRITES.append(os.fsdecode(args[0]) if isinstance(args[0], (str, bytes, os.PathLike))
+                       else f"{event}:{args[0]!r}")
+
+
+sys.addaudithook(_audit_hook)
+
+
+def test_scoring_a_package_writes_only_output_and_log(world: World, sealed: Path,
+                                                      tmp_path: Path, monkeypatch) -> None:
+    if not list((world.bank / "state").glob("replay.json")):
+        world.sx(world.bank, "import", str(sealed))
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    out = tmp_path / "decisions.parquet"
+    _WRITES.clear()
+    _GUARD["on"] = True
+    try:
+        world.sx(world.bank, "score", str(sealed), "--as-of", "2022-07-01", "--out", str(out))
+    finally:
+        _GUARD["on"] = False
+    audit_dir = str(world.bank / "audit")
+    allowed = {str(out), str(out.with_name(f".{out.name}.partial"))}
+    unexpected = [w for w in _WRITES if w not in allowed and not w.startswith(audit_dir)]
+    assert unexpected == []
+    assert any(w.startswith(audit_dir) for w in _WRITES)  # the hook does see writes
+    assert list(tmp.iterdir()) == []
