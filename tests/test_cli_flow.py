@@ -226,3 +226,27 @@ def test_scoring_a_package_writes_only_output_and_log(world: World, sealed: Path
     assert unexpected == []
     assert any(w.startswith(audit_dir) for w in _WRITES)  # the hook does see writes
     assert list(tmp.iterdir()) == []
+
+
+def test_return_trip_keyed_back_to_residents(world: World, sealed: Path) -> None:
+    decisions = world.root / "bank-decisions.csv"
+    if not decisions.exists():
+        test_package_scores_equal_ledger_preview(world, sealed)
+    back = world.root / "stick-back"
+    back.mkdir(exist_ok=True)
+    result = world.sx(world.bank, "seal", str(decisions), "--agreement", NUMBER,
+                      "--out", str(back))
+    package = Path(result.output.strip().splitlines()[-1])
+    world.sx(world.community, "import", str(package))
+    out = world.root / "results.csv"
+    world.sx(world.community, "results", str(package), "--ledger",
+             str(shared_path("samples", "ledger-sample-utf8")), "--out", str(out))
+    rows = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    expected = csv.DictReader(shared_path(
+        "samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig"))
+    for row in expected:
+        assert rows[row["source_row"]]["subject"] == row["masked_id"]
+        assert rows[row["source_row"]]["credit_limit_yuan"] == row["credit_limit_yuan"]
+    for home in (world.community, world.bank):
+        shown = world.sx(home, "audit", "show", "--action", "witness.received", "--json")
+        assert "witness.received" in shown.output

@@ -506,8 +506,11 @@ tr.total td{font-weight:700;border-top:2px solid var(--line)}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:18px}
 @page{size:A4;margin:12mm}
 @media print{body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}
-section,.card{box-shadow:none;border:1px solid var(--line)}h2{break-after:avoid}}
-@media (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}
+section,.card{box-shadow:none;border:1px solid var(--line)}h2{break-after:avoid}
+header.top{padding:16px 20px}.cards{gap:6px}.card{padding:8px 9px}
+.card .v{font-size:18px}.card .v.long{font-size:14px;line-height:1.9}
+section{padding:12px 16px;margin:10px 0}}
+@media screen and (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}
 .grid2,dl.meta{grid-template-columns:minmax(0,1fr)}}
 """
 

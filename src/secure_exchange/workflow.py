@@ -9,6 +9,7 @@ and returns values for the CLI to render. Pure work lives in ``package``, ``agre
 from __future__ import annotations
 
 import getpass
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 from scoring import Policy, ScoreResult, score, write_decisions
 from scoring.output import read_decisions
 from secure_exchange import package as pkg
+from secure_exchange._note import NoteVerifier
 from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.audit import Actor, AuditLog, Operation
 from secure_exchange.errors import MediaError, PackageError, VerificationError
@@ -235,8 +237,23 @@ def import_package(home: Path, path: Path) -> pkg.VerifiedPackage:
     with audited(home, "package.imported", detail={"folder": path.name}) as op:
         result = pkg.verify(path, trusted, replay=register.check())
         op.set_package(result.package_id)
+        witnessed = _receive_witness(home, result)
+        op.set_detail("witnessed", "yes" if witnessed else "no")
         register.record(result)
     return result
+
+
+def _receive_witness(home: Path, package: pkg.VerifiedPackage) -> bool:
+    """Check and keep the sender's log checkpoint carried by the package (witnessing-v1)."""
+    if WITNESS_FILE not in package.hashes:
+        return False
+    data = (package.path / WITNESS_FILE).read_bytes()
+    if hashlib.sha256(data).hexdigest() != package.hashes[WITNESS_FILE]:
+        raise VerificationError("hashes", "verify.hash_mismatch", name=WITNESS_FILE)
+    seal = next(k for k in package.signers if k.role == "seal")
+    verifier = NoteVerifier(seal.identity.name, seal.identity.minisign.key)
+    AuditLog.open(home).receive_witness_bundle(data, package.sender.station, verifier)
+    return True
 
 
 def open_imported(
