@@ -24,13 +24,15 @@ from _synth import write_synthetic_csv_ledger
 from secure_exchange.ledger import read_ledger
 
 
-def _best(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+def _best(repeat: int, *runs: Callable[[], object]) -> list[float]:
+    """Best time of each run; runs alternate so machine load affects them alike."""
+    best = [float("inf")] * len(runs)
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for index, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            best[index] = min(best[index], time.perf_counter() - start)
+    return best
 
 
 def _plain(folder: Path) -> tuple[pa.Table, pa.Table]:
@@ -54,9 +56,9 @@ def main() -> None:
 
         policy = load_policy()
         ledger = read_ledger(folder, as_of=date(2022, 7, 1), policy=policy)
-        plain = _best(args.repeat, lambda: _plain(folder))
-        ours = _best(args.repeat, lambda: read_ledger(folder, as_of=date(2022, 7, 1),
-                                                      policy=policy))
+        plain, ours = _best(
+            args.repeat, lambda: _plain(folder),
+            lambda: read_ledger(folder, as_of=date(2022, 7, 1), policy=policy))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"rows: residents {ledger.residents.num_rows:,}, evaluations "
           f"{ledger.evaluations.num_rows:,}; {sizes:.0f} MB CSV ({args.encoding}); "

@@ -28,15 +28,15 @@ def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _parts(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (n + 1, int64) and the data bytes of a non-chunked string array."""
+    """Offsets (n + 1, int32) and the data bytes of a non-chunked string array."""
     n = len(array)
     if n == 0:
-        return np.zeros(1, np.int64), np.zeros(0, np.uint8)
+        return np.zeros(1, np.int32), np.zeros(0, np.uint8)
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
     data_buffer = array.buffers()[2]
     data = (np.zeros(0, np.uint8) if data_buffer is None
             else np.frombuffer(data_buffer, dtype=np.uint8))
-    return offsets.astype(np.int64), data
+    return offsets, data
 
 
 def byte_lengths(array: pa.Array) -> np.ndarray:
@@ -118,7 +118,7 @@ def fixed_width_matrix(array: pa.Array, rows: np.ndarray, width: int) -> np.ndar
     if not len(rows):
         return np.zeros((0, width), dtype=np.uint8)
     offsets, data = _parts(array)
-    if len(rows) == len(array) and offsets[-1] - offsets[0] == width * len(rows):
+    if len(rows) == len(array) and int(offsets[-1]) - int(offsets[0]) == width * len(rows):
         start = int(offsets[0])
         return data[start:start + width * len(rows)].reshape(len(rows), width)
     subset = pc.take(array, pa.array(rows, pa.int64()))

@@ -112,23 +112,25 @@ class _Structured:
     keys: np.ndarray
 
 
+_CHECK_CHAR = np.zeros(256, dtype=bool)
+_CHECK_CHAR[48:58] = True
+_CHECK_CHAR[ord("X")] = True
 _HIGH = (10 ** np.arange(8, -1, -1)).astype(np.int32)
 _LOW = (10 ** np.arange(7, -1, -1)).astype(np.int32)
 
 
 def _structured(ids: pa.Array, candidates: np.ndarray) -> _Structured:
     """Check char, birth date, sex and an int64 key of the 18-character candidates."""
-    matrix = fixed_width_matrix(ids, candidates, 18) - np.uint8(48)  # wraps non-digits
+    matrix = fixed_width_matrix(ids, candidates, 18)
+    digits = matrix[:, :17].astype(np.int32) - 48
     last = matrix[:, 17]
-    shape_ok = (matrix[:, :17] <= 9).all(axis=1) & (matrix[:, 0] > 0) & (
-        (last <= 9) | (last == 88 - 48))
+    shape_ok = (digits.view(np.uint32).max(axis=1) <= 9) & (digits[:, 0] != 0) & _CHECK_CHAR[last]
     if not shape_ok.all():
-        matrix, last = matrix[shape_ok], last[shape_ok]
-    digits = matrix[:, :17].astype(np.int32)
-    check_ok = _CHECK[(digits @ _WEIGHTS.astype(np.int32)) % 11] == last + 48
+        digits, last = digits[shape_ok], last[shape_ok]
+    check_ok = _CHECK[(digits @ _WEIGHTS.astype(np.int32)) % 11] == last
     days, date_ok = ymd_to_date32(digits[:, 6:10] @ _LOW[-4:], digits[:, 10:12] @ _LOW[-2:],
                                   digits[:, 12:14] @ _LOW[-2:])
-    check_value = np.where(last == 88 - 48, 10, last).astype(np.int64)
+    check_value = np.where(last == 88, 10, last.astype(np.int64) - 48)
     key = (digits[:, :9] @ _HIGH).astype(np.int64) * 10**8 + digits[:, 9:17] @ _LOW
     return _Structured(
         where=candidates[shape_ok], check_ok=check_ok, date_ok=date_ok, days=days,

@@ -113,13 +113,21 @@ def _required(raw: RawSheet) -> list[Finding]:
 
 
 def _lookup_index(column: pa.Array, keys: Sequence[str], lower: bool) -> np.ndarray:
-    """Position of each cell's value in ``keys`` (-1 when absent), via its distinct values."""
-    encoded = pc.dictionary_encode(column)
-    distinct = encoded.dictionary.to_pylist()
-    position = {key: i for i, key in enumerate(keys)}
-    table = np.array([position.get(v.lower() if lower else v, -1) for v in distinct],
-                     dtype=np.int64)
-    return table[_np(encoded.indices)] if len(column) else np.zeros(0, np.int64)
+    """Position of each cell's value in ``keys`` (-1 when absent).
+
+    Exact matches are found by one hash lookup; only the other filled cells are compared
+    again through their distinct values (lower-cased when ``lower``).
+    """
+    index = _np(pc.fill_null(pc.index_in(column, value_set=pa.array(list(keys))), -1))
+    index = index.astype(np.int64)
+    rest = np.flatnonzero((index < 0) & _filled(column))
+    if lower and len(rest):
+        encoded = pc.dictionary_encode(pc.take(column, pa.array(rest, pa.int64())))
+        position = {key: i for i, key in enumerate(keys)}
+        table = np.array([position.get(v.lower(), -1) for v in encoded.dictionary.to_pylist()],
+                         dtype=np.int64)
+        index[rest] = table[_np(encoded.indices)]
+    return index
 
 
 def _lookup(column: pa.Array, mapping: dict[str, str], lower: bool = False) -> pa.Array:

@@ -1,0 +1,209 @@
+"""``sx demo``: the whole story on invented data, with no prompts, in about a minute.
+
+Three stations (community, bank, compliance) live under one folder, a sub-folder stands in
+for the dedicated USB stick, and every step goes through the same library calls the CLI
+uses. Keys use the fast passphrase protection (``--kdf fast``): demo keys only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from scoring import load_policy, summarise, write_decisions
+from secure_exchange import audit_report, media, report, workflow
+from secure_exchange.audit import AuditLog
+from secure_exchange.i18n import t
+from secure_exchange.keys import Keyring
+from secure_exchange.synthetic import write_csv_ledger
+
+__all__ = ["DemoResult", "run_demo"]
+
+DEMO_PASSPHRASE = b"demo only - not a real passphrase"
+ORG_A, ORG_B, ORG_C = "金乡街道办事处", "金乡农村商业银行", "金乡农商银行合规部"
+NUMBER = "金街办协〔2022〕43号-演示"
+Say = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    """Where the demo put things, and the headline numbers."""
+
+    root: Path
+    package: Path | None = None
+    return_package: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    subjects: int = 0
+    approved: int = 0
+    credit_yuan: int = 0
+    notified: int = 0
+
+
+def _passphrase(_name: str) -> bytes:
+    return DEMO_PASSPHRASE
+
+
+def run_demo(
+    root: Path, *, residents: int = 3000, as_of: date = date(2022, 7, 1), say: Say = lambda _s: None
+) -> DemoResult:
+    """Run the story end to end under ``root`` (replaced if it holds an earlier demo)."""
+    if (root / "DEMO.txt").exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "DEMO.txt").write_text(t("demo.readme"), encoding="utf-8")
+    result = DemoResult(root)
+    homes = {role: root / role for role in ("community", "bank", "compliance")}
+    stick = root / "usb-stick"
+    stick.mkdir()
+    say(t("demo.step.stations"))
+    _stations(homes)
+    say(t("demo.step.agreement", number=NUMBER))
+    _agreement(root, homes)
+    say(t("demo.step.media"))
+    media.enroll(homes["community"], stick, _passphrase, key_name="jx-officer")
+    files = root / "community-files"
+    ledger = write_csv_ledger(files / "ledger", residents)
+    say(t("demo.step.ledger", residents=residents))
+    checked = workflow.check_ledger(homes["community"], ledger)
+    say(
+        t(
+            "demo.step.checked",
+            errors=len(checked.report.errors),
+            warnings=len(checked.report.warnings),
+        )
+    )
+    workflow.score_ledger(homes["community"], ledger, as_of, load_policy(), files / "preview.csv")
+    sealed = workflow.seal_ledger(
+        homes["community"], ledger, NUMBER, ["jx-officer", "jx-seal"], stick, _passphrase
+    )
+    result.package = sealed.package.path
+    say(t("demo.step.sealed", package=sealed.package.path.name))
+    _bank_day(root, homes, sealed.package.path, result, as_of, say)
+    _return_trip(root, homes, result, ledger, say)
+    _compliance(root, homes, sealed.package.path, result, say)
+    return result
+
+
+def _stations(homes: dict[str, Path]) -> None:
+    keys = {
+        "community": (ORG_A, [("jx-officer", "officer"), ("jx-seal", "seal")]),
+        "bank": (
+            ORG_B,
+            [("bank-scoring", "scoring"), ("bank-reid", "reidentify"), ("bank-seal", "seal")],
+        ),
+        "compliance": (ORG_C, []),
+    }
+    for role, (org, names) in keys.items():
+        workflow.init(homes[role], org, role)
+        for name, purpose in names:
+            workflow.create_key(homes[role], name, purpose, DEMO_PASSPHRASE, cost="fast")
+
+
+def _agreement(root: Path, homes: dict[str, Path]) -> None:
+    cards: dict[str, list[Path]] = {"community": [], "bank": []}
+    for role in cards:
+        for ident in Keyring(homes[role]).list():
+            card = root / "cards" / f"{ident.name}.card"
+            card.parent.mkdir(exist_ok=True)
+            card.write_text(ident.to_card(), encoding="utf-8")
+            cards[role].append(card)
+    today = datetime.now(UTC).date()
+    path = root / "agreement.json"
+    workflow.agreement_new(
+        homes["community"],
+        NUMBER,
+        cards["community"],
+        cards["bank"],
+        today - timedelta(days=30),
+        today + timedelta(days=335),
+        path,
+    )
+    workflow.agreement_sign(homes["community"], path, "jx-seal", _passphrase)
+    workflow.agreement_sign(homes["bank"], path, "bank-seal", _passphrase)
+    for home in homes.values():
+        workflow.agreement_import(home, path)
+
+
+def _bank_day(
+    root: Path, homes: dict[str, Path], package: Path, result: DemoResult, as_of: date, say: Say
+) -> None:
+    bank, files = homes["bank"], root / "bank-files"
+    files.mkdir()
+    workflow.import_package(bank, package)
+    say(t("demo.step.imported"))
+    decisions = files / "decisions.csv"
+    scored = workflow.score_package(
+        bank, package, as_of, load_policy(), decisions, "bank-scoring", _passphrase
+    )
+    summary = summarise(scored.decisions)
+    result.subjects, result.credit_yuan = summary.subjects, summary.credit_yuan
+    result.approved = summary.counts.get("approved", 0)
+    say(
+        t(
+            "demo.step.scored",
+            subjects=summary.subjects,
+            approved=result.approved,
+            credit=f"{summary.credit_yuan:,}",
+        )
+    )
+    few = scored.decisions.filter(pc.equal(scored.decisions.column("status"), "approved"))
+    write_decisions(few.slice(0, 5), files / "to-notify.csv")
+    result.notified = workflow.reidentify(
+        bank,
+        files / "to-notify.csv",
+        package,
+        "用户告知：2022年授信结果（演示）",
+        files / "notify-list.csv",
+        "bank-reid",
+        _passphrase,
+    )
+    say(t("demo.step.reidentified", count=result.notified))
+    report.write_report(decisions, root / "report.html")
+    result.files.update(
+        decisions=decisions, notify=files / "notify-list.csv", report=root / "report.html"
+    )
+
+
+def _return_trip(
+    root: Path, homes: dict[str, Path], result: DemoResult, ledger: Path, say: Say
+) -> None:
+    back = workflow.seal_decisions(
+        homes["bank"],
+        result.files["decisions"],
+        NUMBER,
+        ["bank-seal"],
+        root / "usb-stick",
+        _passphrase,
+    )
+    result.return_package = back.path
+    workflow.import_package(homes["community"], back.path)
+    results = root / "community-files" / "results.csv"
+    count = workflow.read_results(
+        homes["community"], back.path, ledger, "jx-seal", _passphrase, results
+    )
+    result.files["results"] = results
+    say(t("demo.step.returned", count=count))
+
+
+def _compliance(
+    root: Path, homes: dict[str, Path], package: Path, result: DemoResult, say: Say
+) -> None:
+    workflow.verify_package(homes["compliance"], package)
+    for role in ("community", "bank"):
+        verdict = AuditLog.verify_and_record(homes[role])
+        out = root / f"audit-{role}.html"
+        audit_report.write_report(homes[role], out)
+        result.files[f"audit-{role}"] = out
+        say(
+            t(
+                "demo.step.audit",
+                station=role,
+                size=verdict.size,
+                state=t("demo.ok") if verdict.ok else t("demo.broken"),
+            )
+        )
