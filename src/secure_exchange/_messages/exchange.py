@@ -106,3 +106,4 @@ MESSAGES.update({
         "Allow a target that is not this unit's enrolled dedicated media (logged; not advised).",
     ),
 })
+MESSAGES.update({"cli.progress.read": ("读取台账", "Reading the ledger")})

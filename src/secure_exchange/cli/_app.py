@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from secure_exchange.cli import _click_zh
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
 
@@ -41,6 +42,7 @@ class _Root(click.Group):
 
 def build_cli() -> click.Group:
     """Build a fresh ``sx`` group with help texts in the current language."""
+    _click_zh.install()
 
     @click.group(
         cls=_Root,

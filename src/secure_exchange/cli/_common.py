@@ -75,9 +75,23 @@ def echo_json(doc: object) -> None:
 
 @contextmanager
 def progress_bar(total: int, label_key: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silent when stdout is not one."""
-    if not sys.stdout.isatty() or total <= 0:
+    """Progress on a terminal: a bar when ``total`` is known, else a running row count.
+
+    Silent when stderr is not a terminal, so scripts and logs stay clean.
+    """
+    if not sys.stderr.isatty():
         yield lambda _n: None
         return
-    with click.progressbar(length=total, label=t(label_key), file=sys.stderr) as bar:
-        yield bar.update
+    if total > 0:
+        with click.progressbar(length=total, label=t(label_key), file=sys.stderr) as bar:
+            yield bar.update
+        return
+    done = [0]
+
+    def count(rows: int) -> None:
+        done[0] += rows
+        click.echo(f"\r{t(label_key)} … {done[0]:,}", nl=False, err=True)
+
+    yield count
+    if done[0]:
+        click.echo("", err=True)

@@ -166,7 +166,10 @@ def _score_cmd() -> click.Command:
                 PassphraseSource(passphrase_file),
             )
         else:
-            result = workflow.score_ledger(home_path(), source, day, policy, out)
+            with progress_bar(0, "cli.progress.read") as progress:
+                result = workflow.score_ledger(
+                    home_path(), source, day, policy, out, progress=progress
+                )
         _render_summary(result, day)
         click.echo(t("cli.written", path=out))
 
