@@ -26,10 +26,12 @@ def shared_path(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests see English unless they ask otherwise; no passphrase leaks in from the shell."""
-    for var in ("SX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "SX_PASSPHRASE", "SX_HOME"):
+def _english_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Tests see English unless they ask otherwise; no passphrase leaks in from the shell;
+    a station home of their own, never the user's real one."""
+    for var in ("SX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "SX_PASSPHRASE"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SX_HOME", str(tmp_path / "sx-home-default"))
     i18n.set_language(None)
     yield
     i18n.set_language(None)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
+from secure_exchange import workflow
 from secure_exchange._ledger_schema import column_label
+from secure_exchange.cli._common import home_path
 from secure_exchange.i18n import current_language, t
-from secure_exchange.ledger import CheckReport, Finding, read_ledger
+from secure_exchange.ledger import CheckReport, Finding
 from secure_exchange.template import write_template
 
 __all__ = ["register"]
@@ -62,8 +64,10 @@ def check_ledger(
     path: Path, *, as_of: date | None, drop_unknown: bool,
     progress: Callable[[int], None] | None = None,
 ) -> CheckReport:
-    """Read and check the ledger at ``path``; return its report."""
-    ledger = read_ledger(path, as_of=as_of, drop_unknown=drop_unknown, progress=progress)
+    """Read and check the ledger at ``path`` (the check is logged); return its report."""
+    ledger = workflow.check_ledger(
+        home_path(), path, as_of=as_of, drop_unknown=drop_unknown, progress=progress
+    )
     return ledger.report
 
 
