@@ -6,7 +6,7 @@ column its Annex 3 category and its group. Subjects are replaced by a keyed toke
 
     k_agreement = HKDF-SHA256(ikm=station secret, salt=agreement SHA-256 (32 bytes),
                               info="sx/subject-token/v1", length=32)
-    token       = hex(HMAC-SHA256(k_agreement, UTF-8 ID number)[:16])
+    token       = hex(AES-256-CMAC(k_agreement, the 18 ASCII bytes of the ID number))
 
 so tokens are stable under one agreement (the bank links a person across monthly packages),
 differ between agreements (a leaked table shows whose copy leaked) and cannot be recomputed
@@ -16,7 +16,6 @@ an 18-digit ID has about 2^37 plausible values nationwide and is brute-forced in
 
 from __future__ import annotations
 
-import hmac
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
 Token = NewType("Token", str)
 GROUPS = ("scoring", "evaluations", "identity")
 _INFO = b"sx/subject-token/v1"
+_ID_LEN = 18
 # "element" is the Parquet-compliant name of a list's item field, so the schema recorded
 # in the manifest is the one that comes back from the Parquet file.
 _NOTES = pa.list_(
@@ -105,14 +106,49 @@ def token_key(secret: bytes, agreement_sha256: str) -> bytes:
     return hkdf.derive(secret)
 
 
+def _aes_ecb(key: bytes, blocks: bytes) -> np.ndarray:
+    """AES applied to each 16-byte block on its own (the batch form of the block cipher)."""
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - see below
+    out = encryptor.update(blocks) + encryptor.finalize()
+    return np.frombuffer(out, dtype=np.uint8).reshape(-1, 16)
+
+
+def _double(block: bytes) -> bytes:
+    """Multiplication by x in GF(2^128), RFC 4493 §2.3."""
+    value = int.from_bytes(block, "big") << 1
+    if value >> 128:
+        value = (value & ((1 << 128) - 1)) ^ 0x87
+    return value.to_bytes(16, "big")
+
+
 def tokens(key: bytes, id_numbers: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Tokens for a column of normalised ID numbers (vectorised apart from the HMAC calls)."""
-    values = id_numbers.to_pylist()
-    if any(v is None for v in values):
-        raise ValueError("ID numbers must not be null")
-    digest = b"".join(hmac.digest(key, v.encode("utf-8"), "sha256")[:16] for v in values)
-    hexed = np.frombuffer(digest.hex().encode("ascii"), dtype="S32")
-    return pa.array(hexed.astype("U32"), type=pa.string())
+    """Tokens for a column of normalised 18-character ID numbers: hex(AES-CMAC(key, id)).
+
+    AES-CMAC (RFC 4493) is computed for all IDs at once: an 18-byte message is two blocks,
+    so the tag is E(E(M1) xor pad(M2) xor K2). Each AES call here enciphers independent
+    single blocks, which is what CMAC itself does; ``tests/test_pseudonym.py`` checks the
+    result against ``cryptography``'s CMAC.
+    """
+    ids = id_numbers.combine_chunks() if isinstance(id_numbers, pa.ChunkedArray) else id_numbers
+    count = len(ids)
+    if count == 0:
+        return pa.array([], type=pa.string())
+    ids = ids.cast(pa.binary())
+    lengths = pc.binary_length(ids)
+    if ids.null_count or pc.min(lengths).as_py() != _ID_LEN or pc.max(lengths).as_py() != _ID_LEN:
+        raise ValueError("tokens need normalised 18-character ID numbers")
+    start = int(np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset])
+    raw = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[start : start + _ID_LEN * count]
+    message = raw.reshape(count, _ID_LEN)
+    first = _aes_ecb(key, np.ascontiguousarray(message[:, :16]).tobytes())
+    last = np.zeros((count, 16), dtype=np.uint8)
+    last[:, : _ID_LEN - 16] = message[:, 16:]
+    last[:, _ID_LEN - 16] = 0x80  # padding of an incomplete last block
+    k2 = np.frombuffer(_double(_double(_aes_ecb(key, bytes(16)).tobytes())), dtype=np.uint8)
+    tags = _aes_ecb(key, (first ^ last ^ k2).tobytes())
+    text = pa.py_buffer(tags.tobytes().hex().encode("ascii"))
+    offsets = pa.py_buffer(np.arange(0, 32 * (count + 1), 32, dtype=np.int32).tobytes())
+    return pa.Array.from_buffers(pa.string(), count, [None, offsets, text])
 
 
 @dataclass(frozen=True)
@@ -156,16 +192,24 @@ def _group(table: pa.Table, subject: pa.Array, columns: list[str]) -> pa.Table:
 
 
 def _notes(evaluations: pa.Table, residents: pa.Table) -> pa.Array:
-    """Per resident, the panel's notes about them (only rows with a note)."""
-    rows: list[list[dict[str, object]] | None] = [None] * residents.num_rows
-    index = {v: i for i, v in enumerate(residents.column("id_number").to_pylist())}
+    """Per resident, the panel's notes about them (only records with a note), vectorised."""
+    count = residents.num_rows
     has_note = pc.fill_null(pc.not_equal(pc.utf8_length(evaluations.column("note")), 0), False)
-    picked = evaluations.filter(has_note).select(["id_number", "code", "panel_date", "note"])
-    for rec in picked.to_pylist():
-        i = index.get(rec.pop("id_number"))
-        if i is not None:
-            rows[i] = (rows[i] or []) + [rec]
-    return pa.array(rows, type=_NOTES)
+    picked = evaluations.filter(has_note)
+    if picked.num_rows == 0:
+        return pa.nulls(count, _NOTES)
+    owner = pc.index_in(picked.column("id_number"), value_set=residents.column("id_number"))
+    picked = picked.append_column("_owner", owner).filter(pc.is_valid(owner))
+    picked = picked.sort_by([("_owner", "ascending")])
+    per_resident = np.bincount(picked.column("_owner").to_numpy(), minlength=count)
+    offsets = np.concatenate([[0], np.cumsum(per_resident)]).astype(np.int32)
+    values = pa.StructArray.from_arrays(
+        [picked.column(c).combine_chunks() for c in ("code", "panel_date", "note")],
+        fields=list(_NOTES.value_type),
+    )
+    return pa.ListArray.from_arrays(
+        pa.array(offsets), values, type=_NOTES, mask=pa.array(per_resident == 0)
+    )
 
 
 def _categories(

@@ -87,8 +87,13 @@ def _id_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
     return np.array(out[:count])
 
 
-def synthetic_ledger(residents: int, seed: int = 2022) -> tuple[pa.Table, pa.Table]:
-    """Residents and evaluation tables with Chinese headers, as an officer would type them."""
+def synthetic_ledger(
+    residents: int, seed: int = 2022, *, records_per_resident: float = 0.65
+) -> tuple[pa.Table, pa.Table]:
+    """Residents and evaluation tables with Chinese headers, as an officer would type them.
+
+    ``records_per_resident`` scales how many panel records there are on average.
+    """
     rng = np.random.default_rng(seed)
     ids = _id_numbers(rng, residents)
     community = rng.choice(np.array([c + "社区" for c in COMMUNITIES]), residents)
@@ -123,15 +128,18 @@ def synthetic_ledger(residents: int, seed: int = 2022) -> tuple[pa.Table, pa.Tab
             ),
         }
     )
-    return table, _evaluations(rng, ids)
+    return table, _evaluations(rng, ids, records_per_resident / _BASE_RATE)
 
 
-def _evaluations(rng: np.random.Generator, ids: np.ndarray) -> pa.Table:
+_BASE_RATE = sum(share for _, _, share in _RECORDS)
+
+
+def _evaluations(rng: np.random.Generator, ids: np.ndarray, scale: float) -> pa.Table:
     columns: dict[str, list[str]] = {
         k: [] for k in ("身份证号", "项目代码", "级别", "分值", "说明", "评议日期")
     }
     for code, level, share in _RECORDS:
-        who = ids[rng.random(len(ids)) < share]
+        who = rng.choice(ids, round(len(ids) * share * scale))
         panel = code in ("B9", "D12")
         columns["身份证号"] += who.tolist()
         columns["项目代码"] += [code] * len(who)
@@ -144,13 +152,27 @@ def _evaluations(rng: np.random.Generator, ids: np.ndarray) -> pa.Table:
     return pa.table(columns)
 
 
-def write_csv_ledger(folder: Path, residents: int, seed: int = 2022) -> Path:
-    """Write ``residents.csv`` and ``evaluations.csv`` (UTF-8 with BOM, as Excel saves)."""
+def write_csv_ledger(
+    folder: Path,
+    residents: int,
+    seed: int = 2022,
+    *,
+    records_per_resident: float = 0.65,
+    encoding: str = "utf-8-sig",
+) -> Path:
+    """Write ``residents.csv`` and ``evaluations.csv`` as Excel saves them.
+
+    ``encoding`` is ``"utf-8-sig"`` (Excel's "CSV UTF-8") or ``"gb18030"`` (plain "CSV" on
+    a Chinese-locale Windows PC).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    for name, table in zip(
-        ("residents", "evaluations"), synthetic_ledger(residents, seed), strict=True
-    ):
-        with (folder / f"{name}.csv").open("wb") as fh:
-            fh.write(b"\xef\xbb\xbf")
+    tables = synthetic_ledger(residents, seed, records_per_resident=records_per_resident)
+    for name, table in zip(("residents", "evaluations"), tables, strict=True):
+        target = folder / f"{name}.csv"
+        with target.open("wb") as fh:
+            if encoding == "utf-8-sig":
+                fh.write(b"\xef\xbb\xbf")
             pa_csv.write_csv(table, fh)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            target.write_bytes(target.read_bytes().decode("utf-8").encode(encoding))
     return folder

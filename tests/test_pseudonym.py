@@ -1,0 +1,97 @@
+"""Pseudonymisation: keyed tokens (AES-CMAC), column groups, categories, profile coverage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.cmac import CMAC
+
+from secure_exchange.ledger import read_ledger
+from secure_exchange.pseudonym import load_profile, pseudonymise, token_key, tokens
+from tests.conftest import shared_path
+
+IDS = ["370828198705220258", "37082819881213657X", "370828200503234272", "110105194912310021"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _reference(key: bytes, value: str) -> str:
+    mac = CMAC(algorithms.AES(key))
+    mac.update(value.encode("ascii"))
+    return mac.finalize().hex()
+
+
+def test_tokens_are_aes_cmac_of_the_id() -> None:
+    key = os.urandom(32)
+    got = tokens(key, pa.array(IDS)).to_pylist()
+    assert got == [_reference(key, v) for v in IDS]
+
+
+def test_tokens_on_sliced_and_chunked_arrays() -> None:
+    key = os.urandom(32)
+    chunked = pa.chunked_array([pa.array(IDS[:1]), pa.array(IDS[1:])])
+    assert tokens(key, chunked).to_pylist() == [_reference(key, v) for v in IDS]
+    sliced = pa.array(IDS).slice(1, 2)
+    assert tokens(key, sliced).to_pylist() == [_reference(key, v) for v in IDS[1:3]]
+
+
+def test_token_vector() -> None:
+    """Known answers (protocols/pseudonymisation-v1.md §4): secret 00..1f, agreement ab…ab."""
+    key = token_key(bytes(range(32)), "ab" * 32)
+    assert key.hex() == "c69794ce0c3a7cd2290c5c874f57506ee912209deeaf061f671d079e725d872d"
+    assert tokens(key, pa.array(IDS[:2])).to_pylist() == [
+        "4d3708c17dc186ffc7549dbaee7419b6",
+        "53ac5ab7ed04bcf69937daff99f57e6a",
+    ]
+
+
+def test_stable_under_one_agreement_different_under_another() -> None:
+    secret = os.urandom(32)
+    one = tokens(token_key(secret, "11" * 32), pa.array(IDS)).to_pylist()
+    again = tokens(token_key(secret, "11" * 32), pa.array(IDS)).to_pylist()
+    other = tokens(token_key(secret, "22" * 32), pa.array(IDS)).to_pylist()
+    assert one == again
+    assert not set(one) & set(other)
+
+
+def test_malformed_ids_refused() -> None:
+    with pytest.raises(ValueError, match="18-character"):
+        tokens(os.urandom(32), pa.array(["123"]))
+    with pytest.raises(ValueError, match="18-character"):
+        tokens(os.urandom(32), pa.array([IDS[0], None]))
+
+
+def test_groups_from_the_sample() -> None:
+    ledger = read_ledger(shared_path("samples", "ledger-sample-utf8"))
+    split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32))
+    scoring, evals, identity = (split.groups[g] for g in ("scoring", "evaluations", "identity"))
+    assert "name" not in scoring.column_names
+    assert "id_number" not in scoring.column_names + evals.column_names
+    assert "note" not in evals.column_names
+    assert set(identity.column_names) >= {"subject", "id_number", "name", "phone", "address",
+                                          "evaluation_notes"}
+    assert scoring.num_rows == 24
+    assert evals.num_rows == 34
+    assert set(evals.column("subject").to_pylist()) <= set(scoring.column("subject").to_pylist())
+    assert "居民姓名" in split.categories["identity"]
+    assert "居民姓名" not in split.categories["scoring"]
+    notes = [n for row in identity.column("evaluation_notes").to_pylist() if row for n in row]
+    assert {n["note"] for n in notes} >= {"金乡好人", "抗洪救灾"}
+
+
+def test_profile_in_protocols_is_the_shipped_one() -> None:
+    shipped = REPO / "src" / "secure_exchange" / "profiles" / "ledger-v1.toml"
+    documented = REPO / "protocols" / "profiles" / "ledger-v1.toml"
+    assert shipped.read_bytes() == documented.read_bytes()
+
+
+def test_profile_covers_every_ledger_column() -> None:
+    from secure_exchange.ledger import LEDGER_COLUMNS
+
+    profile = load_profile()
+    for sheet, table in (("居民", "residents"), ("评议", "evaluations")):
+        for column in LEDGER_COLUMNS[sheet]:
+            profile.rule(table, column)
