@@ -1,0 +1,25 @@
+"""Run every benchmark in turn (``make bench``); each prints its own figures and baseline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ("bench_package.py", "bench_age.py", "bench_ledger.py", "bench_score.py",
+           "bench_audit.py")
+
+
+def main() -> int:
+    """Run each benchmark with its defaults; stop at the first that fails."""
+    for name in BENCHES:
+        print(f"\n=== {name}", flush=True)
+        done = subprocess.run([sys.executable, str(HERE / name)], check=False)
+        if done.returncode != 0:
+            return done.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
