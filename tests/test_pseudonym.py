@@ -95,3 +95,45 @@ def test_profile_covers_every_ledger_column() -> None:
     for sheet, table in (("居民", "residents"), ("评议", "evaluations")):
         for column in LEDGER_COLUMNS[sheet]:
             profile.rule(table, column)
+
+
+SAMPLES = ("ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030")
+
+
+def test_three_sample_formats_give_identical_groups() -> None:
+    key = os.urandom(32)
+    splits = [
+        pseudonymise(*_tables(read_ledger(shared_path("samples", name))), key)
+        for name in SAMPLES
+    ]
+    for group in ("scoring", "evaluations", "identity"):
+        first = splits[0].groups[group]
+        for other in splits[1:]:
+            assert other.groups[group].equals(first), group
+    assert splits[0].categories == splits[1].categories == splits[2].categories
+
+
+def _tables(ledger):  # type: ignore[no-untyped-def]
+    return ledger.residents, ledger.evaluations
+
+
+def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from secure_exchange.package import Sender, open_package, seal, verify
+    from tests.conftest import make_parties
+
+    parties = make_parties(tmp_path / "keys")
+    ledger = read_ledger(shared_path("samples", "ledger-sample.xlsx"))
+    split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32))
+    now = datetime(2022, 7, 1, tzinfo=UTC)
+    sealed = seal(split.groups, parties.agreement, [parties.officer, parties.seal_a],
+                  out_dir=tmp_path / "stick", sender=Sender("A", "x"), sequence=1,
+                  categories=split.categories, now=now)
+    checked = verify(sealed.path, [parties.agreement], now=now)
+    opened = open_package(checked, [parties.scoring.age_identity, parties.reidentify.age_identity])
+    assert set(opened) == {"scoring", "evaluations", "identity"}
+    for group, table in split.groups.items():
+        assert opened[group].equals(table), group
+    with pytest.raises(Exception, match="may not read"):
+        open_package(checked, [parties.scoring.age_identity], ["identity"])

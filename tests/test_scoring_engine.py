@@ -380,3 +380,29 @@ def test_dictionary_and_chunked_inputs_score_the_same() -> None:
     chunked_scoring = pa.concat_tables([scoring.slice(0, 5), scoring.slice(5)])
     result = score(chunked_scoring, chunked_evaluations, POLICY, AS_OF).decisions
     assert result.equals(reference)
+
+
+@pytest.mark.parametrize(
+    "sample", ["ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030"]
+)
+def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path) -> None:
+    """The community preview reproduces the published decisions from every container."""
+    import csv
+
+    from secure_exchange.workflow import score_ledger
+    from tests.conftest import shared_path
+
+    out = tmp_path / "preview.csv"
+    score_ledger(tmp_path / "home", shared_path("samples", sample), date(2022, 7, 1),
+                 load_policy(), out)
+    got = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    expected = list(csv.DictReader(
+        shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")
+    ))
+    assert len(got) == len(expected) == 24
+    for row in expected:
+        mine = got[row["source_row"]]
+        assert mine["subject"] == row["masked_id"]
+        for key in ("status", "base_points", "bonus_points", "deduction_points",
+                    "total_points", "credit_limit_yuan", "rate_bp"):
+            assert mine[key] == row[key], (sample, row["source_row"], key)

@@ -123,6 +123,14 @@ def unlock(home: Path, name: str, passphrase: PassphraseFn) -> UnlockedIdentity:
         return ring.unlock(name, passphrase(name))
 
 
+def export_public(home: Path, name: str, fmt: str) -> PublicIdentity:
+    """A public key for export (logged, though it holds no secret)."""
+    ring = Keyring(home)
+    ident = ring.get(name)
+    with audited(home, "key.exported", actor=_actor(ident), detail={"format": fmt}):
+        return ident
+
+
 def export_age_identity(home: Path, name: str, passphrase: bytes) -> str:
     """The secret age identity, for an auditor's stock-tool check (logged)."""
     ring = Keyring(home)

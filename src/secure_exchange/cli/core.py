@@ -87,7 +87,7 @@ def _keys_group() -> click.Group:
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def export(name: str, fmt: str, out: Path | None) -> None:
-        ident = Keyring(home_path()).get(name)
+        ident = workflow.export_public(home_path(), name, fmt)
         text = {
             "card": ident.to_card(),
             "age": ident.age_recipient + "\n",
