@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from secure_exchange._fsio import fsync_dir
+
 try:  # POSIX advisory locking keeps two processes from interleaving appends.
     import fcntl
 except ImportError:  # pragma: no cover - Windows has no fcntl
@@ -215,7 +217,7 @@ class LogFile:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[int]:
@@ -258,7 +260,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def create_dirs(path: Path) -> None:
@@ -270,7 +272,7 @@ def create_dirs(path: Path) -> None:
         probe = probe.parent
     for folder in reversed(missing):
         folder.mkdir(mode=0o700)
-        _fsync_dir(folder.parent)
+        fsync_dir(folder.parent)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -280,13 +282,3 @@ def _write_all(fd: int, data: bytes) -> None:
         if written <= 0:
             raise OSError(errno.EIO, "short write")
         view = view[written:]
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
