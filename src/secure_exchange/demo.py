@@ -49,7 +49,11 @@ def _passphrase(_name: str) -> bytes:
 
 
 def run_demo(
-    root: Path, *, residents: int = 3000, as_of: date = date(2022, 7, 1), say: Say = lambda _s: None
+    root: Path,
+    *,
+    residents: int = 10_000,
+    as_of: date = date(2022, 7, 1),
+    say: Say = lambda _s: None,
 ) -> DemoResult:
     """Run the story end to end under ``root`` (replaced if it holds an earlier demo)."""
     if (root / "DEMO.txt").exists():

@@ -27,7 +27,7 @@ def register(root: click.Group) -> None:
     @click.option(
         "--residents",
         type=click.IntRange(24, 2_000_000),
-        default=3000,
+        default=10_000,
         show_default=True,
         help=t("cli.help.demo_residents"),
     )
