@@ -250,3 +250,17 @@ def test_return_trip_keyed_back_to_residents(world: World, sealed: Path) -> None
     for home in (world.community, world.bank):
         shown = world.sx(home, "audit", "show", "--action", "witness.received", "--json")
         assert "witness.received" in shown.output
+
+
+def test_broken_log_stops_every_command(tmp_path: Path) -> None:
+    """Fail closed: with a log that no longer verifies, nothing touching keys runs."""
+    w = World(tmp_path, tmp_path / "c", tmp_path / "b", tmp_path / "s")
+    w.sx(w.community, "init", "--org", "某社区", "--role", "community")
+    log = next((w.community / "audit").glob("*.sxl"))
+    data = bytearray(log.read_bytes())
+    data[-5] ^= 0x01  # flip a byte inside the last record
+    log.write_bytes(bytes(data))
+    refused = w.sx(w.community, "keys", "new", "k1", "--kdf", "fast", ok=False)
+    assert refused.exit_code == 1
+    assert not (w.community / "keys" / "k1").exists()
+    assert json.loads(w.sx(w.community, "audit", "verify", "--json", ok=False).stdout)["ok"] is False
