@@ -9,6 +9,7 @@ manifest, agreement force and scope, expiry, replay. Nothing is decrypted or par
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -203,7 +204,7 @@ def seal(
             )
             _write_small(tmp / f"{SUMS}.{signer.public.key_id}{SIG_SUFFIX}", sig.encode("ascii"))
         _fsio.fsync_dir(tmp)
-        verify(tmp, [agreement], now=now)  # read back before it gets its final name
+        checked = verify(tmp, [agreement], now=now)  # read back before its final name
         tmp.rename(final)
         _fsio.fsync_dir(out_dir)
     except OSError as exc:
@@ -213,7 +214,7 @@ def seal(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return verify(final, [agreement], now=now)
+    return dataclasses.replace(checked, path=final)
 
 
 def _plan(
