@@ -59,4 +59,4 @@ def test_every_verb_has_help_in_both_languages(lang: str) -> None:
         text = out.output.split("Options:" if lang == "en" else "选项:")[0]
         has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
         assert has_cjk == (lang == "zh"), (verb, text)
-        assert ("用法：" in out.output) == (lang == "zh")
+        assert ("用法:" in out.output) == (lang == "zh")

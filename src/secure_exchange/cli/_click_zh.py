@@ -13,7 +13,7 @@ from secure_exchange.i18n import current_language
 __all__ = ["install"]
 
 _ZH = {
-    "Usage:": "用法：",
+    "Usage:": "用法:",
     "Options": "选项",
     "Commands": "命令",
     "Positional arguments": "参数",
