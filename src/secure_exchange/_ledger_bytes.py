@@ -7,9 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "byte_lengths", "fixed_width_matrix", "last_byte_is", "replace_rows", "to_numpy", "trim",
-    "with_nulls",
+    "byte_lengths", "fixed_width_matrix", "has_line_break", "last_byte_is", "replace_rows",
+    "to_numpy", "trim", "with_nulls",
 ]
+
+_SLICE = 1 << 20
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
@@ -20,6 +22,9 @@ _HEAD[[0xC2, 0xE1, 0xE2, 0xE3, 0xEF]] = True
 # Last bytes of multi-byte whitespace: 80-8A, 85, 9F, A0, A8, A9, AF (checked further).
 _TAIL = np.zeros(256, dtype=bool)
 _TAIL[[*range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF]] = True
+# The two (disjoint) sets above as one lookup of the last byte.
+_SPACE_END, _TAIL_END = 1, 2
+_LAST_KIND = np.where(_ASCII_SPACE, _SPACE_END, np.where(_TAIL, _TAIL_END, 0)).astype(np.uint8)
 
 
 def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -47,6 +52,18 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
     return np.diff(offsets)
 
 
+def has_line_break(array: pa.Array) -> bool:
+    """Whether any string holds a CR or LF byte."""
+    offsets, data = _parts(array)
+    data = data[int(offsets[0]):int(offsets[-1])]
+    for start in range(0, len(data), _SLICE):
+        part = data[start:start + _SLICE]
+        if np.count_nonzero(part <= 13) and (  # control bytes are rare: look closer then
+                np.count_nonzero(part == 10) or np.count_nonzero(part == 13)):
+            return True
+    return False
+
+
 def last_byte_is(array: pa.Array, value: int) -> np.ndarray:
     """Rows whose last byte is ``value`` (False for empty strings)."""
     offsets, data = _parts(array)
@@ -65,10 +82,11 @@ def _needs_trim(array: pa.Array) -> np.ndarray:
     offsets, data = _parts(array)
     if len(data) == 0:
         return np.zeros(len(array), dtype=bool)
-    first = data.take(offsets[:-1], mode="clip")
+    head = _HEAD.take(data.take(offsets[:-1], mode="clip"))
     last = data.take(offsets[1:] - 1, mode="clip")
-    maybe = _HEAD[first] | _ASCII_SPACE[last]
-    tail = np.flatnonzero(_TAIL[last] & ~maybe)
+    kind = _LAST_KIND.take(last)
+    maybe = head | (kind == _SPACE_END)
+    tail = np.flatnonzero((kind == _TAIL_END) & ~head)
     end = offsets[1:][tail]
     before = data.take(end - 2, mode="clip")
     third = data.take(end - 3, mode="clip")

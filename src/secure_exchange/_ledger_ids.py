@@ -25,7 +25,10 @@ from secure_exchange._ledger_bytes import (
 )
 from secure_exchange._ledger_schema import Finding, finding, mask_id, warning
 
-__all__ = ["IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_to_date32"]
+__all__ = [
+    "IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_digits_to_date32",
+    "ymd_to_date32",
+]
 
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
@@ -100,6 +103,31 @@ def ymd_to_date32(
     return np.where(valid, starts[index] + day - 1, 0).astype(np.int32), valid
 
 
+@functools.cache
+def _digit_month_table() -> tuple[np.ndarray, np.ndarray]:
+    """Day before the 1st (since 1970-01-01) and length of each month, 0 if none.
+
+    Indexed by ``year * 100 + month`` for year 0-9999 and month 0-99, as read from digits.
+    """
+    starts, lengths = _month_table()
+    year, month = np.divmod(np.arange(10000 * 100), 100)
+    real = (year >= 1) & (month >= 1) & (month <= 12)
+    index = np.where(real, year * 12 + month - 1, 0)
+    return (starts[index] - 1).astype(np.int32), np.where(real, lengths[index], 0).astype(np.int8)
+
+
+def ymd_digits_to_date32(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ymd_to_date32`` for values read from digits: year 0-9999, month and day 0-99."""
+    before, lengths = _digit_month_table()
+    index = year * 100
+    index += month
+    valid = day <= lengths.take(index)
+    valid &= day >= 1
+    return np.where(valid, before.take(index) + day, 0).astype(np.int32), valid
+
+
 @dataclass(frozen=True)
 class _Structured:
     """Results for the rows whose ID has the GB 11643 structure."""
@@ -112,58 +140,105 @@ class _Structured:
     keys: np.ndarray
 
 
-_CHECK_CHAR = np.zeros(256, dtype=bool)
-_CHECK_CHAR[48:58] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[48:58] = True
+_CHECK_CHAR = _DIGIT.copy()
 _CHECK_CHAR[ord("X")] = True
-_HIGH = (10 ** np.arange(8, -1, -1)).astype(np.int32)
-_LOW = (10 ** np.arange(7, -1, -1)).astype(np.int32)
 
 
-def _structured(ids: pa.Array, candidates: np.ndarray) -> _Structured:
-    """Check char, birth date, sex and an int64 key of the 18-character candidates."""
+# Digit ranges read as numbers: year, month, day, then the three parts of the 17-digit key.
+_PARTS = ((6, 10), (10, 12), (12, 14), (0, 6), (6, 12), (12, 17))
+_WEIGHT_LIST = [int(w) for w in _WEIGHTS]
+_BLOCK = 1 << 16
+
+
+def _digit_sums(matrix: np.ndarray) -> np.ndarray:
+    """Checksum sum, year, month, day and the three key parts of each row, as (7, n) int32.
+
+    Worked through in blocks of rows that stay in the CPU cache; no value exceeds 10**6.
+    """
+    sums = np.empty((1 + len(_PARTS), len(matrix)), dtype=np.int32)
+    for start in range(0, len(matrix), _BLOCK):
+        digits = np.array(matrix[start:start + _BLOCK, :17].T, dtype=np.int32, order="C")
+        digits -= 48
+        sums[:, start:start + _BLOCK] = _block_sums(digits)
+    return sums
+
+
+def _block_sums(digits: np.ndarray) -> np.ndarray:
+    """``_digit_sums`` of one block of digit columns (17, n); every value fits in int32."""
+    out = np.empty((1 + len(_PARTS), digits.shape[1]), dtype=np.int32)
+    checksum = out[0]
+    np.multiply(digits[0], _WEIGHT_LIST[0], out=checksum)
+    for column in range(1, 17):
+        checksum += digits[column] * _WEIGHT_LIST[column]
+    for row, (first, stop) in enumerate(_PARTS, start=1):
+        value = out[row]
+        value[:] = digits[first]
+        for column in range(first + 1, stop):
+            value *= 10
+            value += digits[column]
+    return out
+
+
+def _shape_ok(matrix: np.ndarray) -> np.ndarray:
+    """Rows of 17 digits (the first not 0) then a digit or ``X``."""
+    ok = _CHECK_CHAR[matrix[:, 17]] & (matrix[:, 0] != 48)
+    flat = matrix.reshape(-1)
+    odd = np.flatnonzero((flat - np.uint8(48)) > 9)
+    ok[odd[odd % 18 != 17] // 18] = False
+    return np.asarray(ok)
+
+
+def _structured(ids: pa.Array, candidates: np.ndarray, dates: bool = True) -> _Structured:
+    """Check char, birth date, sex and an int64 key of the 18-character candidates.
+
+    With ``dates`` False the birth dates are not read (all reported as day 0, valid).
+    """
     matrix = fixed_width_matrix(ids, candidates, 18)
-    digits = matrix[:, :17].astype(np.int32) - 48
-    last = matrix[:, 17]
-    shape_ok = (digits.view(np.uint32).max(axis=1) <= 9) & (digits[:, 0] != 0) & _CHECK_CHAR[last]
+    shape_ok = _shape_ok(matrix)
     if not shape_ok.all():
-        digits, last = digits[shape_ok], last[shape_ok]
-    check_ok = _CHECK[(digits @ _WEIGHTS.astype(np.int32)) % 11] == last
-    days, date_ok = ymd_to_date32(digits[:, 6:10] @ _LOW[-4:], digits[:, 10:12] @ _LOW[-2:],
-                                  digits[:, 12:14] @ _LOW[-2:])
+        matrix = matrix[shape_ok]
+    sums = _digit_sums(matrix)
+    last = matrix[:, 17]
+    check_ok = _CHECK[sums[0] % 11] == last
+    if dates:
+        days, date_ok = ymd_digits_to_date32(sums[1], sums[2], sums[3])
+    else:
+        days, date_ok = np.zeros(len(last), np.int32), np.ones(len(last), bool)
     check_value = np.where(last == 88, 10, last.astype(np.int64) - 48)
-    key = (digits[:, :9] @ _HIGH).astype(np.int64) * 10**8 + digits[:, 9:17] @ _LOW
+    key = (sums[4].astype(np.int64) * 10**6 + sums[5]) * 10**5 + sums[6]
     return _Structured(
         where=candidates[shape_ok], check_ok=check_ok, date_ok=date_ok, days=days,
-        male=(digits[:, 16] % 2) == 1, keys=key * 11 + check_value,
+        male=(matrix[:, 16] % 2) == 1, keys=key * 11 + check_value,
     )
 
 
 def check_ids(
     ids: pa.Array, rows: np.ndarray, sheet: str, *, numeric: np.ndarray | None = None,
-    as_of: date | None = None,
+    as_of: date | None = None, person: bool = True,
 ) -> IdCheck:
     """Normalise and check an ID column (empty cells are left to the required-cell rule).
 
-    ``as_of`` None skips the birth-date checks (used for the evaluations sheet).
+    ``as_of`` None skips the birth-date checks (used for the evaluations sheet); ``person``
+    False leaves ``birth_date`` and ``sex`` all null (not needed there either).
     """
     ids, findings = _normalise(ids, rows, sheet)
     n = len(ids)
     numeric = np.zeros(n, dtype=bool) if numeric is None else numeric
     lengths = byte_lengths(ids)
     empty = lengths == 0
-    found = _structured(ids, np.flatnonzero((lengths == 18) & ~numeric))
+    found = _structured(ids, np.flatnonzero((lengths == 18) & ~numeric),
+                        dates=person or as_of is not None)
     where = found.where
     future = np.zeros(len(where), dtype=bool)
     if as_of is not None:
         limit = (as_of - date(1970, 1, 1)).days
         future = found.date_ok & (found.days > limit)
     birth_ok = found.date_ok & ~future if as_of is not None else np.ones(len(where), bool)
-    valid = np.zeros(n, dtype=bool)
-    valid[where] = found.check_ok & birth_ok
-    structured = np.zeros(n, dtype=bool)
-    structured[where] = True
-    keys = np.full(n, -1, dtype=np.int64)
-    keys[where] = found.keys
+    valid = _spread_numpy(found.check_ok & birth_ok, where, n, False)
+    structured = _spread_numpy(np.ones(len(where), bool), where, n, False)
+    keys = _spread_numpy(found.keys, where, n, -1)
     findings.extend(finding(sheet, int(rows[i]), "id_number", "ledger.id.numeric")
                     for i in np.flatnonzero(numeric))
     bad = _row_findings(ids, rows, np.flatnonzero(~structured & ~empty & ~numeric), sheet,
@@ -178,10 +253,20 @@ def check_ids(
         ids=with_nulls(ids, ~(numeric | empty)),
         valid=valid,
         keys=keys,
-        birth_date=_spread(found.days, where, valid, n, pa.int32()).cast(pa.date32()),
-        sex=_sex(found.male, where, valid, n),
+        birth_date=(_spread(found.days, where, valid, n, pa.int32()).cast(pa.date32())
+                    if person else pa.nulls(n, pa.date32())),
+        sex=_sex(found.male, where, valid, n) if person else pa.nulls(n, pa.string()),
         findings=(*findings, *bad),
     )
+
+
+def _spread_numpy(values: np.ndarray, where: np.ndarray, n: int, fill: object) -> np.ndarray:
+    """An array of ``n`` ``fill`` with ``values`` at the (sorted, distinct) rows ``where``."""
+    if len(where) == n:
+        return values
+    full = np.full(n, fill, dtype=values.dtype)
+    full[where] = values
+    return full
 
 
 def _sex(male: np.ndarray, where: np.ndarray, valid: np.ndarray, n: int) -> pa.Array:
@@ -196,9 +281,7 @@ def _sex(male: np.ndarray, where: np.ndarray, valid: np.ndarray, n: int) -> pa.A
 
 def _spread(values: np.ndarray, where: np.ndarray, valid: np.ndarray, n: int,
             kind: pa.DataType) -> pa.Array:
-    full = np.zeros(n, dtype=values.dtype)
-    full[where] = values
-    return pa.array(full, type=kind, mask=~valid)
+    return pa.array(_spread_numpy(values, where, n, 0), type=kind, mask=~valid)
 
 
 def _row_findings(

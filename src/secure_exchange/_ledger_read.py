@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from secure_exchange._ledger_bytes import byte_lengths, trim
+from secure_exchange._ledger_bytes import byte_lengths, has_line_break, trim
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
@@ -30,13 +30,16 @@ from secure_exchange._ledger_schema import (
 )
 from secure_exchange.errors import LedgerError
 
-__all__ = ["RawSheet", "read_container"]
+__all__ = ["RawSheet", "line_count", "read_container", "read_folder_sheet"]
 
 _SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
 _FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
 _BOM = b"\xef\xbb\xbf"
+_SLICE = 1 << 20
+_CR, _LF = 13, 10
 
 Progress = Callable[[int], None]
+LineCount = Callable[[Path], int]
 
 
 @dataclass
@@ -149,11 +152,12 @@ def _assemble(
 ) -> None:
     """Trim cells, map headers, drop blank rows (trailing silently, inner with a warning)."""
     trimmed = [trim(col) for col in columns]
-    kept = _map_headers(raw, headers, lambda i: bool(_nonempty(trimmed[i]).any()), drop_unknown)
+    nonempty = [_nonempty(col) for col in trimmed]
+    kept = _map_headers(raw, headers, lambda i: bool(nonempty[i].any()), drop_unknown)
     count = len(trimmed[0]) if trimmed else 0
     filled = np.zeros(count, dtype=bool)
     for index in kept:
-        filled |= _nonempty(trimmed[index])
+        filled |= nonempty[index]
     if numeric_id is not None:
         filled |= numeric_id
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
@@ -161,9 +165,12 @@ def _assemble(
     rows = np.arange(2, last + 2, dtype=np.int32)
     for row in rows[~keep]:
         raw.findings.append(warning(raw.sheet, int(row), None, "ledger.row.blank"))
-    mask = pa.array(keep, type=pa.bool_())
     raw.source_row = rows[keep]
-    raw.columns = {name: trimmed[index][:last].filter(mask) for index, name in kept.items()}
+    if last == count and keep.all():
+        raw.columns = {name: trimmed[index] for index, name in kept.items()}
+    else:
+        mask = pa.array(keep, type=pa.bool_())
+        raw.columns = {name: trimmed[index][:last].filter(mask) for index, name in kept.items()}
     if numeric_id is not None and "id_number" in raw.columns:
         raw.numeric_id = numeric_id[:last][keep]
 
@@ -174,18 +181,30 @@ def _assemble(
 def _read_folder_sheet(
     folder: Path, sheet: str, drop_unknown: bool, progress: Progress | None
 ) -> RawSheet:
+    raw = read_folder_sheet(folder, sheet, drop_unknown)
+    if progress is not None:
+        progress(raw.num_rows)
+    return raw
+
+
+def read_folder_sheet(
+    folder: Path, sheet: str, drop_unknown: bool, lines: LineCount | None = None
+) -> RawSheet:
+    """One sheet of a CSV/Parquet folder (``residents``/``evaluations`` by file name).
+
+    ``lines`` counts a file's physical lines (default ``line_count``); a caller may have
+    counted them already, in another thread.
+    """
     raw = RawSheet(sheet)
     stem = _FILE_STEMS[sheet]
     csv_path, parquet_path = folder / f"{stem}.csv", folder / f"{stem}.parquet"
     if csv_path.is_file():
-        _read_csv_file(raw, csv_path, drop_unknown)
+        _read_csv_file(raw, csv_path, drop_unknown, lines or line_count)
     elif parquet_path.is_file():
         _read_parquet_file(raw, parquet_path, drop_unknown)
     else:
         raw.findings.append(finding(sheet, None, None, "ledger.file.missing",
                                     file=f"{stem}.csv", sheet=sheet))
-    if progress is not None:
-        progress(raw.num_rows)
     return raw
 
 
@@ -225,13 +244,12 @@ def _has_quote(path: Path) -> bool:
             return view.find(b'"') >= 0
 
 
-def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
+def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool, lines: LineCount) -> None:
     with path.open("rb") as handle:
         first = handle.readline(1 << 20)
     try:
         header = _header(first.decode("utf-8-sig"))
-        columns = (_arrow_csv(str(path), len(header), _has_quote(path), careful=False)
-                   if header else [])
+        columns = _fast_csv(path, len(header), lines) if header else []
     except (UnicodeDecodeError, pa.ArrowInvalid):
         columns = None
     if columns is None:
@@ -245,6 +263,34 @@ def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
     if not header:
         raw.findings.append(finding(raw.sheet, None, None, "ledger.file.empty", file=path.name))
     _assemble(raw, header, columns, None, drop_unknown)
+
+
+def _fast_csv(path: Path, width: int, lines: LineCount) -> list[pa.Array]:
+    """Parse a file believed to be UTF-8, every column as text.
+
+    pyarrow's quote-aware chunker (``newlines_in_values``) is slow, and only needed when a
+    quoted cell holds a line break; the plain chunker gives the very same table whenever
+    every physical line gave exactly one row and no cell holds a line break. Otherwise the
+    file is parsed again with the quote-aware chunker.
+
+    Raises:
+        pyarrow.ArrowInvalid: a cell is not valid UTF-8 or a row has the wrong width.
+    """
+    quotes = _has_quote(path)
+    if quotes:
+        try:
+            columns = _arrow_parse(str(path), width, False, None)
+        except pa.ArrowInvalid:
+            columns = None
+        if columns is not None and _one_row_per_line(path, columns, lines):
+            return columns
+    return _arrow_parse(str(path), width, quotes, None)
+
+
+def _one_row_per_line(path: Path, columns: Sequence[pa.Array], lines: LineCount) -> bool:
+    """Whether each physical line (the header included) gave one row without a line break."""
+    rows = len(columns[0]) if columns else 0
+    return rows + 1 == lines(path) and not any(has_line_break(c) for c in columns)
 
 
 def _careful_csv(raw: RawSheet, data: bytes, width: int) -> list[pa.Array]:
@@ -269,26 +315,62 @@ def _arrow_csv(
         pyarrow.ArrowInvalid: a cell is not valid UTF-8, the file cannot be parsed, or (when
             not ``careful``, i.e. before the encoding is known) a row has the wrong width.
     """
-    names = [f"c{i}" for i in range(width)]
     invalid: list[int] = []
 
     def on_invalid(_row: object) -> str:
         invalid.append(1)
         return "skip"
 
+    columns = _arrow_parse(source, width, quotes, on_invalid if careful else None)
+    return None if invalid else columns
+
+
+def _arrow_parse(
+    source: str | pa.BufferReader, width: int, newlines: bool,
+    on_invalid: Callable[[object], str] | None,
+) -> list[pa.Array]:
+    """One pyarrow parse (header row skipped), every column as non-null text."""
+    names = [f"c{i}" for i in range(width)]
     table = pacsv.read_csv(
         source,
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                        autogenerate_column_names=False),
-        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=quotes,
-                                         invalid_row_handler=on_invalid if careful else None),
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=newlines,
+                                         invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), check_utf8=True,
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    if invalid:
-        return None
     return [table.column(name).combine_chunks() for name in names]
+
+
+def line_count(path: Path) -> int:
+    """Physical lines of a file: CR, LF and CRLF each end one; an unended last line counts."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        ended = view[size - 1] in b"\r\n"
+        data = np.frombuffer(view, dtype=np.uint8)
+        try:
+            count = _count_line_ends(data)
+        finally:
+            del data  # the map cannot close while numpy holds a view of it
+    return count + (0 if ended else 1)
+
+
+def _count_line_ends(data: np.ndarray) -> int:
+    """LF + CR - CRLF, counted in slices that stay in the cache."""
+    count = 0
+    for start in range(0, len(data), _SLICE):
+        part = data[start:start + _SLICE + 1]  # one byte more: a CRLF across the cut
+        body = part[:_SLICE]
+        feeds = int(np.count_nonzero(body == _LF))
+        count += feeds
+        if np.count_nonzero(body <= _CR) > feeds:  # some other control byte, maybe a CR
+            count += int(np.count_nonzero(body == _CR))
+            count -= int(np.count_nonzero((part[:-1] == _CR) & (part[1:] == _LF)))
+    return count
 
 
 def _python_csv(raw: RawSheet, data: bytes, width: int) -> list[pa.Array]:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from secure_exchange._ledger_bytes import byte_lengths, fixed_width_matrix, with_nulls
-from secure_exchange._ledger_ids import check_ids, ymd_to_date32
+from secure_exchange._ledger_ids import IdCheck, check_ids, ymd_digits_to_date32
 from secure_exchange._ledger_read import RawSheet
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
@@ -33,8 +33,14 @@ __all__ = [
     "LEVELS",
     "RESIDENT_SCHEMA",
     "SUBJECT_TYPES",
+    "EvaluationDraft",
+    "SheetResult",
     "check_evaluations",
     "check_residents",
+    "finish_evaluations",
+    "finish_residents",
+    "prepare_evaluations",
+    "resident_ids",
 ]
 
 SUBJECT_TYPES = ("农户", "新型农业经营主体", "个体工商户")
@@ -153,8 +159,18 @@ def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
 
 def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray]:
     """Check the residents sheet; build its table; also return the int64 ID keys."""
-    ids = check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
-                    numeric=raw.numeric_id, as_of=as_of)
+    ids = resident_ids(raw, as_of)
+    return finish_residents(raw, ids), ids.keys
+
+
+def resident_ids(raw: RawSheet, as_of: date) -> IdCheck:
+    """The residents' ID column checked (the first half of ``check_residents``)."""
+    return check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
+                     numeric=raw.numeric_id, as_of=as_of)
+
+
+def finish_residents(raw: RawSheet, ids: IdCheck) -> SheetResult:
+    """Every other residents check, and the residents table."""
     found = [*_required(raw), *ids.findings, *_duplicates(raw, ids.ids, ids.keys)]
     subject = _lookup(_column(raw, "subject_type"), _SUBJECT_ALIASES)
     found += _at_rows(raw, _unknown(raw, "subject_type", subject), "subject_type",
@@ -170,7 +186,7 @@ def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray
               *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
               ids.birth_date, ids.sex]
     table = pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA)
-    return SheetResult(table, tuple(found)), ids.keys
+    return SheetResult(table, tuple(found))
 
 
 def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]:
@@ -191,17 +207,22 @@ def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]
     return found
 
 
-def _known(keys: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """Which ``keys`` occur in ``among`` (sorting both keeps the binary search cache-warm)."""
+def _known(keys: np.ndarray, among: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which ``keys`` occur in ``among``.
+
+    ``ordered`` is ``np.sort(keys)``, worked out beforehand (alongside the residents).
+    Sorted against sorted, the binary search stays cache-warm; it yields the few distinct
+    keys that are absent, and only those are then looked for row by row.
+    """
     among = np.sort(among[among >= 0])
     if not len(among):
         return np.zeros(len(keys), dtype=bool)
-    order = np.argsort(keys)
-    ordered = keys[order]
     hit = among[np.minimum(np.searchsorted(among, ordered), len(among) - 1)] == ordered
-    known = np.empty(len(keys), dtype=bool)
-    known[order] = hit
-    return known
+    absent = np.unique(ordered[~hit])
+    if not len(absent):
+        return np.ones(len(keys), dtype=bool)
+    found = absent[np.minimum(np.searchsorted(absent, keys), len(absent) - 1)] == keys
+    return np.asarray(~found)
 
 
 def _bad_phones(phone: pa.Array) -> np.ndarray:
@@ -256,27 +277,49 @@ def check_evaluations(
     raw: RawSheet, resident_keys: np.ndarray, policy: PolicyLike
 ) -> SheetResult:
     """Check the evaluations sheet against the residents' IDs and the policy."""
+    return finish_evaluations(prepare_evaluations(raw, policy), resident_keys)
+
+
+@dataclass(frozen=True)
+class EvaluationDraft:
+    """The evaluations checked except against the residents' IDs (``finish_evaluations``)."""
+
+    raw: RawSheet
+    ids: IdCheck
+    ordered_keys: np.ndarray
+    table: pa.Table
+    before: tuple[Finding, ...]
+    after: tuple[Finding, ...]
+
+
+def prepare_evaluations(raw: RawSheet, policy: PolicyLike) -> EvaluationDraft:
+    """Every evaluations check that does not need the residents (may run alongside them)."""
     ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
-                    numeric=raw.numeric_id)
-    found = [*_required(raw), *ids.findings]
-    known = _known(ids.keys, resident_keys)
-    found += _orphans(raw, ids.ids, ids.valid & ~known)
+                    numeric=raw.numeric_id, person=False)
+    before = [*_required(raw), *ids.findings]
     arrays = _policy_arrays(policy)
     code = pc.utf8_upper(_column(raw, "code"))
     code_index = pc.index_in(code, value_set=pa.array(arrays.codes, pa.string()))
-    found += _at_rows(raw, _filled(code) & _np(pc.is_null(code_index)), "code",
-                      "ledger.eval.code_unknown", policy=policy.id)
+    after = _at_rows(raw, _filled(code) & _np(pc.is_null(code_index)), "code",
+                     "ledger.eval.code_unknown", policy=policy.id)
     idx = _np(pc.fill_null(code_index, -1)).astype(np.int64)
     level, level_found = _levels(raw, arrays, idx, code)
     points, points_found = _points(raw, arrays, idx, code)
     panel_date, date_found = _dates(raw)
-    found += level_found + points_found + date_found
+    after += level_found + points_found + date_found
     table = pa.Table.from_arrays(
         [pa.array(raw.source_row, pa.int32()), ids.ids, _or_null(code), level, points,
          _or_null(_column(raw, "note")), panel_date],
         schema=EVALUATION_SCHEMA,
     )
-    return SheetResult(table, tuple(found))
+    return EvaluationDraft(raw, ids, np.sort(ids.keys), table, tuple(before), tuple(after))
+
+
+def finish_evaluations(draft: EvaluationDraft, resident_keys: np.ndarray) -> SheetResult:
+    """Add the findings of evaluations whose ID is not a resident's."""
+    known = _known(draft.ids.keys, resident_keys, draft.ordered_keys)
+    orphans = _orphans(draft.raw, draft.ids.ids, draft.ids.valid & ~known)
+    return SheetResult(draft.table, (*draft.before, *orphans, *draft.after))
 
 
 def _orphans(raw: RawSheet, ids: pa.Array, mask: np.ndarray) -> list[Finding]:
@@ -373,27 +416,35 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
     text = _column(raw, "panel_date")
     lengths = byte_lengths(text)
     n = len(text)
-    year, month, day = (np.zeros(n, np.int64) for _ in range(3))
+    year, month, day = (np.zeros(n, np.int32) for _ in range(3))
     shaped = np.zeros(n, dtype=bool)
     for width, separator, (first, second) in _DATE_SHAPES:
         rows = np.flatnonzero((lengths == width) & ~shaped)
-        matrix = fixed_width_matrix(text, rows, width) - np.uint8(48)  # wraps non-digits
-        digit_columns = [c for c in range(width) if c not in (first, second)]
-        ok = (matrix[:, digit_columns] <= 9).all(axis=1) & (
-            matrix[:, first] == separator - 48 + 256) & (matrix[:, second] == separator - 48 + 256)
-        rows, matrix = rows[ok], matrix[ok]
-        shaped[rows] = True
-        year[rows] = _digits_value(matrix, 0, first)
-        month[rows] = _digits_value(matrix, first + 1, second)
-        day[rows] = _digits_value(matrix, second + 1, width)
-    days, exists = ymd_to_date32(year, month, day)
+        if not len(rows):
+            continue
+        # One contiguous row of bytes per character position; non-digits wrap above 9.
+        columns = np.array(fixed_width_matrix(text, rows, width).T, order="C") - np.uint8(48)
+        ok = (columns[first] == separator - 48 + 256) & (columns[second] == separator - 48 + 256)
+        for position in range(width):
+            if position not in (first, second):
+                ok &= columns[position] <= 9
+        if not ok.all():
+            rows, columns = rows[ok], columns[:, ok]
+        where = slice(None) if len(rows) == n else rows
+        shaped[where] = True
+        year[where] = _digits_value(columns, 0, first)
+        month[where] = _digits_value(columns, first + 1, second)
+        day[where] = _digits_value(columns, second + 1, width)
+    days, exists = ymd_digits_to_date32(year, month, day)
     ok = shaped & exists
     found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
 
 
-def _digits_value(matrix: np.ndarray, start: int, stop: int) -> np.ndarray:
-    value = np.zeros(len(matrix), dtype=np.int64)
-    for col in range(start, stop):
-        value = value * 10 + matrix[:, col]
+def _digits_value(columns: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The number written by the digit rows ``start:stop`` of ``columns`` (at most 4 digits)."""
+    value = np.asarray(columns[start], dtype=np.int32)
+    for position in range(start + 1, stop):
+        value *= 10
+        value += columns[position]
     return value

@@ -9,18 +9,26 @@ echo a name, a phone or a full ID number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
-from secure_exchange._ledger_read import RawSheet, read_container
+from secure_exchange._ledger_read import RawSheet, line_count, read_container, read_folder_sheet
 from secure_exchange._ledger_rules import (
     EVALUATION_SCHEMA,
     RESIDENT_SCHEMA,
+    EvaluationDraft,
+    SheetResult,
     check_evaluations,
     check_residents,
+    finish_evaluations,
+    finish_residents,
+    prepare_evaluations,
+    resident_ids,
 )
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
@@ -52,6 +60,9 @@ __all__ = [
     "mask_id",
     "read_ledger",
 ]
+
+
+_RESIDENTS_CSV = "residents.csv"
 
 
 class LedgerInvalidError(LedgerError):
@@ -101,11 +112,15 @@ def read_ledger(
         from scoring.policy import load_policy  # scoring is imported only when needed
 
         policy = load_policy()
-    residents_raw, evaluations_raw = read_container(
-        path, drop_unknown=drop_unknown, progress=progress
-    )
-    residents, keys = check_residents(residents_raw, as_of)
-    evaluations = check_evaluations(evaluations_raw, keys, policy)
+    if path.is_dir():
+        residents_raw, residents, evaluations_raw, evaluations = _check_folder(
+            path, as_of, drop_unknown, policy, progress)
+    else:
+        residents_raw, evaluations_raw = read_container(
+            path, drop_unknown=drop_unknown, progress=progress
+        )
+        residents, keys = check_residents(residents_raw, as_of)
+        evaluations = check_evaluations(evaluations_raw, keys, policy)
     findings = [*residents_raw.findings, *residents.findings,
                 *evaluations_raw.findings, *evaluations.findings]
     return Ledger(
@@ -115,6 +130,45 @@ def read_ledger(
         dropped_columns=_dropped(residents_raw, evaluations_raw),
         source=path,
     )
+
+
+def _check_folder(
+    folder: Path, as_of: date, drop_unknown: bool, policy: PolicyLike,
+    progress: Callable[[int], None] | None,
+) -> tuple[RawSheet, SheetResult, RawSheet, SheetResult]:
+    """Read and check a CSV/Parquet folder, the evaluations in a second thread.
+
+    pyarrow and numpy release the GIL, so the two sheets share the cores. As soon as the
+    residents' IDs are known, the second thread matches the evaluations against them while
+    this one finishes the residents. ``progress`` is called from this thread, residents
+    first, as for a workbook.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sx-ledger") as pool:
+        counted = {_RESIDENTS_CSV: pool.submit(line_count, folder / _RESIDENTS_CSV)}
+        drafted = pool.submit(_evaluations_draft, folder, drop_unknown, policy)
+        residents_raw = read_folder_sheet(folder, RESIDENTS, drop_unknown,
+                                          lines=partial(_counted, counted))
+        if progress is not None:
+            progress(residents_raw.num_rows)
+        ids = resident_ids(residents_raw, as_of)
+        # One worker: this runs once the draft is done.
+        finished = pool.submit(lambda: finish_evaluations(drafted.result(), ids.keys))
+        residents = finish_residents(residents_raw, ids)
+        evaluations_raw = drafted.result().raw
+        if progress is not None:
+            progress(evaluations_raw.num_rows)
+        evaluations = finished.result()
+    return residents_raw, residents, evaluations_raw, evaluations
+
+
+def _counted(counted: dict[str, Future[int]], path: Path) -> int:
+    """A line count worked out in the other thread, or counted now."""
+    future = counted.get(path.name)
+    return line_count(path) if future is None else future.result()
+
+
+def _evaluations_draft(folder: Path, drop_unknown: bool, policy: PolicyLike) -> EvaluationDraft:
+    return prepare_evaluations(read_folder_sheet(folder, EVALUATIONS, drop_unknown), policy)
 
 
 def load_ledger(
