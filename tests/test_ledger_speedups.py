@@ -176,3 +176,16 @@ def test_id_checks_agree_with_a_plain_reference() -> None:
         valid, key = reference(text, limit)
         assert bool(checked.valid[index]) == valid, text
         assert int(checked.keys[index]) == (-1 if key is None else key), text
+
+
+def test_cr_only_line_endings_are_a_clear_error(tmp_path: Path) -> None:
+    """Excel for Mac's old "CSV" ends lines with CR alone: one clear finding, no crash."""
+    from secure_exchange.ledger import read_ledger
+
+    folder = tmp_path / "cr"
+    folder.mkdir()
+    (folder / "residents.csv").write_bytes("身份证号,姓名\r370828198705220258,某人\r".encode())
+    (folder / "evaluations.csv").write_bytes("身份证号,项目代码,级别,分值,说明,评议日期\n".encode())
+    report = read_ledger(folder).report
+    assert [f.code for f in report.errors] == ["ledger.file.cr_only"]
+    assert "某人" not in report.errors[0].message

@@ -247,6 +247,9 @@ def _has_quote(path: Path) -> bool:
 def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool, lines: LineCount) -> None:
     with path.open("rb") as handle:
         first = handle.readline(1 << 20)
+    if b"\r" in first.rstrip(b"\r\n") and to_utf8(first) is not None:  # CR-only lines
+        raw.findings.append(finding(raw.sheet, None, None, "ledger.file.cr_only", file=path.name))
+        return
     try:
         header = _header(first.decode("utf-8-sig"))
         columns = _fast_csv(path, len(header), lines) if header else []

@@ -16,6 +16,7 @@ an 18-digit ID has about 2^37 plausible values nationwide and is brute-forced in
 
 from __future__ import annotations
 
+import binascii
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def tokens(key: bytes, id_numbers: pa.Array | pa.ChunkedArray) -> pa.Array:
     last[:, _ID_LEN - 16] = 0x80  # padding of an incomplete last block
     k2 = np.frombuffer(_double(_double(_aes_ecb(key, bytes(16)).tobytes())), dtype=np.uint8)
     tags = _aes_ecb(key, (first ^ last ^ k2).tobytes())
-    text = pa.py_buffer(tags.tobytes().hex().encode("ascii"))
+    text = pa.py_buffer(binascii.hexlify(tags.tobytes()))
     offsets = pa.py_buffer(np.arange(0, 32 * (count + 1), 32, dtype=np.int32).tobytes())
     return pa.Array.from_buffers(pa.string(), count, [None, offsets, text])
 

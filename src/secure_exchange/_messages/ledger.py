@@ -31,6 +31,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件夹里没有 {file}（“{sheet}”表），请补上该文件。",
         "The folder has no {file} (sheet '{sheet}'); add that file.",
     ),
+    "ledger.file.cr_only": (
+        "{file} 的换行符是旧式 Mac 格式，无法可靠读取：请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重试。",
+        "{file} uses old Mac line endings (CR only) and cannot be read reliably: in Excel, "
+        "'Save As' 'CSV UTF-8 (Comma delimited)' and try again.",
+    ),
     "ledger.file.empty": (
         "{file} 是空文件，第 1 行应为表头。",
         "{file} is empty; line 1 must hold the headers.",
