@@ -264,3 +264,28 @@ def test_broken_log_stops_every_command(tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert not (w.community / "keys" / "k1").exists()
     assert json.loads(w.sx(w.community, "audit", "verify", "--json", ok=False).stdout)["ok"] is False
+
+
+def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed: Path) -> None:
+    decisions = world.root / "bank-decisions.csv"
+    if not decisions.exists():
+        test_package_scores_equal_ledger_preview(world, sealed)
+    reason = ("--reason", "用户告知：核对")
+    wrong_key = world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
+                         *reason, "--out", str(world.root / "w.csv"), "--as", "bank-scoring",
+                         ok=False)
+    assert wrong_key.exit_code == 1
+    assert "may not read column group identity" in wrong_key.output
+    rows = list(csv.DictReader(decisions.open(encoding="utf-8-sig")))
+    approved = next(r for r in rows if r["status"] == "approved")
+    forged = world.root / "forged.csv"
+    with forged.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(approved))
+        writer.writeheader()
+        writer.writerow({**approved, "subject": "f" * 32})
+    foreign = world.sx(world.bank, "reidentify", str(forged), "--package", str(sealed),
+                       *reason, "--out", str(world.root / "f.csv"), ok=False)
+    assert foreign.exit_code == 1
+    assert "not in this package" in foreign.output
+    assert not (world.root / "w.csv").exists()
+    assert not (world.root / "f.csv").exists()

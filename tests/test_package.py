@@ -246,3 +246,13 @@ def test_part_swapped_after_verification_is_refused(parties: Parties, tmp_path: 
     part.write_bytes(part.read_bytes()[:-1] + b"\0")
     with pytest.raises(VerificationError):
         pkg.open_package(sealed, [parties.scoring.age_identity])
+
+
+def test_kept_parts_are_opened_from_the_verified_bytes(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    checked = pkg.verify(sealed.path, [parties.agreement], now=NOW, keep_groups=["scoring"])
+    assert set(checked.blobs) == {p["file"] for p in checked.parts if p["group"] == "scoring"}
+    for part in sealed.path.glob("scoring-*.age"):
+        part.write_bytes(b"swapped after verification")
+    opened = pkg.open_package(checked, [parties.scoring.age_identity], ["scoring"])
+    assert opened["scoring"].equals(groups()["scoring"])

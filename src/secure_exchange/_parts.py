@@ -96,8 +96,12 @@ def write_group(
 
 def read_part(ciphertext: bytes, identities: Sequence[_age.X25519Identity]) -> pa.Table:
     """Decrypt one part in memory and read its Parquet; no byte touches the disk."""
-    plain = _age.decrypt_bytes(ciphertext, identities)
+    reader = _age.decrypt(io.BytesIO(ciphertext), identities)
+    plain = bytearray(len(ciphertext))  # the plaintext is always shorter
+    size = reader.readinto(plain)
+    if reader.read(1):
+        raise VerificationError("parquet", "package.part_unreadable")
     try:
-        return pq.read_table(pa.BufferReader(plain))
+        return pq.read_table(pa.BufferReader(pa.py_buffer(plain)[:size]))
     except (pa.ArrowException, OSError) as exc:
         raise VerificationError("parquet", "package.part_unreadable") from exc

@@ -87,6 +87,7 @@ class VerifiedPackage:
     sums_sha256: str
     sender: Sender
     sequence: int
+    blobs: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def parts(self) -> list[dict[str, object]]:
@@ -342,13 +343,21 @@ def verify(
     now: datetime | None = None,
     replay: ReplayCheck | None = None,
     check_expiry: bool = True,
+    keep_groups: Iterable[str] = (),
 ) -> VerifiedPackage:
-    """Verify a package folder without any secret key; raise naming the first failed check."""
+    """Verify a package folder without any secret key; raise naming the first failed check.
+
+    ``keep_groups`` names column groups whose parts the caller will open next: their bytes
+    are kept in memory as they are hashed, so opening needs no second read (and so cannot
+    see a file swapped after verification).
+    """
     now = now or datetime.now(UTC)
     files = _layout(path)
     sums = _read_small(path / SUMS, "layout")
     candidates = _signatures(path, files, sums, list(trusted))
-    hashes = _hashes(path, files, sums)
+    prefixes = tuple(f"{g}-" for g in keep_groups)
+    blobs: dict[str, bytes] = {}
+    hashes = _hashes(path, files, sums, prefixes, blobs)
     manifest = _manifest_checked(path, hashes)
     signed = _pick_agreement(manifest, candidates)
     agreement, signers = signed.agreement, signed.keys
@@ -370,6 +379,7 @@ def verify(
         sums_sha256=hashlib.sha256(sums).hexdigest(),
         sender=sender,
         sequence=sequence,
+        blobs=blobs,
     )
 
 
@@ -471,7 +481,9 @@ def _check_threshold(agreement: Agreement, party: str, keys: Sequence[AgreementK
             raise AgreementError("package.threshold", role=role, count=count)
 
 
-def _hashes(path: Path, files: list[str], sums: bytes) -> dict[str, str]:
+def _hashes(
+    path: Path, files: list[str], sums: bytes, keep: tuple[str, ...], blobs: dict[str, bytes]
+) -> dict[str, str]:
     try:
         lines = sums.decode("ascii").splitlines()
     except UnicodeDecodeError:
@@ -488,7 +500,13 @@ def _hashes(path: Path, files: list[str], sums: bytes) -> dict[str, str]:
     for name in sorted(listed.keys() - payload):
         raise _fail("hashes", "verify.missing_file", name=name)
     for name, expected in sorted(listed.items()):
-        if _sha256_file(path / name) != expected:
+        if keep and name.startswith(keep):
+            data = (path / name).read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            blobs[name] = data
+        else:
+            digest = _sha256_file(path / name)
+        if digest != expected:
             raise _fail("hashes", "verify.hash_mismatch", name=name)
     return listed
 
@@ -632,9 +650,11 @@ def _open_part(
     package: VerifiedPackage, part: Mapping[str, object], identities: Sequence[_age.X25519Identity]
 ) -> pa.Table:
     name = str(part["file"])
-    data = (package.path / name).read_bytes()
-    if hashlib.sha256(data).hexdigest() != package.hashes[name]:
-        raise _fail("hashes", "verify.hash_mismatch", name=name)
+    data = package.blobs.get(name)
+    if data is None:  # not kept at verification: read again and check again
+        data = (package.path / name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != package.hashes[name]:
+            raise _fail("hashes", "verify.hash_mismatch", name=name)
     table = _parts.read_part(data, identities)
     if table.num_rows != part["rows"]:
         raise _fail("manifest", "verify.rows", name=name)

@@ -281,7 +281,11 @@ def open_imported(
         detail["reason"] = reason
     with audited(home, action, actor=_actor(identity.public), detail=detail) as op:
         verified = pkg.verify(
-            path, trusted, replay=register.check(require_imported=True), check_expiry=False
+            path,
+            trusted,
+            replay=register.check(require_imported=True),
+            check_expiry=False,
+            keep_groups=groups,
         )
         op.set_package(verified.package_id)
         recorded = register.imported_digest(
