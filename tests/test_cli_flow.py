@@ -289,3 +289,20 @@ def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed:
     assert "not in this package" in foreign.output
     assert not (world.root / "w.csv").exists()
     assert not (world.root / "f.csv").exists()
+
+
+def test_z_truncating_a_witnessed_log_is_caught(world: World, sealed: Path) -> None:
+    """Runs last: deleting the community's newest records, which the bank witnessed."""
+    if not list((world.community / "audit").rglob("*cosig*")) and not (
+        world.root / "results.csv"
+    ).exists():
+        test_return_trip_keyed_back_to_residents(world, sealed)
+    before = json.loads(world.sx(world.community, "audit", "verify", "--json").stdout)
+    assert before["ok"] is True
+    assert before["witnessed"], "the bank's cosignature was not kept"
+    log = next((world.community / "audit").glob("*.sxl"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[: len(lines) // 2]))
+    after = world.sx(world.community, "audit", "verify", "--json", ok=False)
+    assert after.exit_code == 1
+    assert json.loads(after.stdout)["ok"] is False
