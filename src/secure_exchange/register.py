@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from secure_exchange import _fsio
 from secure_exchange._json import as_obj
@@ -19,7 +20,7 @@ from secure_exchange.package import ReplayCheck, VerifiedPackage
 __all__ = ["ReplayRegister", "SequenceCounter"]
 
 
-def _load(path: Path) -> dict[str, dict[str, object]]:
+def _load(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -88,7 +89,7 @@ class SequenceCounter:
         """Reserve and return the next number (durably, before the package is written)."""
         data = _load(self.path)
         value = int(str(data.get(agreement_sha, 0))) + 1
-        data[agreement_sha] = value  # type: ignore[assignment]
+        data[agreement_sha] = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _fsio.atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True).encode())
         return value
