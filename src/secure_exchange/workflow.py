@@ -61,6 +61,11 @@ __all__ = [
 ]
 
 PassphraseFn = Callable[[str], bytes]
+Stage = Callable[[str], None]  # told "verify", "decrypt", "score", "write" as work moves on
+
+
+def _quiet(_stage: str) -> None:
+    """The default stage callback: say nothing."""
 WITNESS_FILE = "witness.json"
 # Columns of the residents table the scoring engine reads (besides the subject key).
 SCORING_INPUT = [
@@ -284,6 +289,7 @@ def open_imported(
     *,
     action: str = "package.opened",
     reason: str | None = None,
+    stage: Stage = _quiet,
 ) -> tuple[pkg.VerifiedPackage, dict[str, pa.Table]]:
     """Verify an imported package again and decrypt the named groups in memory (audited)."""
     trusted = TrustStore(home).all()
@@ -292,6 +298,7 @@ def open_imported(
     if reason is not None:
         detail["reason"] = reason
     with audited(home, action, actor=_actor(identity.public), detail=detail) as op:
+        stage("verify")
         verified = pkg.verify(
             path,
             trusted,
@@ -305,6 +312,7 @@ def open_imported(
         )
         if recorded != verified.sums_sha256:
             raise VerificationError("replay", "verify.changed_since_import")
+        stage("decrypt")
         tables = pkg.open_package(verified, [identity.age_identity], groups)
     return verified, tables
 
@@ -442,10 +450,14 @@ def score_package(
     out: Path,
     key_name: str,
     passphrase: PassphraseFn,
+    *,
+    stage: Stage = _quiet,
 ) -> ScoreResult:
     """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write."""
     identity = unlock(home, key_name, passphrase)
-    verified, tables = open_imported(home, path, identity, ["scoring", "evaluations"])
+    verified, tables = open_imported(
+        home, path, identity, ["scoring", "evaluations"], stage=stage
+    )
     with audited(
         home,
         "scored",
@@ -453,7 +465,9 @@ def score_package(
         package=verified.package_id,
         detail={"input": "package", "policy": policy.ref[:60]},
     ) as op:
+        stage("score")
         result = score(tables["scoring"], tables["evaluations"], policy, as_of)
+        stage("write")
         write_decisions(result.decisions, out)
         op.set_count("subjects", result.decisions.num_rows)
     return result

@@ -107,3 +107,9 @@ MESSAGES.update({
     ),
 })
 MESSAGES.update({"cli.progress.read": ("读取台账", "Reading the ledger")})
+MESSAGES.update({
+    "cli.stage.verify": ("核验数据包", "Verifying the package"),
+    "cli.stage.decrypt": ("在内存中解密", "Decrypting in memory"),
+    "cli.stage.score": ("评分", "Scoring"),
+    "cli.stage.write": ("写出结果", "Writing the results"),
+})

@@ -21,6 +21,7 @@ __all__ = [
     "home_path",
     "passphrase_option",
     "progress_bar",
+    "stage_printer",
 ]
 
 
@@ -95,3 +96,14 @@ def progress_bar(total: int, label_key: str) -> Iterator[Callable[[int], None]]:
     yield count
     if done[0]:
         click.echo("", err=True)
+
+
+def stage_printer(prefix: str = "cli.stage.") -> Callable[[str], None]:
+    """Show which stage long work is in (on a terminal only): verify, decrypt, score…"""
+    if not sys.stderr.isatty():
+        return lambda _stage: None
+
+    def show(stage: str) -> None:
+        click.echo(f"{t(prefix + stage)} …", err=True)
+
+    return show

@@ -9,7 +9,13 @@ import click
 
 from scoring import ScoreResult, load_policy, summarise
 from secure_exchange import workflow
-from secure_exchange.cli._common import PassphraseSource, home_path, passphrase_option, progress_bar
+from secure_exchange.cli._common import (
+    PassphraseSource,
+    home_path,
+    passphrase_option,
+    progress_bar,
+    stage_printer,
+)
 from secure_exchange.errors import IdentityError
 from secure_exchange.home import load_station
 from secure_exchange.i18n import t
@@ -164,6 +170,7 @@ def _score_cmd() -> click.Command:
                 out,
                 name or _default_key("scoring"),
                 PassphraseSource(passphrase_file),
+                stage=stage_printer(),
             )
         else:
             with progress_bar(0, "cli.progress.read") as progress:
