@@ -113,3 +113,9 @@ MESSAGES.update({
     "cli.stage.score": ("评分", "Scoring"),
     "cli.stage.write": ("写出结果", "Writing the results"),
 })
+MESSAGES.update({
+    "cli.col.community": ("社区", "community"),
+    "cli.col.subjects": ("参评", "subjects"),
+    "cli.col.credit": ("授信总额（元）", "credit (yuan)"),
+    "cli.col.total": ("合计", "total"),
+})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
@@ -33,6 +34,10 @@ class _Root(click.Group):
             ctx.exit(1)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader went away (``sx … | head``): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except Exception as exc:  # the one handler for bugs: no traceback, no data
             path = _write_crash_report(exc)
             click.echo(t("internal.bug", path=path), err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -199,10 +200,45 @@ def _render_summary(result: ScoreResult, day: date) -> None:
             credit=f"{summary.credit_yuan:,}",
         )
     )
-    click.echo("  " + "  ".join(f"{t('status.' + s)} {n}" for s, n in summary.counts.items()))
-    for item in summary.communities:
-        counts = " ".join(f"{t('status.' + s)} {n}" for s, n in item.counts.items())
-        click.echo(f"  {item.community:<8} {item.subjects:>6}  {counts}  {item.credit_yuan:>14,}")
+    statuses = ("approved", "declined", "ineligible", "vetoed")
+    header = [
+        t("cli.col.community"),
+        t("cli.col.subjects"),
+        *(t(f"status.{s}") for s in statuses),
+        t("cli.col.credit"),
+    ]
+    rows = [
+        [
+            t("cli.col.total"),
+            str(summary.subjects),
+            *(str(summary.counts.get(s, 0)) for s in statuses),
+            f"{summary.credit_yuan:,}",
+        ]
+    ]
+    rows += [
+        [
+            c.community,
+            str(c.subjects),
+            *(str(c.counts.get(s, 0)) for s in statuses),
+            f"{c.credit_yuan:,}",
+        ]
+        for c in summary.communities
+    ]
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [_pad(row[0], widths[0], left=True)]
+        cells += [_pad(cell, width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        click.echo("  " + "  ".join(cells))
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, left: bool = False) -> str:
+    fill = " " * (width - _width(text))
+    return text + fill if left else fill + text
 
 
 def _reidentify_cmd() -> click.Command:
