@@ -256,3 +256,44 @@ def test_kept_parts_are_opened_from_the_verified_bytes(parties: Parties, tmp_pat
         part.write_bytes(b"swapped after verification")
     opened = pkg.open_package(checked, [parties.scoring.age_identity], ["scoring"])
     assert opened["scoring"].equals(groups()["scoring"])
+
+
+def test_group_given_as_a_stream_of_batches(parties: Parties, tmp_path: Path) -> None:
+    """A group too large to hold whole is sealed batch by batch, parts filling as they go."""
+    schema = pa.schema([("subject", pa.string()), ("n", pa.int64())])
+
+    def batches():  # type: ignore[no-untyped-def]
+        for start in range(0, 150_000, 50_000):
+            yield pa.record_batch(
+                [pa.array([os.urandom(16).hex() for _ in range(50_000)]),
+                 pa.array(range(start, start + 50_000), pa.int64())],
+                schema=schema,
+            )
+
+    sealed = pkg.seal({"scoring": pkg.GroupStream(schema, batches())}, parties.agreement,
+                      [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
+                      sequence=1, categories=CATS, now=NOW, max_part_bytes=1_000_000)
+    assert sealed.rows("scoring") == 150_000
+    assert len(sealed.parts) > 1
+    opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
+    assert opened.column("n").to_pylist() == list(range(150_000))
+
+
+def test_stream_with_a_wrong_batch_leaves_nothing(parties: Parties, tmp_path: Path) -> None:
+    schema = pa.schema([("subject", pa.string())])
+    wrong = pa.record_batch([pa.array([1, 2])], names=["subject"])
+    with pytest.raises(ValueError, match="schema"):
+        pkg.seal({"scoring": pkg.GroupStream(schema, [wrong])}, parties.agreement,
+                 [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
+                 sequence=1, categories=CATS, now=NOW)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_stream_gives_an_empty_group(parties: Parties, tmp_path: Path) -> None:
+    schema = pa.schema([("subject", pa.string())])
+    sealed = pkg.seal({"scoring": pkg.GroupStream(schema, [])}, parties.agreement,
+                      [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
+                      sequence=1, categories=CATS, now=NOW)
+    opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
+    assert opened.num_rows == 0
+    assert opened.schema.equals(schema)

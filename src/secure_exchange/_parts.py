@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +14,19 @@ import pyarrow.parquet as pq
 from secure_exchange import _age
 from secure_exchange.errors import VerificationError
 
-__all__ = ["PartInfo", "read_part", "schema_fields", "write_group"]
+__all__ = ["GroupStream", "PartInfo", "read_part", "schema_fields", "write_group"]
 
 ROW_GROUP_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class GroupStream:
+    """A column group given as batches rather than one table, so it never sits whole in
+    memory: each batch becomes a row group (sliced when larger), parts follow as they fill.
+    """
+
+    schema: pa.Schema
+    batches: Iterable[pa.Table | pa.RecordBatch]
 
 
 @dataclass(frozen=True)
@@ -50,22 +60,39 @@ def schema_fields(schema: pa.Schema) -> list[dict[str, object]]:
     return [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema]
 
 
-def _batches(table: pa.Table) -> Iterator[pa.Table]:
+def _slices(table: pa.Table) -> Iterator[pa.Table]:
     for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
         yield table.slice(start, ROW_GROUP_ROWS)
+
+
+def _batches(source: pa.Table | GroupStream) -> Iterator[pa.Table]:
+    """Row groups of at most ``ROW_GROUP_ROWS`` rows; at least one, possibly empty."""
+    if isinstance(source, pa.Table):
+        yield from _slices(source)
+        return
+    empty = True
+    for item in source.batches:
+        table = pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
+        if not table.schema.equals(source.schema):
+            raise ValueError("a batch does not have the group's schema")
+        if table.num_rows:
+            empty = False
+            yield from _slices(table)
+    if empty:
+        yield source.schema.empty_table()
 
 
 def write_group(
     folder: Path,
     group: str,
-    table: pa.Table,
+    table: pa.Table | GroupStream,
     recipients: Sequence[_age.X25519Recipient],
     *,
     max_part_bytes: int,
     progress: Callable[[int], None] | None = None,
     random: Callable[[int], bytes] = os.urandom,
 ) -> list[PartInfo]:
-    """Write ``table`` as one or more parts ``<group>-NNNN.parquet.age`` under ``folder``.
+    """Write a table or a stream of batches as parts ``<group>-NNNN.parquet.age``.
 
     A new part starts when the current one passes ``max_part_bytes`` of ciphertext, checked
     after each row group, so parts stay under FAT32's 4 GiB limit with a wide margin.

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from secure_exchange import _age, _fsio, _minisign, _parts
 from secure_exchange._json import as_list, as_obj
+from secure_exchange._parts import GroupStream
 from secure_exchange.agreement import Agreement, AgreementKey
 from secure_exchange.errors import (
     AgreementError,
@@ -36,6 +37,7 @@ from secure_exchange.keys import UnlockedIdentity
 __all__ = [
     "CHECKS",
     "FORMAT",
+    "GroupStream",
     "Sender",
     "VerifiedPackage",
     "open_package",
@@ -135,7 +137,7 @@ class _SealPlan:
 
 
 def seal(
-    groups: Mapping[str, pa.Table],
+    groups: Mapping[str, pa.Table | GroupStream],
     agreement: Agreement,
     signers: Sequence[UnlockedIdentity],
     *,
@@ -156,7 +158,8 @@ def seal(
     and only then renamed; on any failure the temporary folder is removed.
 
     Args:
-        groups: column group name → table (``scoring``, ``evaluations``, ``identity``, …).
+        groups: column group name → table, or ``GroupStream`` of batches for a group too
+            large to hold whole (``scoring``, ``evaluations``, ``identity``, …).
         agreement: the trusted agreement in force; it names each group's readers.
         signers: unlocked identities of the sending party meeting the agreement's threshold.
         out_dir: where the package folder goes (the dedicated stick's root, say).
@@ -219,7 +222,7 @@ def seal(
 
 
 def _plan(
-    groups: Mapping[str, pa.Table],
+    groups: Mapping[str, pa.Table | GroupStream],
     agreement: Agreement,
     signers: Sequence[UnlockedIdentity],
     sender: Sender,
@@ -265,7 +268,7 @@ def _letters(nonce: bytes) -> str:
 
 def _manifest(
     plan: _SealPlan,
-    groups: Mapping[str, pa.Table],
+    groups: Mapping[str, pa.Table | GroupStream],
     sequence: int,
     categories: Mapping[str, Sequence[str]],
     extras: list[str],
@@ -285,7 +288,7 @@ def _manifest(
             g: {
                 "recipients": list(agreement.group_recipients(g)),
                 "categories": sorted(categories.get(g, ())),
-                "rows": groups[g].num_rows,
+                "rows": sum(p.rows for p in plan.parts if p.group == g),
                 "schema": _parts.schema_fields(groups[g].schema),
             }
             for g in groups
