@@ -531,6 +531,10 @@ def _manifest_checked(path: Path, hashes: Mapping[str, str]) -> dict[str, object
                 raise _fail("manifest", "verify.part_size", name=part["file"])
             if str(part["group"]) not in manifest["groups"]:
                 raise _fail("manifest", "verify.manifest_files", name=part["file"])
+        for group, info in manifest["groups"].items():
+            counted = sum(int(p["rows"]) for p in parts if p["group"] == group)
+            if int(info["rows"]) != counted or not any(p["group"] == group for p in parts):
+                raise _fail("manifest", "verify.rows", name=group)
     except VerificationError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
