@@ -42,6 +42,17 @@ def _shared_secret(secret: bytes, peer: bytes) -> bytes:
     return shared
 
 
+def _decode_key(text: str, hrp: str, error_key: str) -> bytes:
+    """The 32 key bytes of a Bech32 key string with part ``hrp`` (the text is never echoed)."""
+    try:
+        found, data = bech32.decode(text.strip())
+    except bech32.Bech32Error as exc:
+        raise AgeKeyError(error_key) from exc
+    if found != hrp or len(data) != _KEY_SIZE:
+        raise AgeKeyError(error_key)
+    return data
+
+
 @dataclass(frozen=True)
 class X25519Recipient:
     """An X25519 public key that files can be encrypted to."""
@@ -59,13 +70,7 @@ class X25519Recipient:
         Raises:
             AgeKeyError: if the string is not a valid X25519 recipient.
         """
-        try:
-            hrp, data = bech32.decode(text.strip())
-        except bech32.Bech32Error as exc:
-            raise AgeKeyError("age.key_recipient") from exc
-        if hrp != _RECIPIENT_HRP or len(data) != _KEY_SIZE:
-            raise AgeKeyError("age.key_recipient")
-        return cls(data)
+        return cls(_decode_key(text, _RECIPIENT_HRP, "age.key_recipient"))
 
     def __str__(self) -> str:
         return bech32.encode(_RECIPIENT_HRP, self.public_key)
@@ -121,13 +126,7 @@ class X25519Identity:
         Raises:
             AgeKeyError: if the string is not a valid X25519 identity (never echoed).
         """
-        try:
-            hrp, data = bech32.decode(text.strip())
-        except bech32.Bech32Error as exc:
-            raise AgeKeyError("age.key_identity") from exc
-        if hrp != _IDENTITY_HRP or len(data) != _KEY_SIZE:
-            raise AgeKeyError("age.key_identity")
-        return cls(data)
+        return cls(_decode_key(text, _IDENTITY_HRP, "age.key_identity"))
 
     def __str__(self) -> str:
         return bech32.encode(_IDENTITY_HRP, self.secret).upper()
