@@ -11,7 +11,13 @@ import click
 from secure_exchange import workflow
 from secure_exchange._json import as_obj
 from secure_exchange.agreement import TrustStore
-from secure_exchange.cli._common import PassphraseSource, echo_json, home_path, passphrase_option
+from secure_exchange.cli._common import (
+    PassphraseSource,
+    echo_json,
+    home_path,
+    passphrase_option,
+    stage_printer,
+)
 from secure_exchange.errors import VerificationError
 from secure_exchange.home import ROLES
 from secure_exchange.i18n import t
@@ -236,6 +242,7 @@ def _inspect_summary(manifest: dict[str, object]) -> dict[str, object]:
 
 
 def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str) -> None:
+    stage_printer()("verify")  # hashing a large package takes a while: say so on a terminal
     try:
         result = action()
     except VerificationError as exc:
