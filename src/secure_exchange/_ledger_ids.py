@@ -26,7 +26,7 @@ from secure_exchange._ledger_bytes import (
 from secure_exchange._ledger_schema import Finding, finding, mask_id, warning
 
 __all__ = [
-    "IdCheck", "check_ids", "legacy_to_18", "mod11_2_check", "ymd_digits_to_date32",
+    "IdCheck", "check_ids", "id_keys", "legacy_to_18", "mod11_2_check", "ymd_digits_to_date32",
     "ymd_to_date32",
 ]
 
@@ -212,6 +212,19 @@ def _structured(ids: pa.Array, candidates: np.ndarray, dates: bool = True) -> _S
         where=candidates[shape_ok], check_ok=check_ok, date_ok=date_ok, days=days,
         male=(matrix[:, 16] % 2) == 1, keys=key * 11 + check_value,
     )
+
+
+def id_keys(ids: pa.Array) -> np.ndarray:
+    """The int64 key of each normalised ID number (as ``check_ids`` gives), -1 if malformed.
+
+    A key is the 17 leading digits times 11 plus the check value (X = 10), so it stands
+    for the whole ID: equal keys, equal IDs.
+    """
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    n = len(ids)
+    filled = ids.fill_null("") if ids.null_count else ids
+    found = _structured(filled, np.flatnonzero(byte_lengths(filled) == 18), dates=False)
+    return _spread_numpy(found.keys, found.where, n, -1)
 
 
 def check_ids(

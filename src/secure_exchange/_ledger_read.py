@@ -1,25 +1,39 @@
-"""Ledger containers (xlsx, CSV or Parquet folder) read into trimmed text columns.
+"""Ledger containers (xlsx, CSV or Parquet folder) read block by block into trimmed text.
 
-Every cell becomes text here; nothing is interpreted yet except that numeric cells in an
-ID column are flagged (Excel turned the ID into a number) so the rules can report them.
+A sheet arrives as a sequence of ``RawSheet`` blocks of whole rows, so a ledger of any size
+is read in bounded memory: CSV files are cut at record ends (a line feed outside quotes),
+Parquet files by record batch, workbooks by runs of rows. Every cell becomes text here;
+nothing is interpreted yet except that numeric cells in an ID column are flagged (Excel
+turned the ID into a number) so the rules can report them.
+
+Encodings: a CSV file is UTF-8 (with or without BOM) or GB18030/GBK, never a mix. The
+first block holding a non-ASCII byte decides (UTF-8 when it is valid UTF-8, else GB18030
+when it decodes strictly); a later block that does not decode in that encoding makes the
+file an error rather than being guessed at. Neither UTF-8 nor GB18030 ever uses the bytes
+of a line feed or a double quote inside a multi-byte character, so blocks cut at line
+feeds transcode independently.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import mmap
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from secure_exchange._ledger_bytes import byte_lengths, has_line_break, trim
+from secure_exchange._ledger_bytes import byte_lengths, trim
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
@@ -30,21 +44,32 @@ from secure_exchange._ledger_schema import (
 )
 from secure_exchange.errors import LedgerError
 
-__all__ = ["RawSheet", "line_count", "read_container", "read_folder_sheet"]
+__all__ = [
+    "BLOCK_BYTES",
+    "BLOCK_ROWS",
+    "LedgerSource",
+    "RawSheet",
+    "concat_blocks",
+    "line_count",
+    "read_container",
+    "read_folder_sheet",
+]
+
+BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
+BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
 
 _SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
 _FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
 _BOM = b"\xef\xbb\xbf"
 _SLICE = 1 << 20
-_CR, _LF = 13, 10
+_CR, _LF, _QUOTE = 13, 10, 34
 
 Progress = Callable[[int], None]
-LineCount = Callable[[Path], int]
 
 
 @dataclass
 class RawSheet:
-    """One sheet as trimmed, non-null text columns keyed by canonical name."""
+    """Rows of one sheet as trimmed, non-null text columns keyed by canonical name."""
 
     sheet: str
     columns: dict[str, pa.Array] = field(default_factory=dict)
@@ -59,23 +84,100 @@ class RawSheet:
         return len(self.source_row)
 
 
+def concat_blocks(sheet: str, blocks: Iterable[RawSheet]) -> RawSheet:
+    """One ``RawSheet`` of all the blocks of a sheet (for callers that want it whole)."""
+    whole = RawSheet(sheet)
+    parts: dict[str, list[pa.Array]] = {}
+    rows: list[np.ndarray] = []
+    numeric: list[np.ndarray] = []
+    for block in blocks:
+        for name, column in block.columns.items():
+            parts.setdefault(name, []).append(column)
+        rows.append(block.source_row)
+        if block.numeric_id is not None:
+            numeric.append(block.numeric_id)
+        whole.findings.extend(block.findings)
+        whole.dropped.extend(n for n in block.dropped if n not in whole.dropped)
+    whole.columns = {
+        name: arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+        for name, arrays in parts.items()
+    }
+    if rows:
+        whole.source_row = np.concatenate(rows)
+    if numeric:
+        whole.numeric_id = np.concatenate(numeric)
+    return whole
+
+
 def read_container(
-    path: Path, *, drop_unknown: bool, progress: Progress | None
+    path: Path, *, drop_unknown: bool, progress: Progress | None = None
 ) -> tuple[RawSheet, RawSheet]:
-    """Read residents and evaluations from an xlsx workbook or a CSV/Parquet folder."""
-    if not path.exists():
-        raise LedgerError("ledger.not_found", path=str(path))
-    if path.is_dir():
-        return tuple(  # type: ignore[return-value]
-            _read_folder_sheet(path, sheet, drop_unknown, progress)
-            for sheet in (RESIDENTS, EVALUATIONS)
-        )
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_workbook(path, drop_unknown, progress)
-    raise LedgerError("ledger.container_unknown", path=str(path))
+    """Read residents and evaluations whole from an xlsx workbook or a CSV/Parquet folder."""
+    sheets: list[RawSheet] = []
+    with LedgerSource(path, drop_unknown=drop_unknown) as source:
+        for sheet in (RESIDENTS, EVALUATIONS):
+            raw = concat_blocks(sheet, source.blocks(sheet))
+            if progress is not None:
+                progress(raw.num_rows)
+            sheets.append(raw)
+    return sheets[0], sheets[1]
 
 
-# --- headers -------------------------------------------------------------------------------
+def read_folder_sheet(folder: Path, sheet: str, drop_unknown: bool) -> RawSheet:
+    """One sheet of a CSV/Parquet folder, whole."""
+    with LedgerSource(folder, drop_unknown=drop_unknown) as source:
+        return concat_blocks(sheet, source.blocks(sheet))
+
+
+class LedgerSource:
+    """An open ledger container whose sheets are read block by block.
+
+    Use as a context manager: ``with LedgerSource(path, drop_unknown=False) as source:``
+    then ``for block in source.blocks(RESIDENTS): ...``. The last block of a sheet carries
+    the findings known only at its end (columns with data but no header, dropped columns).
+    """
+
+    def __init__(
+        self, path: Path, *, drop_unknown: bool, pool: Executor | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.drop_unknown = drop_unknown
+        self.pool = pool
+        self._book: object | None = None
+        if not self.path.exists():
+            raise LedgerError("ledger.not_found", path=str(self.path))
+        if self.path.is_dir():
+            return
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise LedgerError("ledger.container_unknown", path=str(self.path))
+        self._book = _open_workbook(self.path)
+
+    def __enter__(self) -> LedgerSource:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the workbook, if any."""
+        if self._book is not None:
+            self._book.close()  # type: ignore[attr-defined]
+            self._book = None
+
+    def blocks(self, sheet: str) -> Iterator[RawSheet]:
+        """The blocks of one sheet (``RESIDENTS`` or ``EVALUATIONS``), in row order."""
+        assembler = _Assembler(sheet, self.drop_unknown)
+        if self._book is not None:
+            yield from _worksheet_blocks(assembler, self._book)
+        else:
+            yield from _folder_blocks(assembler, self.path, self.pool)
+        yield assembler.finish()
+
+
+# --- headers and blank rows ---------------------------------------------------------------
 
 
 def clean_header(text: str) -> str:
@@ -100,112 +202,146 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _map_headers(
-    raw: RawSheet, headers: Sequence[str], has_data: Callable[[int], bool], drop_unknown: bool
-) -> dict[int, str]:
-    """Map column positions to canonical names; report unknown, duplicate, missing ones."""
-    lookup = _header_lookup(raw.sheet)
-    kept: dict[int, str] = {}
-    unknown: list[str] = []
-    for index, header in enumerate(headers):
-        text = clean_header(header)
-        canonical = lookup.get(text.lower())
-        if canonical is None:
-            if text or has_data(index):
-                unknown.append(text or _column_letter(index))
-        elif canonical in kept.values():
-            raw.findings.append(finding(raw.sheet, 1, canonical, "ledger.header.duplicate",
-                                        header=text))
-        else:
-            kept[index] = canonical
-    _report_unknown(raw, unknown, drop_unknown)
-    for spec in LEDGER_COLUMNS[raw.sheet].values():
-        if spec.required and spec.name not in kept.values():
-            raw.findings.append(finding(raw.sheet, None, spec.name, "ledger.header.missing",
-                                        header=spec.header_zh, name=spec.name))
-    return kept
-
-
-def _report_unknown(raw: RawSheet, unknown: list[str], drop_unknown: bool) -> None:
-    if not unknown:
-        return
-    if drop_unknown:
-        raw.dropped.extend(unknown)
-        raw.findings.append(warning(raw.sheet, None, None, "ledger.header.dropped",
-                                    sheet=raw.sheet, headers="、".join(unknown)))
-        return
-    for header in unknown:
-        raw.findings.append(finding(raw.sheet, 1, header, "ledger.header.unknown",
-                                    sheet=raw.sheet, header=header))
-
-
-# --- assembling columns --------------------------------------------------------------------
-
-
 def _nonempty(column: pa.Array) -> np.ndarray:
     return byte_lengths(column) > 0
 
 
-def _assemble(
-    raw: RawSheet, headers: Sequence[str], columns: Sequence[pa.Array],
-    numeric_id: np.ndarray | None, drop_unknown: bool,
-) -> None:
-    """Trim cells, map headers, drop blank rows (trailing silently, inner with a warning)."""
-    trimmed = [trim(col) for col in columns]
-    nonempty = [_nonempty(col) for col in trimmed]
-    kept = _map_headers(raw, headers, lambda i: bool(nonempty[i].any()), drop_unknown)
-    count = len(trimmed[0]) if trimmed else 0
-    filled = np.zeros(count, dtype=bool)
-    for index in kept:
-        filled |= nonempty[index]
-    if numeric_id is not None:
-        filled |= numeric_id
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    keep = filled[:last]
-    rows = np.arange(2, last + 2, dtype=np.int32)
-    for row in rows[~keep]:
-        raw.findings.append(warning(raw.sheet, int(row), None, "ledger.row.blank"))
-    raw.source_row = rows[keep]
-    if last == count and keep.all():
-        raw.columns = {name: trimmed[index] for index, name in kept.items()}
-    else:
-        mask = pa.array(keep, type=pa.bool_())
-        raw.columns = {name: trimmed[index][:last].filter(mask) for index, name in kept.items()}
-    if numeric_id is not None and "id_number" in raw.columns:
-        raw.numeric_id = numeric_id[:last][keep]
+class _Assembler:
+    """Turns raw text columns, block after block, into ``RawSheet`` blocks.
+
+    It maps the header once, trims cells, numbers rows as the spreadsheet does (header = 1)
+    and drops blank rows: those before a later filled row with a warning, trailing ones
+    silently, even when the filled row comes blocks later.
+    """
+
+    def __init__(self, sheet: str, drop_unknown: bool) -> None:
+        self.sheet = sheet
+        self.drop_unknown = drop_unknown
+        self.width = 0
+        self.kept: dict[int, str] = {}
+        self.unknown: dict[int, str] = {}  # named columns outside the format
+        self.unnamed: dict[int, bool] = {}  # columns without a header: has data been seen?
+        self.findings: list[Finding] = []
+        self.next_row = 2
+        self.blank: list[np.ndarray] = []  # blank rows not yet known to be inner ones
+
+    def error(self, row: int | None, column: str | None, key: str, **params: object) -> None:
+        """Record an error, given out with the next block."""
+        self.findings.append(finding(self.sheet, row, column, key, **params))
+
+    def header(self, headers: Sequence[str]) -> None:
+        """Map the header cells to canonical names; report duplicate and missing ones."""
+        lookup = _header_lookup(self.sheet)
+        self.width = len(headers)
+        for index, header in enumerate(headers):
+            text = clean_header(header)
+            canonical = lookup.get(text.lower())
+            if canonical is None:
+                if text:
+                    self.unknown[index] = text
+                else:
+                    self.unnamed[index] = False
+            elif canonical in self.kept.values():
+                self.error(1, canonical, "ledger.header.duplicate", header=text)
+            else:
+                self.kept[index] = canonical
+        for spec in LEDGER_COLUMNS[self.sheet].values():
+            if spec.required and spec.name not in self.kept.values():
+                self.error(None, spec.name, "ledger.header.missing", header=spec.header_zh,
+                           name=spec.name)
+
+    def block(
+        self, columns: Sequence[pa.Array], numeric_id: np.ndarray | None = None,
+        *, trimmed: bool = False,
+    ) -> RawSheet:
+        """One block of rows (every column of the file, in file order) as a ``RawSheet``.
+
+        ``trimmed`` says the cells were trimmed already.
+        """
+        for index in range(self.width, len(columns)):  # cells beyond the header row
+            self.unnamed[index] = False
+        self.width = max(self.width, len(columns))
+        count = len(columns[0]) if columns else 0
+        watched = [i for i in (*self.kept, *self.unnamed) if i < len(columns)]
+        cells = {i: columns[i] if trimmed else trim(columns[i]) for i in watched}
+        nonempty = {i: _nonempty(cells[i]) for i in watched}
+        for index in self.unnamed:
+            if index in nonempty and not self.unnamed[index]:
+                self.unnamed[index] = bool(nonempty[index].any())
+        filled = np.zeros(count, dtype=bool)
+        for index in self.kept:
+            if index in nonempty:
+                filled |= nonempty[index]
+        if numeric_id is not None:
+            filled |= numeric_id
+        rows = np.arange(self.next_row, self.next_row + count, dtype=np.int32)
+        self.next_row += count
+        self._blank_rows(rows, filled)
+        keep = None if filled.all() else pa.array(filled, pa.bool_())
+        raw = RawSheet(self.sheet, source_row=rows[filled], findings=self._take_findings())
+        for index, name in self.kept.items():
+            column = cells[index] if index in cells else pa.array([""] * count, pa.string())
+            raw.columns[name] = column if keep is None else column.filter(keep)
+        if numeric_id is not None and "id_number" in raw.columns:
+            raw.numeric_id = numeric_id[filled]
+        return raw
+
+    def _blank_rows(self, rows: np.ndarray, filled: np.ndarray) -> None:
+        """Warn of blank rows once a filled row follows them; hold back the trailing ones."""
+        where = np.flatnonzero(filled)
+        if not len(where):
+            self.blank.append(rows)
+            return
+        last = int(where[-1])
+        inner = [*self.blank, rows[:last][~filled[:last]]]
+        self.blank = [rows[last + 1:]]
+        for row in np.concatenate(inner).tolist():
+            self.findings.append(warning(self.sheet, int(row), None, "ledger.row.blank"))
+
+    def _take_findings(self) -> list[Finding]:
+        found, self.findings = self.findings, []
+        return found
+
+    def finish(self) -> RawSheet:
+        """The last (empty) block: columns with data outside the format, dropped or not."""
+        raw = RawSheet(self.sheet, columns={n: pa.array([], pa.string())
+                                            for n in self.kept.values()})
+        unknown = dict(self.unknown)
+        unknown.update((i, _column_letter(i)) for i, seen in self.unnamed.items() if seen)
+        names = [unknown[i] for i in sorted(unknown)]
+        if names and self.drop_unknown:
+            raw.dropped.extend(names)
+            self.findings.append(warning(self.sheet, None, None, "ledger.header.dropped",
+                                         sheet=self.sheet, headers="、".join(names)))
+        elif names:
+            for name in names:
+                self.error(1, name, "ledger.header.unknown", sheet=self.sheet, header=name)
+        raw.findings = self._take_findings()
+        return raw
 
 
 # --- CSV / Parquet folders -----------------------------------------------------------------
 
 
-def _read_folder_sheet(
-    folder: Path, sheet: str, drop_unknown: bool, progress: Progress | None
-) -> RawSheet:
-    raw = read_folder_sheet(folder, sheet, drop_unknown)
-    if progress is not None:
-        progress(raw.num_rows)
-    return raw
-
-
-def read_folder_sheet(
-    folder: Path, sheet: str, drop_unknown: bool, lines: LineCount | None = None
-) -> RawSheet:
-    """One sheet of a CSV/Parquet folder (``residents``/``evaluations`` by file name).
-
-    ``lines`` counts a file's physical lines (default ``line_count``); a caller may have
-    counted them already, in another thread.
-    """
-    raw = RawSheet(sheet)
-    stem = _FILE_STEMS[sheet]
+def _folder_blocks(
+    assembler: _Assembler, folder: Path, pool: Executor | None
+) -> Iterator[RawSheet]:
+    stem = _FILE_STEMS[assembler.sheet]
     csv_path, parquet_path = folder / f"{stem}.csv", folder / f"{stem}.parquet"
     if csv_path.is_file():
-        _read_csv_file(raw, csv_path, drop_unknown, lines or line_count)
+        yield from _csv_blocks(assembler, csv_path, pool)
     elif parquet_path.is_file():
-        _read_parquet_file(raw, parquet_path, drop_unknown)
+        yield from _parquet_blocks(assembler, parquet_path)
     else:
-        raw.findings.append(finding(sheet, None, None, "ledger.file.missing",
-                                    file=f"{stem}.csv", sheet=sheet))
-    return raw
+        assembler.error(None, None, "ledger.file.missing", file=f"{stem}.csv",
+                        sheet=assembler.sheet)
+
+
+_ASCII, _UTF8_VALID, _UTF8, _GB18030 = "ascii", "utf-8-valid", "utf-8", "gb18030"
+
+
+class _UndecodableError(Exception):
+    """A block is in neither the file's encoding nor any encoding we accept."""
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -223,86 +359,227 @@ def to_utf8(data: bytes) -> bytes | None:
 
     Decoding is strict: a file that is not clean in either encoding gives None.
     """
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-        return data if _is_utf8(data) else None
-    if _is_utf8(data):
-        return data
     try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
+        text, valid = _Decoder().utf8(data, first=True)
+    except _UndecodableError:
         return None
-    return text.removeprefix("\ufeff").encode("utf-8")
+    return text if valid or _is_utf8(text) else None
 
 
-def _has_quote(path: Path) -> bool:
-    """Whether the file holds a double quote (quoted cells may hold line breaks)."""
-    with path.open("rb") as handle:
-        if path.stat().st_size == 0:
-            return False
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            return view.find(b'"') >= 0
+class _Decoder:
+    """UTF-8 of a file's blocks; the first block with a non-ASCII byte fixes the encoding."""
+
+    def __init__(self) -> None:
+        self.encoding: str | None = None
+
+    def mode(self, data: bytes) -> str:
+        """How a block is to be read (``_ASCII``, ``_UTF8_VALID``, ``_UTF8``, ``_GB18030``).
+
+        Cheap, so blocks can be classified in order and transcoded and parsed in parallel.
+        """
+        if data.isascii():
+            return _ASCII
+        if self.encoding is None:
+            self.encoding = "utf-8" if _is_utf8(data) else "gb18030"
+            if self.encoding == "utf-8":
+                return _UTF8_VALID
+        return _UTF8 if self.encoding == "utf-8" else _GB18030
+
+    def utf8(self, data: bytes, *, first: bool = False) -> tuple[bytes, bool]:
+        """``data`` as UTF-8 (a BOM at the start of the file dropped), and whether it is
+        known to be valid; when not, the parser checks it (``check_utf8``).
+
+        Raises:
+            _UndecodableError: the bytes are not clean in the file's encoding.
+        """
+        if first and data.startswith(_BOM):
+            self.encoding, data = "utf-8", data[len(_BOM):]
+        if data.isascii():
+            return data, True
+        if self.encoding is None:
+            self.encoding = "utf-8" if _is_utf8(data) else "gb18030"
+            if self.encoding == "utf-8":
+                return data, True
+        if self.encoding == "utf-8":
+            return data, False
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise _UndecodableError from None
+        return (text.removeprefix("\ufeff") if first else text).encode("utf-8"), True
 
 
-def _read_csv_file(raw: RawSheet, path: Path, drop_unknown: bool, lines: LineCount) -> None:
-    with path.open("rb") as handle:
-        first = handle.readline(1 << 20)
-    if b"\r" in first.rstrip(b"\r\n") and to_utf8(first) is not None:  # CR-only lines
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.file.cr_only", file=path.name))
+def _csv_blocks(
+    assembler: _Assembler, path: Path, pool: Executor | None
+) -> Iterator[RawSheet]:
+    if path.stat().st_size == 0:
+        assembler.error(None, None, "ledger.file.empty", file=path.name)
         return
-    try:
-        header = _header(first.decode("utf-8-sig"))
-        columns = _fast_csv(path, len(header), lines) if header else []
-    except (UnicodeDecodeError, pa.ArrowInvalid):
-        columns = None
-    if columns is None:
-        data = to_utf8(path.read_bytes())
-        if data is None:
-            raw.findings.append(finding(raw.sheet, None, None, "ledger.encoding.unknown",
-                                        file=path.name))
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        reader = _CsvFile(view, path.name)
+        try:
+            yield from reader.blocks(assembler, pool)
+        finally:
+            reader.release()
+
+
+class _CsvFile:
+    """A memory-mapped CSV file cut into blocks of whole records."""
+
+    def __init__(self, view: mmap.mmap, name: str) -> None:
+        self.view = view
+        self.name = name
+        self.bytes = np.frombuffer(view, dtype=np.uint8)
+        self.quotes = view.find(b'"') >= 0
+        self.decoder = _Decoder()
+
+    def release(self) -> None:
+        """Drop the numpy view, so the map can close."""
+        del self.bytes
+
+    def blocks(self, assembler: _Assembler, pool: Executor | None) -> Iterator[RawSheet]:
+        """Header first, then the data records as blocks (parsed in ``pool`` if given)."""
+        first_end = self.view.find(b"\n")
+        first_end = len(self.view) if first_end < 0 else first_end + 1
+        first = self.view[:first_end]
+        if b"\r" in first.rstrip(b"\r\n") and to_utf8(first) is not None:  # CR-only lines
+            assembler.error(None, None, "ledger.file.cr_only", file=self.name)
             return
-        header = _header(data[:data.find(b"\n") + 1 or None].decode("utf-8"))
-        columns = _careful_csv(raw, data, len(header)) if header else []
-    if not header:
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.file.empty", file=path.name))
-    _assemble(raw, header, columns, None, drop_unknown)
+        try:
+            header = _header(self.decoder.utf8(first, first=True)[0].decode("utf-8"))
+        except (_UndecodableError, UnicodeDecodeError):
+            assembler.error(None, None, "ledger.encoding.unknown", file=self.name)
+            return
+        if not header:
+            assembler.error(None, None, "ledger.file.empty", file=self.name)
+            return
+        assembler.header(header)
+        width = len(header)
+        parsing: deque[Future[_Parsed]] = deque()
+        try:
+            for data in self._pieces(first_end):
+                mode = self.decoder.mode(data)
+                parsing.append(_submit(pool, _parse_piece, data, mode, width, assembler.sheet))
+                if len(parsing) > _AHEAD:
+                    yield from _take(assembler, parsing.popleft().result(), self.name)
+            while parsing:
+                yield from _take(assembler, parsing.popleft().result(), self.name)
+        except _UndecodableError:
+            assembler.error(None, None, "ledger.encoding.unknown", file=self.name)
+        finally:
+            for future in parsing:
+                future.cancel()
+
+    def _pieces(self, start: int) -> Iterator[bytes]:
+        """Runs of whole records of about ``BLOCK_BYTES`` each."""
+        size = len(self.view)
+        while start < size:
+            end = min(start + BLOCK_BYTES, size)
+            cut = end if end == size else self._record_end(start, end)
+            while cut is None:  # one record longer than a block: take a longer run
+                end = min(end + BLOCK_BYTES, size)
+                cut = end if end == size else self._record_end(start, end)
+            yield self.view[start:cut]
+            start = cut
+
+    def _record_end(self, start: int, end: int) -> int | None:
+        """Just after the last line feed in ``[start, end)`` outside quotes; None if none.
+
+        ``start`` is a record's start, so a line feed ends a record exactly when an even
+        number of quotes lies between them (an escaped quote ``""`` counts two).
+        """
+        cut = self.view.rfind(b"\n", start, end)
+        if cut < 0:
+            return None
+        if not self.quotes:
+            return cut + 1
+        quotes = int(np.count_nonzero(self.bytes[start:cut] == _QUOTE))
+        while quotes % 2:
+            earlier = self.view.rfind(b"\n", start, cut)
+            if earlier < 0:
+                return None
+            quotes -= int(np.count_nonzero(self.bytes[earlier:cut] == _QUOTE))
+            cut = earlier
+        return cut + 1
 
 
-def _fast_csv(path: Path, width: int, lines: LineCount) -> list[pa.Array]:
-    """Parse a file believed to be UTF-8, every column as text.
+_AHEAD = 2  # blocks parsed ahead of the one being handed out
 
-    pyarrow's quote-aware chunker (``newlines_in_values``) is slow, and only needed when a
-    quoted cell holds a line break; the plain chunker gives the very same table whenever
-    every physical line gave exactly one row and no cell holds a line break. Otherwise the
-    file is parsed again with the quote-aware chunker.
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A parsed, trimmed block; findings numbered from row 0 of the block."""
+
+    columns: list[pa.Array]
+    findings: list[Finding]
+    undecodable: bool = False
+
+
+def _submit(
+    pool: Executor | None, work: Callable[..., _Parsed], *args: object
+) -> Future[_Parsed]:
+    """Run ``work`` in the pool, or now when there is none."""
+    if pool is not None:
+        return pool.submit(work, *args)
+    future: Future[_Parsed] = Future()
+    future.set_result(work(*args))
+    return future
+
+
+def _parse_piece(data: bytes, mode: str, width: int, sheet: str) -> _Parsed:
+    """Transcode, parse and trim one run of records (runs in a worker thread)."""
+    try:
+        if mode == _GB18030:
+            data = data.decode("gb18030").encode("utf-8")
+        columns, found = _parse_block(data, width, sheet, 0, check_utf8=mode == _UTF8)
+    except (_UndecodableError, UnicodeDecodeError):
+        return _Parsed([], [], undecodable=True)
+    return _Parsed([trim(column) for column in columns], found)
+
+
+def _take(assembler: _Assembler, parsed: _Parsed, name: str) -> Iterator[RawSheet]:
+    """Hand a parsed block to the assembler, which numbers its rows.
 
     Raises:
-        pyarrow.ArrowInvalid: a cell is not valid UTF-8 or a row has the wrong width.
+        _UndecodableError: the block was not in the file's encoding.
     """
-    quotes = _has_quote(path)
-    if quotes:
-        try:
-            columns = _arrow_parse(str(path), width, False, None)
-        except pa.ArrowInvalid:
-            columns = None
-        if columns is not None and _one_row_per_line(path, columns, lines):
-            return columns
-    return _arrow_parse(str(path), width, quotes, None)
+    if parsed.undecodable:
+        raise _UndecodableError(name)
+    offset = assembler.next_row
+    assembler.findings.extend(dataclasses.replace(f, row=(f.row or 0) + offset)
+                              for f in parsed.findings)
+    if parsed.columns and len(parsed.columns[0]):
+        yield assembler.block(parsed.columns, trimmed=True)
 
 
-def _one_row_per_line(path: Path, columns: Sequence[pa.Array], lines: LineCount) -> bool:
-    """Whether each physical line (the header included) gave one row without a line break."""
-    rows = len(columns[0]) if columns else 0
-    return rows + 1 == lines(path) and not any(has_line_break(c) for c in columns)
+def _parse_block(
+    data: bytes, width: int, sheet: str, first_row: int, *, check_utf8: bool
+) -> tuple[list[pa.Array], list[Finding]]:
+    """Whole CSV records (UTF-8, no header) as ``width`` text columns.
 
+    The block ends at a record end, so pyarrow's quote-aware chunker parses it exactly;
+    it is only asked for when the block holds a quote (it costs a little). Rows of the
+    wrong width go to the exact Python parser, which reports extra cells.
 
-def _careful_csv(raw: RawSheet, data: bytes, width: int) -> list[pa.Array]:
-    """pyarrow on known-good UTF-8; the exact Python parser if any row is irregular."""
+    Raises:
+        _UndecodableError: ``check_utf8`` and the block is not valid UTF-8.
+    """
+    if not data:
+        return [], []
+    quotes = b'"' in data
     try:
-        columns = _arrow_csv(pa.BufferReader(data), width, b'"' in data)
+        return _arrow_parse(pa.BufferReader(data), width, quotes, None, check_utf8), []
+    except pa.ArrowInvalid:
+        pass  # a row of the wrong width, or a byte that is not UTF-8
+    if check_utf8 and not _is_utf8(data):
+        raise _UndecodableError
+    try:
+        columns = _arrow_csv(pa.BufferReader(data), width, quotes, False)
     except pa.ArrowInvalid:
         columns = None
-    return _python_csv(raw, data, width) if columns is None else columns
+    if columns is None:
+        return _python_csv(data, width, sheet, first_row)
+    return columns, []
 
 
 def _header(line: str) -> list[str]:
@@ -310,13 +587,12 @@ def _header(line: str) -> list[str]:
 
 
 def _arrow_csv(
-    source: str | pa.BufferReader, width: int, quotes: bool, *, careful: bool = True
+    source: pa.BufferReader, width: int, quotes: bool, check_utf8: bool
 ) -> list[pa.Array] | None:
-    """Parse with pyarrow, every column as text; None when a row needs the careful parser.
+    """Parse with pyarrow, every column as text; None when a row needs the exact parser.
 
     Raises:
-        pyarrow.ArrowInvalid: a cell is not valid UTF-8, the file cannot be parsed, or (when
-            not ``careful``, i.e. before the encoding is known) a row has the wrong width.
+        pyarrow.ArrowInvalid: the block cannot be parsed at all.
     """
     invalid: list[int] = []
 
@@ -324,27 +600,45 @@ def _arrow_csv(
         invalid.append(1)
         return "skip"
 
-    columns = _arrow_parse(source, width, quotes, on_invalid if careful else None)
+    columns = _arrow_parse(source, width, quotes, on_invalid, check_utf8)
     return None if invalid else columns
 
 
 def _arrow_parse(
-    source: str | pa.BufferReader, width: int, newlines: bool,
-    on_invalid: Callable[[object], str] | None,
+    source: pa.BufferReader, width: int, newlines: bool,
+    on_invalid: Callable[[object], str] | None, check_utf8: bool,
 ) -> list[pa.Array]:
-    """One pyarrow parse (header row skipped), every column as non-null text."""
+    """One pyarrow parse of header-less records, every column as non-null text."""
     names = [f"c{i}" for i in range(width)]
+    size = source.size()
     table = pacsv.read_csv(
         source,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                       autogenerate_column_names=False),
+        read_options=pacsv.ReadOptions(column_names=names, autogenerate_column_names=False,
+                                     use_threads=False, block_size=max(size, 1)),
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=newlines,
                                          invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), check_utf8=True,
+            column_types=dict.fromkeys(names, pa.string()), check_utf8=check_utf8,
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     return [table.column(name).combine_chunks() for name in names]
+
+
+def _python_csv(
+    data: bytes, width: int, sheet: str, first_row: int
+) -> tuple[list[pa.Array], list[Finding]]:
+    """Exact record-by-record parse: pads short rows, reports rows with extra cells."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    cells: list[list[str]] = [[] for _ in range(width)]
+    found: list[Finding] = []
+    for number, record in enumerate(reader, start=first_row):
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            found.append(finding(sheet, number, None, "ledger.csv.field_count",
+                                 expected=width, found=len(record)))
+        record = (record + [""] * width)[:width]
+        for column, value in zip(cells, record, strict=True):
+            column.append(value)
+    return [pa.array(column, type=pa.string()) for column in cells], found
 
 
 def line_count(path: Path) -> int:
@@ -376,39 +670,35 @@ def _count_line_ends(data: np.ndarray) -> int:
     return count
 
 
-def _python_csv(raw: RawSheet, data: bytes, width: int) -> list[pa.Array]:
-    """Exact record-by-record parse: pads short rows, reports rows with extra cells."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    next(reader, None)
-    cells: list[list[str]] = [[] for _ in range(width)]
-    for number, record in enumerate(reader, start=2):
-        if len(record) > width and any(c.strip() for c in record[width:]):
-            raw.findings.append(finding(raw.sheet, number, None, "ledger.csv.field_count",
-                                        expected=width, found=len(record)))
-        record = (record + [""] * width)[:width]
-        for column, value in zip(cells, record, strict=True):
-            column.append(value)
-    return [pa.array(column, type=pa.string()) for column in cells]
-
-
-def _read_parquet_file(raw: RawSheet, path: Path, drop_unknown: bool) -> None:
+def _parquet_blocks(assembler: _Assembler, path: Path) -> Iterator[RawSheet]:
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        batches = parquet.iter_batches(batch_size=BLOCK_ROWS)
+        names = parquet.schema_arrow.names
     except (pa.ArrowException, OSError):
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.file.unreadable",
-                                    file=path.name))
+        assembler.error(None, None, "ledger.file.unreadable", file=path.name)
         return
-    lookup = _header_lookup(raw.sheet)
-    columns: list[pa.Array] = []
-    numeric_id: np.ndarray | None = None
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        array = column.combine_chunks()
-        if lookup.get(clean_header(name).lower()) == "id_number" and not pa.types.is_string(
-            array.type
-        ) and not pa.types.is_large_string(array.type):
-            numeric_id = np.asarray(array.is_valid().to_numpy(zero_copy_only=False))
-        columns.append(_parquet_text(array))
-    _assemble(raw, table.column_names, columns, numeric_id, drop_unknown)
+    assembler.header(names)
+    lookup = _header_lookup(assembler.sheet)
+    id_index = next((i for i, n in enumerate(names)
+                     if lookup.get(clean_header(n).lower()) == "id_number"), None)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError):
+            assembler.error(None, None, "ledger.file.unreadable", file=path.name)
+            return
+        if batch is None:
+            return
+        columns = list(batch.columns)
+        numeric_id = None
+        if id_index is not None and not _is_text(columns[id_index].type):
+            numeric_id = np.asarray(columns[id_index].is_valid().to_numpy(zero_copy_only=False))
+        yield assembler.block([_parquet_text(c) for c in columns], numeric_id)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _parquet_text(array: pa.Array) -> pa.Array:
@@ -422,58 +712,48 @@ def _parquet_text(array: pa.Array) -> pa.Array:
 # --- xlsx ----------------------------------------------------------------------------------
 
 
-def _read_workbook(
-    path: Path, drop_unknown: bool, progress: Progress | None
-) -> tuple[RawSheet, RawSheet]:
+def _open_workbook(path: Path) -> object:
     import openpyxl  # imported here: only xlsx ledgers need it
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise LedgerError("ledger.xlsx.unreadable", file=path.name) from exc
-    try:
-        titles = {clean_header(title).lower(): title for title in book.sheetnames}
-        done = 0
-        sheets: list[RawSheet] = []
-        for sheet in (RESIDENTS, EVALUATIONS):
-            raw = RawSheet(sheet)
-            title = next((titles[n] for n in _SHEET_NAMES[sheet] if n in titles), None)
-            if title is None:
-                raw.findings.append(finding(sheet, None, None, "ledger.sheet.missing",
-                                            sheet=sheet, english=_SHEET_NAMES[sheet][1]))
-            else:
-                _read_worksheet(raw, book[title], drop_unknown, progress, done)
-            done += raw.num_rows
-            sheets.append(raw)
-    finally:
-        book.close()
-    return sheets[0], sheets[1]
 
 
-def _read_worksheet(
-    raw: RawSheet, sheet: object, drop_unknown: bool, progress: Progress | None, done: int
-) -> None:
-    rows = sheet.iter_rows(values_only=True)  # type: ignore[attr-defined]
+def _worksheet_blocks(assembler: _Assembler, book: object) -> Iterator[RawSheet]:
+    names = book.sheetnames  # type: ignore[attr-defined]
+    titles = {clean_header(title).lower(): title for title in names}
+    wanted = _SHEET_NAMES[assembler.sheet]
+    title = next((titles[n] for n in wanted if n in titles), None)
+    if title is None:
+        assembler.error(None, None, "ledger.sheet.missing", sheet=assembler.sheet,
+                        english=wanted[1])
+        return
+    rows = book[title].iter_rows(values_only=True)  # type: ignore[index]
     header = [cell_text(v) for v in next(rows, ())]
-    values: list[list[object]] = [[] for _ in header]
-    count = 0
-    for row in rows:
-        if len(row) > len(values):
-            values.extend([[None] * count for _ in range(len(row) - len(values))])
-            header.extend([""] * (len(row) - len(header)))
-        for index, column in enumerate(values):
-            column.append(row[index] if index < len(row) else None)
-        count += 1
-        if progress is not None and count % 10000 == 0:
-            progress(done + count)
-    id_index = _id_column(raw.sheet, header)
+    if not header:
+        assembler.error(None, None, "ledger.sheet.empty", sheet=assembler.sheet)
+        return
+    assembler.header(header)
+    id_index = _id_column(assembler.sheet, header)
+    while True:
+        chunk = [row for _, row in zip(range(BLOCK_ROWS), rows, strict=False)]
+        if not chunk:
+            return
+        yield _worksheet_block(assembler, chunk, id_index)
+
+
+def _worksheet_block(
+    assembler: _Assembler, chunk: list[tuple[object, ...]], id_index: int | None
+) -> RawSheet:
+    width = max(assembler.width, *(len(row) for row in chunk))
+    values = [[row[i] if i < len(row) else None for row in chunk] for i in range(width)]
     numeric_id = None
     if id_index is not None:
         numeric_id = np.array([_is_number(v) for v in values[id_index]], dtype=bool)
     columns = [pa.array([cell_text(v) for v in column], type=pa.string()) for column in values]
-    if not header:
-        raw.findings.append(finding(raw.sheet, None, None, "ledger.sheet.empty", sheet=raw.sheet))
-    _assemble(raw, header, columns, numeric_id, drop_unknown)
+    return assembler.block(columns, numeric_id)
 
 
 def _id_column(sheet: str, header: Sequence[str]) -> int | None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from secure_exchange._ledger_bytes import byte_lengths, fixed_width_matrix, with_nulls
-from secure_exchange._ledger_ids import IdCheck, check_ids, ymd_digits_to_date32
+from secure_exchange._ledger_ids import check_ids, ymd_digits_to_date32
 from secure_exchange._ledger_read import RawSheet
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
@@ -33,14 +33,13 @@ __all__ = [
     "LEVELS",
     "RESIDENT_SCHEMA",
     "SUBJECT_TYPES",
-    "EvaluationDraft",
-    "SheetResult",
-    "check_evaluations",
-    "check_residents",
-    "finish_evaluations",
-    "finish_residents",
-    "prepare_evaluations",
-    "resident_ids",
+    "CheckedBlock",
+    "check_evaluation_block",
+    "check_resident_block",
+    "duplicate_findings",
+    "key_to_id",
+    "orphan_findings",
+    "sorted_keys",
 ]
 
 SUBJECT_TYPES = ("农户", "新型农业经营主体", "个体工商户")
@@ -69,10 +68,11 @@ EVALUATION_SCHEMA = pa.schema([
 
 
 @dataclass(frozen=True)
-class SheetResult:
-    """A normalised table and the findings of its rules."""
+class CheckedBlock:
+    """A block of rows normalised, the int64 keys of its IDs and its findings."""
 
     table: pa.Table
+    keys: np.ndarray
     findings: tuple[Finding, ...]
 
 
@@ -157,21 +157,14 @@ def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
 # --- residents ----------------------------------------------------------------------------
 
 
-def check_residents(raw: RawSheet, as_of: date) -> tuple[SheetResult, np.ndarray]:
-    """Check the residents sheet; build its table; also return the int64 ID keys."""
-    ids = resident_ids(raw, as_of)
-    return finish_residents(raw, ids), ids.keys
+def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
+    """Every residents check that a block of rows can settle alone, and its table.
 
-
-def resident_ids(raw: RawSheet, as_of: date) -> IdCheck:
-    """The residents' ID column checked (the first half of ``check_residents``)."""
-    return check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
-                     numeric=raw.numeric_id, as_of=as_of)
-
-
-def finish_residents(raw: RawSheet, ids: IdCheck) -> SheetResult:
-    """Every other residents check, and the residents table."""
-    found = [*_required(raw), *ids.findings, *_duplicates(raw, ids.ids, ids.keys)]
+    Duplicate IDs span blocks: ``duplicate_findings`` finds them from the keys of all blocks.
+    """
+    ids = check_ids(_column(raw, "id_number"), raw.source_row, RESIDENTS,
+                    numeric=raw.numeric_id, as_of=as_of)
+    found = [*_required(raw), *ids.findings]
     subject = _lookup(_column(raw, "subject_type"), _SUBJECT_ALIASES)
     found += _at_rows(raw, _unknown(raw, "subject_type", subject), "subject_type",
                       "ledger.value.subject_type")
@@ -186,43 +179,73 @@ def finish_residents(raw: RawSheet, ids: IdCheck) -> SheetResult:
               *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
               ids.birth_date, ids.sex]
     table = pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA)
-    return SheetResult(table, tuple(found))
+    return CheckedBlock(table, ids.keys, tuple(found))
 
 
-def _duplicates(raw: RawSheet, ids: pa.Array, keys: np.ndarray) -> list[Finding]:
-    """Every row of an ID that appears more than once (each naming the other rows)."""
-    ordered = np.sort(keys[keys >= 0])
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+def key_to_id(key: int) -> str:
+    """The 18-character ID number an int64 key stands for (``check_ids`` keys)."""
+    first17, check = divmod(key, 11)
+    return f"{first17:017d}" + ("X" if check == 10 else str(check))
+
+
+def duplicate_findings(
+    keys: np.ndarray, rows: np.ndarray, *, ordered: np.ndarray | None = None
+) -> list[Finding]:
+    """Every row of an ID that appears more than once (each naming the other rows).
+
+    ``keys`` are the residents' ID keys of the whole sheet (-1 for malformed IDs) and
+    ``rows`` their spreadsheet rows; ``ordered`` is ``sorted_keys(keys)`` if known already.
+    """
+    ordered = sorted_keys(keys) if ordered is None else ordered
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     if not len(repeated):
         return []
     where = np.flatnonzero(np.isin(keys, repeated))
-    rows_of: dict[str, list[int]] = {}
-    for index, value in zip(where, pc.take(ids, pa.array(where)).to_pylist(), strict=True):
-        rows_of.setdefault(value, []).append(int(raw.source_row[index]))
+    rows_of: dict[int, list[int]] = {}
+    for index in where.tolist():
+        rows_of.setdefault(int(keys[index]), []).append(int(rows[index]))
     found = []
-    for value, rows in rows_of.items():
-        listed = "、".join(str(r) for r in rows)
+    for key, listed_rows in rows_of.items():
+        listed = "、".join(str(r) for r in listed_rows)
+        masked = mask_id(key_to_id(key))
         found += [finding(RESIDENTS, row, "id_number", "ledger.id.duplicate",
-                          id=mask_id(value), rows=listed) for row in rows]
+                          id=masked, rows=listed) for row in listed_rows]
     return found
 
 
-def _known(keys: np.ndarray, among: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """Which ``keys`` occur in ``among``.
+def orphan_findings(
+    keys: np.ndarray, rows: np.ndarray, resident_keys: np.ndarray,
+    *, ordered: np.ndarray | None = None, among: np.ndarray | None = None,
+) -> list[Finding]:
+    """Evaluations whose (valid) ID is no resident's; ``keys`` are -1 for invalid IDs.
 
-    ``ordered`` is ``np.sort(keys)``, worked out beforehand (alongside the residents).
-    Sorted against sorted, the binary search stays cache-warm; it yields the few distinct
-    keys that are absent, and only those are then looked for row by row.
+    Sorted keys are matched against sorted keys, which keeps the binary search cache-warm
+    (``sorted_keys`` sorts the runs of sorted blocks by merging); it yields the few distinct
+    keys that are absent, and only those are then looked for row by row. ``ordered`` and
+    ``among`` are ``sorted_keys`` of ``keys`` and ``resident_keys`` when known already.
     """
-    among = np.sort(among[among >= 0])
-    if not len(among):
-        return np.zeros(len(keys), dtype=bool)
-    hit = among[np.minimum(np.searchsorted(among, ordered), len(among) - 1)] == ordered
-    absent = np.unique(ordered[~hit])
+    among = sorted_keys(resident_keys) if among is None else among
+    ordered = sorted_keys(keys) if ordered is None else ordered
+    if len(among):
+        hit = among[np.minimum(np.searchsorted(among, ordered), len(among) - 1)] == ordered
+        absent = np.unique(ordered[~hit])
+    else:
+        absent = np.unique(ordered)
     if not len(absent):
-        return np.ones(len(keys), dtype=bool)
-    found = absent[np.minimum(np.searchsorted(absent, keys), len(absent) - 1)] == keys
-    return np.asarray(~found)
+        return []
+    position = np.minimum(np.searchsorted(absent, keys), len(absent) - 1)
+    where = np.flatnonzero((absent[position] == keys) & (keys >= 0))
+    return [finding(EVALUATIONS, int(rows[i]), "id_number", "ledger.eval.unknown_resident",
+                    id=mask_id(key_to_id(int(keys[i])))) for i in where.tolist()]
+
+
+def sorted_keys(keys: np.ndarray) -> np.ndarray:
+    """The valid (non-negative) keys in order.
+
+    Timsort (``kind="stable"``) merges already sorted runs, as left by blocks sorted on
+    their own, in linear time.
+    """
+    return np.sort(keys[keys >= 0], kind="stable")
 
 
 def _bad_phones(phone: pa.Array) -> np.ndarray:
@@ -273,61 +296,31 @@ def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
     return _PolicyArrays(codes, levelled, panel, allowed, low, high)
 
 
-def check_evaluations(
-    raw: RawSheet, resident_keys: np.ndarray, policy: PolicyLike
-) -> SheetResult:
-    """Check the evaluations sheet against the residents' IDs and the policy."""
-    return finish_evaluations(prepare_evaluations(raw, policy), resident_keys)
+def check_evaluation_block(raw: RawSheet, policy: PolicyLike) -> CheckedBlock:
+    """Every evaluations check a block can settle alone (not yet: naming no resident).
 
-
-@dataclass(frozen=True)
-class EvaluationDraft:
-    """The evaluations checked except against the residents' IDs (``finish_evaluations``)."""
-
-    raw: RawSheet
-    ids: IdCheck
-    ordered_keys: np.ndarray
-    table: pa.Table
-    before: tuple[Finding, ...]
-    after: tuple[Finding, ...]
-
-
-def prepare_evaluations(raw: RawSheet, policy: PolicyLike) -> EvaluationDraft:
-    """Every evaluations check that does not need the residents (may run alongside them)."""
+    The keys are -1 where the ID is invalid; ``orphan_findings`` matches the rest against
+    the residents once both sheets are read.
+    """
     ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
                     numeric=raw.numeric_id, person=False)
-    before = [*_required(raw), *ids.findings]
+    found = [*_required(raw), *ids.findings]
     arrays = _policy_arrays(policy)
     code = pc.utf8_upper(_column(raw, "code"))
     code_index = pc.index_in(code, value_set=pa.array(arrays.codes, pa.string()))
-    after = _at_rows(raw, _filled(code) & _np(pc.is_null(code_index)), "code",
-                     "ledger.eval.code_unknown", policy=policy.id)
+    found += _at_rows(raw, _filled(code) & _np(pc.is_null(code_index)), "code",
+                      "ledger.eval.code_unknown", policy=policy.id)
     idx = _np(pc.fill_null(code_index, -1)).astype(np.int64)
     level, level_found = _levels(raw, arrays, idx, code)
     points, points_found = _points(raw, arrays, idx, code)
     panel_date, date_found = _dates(raw)
-    after += level_found + points_found + date_found
+    found += level_found + points_found + date_found
     table = pa.Table.from_arrays(
         [pa.array(raw.source_row, pa.int32()), ids.ids, _or_null(code), level, points,
          _or_null(_column(raw, "note")), panel_date],
         schema=EVALUATION_SCHEMA,
     )
-    return EvaluationDraft(raw, ids, np.sort(ids.keys), table, tuple(before), tuple(after))
-
-
-def finish_evaluations(draft: EvaluationDraft, resident_keys: np.ndarray) -> SheetResult:
-    """Add the findings of evaluations whose ID is not a resident's."""
-    known = _known(draft.ids.keys, resident_keys, draft.ordered_keys)
-    orphans = _orphans(draft.raw, draft.ids.ids, draft.ids.valid & ~known)
-    return SheetResult(draft.table, (*draft.before, *orphans, *draft.after))
-
-
-def _orphans(raw: RawSheet, ids: pa.Array, mask: np.ndarray) -> list[Finding]:
-    where = np.flatnonzero(mask)
-    texts = pc.take(ids, pa.array(where, pa.int64())).to_pylist()
-    return [finding(EVALUATIONS, int(raw.source_row[i]), "id_number",
-                    "ledger.eval.unknown_resident", id=mask_id(text))
-            for i, text in zip(where, texts, strict=True)]
+    return CheckedBlock(table, np.where(ids.valid, ids.keys, -1), tuple(found))
 
 
 def _per_code(

@@ -8,27 +8,27 @@ echo a name, a phone or a full ID number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
+from types import TracebackType
 
+import numpy as np
 import pyarrow as pa
 
-from secure_exchange._ledger_read import RawSheet, line_count, read_container, read_folder_sheet
+from secure_exchange._ledger_read import LedgerSource, RawSheet
 from secure_exchange._ledger_rules import (
     EVALUATION_SCHEMA,
     RESIDENT_SCHEMA,
-    EvaluationDraft,
-    SheetResult,
-    check_evaluations,
-    check_residents,
-    finish_evaluations,
-    finish_residents,
-    prepare_evaluations,
-    resident_ids,
+    CheckedBlock,
+    check_evaluation_block,
+    check_resident_block,
+    duplicate_findings,
+    orphan_findings,
 )
 from secure_exchange._ledger_schema import (
     EVALUATIONS,
@@ -53,16 +53,17 @@ __all__ = [
     "ColumnSpec",
     "Finding",
     "Ledger",
+    "LedgerBlock",
+    "LedgerCheck",
     "LedgerInvalidError",
+    "LedgerScan",
     "PolicyItemLike",
     "PolicyLike",
+    "check_ledger",
     "load_ledger",
     "mask_id",
     "read_ledger",
 ]
-
-
-_RESIDENTS_CSV = "residents.csv"
 
 
 class LedgerInvalidError(LedgerError):
@@ -84,6 +85,163 @@ class Ledger:
     source: Path
 
 
+_WORKERS = max(2, min(4, os.cpu_count() or 2))
+_AHEAD = 2  # blocks checked ahead of the one being handed out
+
+
+@dataclass(frozen=True)
+class LedgerBlock:
+    """A block of checked rows of one sheet: the normalised table and its ID keys.
+
+    ``keys`` are int64 keys of the ID numbers (see ``_ledger_ids``): -1 where the ID is
+    malformed (residents) or invalid (evaluations).
+    """
+
+    sheet: str
+    table: pa.Table
+    keys: np.ndarray
+
+
+@dataclass
+class _SheetState:
+    """What is kept of a sheet's blocks: ID keys (also sorted per block) and rows."""
+
+    keys: list[np.ndarray] = field(default_factory=list)
+    ordered: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    count: int = 0
+    done: bool = False
+
+    def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        self.keys.append(keys)
+        self.ordered.append(np.sort(keys[keys >= 0]))
+        self.rows.append(rows)
+        self.count += len(rows)
+
+    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keys, rows, and the sorted valid keys (sorted runs merged)."""
+        if not self.keys:
+            empty = np.zeros(0, np.int64)
+            return empty, np.zeros(0, np.int32), empty
+        ordered = np.sort(np.concatenate(self.ordered), kind="stable")
+        return np.concatenate(self.keys), np.concatenate(self.rows), ordered
+
+
+class LedgerScan:
+    """One pass over a ledger in bounded memory: checked blocks out, the report at the end.
+
+    Use it as a context manager; read the sheets with ``blocks`` (each once, in any order),
+    then call ``finish`` for the whole report. Per block, only the int64 ID keys and row
+    numbers are kept, for the checks that span blocks (duplicate IDs, evaluations naming
+    no resident); the tables themselves are the caller's to keep or let go. Blocks are
+    parsed and checked a few ahead in worker threads (pyarrow and numpy release the GIL)
+    and handed out in order.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        as_of: date | None = None,
+        drop_unknown: bool = False,
+        policy: PolicyLike | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.as_of = date.today() if as_of is None else as_of
+        if policy is None:
+            from scoring.policy import load_policy  # scoring is imported only when needed
+
+            policy = load_policy()
+        self.policy = policy
+        self.progress = progress
+        self.findings: list[Finding] = []
+        self.dropped: list[str] = []
+        self.errors = 0
+        self._report: CheckReport | None = None
+        self._sheets = {RESIDENTS: _SheetState(), EVALUATIONS: _SheetState()}
+        self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="sx-ledger")
+        try:
+            self._source = LedgerSource(self.path, drop_unknown=drop_unknown, pool=self._pool)
+        except BaseException:
+            self._pool.shutdown(cancel_futures=True)
+            raise
+
+    def __enter__(self) -> LedgerScan:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(cancel_futures=True)
+        self._source.close()
+
+    @property
+    def clean(self) -> bool:
+        """No error found so far (warnings allowed)."""
+        return self.errors == 0
+
+    def count(self, sheet: str) -> int:
+        """Rows of ``sheet`` read so far."""
+        return self._sheets[sheet].count
+
+    def blocks(self, sheet: str) -> Iterator[LedgerBlock]:
+        """Check the blocks of ``sheet``; handed out in row order."""
+        state = self._sheets[sheet]
+        if state.done:
+            raise ValueError(f"sheet {sheet} was read already")
+        state.done = True
+        checking: deque[Future[tuple[RawSheet, CheckedBlock]]] = deque()
+        try:
+            for raw in self._source.blocks(sheet):
+                checking.append(self._pool.submit(self._check, sheet, raw))
+                if len(checking) > _AHEAD:
+                    yield self._accept(state, *checking.popleft().result())
+            while checking:
+                yield self._accept(state, *checking.popleft().result())
+        finally:
+            for future in checking:
+                future.cancel()
+
+    def _check(self, sheet: str, raw: RawSheet) -> tuple[RawSheet, CheckedBlock]:
+        """The block-local rules (runs in a worker thread)."""
+        if sheet == RESIDENTS:
+            return raw, check_resident_block(raw, self.as_of)
+        return raw, check_evaluation_block(raw, self.policy)
+
+    def _accept(self, state: _SheetState, raw: RawSheet, checked: CheckedBlock) -> LedgerBlock:
+        self._note(raw.findings)
+        for name in raw.dropped:
+            if name not in self.dropped:
+                self.dropped.append(name)
+        self._note(checked.findings)
+        state.add(checked.keys, raw.source_row)
+        if raw.num_rows and self.progress is not None:
+            self.progress(raw.num_rows)
+        return LedgerBlock(raw.sheet, checked.table, checked.keys)
+
+    def _note(self, findings: tuple[Finding, ...] | list[Finding]) -> None:
+        self.findings.extend(findings)
+        self.errors += sum(1 for f in findings if f.level == "error")
+
+    def finish(self) -> CheckReport:
+        """The whole report, with the checks that span blocks; reads unread sheets first."""
+        if self._report is not None:
+            return self._report
+        for sheet, state in self._sheets.items():
+            if not state.done:
+                for _ in self.blocks(sheet):
+                    pass
+        resident_keys, resident_rows, among = self._sheets[RESIDENTS].joined()
+        evaluation_keys, evaluation_rows, ordered = self._sheets[EVALUATIONS].joined()
+        self._note(duplicate_findings(resident_keys, resident_rows, ordered=among))
+        self._note(orphan_findings(evaluation_keys, evaluation_rows, resident_keys,
+                                   ordered=ordered, among=among))
+        self._report = _report(self.findings)
+        return self._report
+
+
 def read_ledger(
     path: Path,
     *,
@@ -92,7 +250,7 @@ def read_ledger(
     policy: PolicyLike | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """Read and check a ledger; always returns the tables and the report.
+    """Read and check a ledger whole; always returns the tables and the report.
 
     Args:
         path: an ``.xlsx`` workbook or a folder with residents/evaluations CSV or Parquet.
@@ -101,74 +259,57 @@ def read_ledger(
             reporting each as an error.
         policy: the scoring policy whose item codes and levels are valid (default:
             ``scoring.policy.load_policy()``).
-        progress: called with the number of rows read so far.
+        progress: called with the number of rows of each block read, residents first.
 
     Raises:
         LedgerError: the path does not exist or is not a ledger container at all.
     """
-    path = Path(path)
-    as_of = date.today() if as_of is None else as_of
-    if policy is None:
-        from scoring.policy import load_policy  # scoring is imported only when needed
-
-        policy = load_policy()
-    if path.is_dir():
-        residents_raw, residents, evaluations_raw, evaluations = _check_folder(
-            path, as_of, drop_unknown, policy, progress)
-    else:
-        residents_raw, evaluations_raw = read_container(
-            path, drop_unknown=drop_unknown, progress=progress
-        )
-        residents, keys = check_residents(residents_raw, as_of)
-        evaluations = check_evaluations(evaluations_raw, keys, policy)
-    findings = [*residents_raw.findings, *residents.findings,
-                *evaluations_raw.findings, *evaluations.findings]
+    with LedgerScan(path, as_of=as_of, drop_unknown=drop_unknown, policy=policy,
+                    progress=progress) as scan:
+        residents = _whole(scan.blocks(RESIDENTS), RESIDENT_SCHEMA)
+        evaluations = _whole(scan.blocks(EVALUATIONS), EVALUATION_SCHEMA)
+        report = scan.finish()
     return Ledger(
-        residents=residents.table,
-        evaluations=evaluations.table,
-        report=_report(findings),
-        dropped_columns=_dropped(residents_raw, evaluations_raw),
-        source=path,
+        residents=residents,
+        evaluations=evaluations,
+        report=report,
+        dropped_columns=tuple(scan.dropped),
+        source=Path(path),
     )
 
 
-def _check_folder(
-    folder: Path, as_of: date, drop_unknown: bool, policy: PolicyLike,
-    progress: Callable[[int], None] | None,
-) -> tuple[RawSheet, SheetResult, RawSheet, SheetResult]:
-    """Read and check a CSV/Parquet folder, the evaluations in a second thread.
-
-    pyarrow and numpy release the GIL, so the two sheets share the cores. As soon as the
-    residents' IDs are known, the second thread matches the evaluations against them while
-    this one finishes the residents. ``progress`` is called from this thread, residents
-    first, as for a workbook.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sx-ledger") as pool:
-        counted = {_RESIDENTS_CSV: pool.submit(line_count, folder / _RESIDENTS_CSV)}
-        drafted = pool.submit(_evaluations_draft, folder, drop_unknown, policy)
-        residents_raw = read_folder_sheet(folder, RESIDENTS, drop_unknown,
-                                          lines=partial(_counted, counted))
-        if progress is not None:
-            progress(residents_raw.num_rows)
-        ids = resident_ids(residents_raw, as_of)
-        # One worker: this runs once the draft is done.
-        finished = pool.submit(lambda: finish_evaluations(drafted.result(), ids.keys))
-        residents = finish_residents(residents_raw, ids)
-        evaluations_raw = drafted.result().raw
-        if progress is not None:
-            progress(evaluations_raw.num_rows)
-        evaluations = finished.result()
-    return residents_raw, residents, evaluations_raw, evaluations
+def _whole(blocks: Iterator[LedgerBlock], schema: pa.Schema) -> pa.Table:
+    tables = [block.table for block in blocks if block.table.num_rows]
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables).combine_chunks()
 
 
-def _counted(counted: dict[str, Future[int]], path: Path) -> int:
-    """A line count worked out in the other thread, or counted now."""
-    future = counted.get(path.name)
-    return line_count(path) if future is None else future.result()
+@dataclass(frozen=True)
+class LedgerCheck:
+    """The outcome of checking a ledger without keeping its tables."""
+
+    report: CheckReport
+    residents: int
+    evaluations: int
+    dropped_columns: tuple[str, ...]
 
 
-def _evaluations_draft(folder: Path, drop_unknown: bool, policy: PolicyLike) -> EvaluationDraft:
-    return prepare_evaluations(read_folder_sheet(folder, EVALUATIONS, drop_unknown), policy)
+def check_ledger(
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    policy: PolicyLike | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LedgerCheck:
+    """Check a ledger in one pass, in bounded memory however large it is (see ``read_ledger``
+    for the arguments)."""
+    with LedgerScan(path, as_of=as_of, drop_unknown=drop_unknown, policy=policy,
+                    progress=progress) as scan:
+        report = scan.finish()
+    return LedgerCheck(report, scan.count(RESIDENTS), scan.count(EVALUATIONS),
+                       tuple(scan.dropped))
 
 
 def load_ledger(
@@ -210,10 +351,3 @@ def _report(findings: list[Finding]) -> CheckReport:
         errors=tuple(f for f in ordered if f.level == "error"),
         warnings=tuple(f for f in ordered if f.level == "warning"),
     )
-
-
-def _dropped(*sheets: RawSheet) -> tuple[str, ...]:
-    names: list[str] = []
-    for sheet in sheets:
-        names.extend(name for name in sheet.dropped if name not in names)
-    return tuple(names)

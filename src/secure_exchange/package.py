@@ -15,7 +15,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +37,7 @@ from secure_exchange.keys import UnlockedIdentity
 __all__ = [
     "CHECKS",
     "FORMAT",
+    "GroupBatches",
     "GroupStream",
     "Sender",
     "VerifiedPackage",
@@ -136,15 +137,38 @@ class _SealPlan:
     parts: list[_parts.PartInfo] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class GroupBatches:
+    """Column groups filled together from one pass over their source.
+
+    ``batches`` yields ``(group, batch)`` pairs in any order, each group's batches in row
+    order; every group's parts are written as its batches arrive, so no group is ever whole
+    in memory. ``schemas`` names the groups, in the order the manifest lists them.
+    """
+
+    schemas: Mapping[str, pa.Schema]
+    batches: Iterable[tuple[str, pa.Table]]
+
+
+Groups = Mapping[str, pa.Table | GroupStream] | GroupBatches
+Categories = Mapping[str, Sequence[str]]
+
+
+def _schemas(groups: Groups) -> dict[str, pa.Schema]:
+    if isinstance(groups, GroupBatches):
+        return dict(groups.schemas)
+    return {name: table.schema for name, table in groups.items()}
+
+
 def seal(
-    groups: Mapping[str, pa.Table | GroupStream],
+    groups: Groups,
     agreement: Agreement,
     signers: Sequence[UnlockedIdentity],
     *,
     out_dir: Path,
     sender: Sender,
     sequence: int,
-    categories: Mapping[str, Sequence[str]],
+    categories: Categories | Callable[[], Categories],
     extra_files: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
     valid_for: timedelta = timedelta(days=30),
@@ -159,13 +183,17 @@ def seal(
 
     Args:
         groups: column group name → table, or ``GroupStream`` of batches for a group too
-            large to hold whole (``scoring``, ``evaluations``, ``identity``, …).
+            large to hold whole (``scoring``, ``evaluations``, ``identity``, …); or
+            ``GroupBatches`` for groups filled together from one pass over a source.
         agreement: the trusted agreement in force; it names each group's readers.
         signers: unlocked identities of the sending party meeting the agreement's threshold.
         out_dir: where the package folder goes (the dedicated stick's root, say).
         sender: the sending party and station.
         sequence: the sender's next sequence number under this agreement.
-        categories: group name → the Annex 3 categories its columns carry.
+        categories: group name → the Annex 3 categories its columns carry; or a function
+            giving them once every batch has been written (for streamed groups, whose
+            columns are known to carry data only then). Checked against the agreement
+            before anything is written and again before the manifest.
         extra_files: small additional files (e.g. the audit witness bundle) to include.
         now: creation time (injected for vectors).
         valid_for: how long the package may be imported.
@@ -176,25 +204,31 @@ def seal(
         The verification result of the package as written.
     """
     now = now or datetime.now(UTC)
-    plan = _plan(groups, agreement, signers, sender, categories, now, valid_for, _random(12))
+    schemas = _schemas(groups)
+    known = categories if not callable(categories) else {}
+    plan = _plan(schemas, agreement, signers, sender, known, now, valid_for, _random(12))
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"sx-{plan.package_id}"
     tmp = out_dir / f".sx-{plan.package_id}.partial"
     try:
         tmp.mkdir()
-        for group, table in groups.items():
-            readers = [_age.X25519Recipient.from_str(r) for r in agreement.group_recipients(group)]
-            plan.parts += _parts.write_group(
-                tmp,
-                group,
-                table,
-                readers,
-                max_part_bytes=max_part_bytes,
-                progress=progress,
-                random=_random,
-            )
+        readers = {
+            group: [_age.X25519Recipient.from_str(r) for r in agreement.group_recipients(group)]
+            for group in schemas
+        }
+        if isinstance(groups, GroupBatches):
+            batches: Iterable[tuple[str, pa.Table]] = groups.batches
+        else:
+            batches = _each_group(groups)
+        plan.parts += _parts.write_groups(
+            tmp, schemas, batches, readers, max_part_bytes=max_part_bytes, progress=progress,
+            random=_random,
+        )
+        if callable(categories):
+            categories = categories()
+            _check_categories(agreement, categories)
         extras = dict(extra_files or {})
-        manifest = _manifest(plan, groups, sequence, categories, sorted(extras))
+        manifest = _manifest(plan, schemas, sequence, categories, sorted(extras))
         _write_small(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
         for name, data in extras.items():
             _write_small(tmp / _checked_name(name), data)
@@ -222,11 +256,11 @@ def seal(
 
 
 def _plan(
-    groups: Mapping[str, pa.Table | GroupStream],
+    schemas: Mapping[str, pa.Schema],
     agreement: Agreement,
     signers: Sequence[UnlockedIdentity],
     sender: Sender,
-    categories: Mapping[str, Sequence[str]],
+    categories: Categories,
     now: datetime,
     valid_for: timedelta,
     nonce: bytes,
@@ -239,18 +273,30 @@ def _plan(
             raise AgreementError("package.signer_not_in_agreement", name=signer.public.name)
         keys.append(key)
     _check_threshold(agreement, sender.party, keys)
-    allowed = set(agreement.categories)
-    for group in groups:
+    for group in schemas:
         agreement.group_recipients(group)
-        extra = set(categories.get(group, ())) - allowed
-        if extra:
-            raise AgreementError(
-                "package.category_not_allowed",
-                category="、".join(sorted(extra)),
-                number=agreement.number,
-            )
+    _check_categories(agreement, categories)
     package_id = f"{now:%Y%m%d}-{_letters(nonce)}"
     return _SealPlan(agreement, signers, sender, now, now + valid_for, package_id)
+
+
+def _check_categories(agreement: Agreement, categories: Categories) -> None:
+    """Refuse data categories the agreement does not list."""
+    allowed = set(agreement.categories)
+    extra = {c for listed in categories.values() for c in listed} - allowed
+    if extra:
+        raise AgreementError(
+            "package.category_not_allowed",
+            category="、".join(sorted(extra)),
+            number=agreement.number,
+        )
+
+
+def _each_group(groups: Mapping[str, pa.Table | GroupStream]) -> Iterator[tuple[str, pa.Table]]:
+    """The batches of independent groups, one group after the other."""
+    for name, source in groups.items():
+        for item in _parts.batches_of(source):
+            yield name, item
 
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: an id never looks like a phone number
@@ -268,9 +314,9 @@ def _letters(nonce: bytes) -> str:
 
 def _manifest(
     plan: _SealPlan,
-    groups: Mapping[str, pa.Table | GroupStream],
+    schemas: Mapping[str, pa.Schema],
     sequence: int,
-    categories: Mapping[str, Sequence[str]],
+    categories: Categories,
     extras: list[str],
 ) -> dict[str, object]:
     agreement = plan.agreement
@@ -289,9 +335,9 @@ def _manifest(
                 "recipients": list(agreement.group_recipients(g)),
                 "categories": sorted(categories.get(g, ())),
                 "rows": sum(p.rows for p in plan.parts if p.group == g),
-                "schema": _parts.schema_fields(groups[g].schema),
+                "schema": _parts.schema_fields(schemas[g]),
             }
-            for g in groups
+            for g in schemas
         },
         "parts": [
             {"file": p.file, "group": p.group, "rows": p.rows, "size": p.size} for p in plan.parts

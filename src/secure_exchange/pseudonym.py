@@ -30,10 +30,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from secure_exchange._ledger_ids import id_keys
+
 __all__ = [
     "GROUPS",
     "Profile",
     "Pseudonymised",
+    "Splitter",
     "Token",
     "load_profile",
     "pseudonymise",
@@ -164,22 +167,138 @@ def pseudonymise(
     residents: pa.Table, evaluations: pa.Table, key: bytes, profile: Profile | None = None
 ) -> Pseudonymised:
     """Split a checked ledger into the ``scoring``, ``evaluations`` and ``identity`` groups."""
-    profile = profile or load_profile()
-    _check_covered(profile, residents, "residents")
-    _check_covered(profile, evaluations, "evaluations")
-    subject = tokens(key, residents.column("id_number"))
-    eval_subject = tokens(key, evaluations.column("id_number"))
-    scoring = _group(residents, subject, profile.columns("residents", "scoring"))
-    evals = _group(evaluations, eval_subject, profile.columns("evaluations", "evaluations"))
-    identity = _group(residents, subject, profile.columns("residents", "identity"))
-    if profile.columns("evaluations", "identity") == ["note"]:
-        identity = identity.append_column("evaluation_notes", _notes(evaluations, residents))
+    splitter = Splitter(key, profile)
+    evals = splitter.evaluations(evaluations)
+    scoring, identity = splitter.residents(residents)
     groups = {"scoring": scoring, "evaluations": evals, "identity": identity}
-    return Pseudonymised(groups, _categories(profile, residents, evaluations))
+    return Pseudonymised(groups, splitter.categories())
 
 
-def _check_covered(profile: Profile, table: pa.Table, name: str) -> None:
-    for column in table.column_names:
+class Splitter:
+    """Pseudonymises a checked ledger block by block into the three column groups.
+
+    Feed it every evaluations block first, then the residents blocks: the panel's notes
+    about a resident (free text, so identity data) travel in that resident's identity row,
+    and are gathered on the way (they are few). Nothing else is kept between blocks.
+    """
+
+    def __init__(self, key: bytes, profile: Profile | None = None) -> None:
+        from secure_exchange._ledger_rules import EVALUATION_SCHEMA, RESIDENT_SCHEMA
+
+        self.key = key
+        self.profile = profile or load_profile()
+        _check_covered(self.profile, RESIDENT_SCHEMA, "residents")
+        _check_covered(self.profile, EVALUATION_SCHEMA, "evaluations")
+        self._with_notes = self.profile.columns("evaluations", "identity") == ["note"]
+        self._notes: list[pa.Table] = []
+        self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
+        self._carrying: dict[str, set[str]] = {g: set() for g in GROUPS}
+        self._residents_seen = False
+        scoring, identity = self._split_residents(RESIDENT_SCHEMA.empty_table(),
+                                                  np.zeros(0, np.int64))
+        self.schemas: dict[str, pa.Schema] = {
+            "scoring": scoring.schema,
+            "evaluations": self._split_evaluations(EVALUATION_SCHEMA.empty_table()).schema,
+            "identity": identity.schema,
+        }
+
+    def evaluations(self, table: pa.Table, keys: np.ndarray | None = None) -> pa.Table:
+        """The ``evaluations`` group of a block; its notes are kept for the identity rows.
+
+        ``keys`` are the ID keys of the block's rows (``_ledger_ids.id_keys``), worked out
+        here when not given.
+        """
+        if self._residents_seen:
+            raise ValueError("every evaluations block must come before the residents")
+        self._note_categories("evaluations", table)
+        if self._with_notes:
+            self._keep_notes(table, id_keys(table.column("id_number")) if keys is None else keys)
+        return self._split_evaluations(table)
+
+    def residents(
+        self, table: pa.Table, keys: np.ndarray | None = None
+    ) -> tuple[pa.Table, pa.Table]:
+        """The ``scoring`` and ``identity`` groups of a block of residents."""
+        self._residents_seen = True
+        self._note_categories("residents", table)
+        return self._split_residents(
+            table, id_keys(table.column("id_number")) if keys is None else keys)
+
+    def categories(self) -> dict[str, tuple[str, ...]]:
+        """Categories of the columns that carried data so far, per group."""
+        found = {g: set(c) for g, c in self._carrying.items()}
+        for rule in self.profile.rules:
+            if rule.group == "subject":
+                for group in GROUPS:
+                    found[group].add(rule.category)  # the token stands for the ID number
+        return {g: tuple(sorted(c)) for g, c in found.items()}
+
+    def _split_evaluations(self, table: pa.Table) -> pa.Table:
+        subject = tokens(self.key, table.column("id_number"))
+        return _group(table, subject, self.profile.columns("evaluations", "evaluations"))
+
+    def _split_residents(self, table: pa.Table, keys: np.ndarray) -> tuple[pa.Table, pa.Table]:
+        subject = tokens(self.key, table.column("id_number"))
+        scoring = _group(table, subject, self.profile.columns("residents", "scoring"))
+        identity = _group(table, subject, self.profile.columns("residents", "identity"))
+        if self._with_notes:
+            notes = self._notes_of(keys) if len(keys) else pa.nulls(0, _NOTES)
+            identity = identity.append_column("evaluation_notes", notes)
+        return scoring, identity
+
+    def _note_categories(self, name: str, table: pa.Table) -> None:
+        for column in table.column_names:
+            rule = self.profile.rule(name, column)
+            if rule.group in GROUPS and rule.category and (
+                table.column(column).null_count < table.num_rows
+            ):
+                self._carrying[rule.group].add(rule.category)
+
+    def _keep_notes(self, table: pa.Table, keys: np.ndarray) -> None:
+        note = table.column("note")
+        has_note = np.asarray(
+            pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False).to_numpy(
+                zero_copy_only=False)) & (keys >= 0)
+        if has_note.any():
+            picked = table.select(["code", "panel_date", "note"]).filter(pa.array(has_note))
+            self._notes.append(picked.append_column("_key", pa.array(keys[has_note])))
+
+    def _notes_of(self, keys: np.ndarray) -> pa.Array:
+        """Per resident, the panel's notes about them (only records with a note)."""
+        if self._note_index is None:
+            self._note_index = _note_index(self._notes)
+            self._notes = []
+        note_keys, values = self._note_index
+        if not len(note_keys):
+            return pa.nulls(len(keys), _NOTES)
+        left = np.searchsorted(note_keys, keys, side="left")
+        counts = np.searchsorted(note_keys, keys, side="right") - left
+        counts[keys < 0] = 0
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        picks = np.repeat(left - offsets[:-1], counts) + np.arange(offsets[-1])
+        return pa.ListArray.from_arrays(
+            pa.array(offsets), values.take(pa.array(picks, pa.int64())), type=_NOTES,
+            mask=pa.array(counts == 0),
+        )
+
+
+def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
+    """The gathered notes ordered by ID key (ledger order kept within one key)."""
+    if not notes:
+        return np.zeros(0, np.int64), pa.StructArray.from_arrays(
+            [pa.array([], f.type) for f in _NOTES.value_type], fields=list(_NOTES.value_type))
+    table = pa.concat_tables(notes).combine_chunks()
+    keys = np.asarray(table.column("_key").to_numpy())
+    order = np.argsort(keys, kind="stable")
+    values = pa.StructArray.from_arrays(
+        [table.column(c).combine_chunks() for c in ("code", "panel_date", "note")],
+        fields=list(_NOTES.value_type),
+    ).take(pa.array(order, pa.int64()))
+    return keys[order], values
+
+
+def _check_covered(profile: Profile, schema: pa.Schema, name: str) -> None:
+    for column in schema.names:
         try:
             profile.rule(name, column)
         except KeyError:
@@ -190,43 +309,3 @@ def _group(table: pa.Table, subject: pa.Array, columns: list[str]) -> pa.Table:
     present = [c for c in columns if c in table.column_names]
     out = table.select(present)
     return out.add_column(0, "subject", subject)
-
-
-def _notes(evaluations: pa.Table, residents: pa.Table) -> pa.Array:
-    """Per resident, the panel's notes about them (only records with a note), vectorised."""
-    count = residents.num_rows
-    has_note = pc.fill_null(pc.not_equal(pc.utf8_length(evaluations.column("note")), 0), False)
-    picked = evaluations.filter(has_note)
-    if picked.num_rows == 0:
-        return pa.nulls(count, _NOTES)
-    owner = pc.index_in(picked.column("id_number"), value_set=residents.column("id_number"))
-    picked = picked.append_column("_owner", owner).filter(pc.is_valid(owner))
-    picked = picked.sort_by([("_owner", "ascending")])
-    per_resident = np.bincount(picked.column("_owner").to_numpy(), minlength=count)
-    offsets = np.concatenate([[0], np.cumsum(per_resident)]).astype(np.int32)
-    values = pa.StructArray.from_arrays(
-        [picked.column(c).combine_chunks() for c in ("code", "panel_date", "note")],
-        fields=list(_NOTES.value_type),
-    )
-    return pa.ListArray.from_arrays(
-        pa.array(offsets), values, type=_NOTES, mask=pa.array(per_resident == 0)
-    )
-
-
-def _categories(
-    profile: Profile, residents: pa.Table, evaluations: pa.Table
-) -> dict[str, tuple[str, ...]]:
-    """Categories of the columns that actually carry data, per group."""
-    found: dict[str, set[str]] = {g: set() for g in GROUPS}
-    for name, table in (("residents", residents), ("evaluations", evaluations)):
-        for column in table.column_names:
-            rule = profile.rule(name, column)
-            if rule.group not in GROUPS or not rule.category:
-                continue
-            if table.column(column).null_count < table.num_rows:
-                found[rule.group].add(rule.category)
-    for rule in profile.rules:
-        if rule.group == "subject":
-            for group in GROUPS:
-                found[group].add(rule.category)  # the token stands for the ID number
-    return {g: tuple(sorted(c)) for g, c in found.items()}

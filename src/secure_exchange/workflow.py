@@ -25,11 +25,22 @@ from secure_exchange import package as pkg
 from secure_exchange._note import NoteVerifier
 from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.audit import Actor, AuditLog, Operation
-from secure_exchange.errors import MediaError, PackageError, VerificationError
+from secure_exchange.errors import LedgerError, MediaError, PackageError, VerificationError
 from secure_exchange.home import Station, init_station, load_station
 from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
-from secure_exchange.ledger import Ledger, LedgerInvalidError, mask_id, read_ledger
-from secure_exchange.pseudonym import pseudonymise, token_key, tokens
+from secure_exchange.ledger import (
+    EVALUATIONS,
+    RESIDENTS,
+    CheckReport,
+    Ledger,
+    LedgerCheck,
+    LedgerInvalidError,
+    LedgerScan,
+    mask_id,
+    read_ledger,
+)
+from secure_exchange.ledger import check_ledger as ledger_check
+from secure_exchange.pseudonym import Splitter, token_key, tokens
 from secure_exchange.register import ReplayRegister, SequenceCounter
 from secure_exchange.reidentify import notification_list
 
@@ -206,8 +217,8 @@ def agreement_import(home: Path, path: Path) -> Agreement:
 
 def seal_groups(
     home: Path,
-    groups: Mapping[str, pa.Table],
-    categories: Mapping[str, Sequence[str]],
+    groups: pkg.Groups,
+    categories: pkg.Categories | Callable[[], pkg.Categories],
     agreement_number: str,
     signers: Sequence[UnlockedIdentity],
     out_dir: Path,
@@ -221,12 +232,10 @@ def seal_groups(
     if station.party is None:
         raise PackageError("package.station_cannot_seal", role=station.role)
     agreement = TrustStore(home).get(agreement_number)
-    counts = {f"rows.{g}": t.num_rows for g, t in groups.items()}
     with audited(
         home,
         "package.sealed",
         actor=_actor(signers[0].public if signers else None),
-        counts=counts,
         detail={"agreement": agreement.number, **(detail or {})},
     ) as op:
         agreement.check_in_force(datetime.now(UTC).date())
@@ -243,6 +252,8 @@ def seal_groups(
             progress=progress,
         )
         op.set_package(result.package_id)
+        for group in result.groups():
+            op.set_count(f"rows.{group}", result.rows(group))
     return result
 
 
@@ -336,17 +347,37 @@ def check_ledger(
     as_of: date | None = None,
     drop_unknown: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> Ledger:
-    """Read and check a ledger, logging the check (counts only)."""
+) -> LedgerCheck:
+    """Check a ledger in one streaming pass, logging the check (counts only)."""
     with audited(home, "ledger.checked", detail={"file": path.name[-60:]}) as op:
-        ledger = read_ledger(path, as_of=as_of, drop_unknown=drop_unknown, progress=progress)
-        op.set_count("residents", ledger.residents.num_rows)
-        op.set_count("evaluations", ledger.evaluations.num_rows)
-        op.set_count("errors", len(ledger.report.errors))
-        op.set_count("warnings", len(ledger.report.warnings))
-        if not ledger.report.ok:
-            op.refuse("ledger.invalid")
+        checked = ledger_check(path, as_of=as_of, drop_unknown=drop_unknown, progress=progress)
+        _count_check(op, checked.report, checked.residents, checked.evaluations)
+    return checked
+
+
+def load_checked_ledger(
+    home: Path,
+    path: Path,
+    *,
+    as_of: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Read a ledger whole (the preview, the results), refusing one with errors; logged."""
+    with audited(home, "ledger.checked", detail={"file": path.name[-60:]}) as op:
+        ledger = read_ledger(path, as_of=as_of, progress=progress)
+        _count_check(op, ledger.report, ledger.residents.num_rows, ledger.evaluations.num_rows)
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
     return ledger
+
+
+def _count_check(op: Operation, report: CheckReport, residents: int, evaluations: int) -> None:
+    op.set_count("residents", residents)
+    op.set_count("evaluations", evaluations)
+    op.set_count("errors", len(report.errors))
+    op.set_count("warnings", len(report.warnings))
+    if not report.ok:
+        op.refuse("ledger.invalid")
 
 
 def check_media(home: Path, out_dir: Path, *, allow_unenrolled: bool) -> dict[str, str]:
@@ -377,35 +408,63 @@ def seal_ledger(
     allow_unenrolled: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SealOutcome:
-    """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange)."""
+    """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange).
+
+    One streaming pass: each block of the ledger is checked, pseudonymised and written as
+    it is read, so memory stays bounded however large the ledger. The package is written
+    under a hidden temporary name; if the check finds any error (some, like a duplicate ID,
+    only at the end), nothing is sealed, the temporary folder is removed and
+    ``LedgerInvalidError`` carries the full report. The signers are unlocked first, since
+    the subject tokens need the seal key's secret.
+    """
     station = load_station(home)
     if station.party != "A":
         raise PackageError("package.ledger_needs_community", role=station.role)
     agreement = TrustStore(home).get(agreement_number)
     agreement.check_in_force(datetime.now(UTC).date())
+    if not Path(path).exists():
+        raise LedgerError("ledger.not_found", path=str(path))
     media_detail = check_media(home, out_dir, allow_unenrolled=allow_unenrolled)
-    ledger = check_ledger(home, path, drop_unknown=drop_unknown, progress=progress)
-    if not ledger.report.ok:
-        raise LedgerInvalidError(ledger.report)
     signers = [unlock(home, name, passphrase) for name in signer_names]
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
-    key = token_key(seal_key.pseudonym_secret(), agreement.sha256)
-    split = pseudonymise(ledger.residents, ledger.evaluations, key)
+    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
     witness = AuditLog.open(home).witness_bundle(seal_key, agreement.party_org("B"))
-    sealed = seal_groups(
-        home,
-        split.groups,
-        split.categories,
-        agreement.number,
-        signers,
-        out_dir,
-        extra_files={WITNESS_FILE: witness},
-        detail=media_detail,
-        progress=progress,
-    )
-    return SealOutcome(sealed, ledger.dropped_columns, len(ledger.report.warnings))
+    with (
+        audited(home, "ledger.checked", detail={"file": path.name[-60:]}) as check_op,
+        LedgerScan(path, drop_unknown=drop_unknown, progress=progress) as scan,
+    ):
+        sealed = seal_groups(
+            home,
+            pkg.GroupBatches(splitter.schemas, _split_blocks(scan, splitter, check_op)),
+            splitter.categories,
+            agreement.number,
+            signers,
+            out_dir,
+            extra_files={WITNESS_FILE: witness},
+            detail=media_detail,
+        )
+    return SealOutcome(sealed, tuple(scan.dropped), len(scan.finish().warnings))
+
+
+def _split_blocks(
+    scan: LedgerScan, splitter: Splitter, op: Operation
+) -> Iterator[tuple[str, pa.Table]]:
+    """The groups' batches, block by block, while the ledger is clean; at the end, the
+    ledger's report decides (an error raises ``LedgerInvalidError``)."""
+    for block in scan.blocks(EVALUATIONS):
+        if scan.clean:
+            yield "evaluations", splitter.evaluations(block.table, block.keys)
+    for block in scan.blocks(RESIDENTS):
+        if scan.clean:
+            scoring, identity = splitter.residents(block.table, block.keys)
+            yield "scoring", scoring
+            yield "identity", identity
+    report = scan.finish()
+    _count_check(op, report, scan.count(RESIDENTS), scan.count(EVALUATIONS))
+    if not report.ok:
+        raise LedgerInvalidError(report)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -421,9 +480,7 @@ def score_ledger(
     progress: Callable[[int], None] | None = None,
 ) -> ScoreResult:
     """The community's preview: score a checked ledger, keyed by source row and masked ID."""
-    ledger = check_ledger(home, path, as_of=as_of, progress=progress)
-    if not ledger.report.ok:
-        raise LedgerInvalidError(ledger.report)
+    ledger = load_checked_ledger(home, path, as_of=as_of, progress=progress)
     residents = ledger.residents
     scoring_table = (
         residents.select(SCORING_INPUT)
@@ -553,9 +610,7 @@ def read_results(
     if identity.public.purpose != "seal":
         raise PackageError("package.results_need_seal")
     verified, tables = open_imported(home, path, identity, ["decisions"])
-    ledger = check_ledger(home, ledger_path)
-    if not ledger.report.ok:
-        raise LedgerInvalidError(ledger.report)
+    ledger = load_checked_ledger(home, ledger_path)
     key = token_key(identity.pseudonym_secret(), verified.agreement.sha256)
     with audited(
         home, "results.read", actor=_actor(identity.public), package=verified.package_id
