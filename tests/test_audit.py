@@ -22,7 +22,7 @@ from secure_exchange.audit import (
     canonical_json,
     to_ocsf,
 )
-from secure_exchange.errors import AuditError, LedgerError, VerificationError
+from secure_exchange.errors import AuditError, LedgerError, PackageError, VerificationError
 from secure_exchange.i18n import set_language
 
 OFFICER = Actor("officer", "RWQfingerprint")
@@ -174,6 +174,8 @@ def test_operation_body_runs_after_begin_is_durable(home: Path) -> None:
 
 def test_operation_records_failure_and_reraises(home: Path) -> None:
     log = _log(home)
+    with pytest.raises(PackageError), log.operation("package.sealed", actor=OFFICER):
+        raise PackageError("internal.bug", path="x")
     with pytest.raises(LedgerError), log.operation("ledger.checked", actor=OFFICER):
         raise LedgerError("internal.bug", path="x")
     with pytest.raises(VerificationError), log.operation("package.verified", actor=OFFICER):
@@ -182,7 +184,8 @@ def test_operation_records_failure_and_reraises(home: Path) -> None:
         raise RuntimeError("boom")
     ends = [e for e in log.events() if e.phase == "end"]
     assert [(e.outcome, e.detail["error"]) for e in ends] == [
-        ("failed", "internal.bug"), ("refused", "internal.bug"), ("failed", "internal.bug"),
+        ("failed", "internal.bug"), ("refused", "internal.bug"), ("refused", "internal.bug"),
+        ("failed", "internal.bug"),
     ]
 
 

@@ -297,3 +297,63 @@ def test_empty_stream_gives_an_empty_group(parties: Parties, tmp_path: Path) -> 
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
     assert opened.num_rows == 0
     assert opened.schema.equals(schema)
+
+
+def _interleaved(rows: int, step: int) -> pkg.GroupBatches:
+    one = pa.schema([("subject", pa.string()), ("n", pa.int64())])
+    two = pa.schema([("subject", pa.string()), ("name", pa.string())])
+
+    def batches():  # type: ignore[no-untyped-def]
+        for start in range(0, rows, step):
+            subjects = pa.array([os.urandom(16).hex() for _ in range(min(step, rows - start))])
+            count = len(subjects)
+            yield "scoring", pa.table({"subject": subjects,
+                                       "n": pa.array(range(start, start + count), pa.int64())})
+            yield "identity", pa.table({"subject": subjects,
+                                        "name": pa.array([f"p{start + i}" for i in range(count)])})
+
+    return pkg.GroupBatches({"scoring": one, "identity": two, "evaluations": one}, batches())
+
+
+def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path: Path) -> None:
+    """One pass feeds several groups at once; each keeps its own parts, in order."""
+    sealed = pkg.seal(_interleaved(120_000, 30_000), parties.agreement,
+                      [parties.officer, parties.seal_a], out_dir=tmp_path,
+                      sender=Sender("A", "x"), sequence=1, categories=CATS, now=NOW,
+                      max_part_bytes=400_000)
+    assert sealed.groups() == ("scoring", "identity", "evaluations")
+    assert sealed.rows("scoring") == sealed.rows("identity") == 120_000
+    assert sealed.rows("evaluations") == 0
+    names = [str(p["file"]) for p in sealed.parts]
+    assert sum(n.startswith("identity-") for n in names) > 1
+    assert names[:2] == ["scoring-0001.parquet.age", "scoring-0002.parquet.age"]
+    opened = pkg.open_package(
+        sealed, [parties.scoring.age_identity, parties.reidentify.age_identity])
+    assert opened["scoring"].column("n").to_pylist() == list(range(120_000))
+    assert opened["identity"].column("subject").equals(opened["scoring"].column("subject"))
+    assert opened["evaluations"].num_rows == 0
+
+
+def test_categories_known_at_the_end_are_still_checked(parties: Parties, tmp_path: Path) -> None:
+    with pytest.raises(AgreementError, match="does not allow"):
+        pkg.seal(_interleaved(10, 5), parties.agreement, [parties.officer, parties.seal_a],
+                 out_dir=tmp_path, sender=Sender("A", "x"), sequence=1, now=NOW,
+                 categories=lambda: {"identity": ["病历"]})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_half_way_leaves_nothing(parties: Parties, tmp_path: Path) -> None:
+    def failing():  # type: ignore[no-untyped-def]
+        yield from list(_interleaved(20, 10).batches)[:3]
+        raise RuntimeError("the source broke")
+
+    batches = pkg.GroupBatches(_interleaved(0, 1).schemas, failing())
+    with pytest.raises(RuntimeError, match="source broke"):
+        pkg.seal(batches, parties.agreement, [parties.officer, parties.seal_a],
+                 out_dir=tmp_path, sender=Sender("A", "x"), sequence=1, now=NOW, categories=CATS)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="schema of group 'nope'"):
+        pkg.seal(pkg.GroupBatches(batches.schemas, [("nope", pa.table({"a": [1]}))]),
+                 parties.agreement, [parties.officer, parties.seal_a], out_dir=tmp_path,
+                 sender=Sender("A", "x"), sequence=1, now=NOW, categories=CATS)
+    assert list(tmp_path.iterdir()) == []

@@ -40,6 +40,7 @@ from secure_exchange.errors import (
     AgreementError,
     AuditError,
     IdentityError,
+    LedgerError,
     MediaError,
     SecureExchangeError,
     VerificationError,
@@ -91,7 +92,9 @@ class WitnessError(AuditError):
 
 
 # Errors that mean "the software said no" (outcome ``refused``) rather than "it broke".
-_REFUSING = (VerificationError, AgreementError, IdentityError, MediaError, WitnessError)
+_REFUSING = (
+    VerificationError, AgreementError, IdentityError, MediaError, WitnessError, LedgerError,
+)
 
 
 def canonical_json(value: object) -> bytes:
