@@ -10,14 +10,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from secure_exchange._ledger_bytes import has_line_break, trim
+from secure_exchange._ledger_bytes import trim
 from secure_exchange._ledger_ids import (
     check_ids,
     mod11_2_check,
     ymd_digits_to_date32,
     ymd_to_date32,
 )
-from secure_exchange._ledger_read import line_count
+from secure_exchange._ledger_read import _record_end
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import Ledger, read_ledger
 from tests.test_ledger_rules import (
@@ -108,29 +108,13 @@ def test_progress_called_residents_first_for_a_folder(tmp_path: Path) -> None:
     assert seen == [4, 3]
 
 
-@pytest.mark.parametrize(("data", "lines"), [
-    (b"", 0), (b"a", 1), (b"a\n", 1), (b"a\nb", 2), (b"a\r\nb\r\n", 2), (b"a\rb\r", 2),
-    (b"\n\n", 2), (b"a\r\r\nb", 3), (b"a\tb\x0bc\n", 1), (b"\r", 1),
+@pytest.mark.parametrize(("piece", "cut"), [
+    (b"a,b\nc,d\ne", 8), (b"a,b\n", 4), (b"abc", None), (b'"x\ny",1\n"z', 8),
+    (b'"x\ny",1\n"z\n', 8), (b'"say ""hi""\n",1\n2,"\n', 16), (b'"\n\n', None),
+    (b"a\r\nb\r\n", 6),
 ])
-def test_line_count(tmp_path: Path, data: bytes, lines: int) -> None:
-    path = tmp_path / "f.csv"
-    path.write_bytes(data)
-    assert line_count(path) == lines
-
-
-def test_line_count_of_a_large_file_with_crlf_at_slice_edges(tmp_path: Path) -> None:
-    path = tmp_path / "f.csv"
-    line = b"x" * ((1 << 20) - 1) + b"\r\n"  # the CR ends the first 1 MiB slice
-    path.write_bytes(line * 3 + b"tail")
-    assert line_count(path) == 4
-
-
-def test_has_line_break() -> None:
-    assert not has_line_break(pa.array(["a", "", "中文\t"]))
-    assert has_line_break(pa.array(["a", "b\nc"]))
-    assert has_line_break(pa.array(["a\r", "b"]).slice(0, 1))
-    assert not has_line_break(pa.array(["a\r", "b"]).slice(1))
-    assert not has_line_break(pa.array([], pa.string()))
+def test_blocks_end_at_a_line_feed_outside_quotes(piece: bytes, cut: int | None) -> None:
+    assert _record_end(piece) == cut
 
 
 def test_trim_strips_every_kind_of_edge_space() -> None:

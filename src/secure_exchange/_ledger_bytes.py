@@ -7,11 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "byte_lengths", "fixed_width_matrix", "has_line_break", "last_byte_is", "replace_rows",
+    "byte_lengths", "fixed_width_matrix", "last_byte_is", "replace_rows",
     "to_numpy", "trim", "with_nulls",
 ]
-
-_SLICE = 1 << 20
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
@@ -50,18 +48,6 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
         return np.zeros(0, np.int64)
     offsets, _ = _parts(array)
     return np.diff(offsets)
-
-
-def has_line_break(array: pa.Array) -> bool:
-    """Whether any string holds a CR or LF byte."""
-    offsets, data = _parts(array)
-    data = data[int(offsets[0]):int(offsets[-1])]
-    for start in range(0, len(data), _SLICE):
-        part = data[start:start + _SLICE]
-        if np.count_nonzero(part <= 13) and (  # control bytes are rare: look closer then
-                np.count_nonzero(part == 10) or np.count_nonzero(part == 13)):
-            return True
-    return False
 
 
 def last_byte_is(array: pa.Array, value: int) -> np.ndarray:

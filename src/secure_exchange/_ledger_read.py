@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import mmap
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -50,19 +50,17 @@ __all__ = [
     "LedgerSource",
     "RawSheet",
     "concat_blocks",
-    "line_count",
     "read_container",
     "read_folder_sheet",
 ]
 
 BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
 BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
+_HEADER_BYTES = 1 << 20  # a header row longer than this is not a ledger's
 
 _SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
 _FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
 _BOM = b"\xef\xbb\xbf"
-_SLICE = 1 << 20
-_CR, _LF, _QUOTE = 13, 10, 34
 
 Progress = Callable[[int], None]
 
@@ -412,36 +410,36 @@ class _Decoder:
 def _csv_blocks(
     assembler: _Assembler, path: Path, pool: Executor | None
 ) -> Iterator[RawSheet]:
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         assembler.error(None, None, "ledger.file.empty", file=path.name)
         return
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        reader = _CsvFile(view, path.name)
-        try:
-            yield from reader.blocks(assembler, pool)
-        finally:
-            reader.release()
+    with path.open("rb") as handle:
+        yield from _CsvFile(handle, size, path.name).blocks(assembler, pool)
 
 
 class _CsvFile:
-    """A memory-mapped CSV file cut into blocks of whole records."""
+    """A CSV file read as runs of whole records.
 
-    def __init__(self, view: mmap.mmap, name: str) -> None:
-        self.view = view
+    Plain reads rather than a memory map: only the runs in hand count against memory.
+    """
+
+    def __init__(self, handle: BinaryIO, size: int, name: str) -> None:
+        self.handle = handle
+        self.size = size
         self.name = name
-        self.bytes = np.frombuffer(view, dtype=np.uint8)
-        self.quotes = view.find(b'"') >= 0
         self.decoder = _Decoder()
 
-    def release(self) -> None:
-        """Drop the numpy view, so the map can close."""
-        del self.bytes
+    def _read(self, start: int, length: int) -> bytes:
+        self.handle.seek(start)
+        return self.handle.read(length)
 
     def blocks(self, assembler: _Assembler, pool: Executor | None) -> Iterator[RawSheet]:
         """Header first, then the data records as blocks (parsed in ``pool`` if given)."""
-        first_end = self.view.find(b"\n")
-        first_end = len(self.view) if first_end < 0 else first_end + 1
-        first = self.view[:first_end]
+        head = self._read(0, _HEADER_BYTES)
+        first_end = head.find(b"\n")
+        first_end = len(head) if first_end < 0 else first_end + 1
+        first = head[:first_end]
         if b"\r" in first.rstrip(b"\r\n") and to_utf8(first) is not None:  # CR-only lines
             assembler.error(None, None, "ledger.file.cr_only", file=self.name)
             return
@@ -472,35 +470,35 @@ class _CsvFile:
 
     def _pieces(self, start: int) -> Iterator[bytes]:
         """Runs of whole records of about ``BLOCK_BYTES`` each."""
-        size = len(self.view)
-        while start < size:
-            end = min(start + BLOCK_BYTES, size)
-            cut = end if end == size else self._record_end(start, end)
+        while start < self.size:
+            piece = self._read(start, BLOCK_BYTES)
+            cut = len(piece) if start + len(piece) >= self.size else _record_end(piece)
             while cut is None:  # one record longer than a block: take a longer run
-                end = min(end + BLOCK_BYTES, size)
-                cut = end if end == size else self._record_end(start, end)
-            yield self.view[start:cut]
-            start = cut
+                piece += self._read(start + len(piece), BLOCK_BYTES)
+                cut = len(piece) if start + len(piece) >= self.size else _record_end(piece)
+            if not piece:
+                return  # the file shrank while being read
+            yield piece if cut == len(piece) else piece[:cut]
+            start += cut
 
-    def _record_end(self, start: int, end: int) -> int | None:
-        """Just after the last line feed in ``[start, end)`` outside quotes; None if none.
 
-        ``start`` is a record's start, so a line feed ends a record exactly when an even
-        number of quotes lies between them (an escaped quote ``""`` counts two).
-        """
-        cut = self.view.rfind(b"\n", start, end)
-        if cut < 0:
+def _record_end(piece: bytes) -> int | None:
+    """Just after the last line feed of ``piece`` outside quotes; None if there is none.
+
+    ``piece`` starts at a record's start, so a line feed ends a record exactly when an even
+    number of quotes lies before it (an escaped quote ``""`` counts two).
+    """
+    cut = piece.rfind(b"\n")
+    if cut < 0 or b'"' not in piece:
+        return None if cut < 0 else cut + 1
+    quotes = piece.count(b'"', 0, cut)
+    while quotes % 2:
+        earlier = piece.rfind(b"\n", 0, cut)
+        if earlier < 0:
             return None
-        if not self.quotes:
-            return cut + 1
-        quotes = int(np.count_nonzero(self.bytes[start:cut] == _QUOTE))
-        while quotes % 2:
-            earlier = self.view.rfind(b"\n", start, cut)
-            if earlier < 0:
-                return None
-            quotes -= int(np.count_nonzero(self.bytes[earlier:cut] == _QUOTE))
-            cut = earlier
-        return cut + 1
+        quotes -= piece.count(b'"', earlier, cut)
+        cut = earlier
+    return cut + 1
 
 
 _AHEAD = 2  # blocks parsed ahead of the one being handed out
@@ -639,35 +637,6 @@ def _python_csv(
         for column, value in zip(cells, record, strict=True):
             column.append(value)
     return [pa.array(column, type=pa.string()) for column in cells], found
-
-
-def line_count(path: Path) -> int:
-    """Physical lines of a file: CR, LF and CRLF each end one; an unended last line counts."""
-    size = path.stat().st_size
-    if size == 0:
-        return 0
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        ended = view[size - 1] in b"\r\n"
-        data = np.frombuffer(view, dtype=np.uint8)
-        try:
-            count = _count_line_ends(data)
-        finally:
-            del data  # the map cannot close while numpy holds a view of it
-    return count + (0 if ended else 1)
-
-
-def _count_line_ends(data: np.ndarray) -> int:
-    """LF + CR - CRLF, counted in slices that stay in the cache."""
-    count = 0
-    for start in range(0, len(data), _SLICE):
-        part = data[start:start + _SLICE + 1]  # one byte more: a CRLF across the cut
-        body = part[:_SLICE]
-        feeds = int(np.count_nonzero(body == _LF))
-        count += feeds
-        if np.count_nonzero(body <= _CR) > feeds:  # some other control byte, maybe a CR
-            count += int(np.count_nonzero(body == _CR))
-            count -= int(np.count_nonzero((part[:-1] == _CR) & (part[1:] == _LF)))
-    return count
 
 
 def _parquet_blocks(assembler: _Assembler, path: Path) -> Iterator[RawSheet]:

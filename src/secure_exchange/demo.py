@@ -22,7 +22,7 @@ from secure_exchange.i18n import t
 from secure_exchange.keys import Keyring
 from secure_exchange.synthetic import write_csv_ledger
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "prepare_stations", "run_demo"]
 
 DEMO_PASSPHRASE = b"demo only - not a real passphrase"
 ORG_A, ORG_B, ORG_C = "金乡街道办事处", "金乡农村商业银行", "金乡农商银行合规部"
@@ -91,6 +91,18 @@ def run_demo(
     _return_trip(root, homes, result, ledger, say)
     _compliance(root, homes, sealed.package.path, result, say)
     return result
+
+
+def prepare_stations(root: Path) -> dict[str, Path]:
+    """Demo stations under ``root`` (community, bank, compliance), keys, agreement in force.
+
+    For benchmarks and trials: the keys use the fast passphrase protection and the demo
+    passphrase (``DEMO_PASSPHRASE``), the agreement is ``NUMBER``.
+    """
+    homes = {role: root / role for role in ("community", "bank", "compliance")}
+    _stations(homes)
+    _agreement(root, homes)
+    return homes
 
 
 def _stations(homes: dict[str, Path]) -> None:
