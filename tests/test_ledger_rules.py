@@ -236,6 +236,32 @@ def test_phone_invalid(tmp_path: Path, phone: str) -> None:
     assert phone not in ledger.report.errors[0].message
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("139 1234 5678", "13912345678"), ("139-1234-5678", "13912345678"),
+    ("１３９１２３４５６７８", "13912345678"), (" 0537 1234567", "05371234567"),
+    ("0537-123 4567", "0537-1234567"), ("13912345678", "13912345678"),
+])
+def test_phone_separators_are_tidied(tmp_path: Path, typed: str, stored: str) -> None:
+    ledger = run(tmp_path, [resident(联系电话=typed)])
+    assert ledger.report.ok
+    assert ledger.residents.column("phone").to_pylist() == [stored]
+
+
+@pytest.mark.parametrize("phone", ["139 1234 567", "1-3912345678x", "0537--1234567"])
+def test_phone_still_invalid_after_tidying(tmp_path: Path, phone: str) -> None:
+    ledger = run(tmp_path, [resident(联系电话=phone)])
+    assert codes(ledger.report) == [("居民", 2, "phone", "ledger.value.phone")]
+
+
+def test_panel_date_after_as_of_is_a_warning(tmp_path: Path) -> None:
+    ledger = run(tmp_path, [resident()], [evaluation(panel_date="2022-07-01"),
+                                          evaluation(code="D4", panel_date="2202-06-28")])
+    assert ledger.report.ok
+    assert [(f.row, f.column, f.code) for f in ledger.report.warnings] == [
+        (3, "panel_date", "ledger.eval.date_future")]
+    assert "2022-07-01" in ledger.report.warnings[0].message
+
+
 def test_required_cells_empty(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident(姓名="", 所属社区="　")])
     assert codes(ledger.report) == [("居民", 2, "name", "ledger.cell.empty"),

@@ -6,6 +6,7 @@ that fail. Messages never echo a name, a phone or a full ID number.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from secure_exchange._ledger_bytes import byte_lengths, fixed_width_matrix, with_nulls
+from secure_exchange._ledger_bytes import (
+    byte_lengths,
+    fixed_width_matrix,
+    replace_rows,
+    with_nulls,
+)
 from secure_exchange._ledger_ids import check_ids, ymd_digits_to_date32
 from secure_exchange._ledger_read import RawSheet
 from secure_exchange._ledger_schema import (
@@ -26,6 +32,7 @@ from secure_exchange._ledger_schema import (
     column_label,
     finding,
     mask_id,
+    warning,
 )
 
 __all__ = [
@@ -173,10 +180,12 @@ def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
         booleans[name] = _boolean(_column(raw, name))
         found += _at_rows(raw, _unknown(raw, name, booleans[name]), name,
                           "ledger.value.boolean", column=column_label(RESIDENTS, name))
-    found += _at_rows(raw, _bad_phones(_column(raw, "phone")), "phone", "ledger.value.phone")
+    phone = _tidy_phones(_column(raw, "phone"))
+    found += _at_rows(raw, _bad_phones(phone), "phone", "ledger.value.phone")
+    texts = {name: phone if name == "phone" else _column(raw, name) for name in _TEXT_COLUMNS}
     arrays = [pa.array(raw.source_row, pa.int32()), ids.ids,
               _or_null(_column(raw, "name")), _or_null(_column(raw, "community")), subject,
-              *booleans.values(), *[_or_null(_column(raw, n)) for n in _TEXT_COLUMNS],
+              *booleans.values(), *[_or_null(texts[n]) for n in _TEXT_COLUMNS],
               ids.birth_date, ids.sex]
     table = pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA)
     return CheckedBlock(table, ids.keys, tuple(found))
@@ -248,6 +257,28 @@ def sorted_keys(keys: np.ndarray) -> np.ndarray:
     return np.sort(keys[keys >= 0], kind="stable")
 
 
+def _tidy_phones(phone: pa.Array) -> pa.Array:
+    """Phone numbers as typed, minus the separators people type: spaces (full-width too)
+    anywhere, hyphens inside a mobile number, full-width digits. ``138 0537 1234`` and
+    ``138-0537-1234`` become ``13805371234``; a landline keeps the hyphen after its area
+    code. Only cells that are not plain digits and hyphens already are looked at."""
+    odd = np.flatnonzero(_filled(phone) & ~_np(pc.match_substring_regex(phone, r"^[0-9-]+$")))
+    dashed = np.flatnonzero(_np(pc.match_substring_regex(phone, r"^1[0-9]{2}-[0-9-]+$")))
+    rows = np.union1d(odd, dashed)
+    if not len(rows):
+        return phone
+    fixed = [_tidy_phone(text) for text in pc.take(phone, pa.array(rows, pa.int64())).to_pylist()]
+    return replace_rows(phone, rows, fixed)
+
+
+def _tidy_phone(text: str) -> str:
+    plain = "".join(unicodedata.normalize("NFKC", text).split())
+    compact = plain.replace("-", "")
+    if len(compact) == 11 and compact.isascii() and compact.isdigit() and compact[0] == "1":
+        return compact
+    return plain
+
+
 def _bad_phones(phone: pa.Array) -> np.ndarray:
     """Filled phone cells that are neither a mobile nor a landline with area code."""
     mobile = np.flatnonzero(byte_lengths(phone) == 11)
@@ -296,11 +327,14 @@ def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
     return _PolicyArrays(codes, levelled, panel, allowed, low, high)
 
 
-def check_evaluation_block(raw: RawSheet, policy: PolicyLike) -> CheckedBlock:
+def check_evaluation_block(
+    raw: RawSheet, policy: PolicyLike, as_of: date | None = None
+) -> CheckedBlock:
     """Every evaluations check a block can settle alone (not yet: naming no resident).
 
     The keys are -1 where the ID is invalid; ``orphan_findings`` matches the rest against
-    the residents once both sheets are read.
+    the residents once both sheets are read. A panel date after ``as_of`` is a warning
+    (most likely a mistyped year).
     """
     ids = check_ids(_column(raw, "id_number"), raw.source_row, EVALUATIONS,
                     numeric=raw.numeric_id, person=False)
@@ -315,6 +349,8 @@ def check_evaluation_block(raw: RawSheet, policy: PolicyLike) -> CheckedBlock:
     points, points_found = _points(raw, arrays, idx, code)
     panel_date, date_found = _dates(raw)
     found += level_found + points_found + date_found
+    if as_of is not None:
+        found += _after(raw, panel_date, as_of)
     table = pa.Table.from_arrays(
         [pa.array(raw.source_row, pa.int32()), ids.ids, _or_null(code), level, points,
          _or_null(_column(raw, "note")), panel_date],
@@ -432,6 +468,18 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
     ok = shaped & exists
     found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
+
+
+def _after(raw: RawSheet, panel_date: pa.Array, as_of: date) -> list[Finding]:
+    """A warning for each panel date after ``as_of``."""
+    days = _np(pc.fill_null(panel_date.cast(pa.int32()), 0))
+    rows = raw.source_row[days > (as_of - date(1970, 1, 1)).days]
+    if not len(rows):
+        return []
+    message = warning(EVALUATIONS, None, "panel_date", "ledger.eval.date_future",
+                      as_of=as_of.isoformat()).message
+    return [Finding(EVALUATIONS, row, "panel_date", "ledger.eval.date_future", message,
+                    "warning") for row in rows.tolist()]
 
 
 def _digits_value(columns: np.ndarray, start: int, stop: int) -> np.ndarray:

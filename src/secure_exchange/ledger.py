@@ -208,7 +208,7 @@ class LedgerScan:
         """The block-local rules (runs in a worker thread)."""
         if sheet == RESIDENTS:
             return raw, check_resident_block(raw, self.as_of)
-        return raw, check_evaluation_block(raw, self.policy)
+        return raw, check_evaluation_block(raw, self.policy, self.as_of)
 
     def _accept(self, state: _SheetState, raw: RawSheet, checked: CheckedBlock) -> LedgerBlock:
         self._note(raw.findings)

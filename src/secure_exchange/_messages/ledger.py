@@ -133,6 +133,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Phone number malformed: use an 11-digit mobile number or a landline with its area "
         "code (e.g. 0537-1234567).",
     ),
+    "ledger.eval.date_future": (
+        "评议日期晚于评估日期 {as_of}，请核对是否写错了年份或月份。",
+        "The panel date is after the evaluation date {as_of}; check the year and month.",
+    ),
     "ledger.value.date": (
         "评议日期格式不对：请写成 2022-06-28 这样的日期（也可写 2022/6/28），且须是真实存在的日期。",
         "Panel date malformed: write a real date such as 2022-06-28 (2022/6/28 is accepted "
