@@ -67,10 +67,11 @@ def stream(folder: Path) -> None:
     """What ``sx seal`` does before encryption: check and split block by block."""
     splitter = Splitter(KEY)
     with LedgerScan(folder, as_of=AS_OF, policy=load_policy()) as scan:
-        for block in scan.blocks(EVALUATIONS):
-            splitter.evaluations(block.table, block.keys)
-        for block in scan.blocks(RESIDENTS):
-            splitter.residents(block.table, block.keys)
+        for block in scan.blocks(EVALUATIONS, lambda b: splitter.split_evaluations(b.table,
+                                                                                   b.keys)):
+            splitter.keep(block.derived[1])  # type: ignore[index]
+        for _ in scan.blocks(RESIDENTS, lambda b: splitter.residents(b.table, b.keys)):
+            pass
         assert scan.finish().ok
 
 

@@ -180,8 +180,8 @@ def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
         booleans[name] = _boolean(_column(raw, name))
         found += _at_rows(raw, _unknown(raw, name, booleans[name]), name,
                           "ledger.value.boolean", column=column_label(RESIDENTS, name))
-    phone = _tidy_phones(_column(raw, "phone"))
-    found += _at_rows(raw, _bad_phones(phone), "phone", "ledger.value.phone")
+    phone, bad_phones = _tidy_phones(_column(raw, "phone"))
+    found += _at_rows(raw, bad_phones, "phone", "ledger.value.phone")
     texts = {name: phone if name == "phone" else _column(raw, name) for name in _TEXT_COLUMNS}
     arrays = [pa.array(raw.source_row, pa.int32()), ids.ids,
               _or_null(_column(raw, "name")), _or_null(_column(raw, "community")), subject,
@@ -257,18 +257,21 @@ def sorted_keys(keys: np.ndarray) -> np.ndarray:
     return np.sort(keys[keys >= 0], kind="stable")
 
 
-def _tidy_phones(phone: pa.Array) -> pa.Array:
-    """Phone numbers as typed, minus the separators people type: spaces (full-width too)
-    anywhere, hyphens inside a mobile number, full-width digits. ``138 0537 1234`` and
+def _tidy_phones(phone: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Phone numbers minus the separators people type, and which are still malformed.
+
+    Spaces (full-width too) anywhere, hyphens inside a mobile number and full-width digits
+    are taken out of the cells that fail the format as typed: ``138 0537 1234`` and
     ``138-0537-1234`` become ``13805371234``; a landline keeps the hyphen after its area
-    code. Only cells that are not plain digits and hyphens already are looked at."""
-    odd = np.flatnonzero(_filled(phone) & ~_np(pc.match_substring_regex(phone, r"^[0-9-]+$")))
-    dashed = np.flatnonzero(_np(pc.match_substring_regex(phone, r"^1[0-9]{2}-[0-9-]+$")))
-    rows = np.union1d(odd, dashed)
+    code.
+    """
+    bad = _bad_phones(phone)
+    rows = np.flatnonzero(bad)
     if not len(rows):
-        return phone
+        return phone, bad
     fixed = [_tidy_phone(text) for text in pc.take(phone, pa.array(rows, pa.int64())).to_pylist()]
-    return replace_rows(phone, rows, fixed)
+    phone = replace_rows(phone, rows, fixed)
+    return phone, _bad_phones(phone)
 
 
 def _tidy_phone(text: str) -> str:

@@ -8,6 +8,7 @@ echo a name, a phone or a full ID number.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -94,12 +95,14 @@ class LedgerBlock:
     """A block of checked rows of one sheet: the normalised table and its ID keys.
 
     ``keys`` are int64 keys of the ID numbers (see ``_ledger_ids``): -1 where the ID is
-    malformed (residents) or invalid (evaluations).
+    malformed (residents) or invalid (evaluations). ``derived`` is what the ``work`` given
+    to ``LedgerScan.blocks`` made of the block, None when the block has errors.
     """
 
     sheet: str
     table: pa.Table
     keys: np.ndarray
+    derived: object = None
 
 
 @dataclass
@@ -186,16 +189,23 @@ class LedgerScan:
         """Rows of ``sheet`` read so far."""
         return self._sheets[sheet].count
 
-    def blocks(self, sheet: str) -> Iterator[LedgerBlock]:
-        """Check the blocks of ``sheet``; handed out in row order."""
+    def blocks(
+        self, sheet: str, work: Callable[[LedgerBlock], object] | None = None
+    ) -> Iterator[LedgerBlock]:
+        """Check the blocks of ``sheet``; handed out in row order.
+
+        ``work``, if given, runs on each block without errors in the worker that checked
+        it, alongside the parsing and checking of the next blocks; its result is the
+        block's ``derived``. It must not depend on the order blocks are worked in.
+        """
         state = self._sheets[sheet]
         if state.done:
             raise ValueError(f"sheet {sheet} was read already")
         state.done = True
-        checking: deque[Future[tuple[RawSheet, CheckedBlock]]] = deque()
+        checking: deque[Future[tuple[RawSheet, CheckedBlock, LedgerBlock]]] = deque()
         try:
             for raw in self._source.blocks(sheet):
-                checking.append(self._pool.submit(self._check, sheet, raw))
+                checking.append(self._pool.submit(self._check, sheet, raw, work))
                 if len(checking) > _AHEAD:
                     yield self._accept(state, *checking.popleft().result())
             while checking:
@@ -204,13 +214,24 @@ class LedgerScan:
             for future in checking:
                 future.cancel()
 
-    def _check(self, sheet: str, raw: RawSheet) -> tuple[RawSheet, CheckedBlock]:
-        """The block-local rules (runs in a worker thread)."""
+    def _check(
+        self, sheet: str, raw: RawSheet, work: Callable[[LedgerBlock], object] | None
+    ) -> tuple[RawSheet, CheckedBlock, LedgerBlock]:
+        """The block-local rules, then ``work`` (runs in a worker thread)."""
         if sheet == RESIDENTS:
-            return raw, check_resident_block(raw, self.as_of)
-        return raw, check_evaluation_block(raw, self.policy, self.as_of)
+            checked = check_resident_block(raw, self.as_of)
+        else:
+            checked = check_evaluation_block(raw, self.policy, self.as_of)
+        block = LedgerBlock(raw.sheet, checked.table, checked.keys)
+        if work is not None and not any(
+            f.level == "error" for f in (*raw.findings, *checked.findings)
+        ):
+            block = dataclasses.replace(block, derived=work(block))
+        return raw, checked, block
 
-    def _accept(self, state: _SheetState, raw: RawSheet, checked: CheckedBlock) -> LedgerBlock:
+    def _accept(
+        self, state: _SheetState, raw: RawSheet, checked: CheckedBlock, block: LedgerBlock
+    ) -> LedgerBlock:
         self._note(raw.findings)
         for name in raw.dropped:
             if name not in self.dropped:
@@ -219,7 +240,7 @@ class LedgerScan:
         state.add(checked.keys, raw.source_row)
         if raw.num_rows and self.progress is not None:
             self.progress(raw.num_rows)
-        return LedgerBlock(raw.sheet, checked.table, checked.keys)
+        return block
 
     def _note(self, findings: tuple[Finding, ...] | list[Finding]) -> None:
         self.findings.extend(findings)

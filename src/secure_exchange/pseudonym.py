@@ -17,6 +17,7 @@ an 18-digit ID has about 2^37 plausible values nationwide and is brute-forced in
 from __future__ import annotations
 
 import binascii
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -193,7 +194,7 @@ class Splitter:
         self._notes: list[pa.Table] = []
         self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
         self._carrying: dict[str, set[str]] = {g: set() for g in GROUPS}
-        self._residents_seen = False
+        self._lock = threading.Lock()
         scoring, identity = self._split_residents(RESIDENT_SCHEMA.empty_table(),
                                                   np.zeros(0, np.int64))
         self.schemas: dict[str, pa.Schema] = {
@@ -208,25 +209,59 @@ class Splitter:
         ``keys`` are the ID keys of the block's rows (``_ledger_ids.id_keys``), worked out
         here when not given.
         """
-        if self._residents_seen:
-            raise ValueError("every evaluations block must come before the residents")
-        self._note_categories("evaluations", table)
+        batch, notes = self.split_evaluations(table, keys)
+        self.keep(notes)
+        return batch
+
+    def split_evaluations(
+        self, table: pa.Table, keys: np.ndarray | None = None
+    ) -> tuple[pa.Table, pa.Table | None]:
+        """The ``evaluations`` group of a block and its notes, keeping nothing but which
+        categories carry data (so blocks may be split in parallel); hand the notes to
+        ``keep`` in ledger order."""
+        self.note_categories("evaluations", table)
+        notes = None
         if self._with_notes:
-            self._keep_notes(table, id_keys(table.column("id_number")) if keys is None else keys)
-        return self._split_evaluations(table)
+            keys = id_keys(table.column("id_number")) if keys is None else keys
+            notes = _notes_table(table, keys)
+        return self._split_evaluations(table), notes
+
+    def keep(self, notes: pa.Table | None) -> None:
+        """Keep a block's notes (from ``split_evaluations``)."""
+        if self._note_index is not None:
+            raise ValueError("every evaluations block must come before the residents")
+        if notes is not None and notes.num_rows:
+            self._notes.append(notes)
+
+    def note_categories(self, name: str, table: pa.Table) -> None:
+        """Record which categories ``table`` (a block of ``name``) carries data for."""
+        for column in table.column_names:
+            rule = self.profile.rule(name, column)
+            if rule.group in GROUPS and rule.category and (
+                table.column(column).null_count < table.num_rows
+            ):
+                with self._lock:
+                    self._carrying[rule.group].add(rule.category)
 
     def residents(
         self, table: pa.Table, keys: np.ndarray | None = None
     ) -> tuple[pa.Table, pa.Table]:
-        """The ``scoring`` and ``identity`` groups of a block of residents."""
-        self._residents_seen = True
-        self._note_categories("residents", table)
+        """The ``scoring`` and ``identity`` groups of a block of residents.
+
+        Safe to call from several threads once every evaluations block has been kept.
+        """
+        self.note_categories("residents", table)
+        with self._lock:
+            if self._note_index is None:
+                self._note_index = _note_index(self._notes)
+                self._notes = []
         return self._split_residents(
             table, id_keys(table.column("id_number")) if keys is None else keys)
 
     def categories(self) -> dict[str, tuple[str, ...]]:
         """Categories of the columns that carried data so far, per group."""
-        found = {g: set(c) for g, c in self._carrying.items()}
+        with self._lock:
+            found = {g: set(c) for g, c in self._carrying.items()}
         for rule in self.profile.rules:
             if rule.group == "subject":
                 for group in GROUPS:
@@ -246,28 +281,10 @@ class Splitter:
             identity = identity.append_column("evaluation_notes", notes)
         return scoring, identity
 
-    def _note_categories(self, name: str, table: pa.Table) -> None:
-        for column in table.column_names:
-            rule = self.profile.rule(name, column)
-            if rule.group in GROUPS and rule.category and (
-                table.column(column).null_count < table.num_rows
-            ):
-                self._carrying[rule.group].add(rule.category)
-
-    def _keep_notes(self, table: pa.Table, keys: np.ndarray) -> None:
-        note = table.column("note")
-        has_note = np.asarray(
-            pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False).to_numpy(
-                zero_copy_only=False)) & (keys >= 0)
-        if has_note.any():
-            picked = table.select(["code", "panel_date", "note"]).filter(pa.array(has_note))
-            self._notes.append(picked.append_column("_key", pa.array(keys[has_note])))
-
     def _notes_of(self, keys: np.ndarray) -> pa.Array:
         """Per resident, the panel's notes about them (only records with a note)."""
         if self._note_index is None:
-            self._note_index = _note_index(self._notes)
-            self._notes = []
+            raise ValueError("the notes are gathered before the residents are split")
         note_keys, values = self._note_index
         if not len(note_keys):
             return pa.nulls(len(keys), _NOTES)
@@ -280,6 +297,17 @@ class Splitter:
             pa.array(offsets), values.take(pa.array(picks, pa.int64())), type=_NOTES,
             mask=pa.array(counts == 0),
         )
+
+
+def _notes_table(table: pa.Table, keys: np.ndarray) -> pa.Table | None:
+    """The records of a block of evaluations that have a note, with their ID keys."""
+    note = table.column("note")
+    has_note = np.asarray(pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False)
+                          .to_numpy(zero_copy_only=False)) & (keys >= 0)
+    if not has_note.any():
+        return None
+    picked = table.select(["code", "panel_date", "note"]).filter(pa.array(has_note))
+    return picked.append_column("_key", pa.array(keys[has_note]))
 
 
 def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +34,7 @@ from secure_exchange.ledger import (
     RESIDENTS,
     CheckReport,
     Ledger,
+    LedgerBlock,
     LedgerCheck,
     LedgerInvalidError,
     LedgerScan,
@@ -452,19 +454,33 @@ def _split_blocks(
     scan: LedgerScan, splitter: Splitter, op: Operation
 ) -> Iterator[tuple[str, pa.Table]]:
     """The groups' batches, block by block, while the ledger is clean; at the end, the
-    ledger's report decides (an error raises ``LedgerInvalidError``)."""
-    for block in scan.blocks(EVALUATIONS):
-        if scan.clean:
-            yield "evaluations", splitter.evaluations(block.table, block.keys)
-    for block in scan.blocks(RESIDENTS):
-        if scan.clean:
-            scoring, identity = splitter.residents(block.table, block.keys)
+    ledger's report decides (an error raises ``LedgerInvalidError``).
+
+    Blocks are split in the scan's workers, right after their checks; the evaluations'
+    notes are kept here, in ledger order, before any resident is split.
+    """
+    for block in scan.blocks(EVALUATIONS, _split_evaluations(splitter)):
+        if scan.clean and block.derived is not None:
+            batch, notes = cast("tuple[pa.Table, pa.Table | None]", block.derived)
+            splitter.keep(notes)
+            yield "evaluations", batch
+    for block in scan.blocks(RESIDENTS, _split_residents(splitter)):
+        if scan.clean and block.derived is not None:
+            scoring, identity = cast("tuple[pa.Table, pa.Table]", block.derived)
             yield "scoring", scoring
             yield "identity", identity
     report = scan.finish()
     _count_check(op, report, scan.count(RESIDENTS), scan.count(EVALUATIONS))
     if not report.ok:
         raise LedgerInvalidError(report)
+
+
+def _split_evaluations(splitter: Splitter) -> Callable[[LedgerBlock], object]:
+    return lambda block: splitter.split_evaluations(block.table, block.keys)
+
+
+def _split_residents(splitter: Splitter) -> Callable[[LedgerBlock], object]:
+    return lambda block: splitter.residents(block.table, block.keys)
 
 
 # --------------------------------------------------------------------------- scoring
