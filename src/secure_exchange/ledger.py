@@ -122,12 +122,21 @@ class _SheetState:
         self.count += len(rows)
 
     def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Keys, rows, and the sorted valid keys (sorted runs merged)."""
+        """Keys, rows, and the sorted valid keys (sorted runs merged in place).
+
+        The blocks' arrays are let go as they are joined, so the peak stays near the size
+        of the joined arrays.
+        """
         if not self.keys:
             empty = np.zeros(0, np.int64)
             return empty, np.zeros(0, np.int32), empty
-        ordered = np.sort(np.concatenate(self.ordered), kind="stable")
-        return np.concatenate(self.keys), np.concatenate(self.rows), ordered
+        ordered = np.concatenate(self.ordered)
+        self.ordered.clear()
+        ordered.sort(kind="stable")
+        keys, rows = np.concatenate(self.keys), np.concatenate(self.rows)
+        self.keys, self.rows = [keys], [rows]
+        self.ordered = [ordered]
+        return keys, rows, ordered
 
 
 class LedgerScan:
