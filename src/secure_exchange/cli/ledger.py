@@ -86,8 +86,11 @@ def _progress() -> Callable[[int], None] | None:
     if not sys.stderr.isatty():
         return None
 
+    done = [0]
+
     def show(rows: int) -> None:
-        click.echo("\r" + t("ledger.check.progress", rows=f"{rows:,}"), err=True, nl=False)
+        done[0] += rows
+        click.echo("\r" + t("ledger.check.progress", rows=f"{done[0]:,}"), err=True, nl=False)
 
     return show
 
