@@ -74,31 +74,70 @@ def test_streamed_package_holds_exactly_the_whole_table_split(
     assert notes
 
 
-def _with_late_duplicate(tmp_path: Path) -> Path:
-    folder = tmp_path / "late-duplicate"
-    shutil.copytree(shared_path("samples", "ledger-sample-utf8"), folder)
+def _add_late_duplicate(folder: Path) -> None:
     with (folder / "residents.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     rows.append(list(rows[1]))  # the first resident again, on the last row
     with (folder / "residents.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(rows)
+
+
+def _with_late_duplicate(tmp_path: Path, *, now: bool = True) -> Path:
+    folder = tmp_path / "late-duplicate"
+    shutil.copytree(shared_path("samples", "ledger-sample-utf8"), folder)
+    if now:
+        _add_late_duplicate(folder)
     return folder
 
 
-def test_an_error_found_only_at_the_end_leaves_nothing(
+def test_an_invalid_ledger_is_refused_before_any_passphrase(
     world: World, tiny_blocks: None, tmp_path: Path
 ) -> None:
+    asked: list[str] = []
+
+    def passphrase(name: str) -> bytes:
+        asked.append(name)
+        return PASS.encode()
+
     out = tmp_path / "stick"
+    out.mkdir()
+    before = AuditLog.open(world.community).size
     with pytest.raises(LedgerInvalidError) as caught:
-        _seal(world, _with_late_duplicate(tmp_path), out)
+        workflow.seal_ledger(world.community, _with_late_duplicate(tmp_path), NUMBER,
+                             ["zw-officer", "zw-seal"], out, passphrase, allow_unenrolled=True)
+    assert asked == []
     duplicates = [f for f in caught.value.report.errors if f.code == "ledger.id.duplicate"]
-    assert [f.row for f in duplicates][-1] > 2
     assert duplicates[0].row == 2
+    assert duplicates[-1].row > 2
+    assert list(out.iterdir()) == []
+    events = AuditLog.open(world.community).events()[before:]
+    assert [(e.action, e.outcome) for e in events if e.phase == "end"][-1] == (
+        "ledger.checked", "refused")
+    assert not [e for e in events if e.action in ("package.sealed", "key.unlocked")]
+
+
+def test_a_ledger_changed_after_the_check_leaves_nothing(
+    world: World, tiny_blocks: None, tmp_path: Path
+) -> None:
+    """The sealing pass checks again: an error found only at its end removes everything."""
+    folder = _with_late_duplicate(tmp_path, now=False)
+
+    def passphrase(_name: str) -> bytes:
+        if not (folder / "changed").exists():
+            (folder / "changed").write_text("", encoding="utf-8")
+            _add_late_duplicate(folder)  # edited while the officers type their passphrases
+        return PASS.encode()
+
+    out = tmp_path / "stick"
+    out.mkdir()
+    with pytest.raises(LedgerInvalidError) as caught:
+        workflow.seal_ledger(world.community, folder, NUMBER, ["zw-officer", "zw-seal"], out,
+                             passphrase, allow_unenrolled=True)
+    assert any(f.code == "ledger.id.duplicate" for f in caught.value.report.errors)
     assert list(out.iterdir()) == []  # no package, no hidden partial folder
-    events = AuditLog.open(world.community).events(action="ledger.checked")
-    assert events[-1].outcome == "refused"
-    sealed = AuditLog.open(world.community).events(action="package.sealed")
-    assert sealed[-1].outcome in ("refused", "failed")
+    log = AuditLog.open(world.community)
+    assert log.events(action="ledger.checked")[-1].outcome == "refused"
+    assert log.events(action="package.sealed")[-1].outcome == "refused"
 
 
 def test_seal_command_refuses_with_the_count(world: World, tmp_path: Path) -> None:

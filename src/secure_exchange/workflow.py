@@ -409,15 +409,17 @@ def seal_ledger(
     drop_unknown: bool = False,
     allow_unenrolled: bool = False,
     progress: Callable[[int], None] | None = None,
+    stage: Stage = _quiet,
 ) -> SealOutcome:
     """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange).
 
-    One streaming pass: each block of the ledger is checked, pseudonymised and written as
-    it is read, so memory stays bounded however large the ledger. The package is written
-    under a hidden temporary name; if the check finds any error (some, like a duplicate ID,
-    only at the end), nothing is sealed, the temporary folder is removed and
-    ``LedgerInvalidError`` carries the full report. The signers are unlocked first, since
-    the subject tokens need the seal key's secret.
+    Two streaming passes, so memory stays bounded however large the ledger: first the
+    check alone (stage ``check``), so a ledger with errors is refused before anyone is
+    asked for a passphrase (stage ``unlock``); then (stage ``seal``) each block is checked again,
+    pseudonymised and written as it is read. The package is written under a hidden
+    temporary name; if the second pass finds any error (the file changed in between),
+    nothing is sealed, the temporary folder is removed and ``LedgerInvalidError`` carries
+    the full report.
     """
     station = load_station(home)
     if station.party != "A":
@@ -427,14 +429,21 @@ def seal_ledger(
     if not Path(path).exists():
         raise LedgerError("ledger.not_found", path=str(path))
     media_detail = check_media(home, out_dir, allow_unenrolled=allow_unenrolled)
+    stage("check")
+    checked = check_ledger(home, path, drop_unknown=drop_unknown, progress=progress)
+    if not checked.report.ok:
+        raise LedgerInvalidError(checked.report)
+    stage("unlock")
     signers = [unlock(home, name, passphrase) for name in signer_names]
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
     splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
     witness = AuditLog.open(home).witness_bundle(seal_key, agreement.party_org("B"))
+    stage("seal")
     with (
-        audited(home, "ledger.checked", detail={"file": path.name[-60:]}) as check_op,
+        audited(home, "ledger.checked", detail={"file": path.name[-60:], "pass": "seal"})
+        as check_op,
         LedgerScan(path, drop_unknown=drop_unknown, progress=progress) as scan,
     ):
         sealed = seal_groups(

@@ -109,6 +109,10 @@ MESSAGES.update({
 MESSAGES.update({"cli.progress.read": ("读取台账", "Reading the ledger")})
 MESSAGES.update({
     "cli.stage.verify": ("核验数据包", "Verifying the package"),
+    "cli.stage.check": ("检查台账", "Checking the ledger"),
+    "cli.stage.unlock": ("解锁签名密钥", "Unlocking the signing keys"),
+    "cli.progress.rows": ("已处理 {rows} 行", "{rows} rows done"),
+    "cli.stage.seal": ("再次检查、假名化并加密封装", "Checking again, pseudonymising and sealing"),
     "cli.stage.decrypt": ("在内存中解密", "Decrypting in memory"),
     "cli.stage.score": ("评分", "Scoring"),
     "cli.stage.write": ("写出结果", "Writing the results"),

@@ -22,6 +22,7 @@ __all__ = [
     "passphrase_option",
     "progress_bar",
     "stage_printer",
+    "staged_counter",
 ]
 
 
@@ -94,6 +95,32 @@ def progress_bar(total: int, label_key: str) -> Iterator[Callable[[int], None]]:
         click.echo(f"\r{t(label_key)} … {done[0]:,}", nl=False, err=True)
 
     yield count
+    if done[0]:
+        click.echo("", err=True)
+
+
+@contextmanager
+def staged_counter(
+    prefix: str = "cli.stage.",
+) -> Iterator[tuple[Callable[[str], None], Callable[[int], None]]]:
+    """Stage names, each on a line, and under a stage a running row count (on a terminal
+    only); a stage that prompts (unlocking keys) starts on a line of its own."""
+    if not sys.stderr.isatty():
+        yield (lambda _stage: None), (lambda _n: None)
+        return
+    done = [0]
+
+    def stage(name: str) -> None:
+        if done[0]:
+            click.echo("", err=True)
+        done[0] = 0
+        click.echo(f"{t(prefix + name)} …", err=True)
+
+    def count(rows: int) -> None:
+        done[0] += rows
+        click.echo("\r  " + t("cli.progress.rows", rows=f"{done[0]:,}"), nl=False, err=True)
+
+    yield stage, count
     if done[0]:
         click.echo("", err=True)
 

@@ -16,6 +16,7 @@ from secure_exchange.cli._common import (
     passphrase_option,
     progress_bar,
     stage_printer,
+    staged_counter,
 )
 from secure_exchange.errors import IdentityError
 from secure_exchange.home import load_station
@@ -70,7 +71,7 @@ def _seal_cmd() -> click.Command:
             _seal_back(ledger, number, out, list(names), passphrase_file)
             return
         signers = list(names) or [_default_key("officer"), _default_key("seal")]
-        with progress_bar(0, "cli.progress.seal") as progress:
+        with staged_counter() as (stage, progress):
             outcome = workflow.seal_ledger(
                 home_path(),
                 ledger,
@@ -81,6 +82,7 @@ def _seal_cmd() -> click.Command:
                 drop_unknown=drop_unknown_columns,
                 allow_unenrolled=allow_unenrolled,
                 progress=progress,
+                stage=stage,
             )
         for column in outcome.dropped_columns:
             click.echo(t("cli.column_dropped", column=column))
