@@ -527,3 +527,41 @@ def test_export_jsonl_and_ocsf(home: Path, tmp_path: Path) -> None:
     assert to_ocsf(log.events()[1])["status_id"] == 0  # a begin has no outcome yet
     with pytest.raises(ValueError, match="format"):
         log.export(out, "csv")
+
+
+def test_an_unchanged_log_is_not_scanned_again_in_one_process(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several audited steps of one command scan the log once; any other write rescans."""
+    scans: list[int] = []
+    real_scan = _auditstore.scan
+
+    def counting(*args: object, **kwargs: object) -> _auditstore.ScanResult:
+        scans.append(1)
+        return real_scan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_auditstore, "scan", counting)
+    log = AuditLog.open(home)
+    _fill(log, 5)
+    again = AuditLog.open(home)
+    assert again is log
+    again.record("ledger.checked", actor=OFFICER)
+    assert AuditLog.open(home).size == 6
+    assert len(scans) == 1
+    with _log_path(home).open("ab") as fh:  # another process appends
+        fh.write(b"")
+    os.utime(_log_path(home))  # ... or merely touches it: the change time moves
+    assert AuditLog.open(home).size == 6
+    assert len(scans) == 2
+
+
+def test_a_same_size_edit_is_caught_by_the_next_open(home: Path) -> None:
+    log = AuditLog.open(home)
+    _fill(log, 5)
+    path = _log_path(home)
+    data = bytearray(path.read_bytes())
+    where = data.index(b'"i":2')
+    data[where + 4] = ord("7")  # same length, one record changed
+    path.write_bytes(bytes(data))
+    with pytest.raises(AuditUnavailableError):
+        AuditLog.open(home)

@@ -522,6 +522,7 @@ class AuditLog:
         self._last_start = result.last_start
         self._last_time = result.last_time
         self._clock = clock
+        self._signature: tuple[int, ...] = ()  # the file as last verified or written
 
     def __repr__(self) -> str:
         return f"AuditLog({self.origin!r}, size={self.size})"
@@ -539,15 +540,28 @@ class AuditLog:
             if not path.exists():
                 store.create_dirs(_audit_dir(home))
                 store.LogFile.create(path)
+            signature = _signature(os.stat(path))
         except OSError as exc:
             raise _unavailable(exc, home) from exc
-        result = store.scan(path)
-        log = cls(home, result, clock or _utc_now)
-        problem = _structure_problem(result) or log._anchor_problem()
+        cached = _OPENED.pop(path.absolute(), None) if clock is None else None
+        if cached is not None and cached._signature == signature and cached.home == home:
+            log = cached  # unchanged since this process verified or wrote it
+        else:
+            result = store.scan(path)
+            log = cls(home, result, clock or _utc_now)
+            log._signature = signature
+            problem = _structure_problem(result)
+            if problem is not None:
+                raise AuditUnavailableError(
+                    "audit.unavailable.broken", path=path, problem=problem.message
+                )
+        problem = log._anchor_problem()
         if problem is not None:
             raise AuditUnavailableError(
                 "audit.unavailable.broken", path=path, problem=problem.message
             )
+        if clock is None:
+            _OPENED[path.absolute()] = log
         return log
 
     @property
@@ -577,9 +591,10 @@ class AuditLog:
                 self._catch_up(fd)
                 events, data = self._frame(drafts)
                 end = store.LogFile.append(fd, data, self._end)
+                self._advance(events, end - len(data), data)
+                self._signature = _signature(os.fstat(fd))
         except OSError as exc:
             raise _unavailable(exc, self.home) from exc
-        self._advance(events, end - len(data), data)
         return events
 
     def _frame(self, drafts: Sequence[EventDraft]) -> tuple[list[Event], bytes]:
@@ -1011,6 +1026,17 @@ def _read_events(path: Path, limit: int) -> Iterator[Event]:
             yield Event.from_dict(json.loads(payload))
         except (ValueError, TypeError, KeyError):
             raise AuditError("audit.bad.event_json", seq=index) from None
+
+
+# Per process, the log of each station as last opened: ``AuditLog.open`` hands it out again
+# (skipping the full scan) only while the file's device, inode, size, modification and
+# change times are exactly as this process last verified or wrote them; any other write,
+# even one that keeps the size, changes the change time, which no one can set back.
+_OPENED: dict[Path, AuditLog] = {}
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def _structure_problem(result: store.ScanResult) -> Problem | None:
