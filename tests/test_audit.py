@@ -565,3 +565,20 @@ def test_a_same_size_edit_is_caught_by_the_next_open(home: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(AuditUnavailableError):
         AuditLog.open(home)
+
+
+def test_windows_lock_brackets_the_append(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where there is no fcntl (Windows), msvcrt locks the header byte around each append."""
+    import sys
+    import types
+
+    calls: list[tuple[int, int]] = []
+    fake = types.ModuleType("msvcrt")
+    fake.LK_LOCK, fake.LK_UNLCK = 1, 0  # type: ignore[attr-defined]
+    fake.locking = lambda fd, mode, n: calls.append((mode, os.lseek(fd, 0, os.SEEK_CUR)))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    monkeypatch.setattr(_auditstore, "fcntl", None)
+    log = _log(home)
+    _fill(log, 2)
+    assert calls == [(1, 0), (0, 0)]
+    assert _log(home).size == 2

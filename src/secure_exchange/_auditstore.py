@@ -221,12 +221,19 @@ class LogFile:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[int]:
-        """Open for appending under an exclusive advisory lock; yield the fd."""
+        """Open for appending under an exclusive lock; yield the fd.
+
+        POSIX: ``flock`` on the file (closing releases it). Windows: ``msvcrt.locking`` on
+        the first byte (the header, never rewritten), released before closing.
+        """
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0))
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            yield fd
+                yield fd
+            else:  # pragma: no cover - Windows
+                with _windows_lock(fd):
+                    yield fd
         finally:
             os.close(fd)  # closing releases the lock
 
@@ -242,6 +249,20 @@ class LogFile:
                 os.fsync(fd)
             raise
         return expected_end + len(data)
+
+
+@contextlib.contextmanager
+def _windows_lock(fd: int) -> Iterator[None]:  # pragma: no cover - Windows
+    """Lock the log's first byte with ``msvcrt`` (``LK_LOCK`` retries for about 10 s)."""
+    import msvcrt
+
+    os.lseek(fd, 0, os.SEEK_SET)
+    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
