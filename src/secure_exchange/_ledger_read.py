@@ -20,7 +20,7 @@ import csv
 import dataclasses
 import io
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -49,9 +49,6 @@ __all__ = [
     "BLOCK_ROWS",
     "LedgerSource",
     "RawSheet",
-    "concat_blocks",
-    "read_container",
-    "read_folder_sheet",
 ]
 
 BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
@@ -62,9 +59,6 @@ _QUOTE = 0x22
 _SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
 _FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
 _BOM = b"\xef\xbb\xbf"
-
-Progress = Callable[[int], None]
-
 
 @dataclass
 class RawSheet:
@@ -81,51 +75,6 @@ class RawSheet:
     def num_rows(self) -> int:
         """Number of data rows kept."""
         return len(self.source_row)
-
-
-def concat_blocks(sheet: str, blocks: Iterable[RawSheet]) -> RawSheet:
-    """One ``RawSheet`` of all the blocks of a sheet (for callers that want it whole)."""
-    whole = RawSheet(sheet)
-    parts: dict[str, list[pa.Array]] = {}
-    rows: list[np.ndarray] = []
-    numeric: list[np.ndarray] = []
-    for block in blocks:
-        for name, column in block.columns.items():
-            parts.setdefault(name, []).append(column)
-        rows.append(block.source_row)
-        if block.numeric_id is not None:
-            numeric.append(block.numeric_id)
-        whole.findings.extend(block.findings)
-        whole.dropped.extend(n for n in block.dropped if n not in whole.dropped)
-    whole.columns = {
-        name: arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
-        for name, arrays in parts.items()
-    }
-    if rows:
-        whole.source_row = np.concatenate(rows)
-    if numeric:
-        whole.numeric_id = np.concatenate(numeric)
-    return whole
-
-
-def read_container(
-    path: Path, *, drop_unknown: bool, progress: Progress | None = None
-) -> tuple[RawSheet, RawSheet]:
-    """Read residents and evaluations whole from an xlsx workbook or a CSV/Parquet folder."""
-    sheets: list[RawSheet] = []
-    with LedgerSource(path, drop_unknown=drop_unknown) as source:
-        for sheet in (RESIDENTS, EVALUATIONS):
-            raw = concat_blocks(sheet, source.blocks(sheet))
-            if progress is not None:
-                progress(raw.num_rows)
-            sheets.append(raw)
-    return sheets[0], sheets[1]
-
-
-def read_folder_sheet(folder: Path, sheet: str, drop_unknown: bool) -> RawSheet:
-    """One sheet of a CSV/Parquet folder, whole."""
-    with LedgerSource(folder, drop_unknown=drop_unknown) as source:
-        return concat_blocks(sheet, source.blocks(sheet))
 
 
 class LedgerSource:

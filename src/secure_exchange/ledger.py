@@ -115,9 +115,10 @@ class _SheetState:
     count: int = 0
     done: bool = False
 
-    def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+    def add(self, keys: np.ndarray, ordered: np.ndarray, rows: np.ndarray) -> None:
+        """Keep a block's keys, its valid keys sorted, and its rows."""
         self.keys.append(keys)
-        self.ordered.append(np.sort(keys[keys >= 0]))
+        self.ordered.append(ordered)
         self.rows.append(rows)
         self.count += len(rows)
 
@@ -137,6 +138,9 @@ class _SheetState:
         self.keys, self.rows = [keys], [rows]
         self.ordered = [ordered]
         return keys, rows, ordered
+
+
+_Checked = tuple[RawSheet, CheckedBlock, LedgerBlock, np.ndarray]
 
 
 class LedgerScan:
@@ -211,7 +215,7 @@ class LedgerScan:
         if state.done:
             raise ValueError(f"sheet {sheet} was read already")
         state.done = True
-        checking: deque[Future[tuple[RawSheet, CheckedBlock, LedgerBlock]]] = deque()
+        checking: deque[Future[_Checked]] = deque()
         try:
             for raw in self._source.blocks(sheet):
                 checking.append(self._pool.submit(self._check, sheet, raw, work))
@@ -225,8 +229,8 @@ class LedgerScan:
 
     def _check(
         self, sheet: str, raw: RawSheet, work: Callable[[LedgerBlock], object] | None
-    ) -> tuple[RawSheet, CheckedBlock, LedgerBlock]:
-        """The block-local rules, then ``work`` (runs in a worker thread)."""
+    ) -> _Checked:
+        """The block-local rules, the block's sorted keys, then ``work`` (in a worker)."""
         if sheet == RESIDENTS:
             checked = check_resident_block(raw, self.as_of)
         else:
@@ -236,17 +240,18 @@ class LedgerScan:
             f.level == "error" for f in (*raw.findings, *checked.findings)
         ):
             block = dataclasses.replace(block, derived=work(block))
-        return raw, checked, block
+        return raw, checked, block, np.sort(checked.keys[checked.keys >= 0])
 
     def _accept(
-        self, state: _SheetState, raw: RawSheet, checked: CheckedBlock, block: LedgerBlock
+        self, state: _SheetState, raw: RawSheet, checked: CheckedBlock, block: LedgerBlock,
+        ordered: np.ndarray,
     ) -> LedgerBlock:
         self._note(raw.findings)
         for name in raw.dropped:
             if name not in self.dropped:
                 self.dropped.append(name)
         self._note(checked.findings)
-        state.add(checked.keys, raw.source_row)
+        state.add(checked.keys, ordered, raw.source_row)
         if raw.num_rows and self.progress is not None:
             self.progress(raw.num_rows)
         return block
