@@ -16,8 +16,7 @@ from secure_exchange import _age
 from secure_exchange.errors import VerificationError
 
 __all__ = [
-    "GroupStream", "PartInfo", "batches_of", "read_part", "schema_fields", "write_group",
-    "write_groups",
+    "GroupStream", "PartInfo", "batches_of", "read_part", "schema_fields", "write_groups",
 ]
 
 ROW_GROUP_ROWS = 65_536
@@ -71,23 +70,6 @@ def batches_of(source: pa.Table | GroupStream) -> Iterator[pa.Table]:
         return
     for item in source.batches:
         yield pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
-
-
-def write_group(
-    folder: Path,
-    group: str,
-    table: pa.Table | GroupStream,
-    recipients: Sequence[_age.X25519Recipient],
-    *,
-    max_part_bytes: int,
-    progress: Callable[[int], None] | None = None,
-    random: Callable[[int], bytes] = os.urandom,
-) -> list[PartInfo]:
-    """Write a table or a stream of batches as parts ``<group>-NNNN.parquet.age``."""
-    return write_groups(
-        folder, {group: table.schema}, ((group, item) for item in batches_of(table)),
-        {group: recipients}, max_part_bytes=max_part_bytes, progress=progress, random=random,
-    )
 
 
 def write_groups(

@@ -26,7 +26,7 @@ from secure_exchange import package as pkg
 from secure_exchange._note import NoteVerifier
 from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.audit import Actor, AuditLog, Operation
-from secure_exchange.errors import LedgerError, MediaError, PackageError, VerificationError
+from secure_exchange.errors import MediaError, PackageError, VerificationError
 from secure_exchange.home import Station, init_station, load_station
 from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
 from secure_exchange.ledger import (
@@ -426,8 +426,6 @@ def seal_ledger(
         raise PackageError("package.ledger_needs_community", role=station.role)
     agreement = TrustStore(home).get(agreement_number)
     agreement.check_in_force(datetime.now(UTC).date())
-    if not Path(path).exists():
-        raise LedgerError("ledger.not_found", path=str(path))
     media_detail = check_media(home, out_dir, allow_unenrolled=allow_unenrolled)
     stage("check")
     checked = check_ledger(home, path, drop_unknown=drop_unknown, progress=progress)
