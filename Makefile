@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench protocols
+	$(BIN)/ruff format --check src tests bench protocols
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,4 +1,4 @@
-"""Throughput of secure_exchange._age against the stock ``age`` binary on the same data.
+"""Throughput of secure_exchange.formats.age against the stock ``age`` binary on the same data.
 
 Usage: .venv/bin/python bench/bench_age.py [--mb 200]
 
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from secure_exchange._age import X25519Identity, decrypt, encrypt
+from secure_exchange.formats.age import X25519Identity, decrypt, encrypt
 
 _BLOCK = 1024 * 1024
 

@@ -21,22 +21,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from secure_exchange import _auditstore as store
-from secure_exchange.audit import Actor, AuditLog, Event, EventDraft
+from secure_exchange.audit import store
+from secure_exchange.audit.log import Actor, AuditLog, Event, EventDraft
 
 ACTOR = Actor("bank-officer", "RWQ3A0B1C2D3E4F5")
 DETAIL = {"groups": "scoring,evaluations", "reason": "monthly review"}
 
 
 def _draft(i: int) -> EventDraft:
-    return EventDraft("package.opened", "event", "ok", ACTOR, f"pkg-2025-{i % 97:04d}",
-                      {"rows": i % 5000}, DETAIL)
+    return EventDraft(
+        "package.opened", "event", "ok", ACTOR, f"pkg-2025-{i % 97:04d}", {"rows": i % 5000}, DETAIL
+    )
 
 
 def _records(n: int, station: str = "bench") -> list[bytes]:
     start = "2025-03-01T08:00:00.000Z"
-    return [store.encode_record(Event.from_draft(_draft(i), i, start, station).to_json())
-            for i in range(n)]
+    return [
+        store.encode_record(Event.from_draft(_draft(i), i, start, station).to_json())
+        for i in range(n)
+    ]
 
 
 def _raw_baseline(path: Path, chunks: list[bytes]) -> float:
@@ -65,12 +68,15 @@ def bench_appends(work: Path, n: int, batch: int) -> None:
             log.append_many(drafts[i : i + batch])
     ours = time.perf_counter() - t0
     records = _records(n)
-    chunks = records if batch == 1 else [b"".join(records[i : i + batch])
-                                          for i in range(0, n, batch)]
+    chunks = (
+        records if batch == 1 else [b"".join(records[i : i + batch]) for i in range(0, n, batch)]
+    )
     raw = _raw_baseline(work / f"raw-{batch}.bin", chunks)
     label = "1 fsync/event" if batch == 1 else f"{batch} events/fsync"
-    print(f"durable appends ({label:>15}): AuditLog {n / ours:10,.0f} ev/s   "
-          f"raw write+fsync {n / raw:10,.0f} ev/s   ratio {raw / ours:5.2f}")
+    print(
+        f"durable appends ({label:>15}): AuditLog {n / ours:10,.0f} ev/s   "
+        f"raw write+fsync {n / raw:10,.0f} ev/s   ratio {raw / ours:5.2f}"
+    )
 
 
 def _write_big_log(home: Path, rows: int) -> int:
@@ -81,9 +87,12 @@ def _write_big_log(home: Path, rows: int) -> int:
         fh.write(store.HEADER)
         for first in range(0, rows, step):
             count = min(step, rows - first)
-            lines = [store.encode_record(
-                Event.from_draft(_draft(i), i, "2025-03-01T08:00:00.000Z", home.name).to_json())
-                for i in range(first, first + count)]
+            lines = [
+                store.encode_record(
+                    Event.from_draft(_draft(i), i, "2025-03-01T08:00:00.000Z", home.name).to_json()
+                )
+                for i in range(first, first + count)
+            ]
             fh.write(b"".join(lines))
     return path.stat().st_size
 
@@ -120,9 +129,11 @@ def bench_verify(work: Path, rows: int) -> None:
     t0 = time.perf_counter()
     AuditLog.open(home)  # the next audited step of the same command: file unchanged
     reopened = time.perf_counter() - t0
-    print(f"verify {rows:,} events ({size / 2**20:,.0f} MiB): AuditLog.verify {ours:6.2f} s   "
-          f"plain SHA-256 of the records {base:6.2f} s   ratio {ours / base:5.2f}   "
-          f"(AuditLog.open {opened:5.2f} s, again in the same process {reopened:7.4f} s)")
+    print(
+        f"verify {rows:,} events ({size / 2**20:,.0f} MiB): AuditLog.verify {ours:6.2f} s   "
+        f"plain SHA-256 of the records {base:6.2f} s   ratio {ours / base:5.2f}   "
+        f"(AuditLog.open {opened:5.2f} s, again in the same process {reopened:7.4f} s)"
+    )
 
 
 def main() -> None:

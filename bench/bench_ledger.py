@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python bench/bench_ledger.py [--rows 1000000] [--repeat 3]
 [--encoding utf-8-sig|gb18030] [--no-seal]``. The ledger is invented
-(``secure_exchange.synthetic``), about 1.3 evaluation records per resident.
+(``secure_exchange.ledger.synthetic``), about 1.3 evaluation records per resident.
 
 Times are the best of ``--repeat`` runs, the paths taking turns so machine load touches
 them alike. Peak memory is measured per path in a fresh process each (the peak of a process
@@ -27,9 +27,15 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 
 from scoring.policy import load_policy
-from secure_exchange.ledger import EVALUATIONS, RESIDENTS, LedgerScan, check_ledger, read_ledger
-from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
-from secure_exchange.synthetic import write_csv_ledger
+from secure_exchange.ledger.scan import (
+    EVALUATIONS,
+    RESIDENTS,
+    LedgerScan,
+    check_ledger,
+    read_ledger,
+)
+from secure_exchange.ledger.synthetic import write_csv_ledger
+from secure_exchange.pseudonym.core import Splitter, pseudonymise, token_key
 
 AS_OF = date(2022, 7, 1)
 KEY = token_key(os.urandom(32), "00" * 32)
@@ -67,8 +73,9 @@ def stream(folder: Path) -> None:
     """What ``sx seal`` does before encryption: check and split block by block."""
     splitter = Splitter(KEY)
     with LedgerScan(folder, as_of=AS_OF, policy=load_policy()) as scan:
-        for block in scan.blocks(EVALUATIONS, lambda b: splitter.split_evaluations(b.table,
-                                                                                   b.keys)):
+        for block in scan.blocks(
+            EVALUATIONS, lambda b: splitter.split_evaluations(b.table, b.keys)
+        ):
             splitter.keep(block.derived[1])  # type: ignore[index]
         for _ in scan.blocks(RESIDENTS, lambda b: splitter.residents(b.table, b.keys)):
             pass
@@ -78,18 +85,29 @@ def stream(folder: Path) -> None:
 def seal(folder: Path) -> None:
     """``seal_ledger`` end to end onto a temporary folder, demo stations and keys."""
     from secure_exchange.demo import DEMO_PASSPHRASE, NUMBER, prepare_stations
-    from secure_exchange.workflow import seal_ledger
+    from secure_exchange.station.workflow import seal_ledger
 
     with tempfile.TemporaryDirectory(prefix="sx-bench-seal-") as tmp:
         homes = prepare_stations(Path(tmp) / "stations")
         start = time.perf_counter()
-        seal_ledger(homes["community"], folder, NUMBER, ["jx-officer", "jx-seal"],
-                    Path(tmp) / "stick", lambda _n: DEMO_PASSPHRASE, allow_unenrolled=True)
+        seal_ledger(
+            homes["community"],
+            folder,
+            NUMBER,
+            ["jx-officer", "jx-seal"],
+            Path(tmp) / "stick",
+            lambda _n: DEMO_PASSPHRASE,
+            allow_unenrolled=True,
+        )
         print(json.dumps({"seconds": time.perf_counter() - start}))
 
 
 MODES: dict[str, Callable[[Path], None]] = {
-    "plain": plain, "whole": whole, "check": stream_check, "stream": stream, "seal": seal,
+    "plain": plain,
+    "whole": whole,
+    "check": stream_check,
+    "stream": stream,
+    "seal": seal,
 }
 
 
@@ -106,8 +124,12 @@ def _peak_mib() -> float:
 
 def peak_of(mode: str, folder: Path) -> dict[str, float]:
     """Run one mode in a fresh process; its peak RSS (MiB) and what it printed."""
-    out = subprocess.run([sys.executable, __file__, "--only", mode, "--folder", str(folder)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--only", mode, "--folder", str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -126,16 +148,23 @@ def main() -> None:
         print(json.dumps({"peak_mib": _peak_mib()}))
         return
     with tempfile.TemporaryDirectory(prefix="sx-bench-ledger-") as tmp:
-        folder = write_csv_ledger(Path(tmp) / "ledger", args.rows, seed=1,
-                                  records_per_resident=1.3, encoding=args.encoding)
+        folder = write_csv_ledger(
+            Path(tmp) / "ledger",
+            args.rows,
+            seed=1,
+            records_per_resident=1.3,
+            encoding=args.encoding,
+        )
         size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         checked = check_ledger(folder, as_of=AS_OF)
         names = ["plain", "whole", "check", "stream"]
         times = best_of(args.repeat, *[lambda m=m: MODES[m](folder) for m in names])
         peaks = {m: peak_of(m, folder)["peak_mib"] for m in names}
         seal_run = None if args.no_seal else _seal_run(folder)
-    print(f"residents {checked.residents:,}, evaluations {checked.evaluations:,}; "
-          f"{size:.0f} MB of CSV ({args.encoding}); errors {len(checked.report.errors)}")
+    print(
+        f"residents {checked.residents:,}, evaluations {checked.evaluations:,}; "
+        f"{size:.0f} MB of CSV ({args.encoding}); errors {len(checked.report.errors)}"
+    )
     labels = {
         "plain": "pyarrow.csv.read_csv, both files (baseline)",
         "whole": "whole tables: read_ledger + pseudonymise",
@@ -144,18 +173,29 @@ def main() -> None:
     }
     print(f"{'':46}{'time':>9}  {'vs plain':>8}  {'peak RSS':>9}")
     for mode, seconds in zip(names, times, strict=True):
-        print(f"{labels[mode]:46}{seconds:8.3f}s  {seconds / times[0]:7.2f}x"
-              f"  {peaks[mode]:6.0f} MiB")
+        print(
+            f"{labels[mode]:46}{seconds:8.3f}s  {seconds / times[0]:7.2f}x  {peaks[mode]:6.0f} MiB"
+        )
     print("target: streaming intake + pseudonymisation within 3x of the plain read")
     if seal_run is not None:
-        print(f"{'seal_ledger end to end (encrypt, write, verify)':46}"
-              f"{seal_run['seconds']:8.3f}s  {seal_run['seconds'] / times[0]:7.2f}x"
-              f"  {seal_run['peak_mib']:6.0f} MiB  (one run)")
+        print(
+            f"{'seal_ledger end to end (encrypt, write, verify)':46}"
+            f"{seal_run['seconds']:8.3f}s  {seal_run['seconds'] / times[0]:7.2f}x"
+            f"  {seal_run['peak_mib']:6.0f} MiB  (one run)"
+        )
 
 
 def _seal_run(folder: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--only", "seal", "--folder", str(folder)],
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()
+    out = (
+        subprocess.run(
+            [sys.executable, __file__, "--only", "seal", "--folder", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     return {**json.loads(out[-2]), **json.loads(out[-1])}
 
 

@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("bench_package.py", "bench_age.py", "bench_ledger.py", "bench_score.py",
-           "bench_audit.py")
+BENCHES = (
+    "bench_package.py",
+    "bench_age.py",
+    "bench_ledger.py",
+    "bench_score.py",
+    "bench_audit.py",
+)
 
 
 def main() -> int:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from secure_exchange import i18n
-from secure_exchange.agreement import Agreement, new_agreement
-from secure_exchange.keys import Keyring, UnlockedIdentity
+from secure_exchange.trust.agreement import Agreement, new_agreement
+from secure_exchange.trust.keys import Keyring, UnlockedIdentity
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PASS = b"correct horse battery staple"

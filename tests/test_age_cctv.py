@@ -1,4 +1,4 @@
-"""Run every C2SP CCTV age vector (../shared/vectors/cctv-age) against secure_exchange._age.
+"""Run every C2SP CCTV age vector (../shared/vectors/cctv-age) against secure_exchange.formats.age
 
 One test per vector file. Expectations map to our error classes; vectors that need the
 ML-KEM hybrid recipient type (mlkem768x25519), which we do not implement, are skipped.
@@ -17,7 +17,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from secure_exchange._age import (
+from secure_exchange.formats.age import (
     AgeArmorError,
     AgeError,
     AgeHeaderError,
@@ -32,11 +32,11 @@ from secure_exchange._age import (
     decrypt,
     decrypt_bytes,
 )
-from secure_exchange._age.age import _encrypt_bytes
-from secure_exchange._age.armor import ArmorReader
-from secure_exchange._age.format import b64decode
-from secure_exchange._age.source import Source
-from secure_exchange._age.stream import CHUNK_SIZE, NONCE_SIZE, payload_key
+from secure_exchange.formats.age.age import _encrypt_bytes
+from secure_exchange.formats.age.armor import ArmorReader
+from secure_exchange.formats.age.format import b64decode
+from secure_exchange.formats.age.source import Source
+from secure_exchange.formats.age.stream import CHUNK_SIZE, NONCE_SIZE, payload_key
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "cctv-age"
 if not VECTORS.is_dir():

@@ -1,4 +1,4 @@
-"""Interoperability of secure_exchange._age with the stock ``age`` / ``age-keygen`` tools.
+"""Interoperability of secure_exchange.formats.age with the stock ``age`` / ``age-keygen`` tools.
 
 scrypt is not covered here: stock ``age -p`` reads the passphrase from a TTY only and
 cannot be driven from a test, so the scrypt path is checked against the CCTV vectors
@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange._age import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
+from secure_exchange.formats.age import (
+    X25519Identity,
+    X25519Recipient,
+    decrypt_bytes,
+    encrypt_bytes,
+)
 
 pytestmark = [
     pytest.mark.interop,

@@ -1,4 +1,4 @@
-"""Unit tests of secure_exchange._age: round trips, streaming, keys and tampering."""
+"""Unit tests of secure_exchange.formats.age: round trips, streaming, keys and tampering."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from secure_exchange import i18n
-from secure_exchange._age import (
+from secure_exchange.formats.age import (
     AgeArmorError,
     AgeError,
     AgeHeaderError,
@@ -28,8 +28,8 @@ from secure_exchange._age import (
     encrypt,
     encrypt_bytes,
 )
-from secure_exchange._age.age import _encrypt, _encrypt_bytes
-from secure_exchange._age.stream import CHUNK_SIZE
+from secure_exchange.formats.age.age import _encrypt, _encrypt_bytes
+from secure_exchange.formats.age.stream import CHUNK_SIZE
 
 CHUNK = CHUNK_SIZE
 SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7]

@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.errors import AgreementError
+from secure_exchange.trust.agreement import Agreement, TrustStore, new_agreement
 from tests.conftest import Parties, make_key
 
 
 def draft(p: Parties, **kw) -> Agreement:
     return new_agreement(
-        "协议-1", [p.officer.public, p.seal_a.public],
+        "协议-1",
+        [p.officer.public, p.seal_a.public],
         [p.scoring.public, p.reidentify.public, p.seal_b.public],
-        date(2022, 1, 1), date(2022, 12, 31), **kw,
+        date(2022, 1, 1),
+        date(2022, 12, 31),
+        **kw,
     )
 
 
@@ -63,8 +66,13 @@ def test_signer_must_be_named(parties: Parties, tmp_path: Path) -> None:
 def test_roles_per_party_and_categories(parties: Parties, tmp_path: Path) -> None:
     wrong = make_key(tmp_path, "a-scoring", "金乡街道真武社区", "scoring")
     with pytest.raises(AgreementError, match="cannot hold"):
-        new_agreement("x", [parties.officer.public, parties.seal_a.public, wrong.public],
-                      [parties.seal_b.public], date(2022, 1, 1), date(2022, 2, 1))
+        new_agreement(
+            "x",
+            [parties.officer.public, parties.seal_a.public, wrong.public],
+            [parties.seal_b.public],
+            date(2022, 1, 1),
+            date(2022, 2, 1),
+        )
     with pytest.raises(AgreementError, match="Annex 3"):
         draft(parties, categories=["病史"])
 

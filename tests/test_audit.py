@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange import _auditstore, _merkle
-from secure_exchange._note import Ed25519NoteSigner, NoteVerifier, open_note, parse_note
-from secure_exchange.audit import (
+from secure_exchange.audit import store as _auditstore
+from secure_exchange.audit.log import (
     Actor,
     AuditLog,
     AuditUnavailableError,
@@ -23,6 +22,8 @@ from secure_exchange.audit import (
     to_ocsf,
 )
 from secure_exchange.errors import AuditError, LedgerError, PackageError, VerificationError
+from secure_exchange.formats import merkle as _merkle
+from secure_exchange.formats.note import Ed25519NoteSigner, NoteVerifier, open_note, parse_note
 from secure_exchange.i18n import set_language
 
 OFFICER = Actor("officer", "RWQfingerprint")
@@ -101,7 +102,7 @@ def test_record_line_is_leaf_hash_and_canonical_json(home: Path) -> None:
     event = log.record("key.created", actor=OFFICER, counts={"b": 2, "a": 1})
     raw = _log_path(home).read_bytes()
     assert raw.startswith(_auditstore.HEADER)
-    line = raw[len(_auditstore.HEADER):]
+    line = raw[len(_auditstore.HEADER) :]
     payload = canonical_json(event.to_dict())
     assert payload == event.to_json()
     assert b'"counts":{"a":1,"b":2}' in payload
@@ -133,8 +134,11 @@ def test_personal_data_and_bad_values_refused(home: Path, kwargs: dict[str, obje
 
 def test_masked_ids_and_tokens_are_fine(home: Path) -> None:
     log = _log(home)
-    log.record("reidentified", actor=OFFICER, detail={"subject": "370828********123X",
-                                                      "token": "tk_8f3a9c0d1e2b"})
+    log.record(
+        "reidentified",
+        actor=OFFICER,
+        detail={"subject": "370828********123X", "token": "tk_8f3a9c0d1e2b"},
+    )
     assert log.size == 1
 
 
@@ -184,7 +188,9 @@ def test_operation_records_failure_and_reraises(home: Path) -> None:
         raise RuntimeError("boom")
     ends = [e for e in log.events() if e.phase == "end"]
     assert [(e.outcome, e.detail["error"]) for e in ends] == [
-        ("failed", "internal.bug"), ("refused", "internal.bug"), ("refused", "internal.bug"),
+        ("failed", "internal.bug"),
+        ("refused", "internal.bug"),
+        ("refused", "internal.bug"),
         ("failed", "internal.bug"),
     ]
 
@@ -200,6 +206,7 @@ def test_operation_refuse_without_raising(home: Path) -> None:
 def _failing(err: int) -> Callable[..., int]:
     def fail(*_args: object) -> int:
         raise OSError(err, os.strerror(err))
+
     return fail
 
 
@@ -220,8 +227,10 @@ def test_unwritable_log_stops_the_operation(
     before = _log_path(home).read_bytes()
     monkeypatch.setattr(_auditstore.os, target, _failing(err))
     ran = []
-    with pytest.raises(AuditUnavailableError, match=message), \
-            log.operation("package.opened", actor=OFFICER):
+    with (
+        pytest.raises(AuditUnavailableError, match=message),
+        log.operation("package.opened", actor=OFFICER),
+    ):
         ran.append(True)
     assert ran == []
     monkeypatch.undo()
@@ -275,8 +284,10 @@ def test_log_changed_under_an_open_log_refuses(home: Path) -> None:
     _fill(log, 5)
     lines = _lines(home)
     _write_lines(home, [*lines[:-2], b""])  # drop the last record
-    with pytest.raises(AuditUnavailableError, match="cut short or changed"), \
-            log.operation("scored", actor=OFFICER):
+    with (
+        pytest.raises(AuditUnavailableError, match="cut short or changed"),
+        log.operation("scored", actor=OFFICER),
+    ):
         pytest.fail("body must not run")
     # Without a checkpoint a cut-off end is invisible to a fresh open (that is what
     # checkpoints and witnesses are for); an edited middle record is not.

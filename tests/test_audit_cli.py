@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange import _auditstore
-from secure_exchange._note import Ed25519NoteSigner
-from secure_exchange.audit import Actor, AuditLog, AuditVerifyReport, EventDraft
-from secure_exchange.audit_report import find_flags, render_report
+from secure_exchange.audit import store as _auditstore
+from secure_exchange.audit.log import Actor, AuditLog, AuditVerifyReport, EventDraft
+from secure_exchange.audit.report import find_flags, render_report
 from secure_exchange.cli import main
+from secure_exchange.formats.note import Ed25519NoteSigner
 from secure_exchange.i18n import set_language
 
 OFFICER = Actor("bank-officer", "fp-1")
@@ -44,11 +44,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SX_HOME", str(station))
     log = AuditLog.open(station, clock=Clock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC)))
     log.record("package.imported", actor=OFFICER, package="pkg-a", counts={"rows": 40})
-    with log.operation("reidentified", actor=OFFICER, package="pkg-a",
-                       detail={"reason": "loan review"}) as op:
+    with log.operation(
+        "reidentified", actor=OFFICER, package="pkg-a", detail={"reason": "loan review"}
+    ) as op:
         op.set_count("rows", 150)
-    log.record("package.refused", actor=OFFICER, outcome="refused", package="pkg-b",
-               detail={"error": "package.replay"})
+    log.record(
+        "package.refused",
+        actor=OFFICER,
+        outcome="refused",
+        package="pkg-b",
+        detail={"error": "package.replay"},
+    )
     log.checkpoint(Ed25519NoteSigner("bank-seal"))
     return station
 
@@ -118,8 +124,9 @@ def test_show_filters_and_json_lines(home: Path, capsys: pytest.CaptureFixture[s
     assert [(e["phase"], e["counts"]) for e in lines] == [("begin", {}), ("end", {"rows": 150})]
     code, out, _ = _run(capsys, "audit", "show", "--until", "2025-02-28", "--json")
     assert out == ""
-    code, out, _ = _run(capsys, "audit", "show", "--actor", "bank-officer", "--until",
-                        "2025-03-01", "--json")
+    code, out, _ = _run(
+        capsys, "audit", "show", "--actor", "bank-officer", "--until", "2025-03-01", "--json"
+    )
     assert len(out.splitlines()) == 4
     code, _, _err = _run(capsys, "audit", "show", "--since", "March")
     assert code == 2
@@ -138,12 +145,14 @@ def test_export_formats(home: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 2
 
 
-def test_unwritable_export_target(home: Path, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_export_target(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, _, err = _run(capsys, "audit", "export", "--format", "jsonl",
-                        "--out", str(blocker / "sub" / "out.jsonl"))
+    code, _, err = _run(
+        capsys, "audit", "export", "--format", "jsonl", "--out", str(blocker / "sub" / "out.jsonl")
+    )
     assert code == 1
     assert "Cannot write the export file" in err
     end = AuditLog.open(home).events()[-1]
@@ -166,8 +175,9 @@ def test_report_html(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert (last.action, last.detail["format"]) == ("log.exported", "html")
 
 
-def test_report_in_chinese(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_in_chinese(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SX_LANG", "zh_CN.UTF-8")
     page_path = tmp_path / "r.html"
     code, out, _ = _run(capsys, "audit", "report", "--out", str(page_path))
@@ -178,8 +188,9 @@ def test_report_in_chinese(home: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert "身份还原" in page
 
 
-def test_report_of_a_broken_log_still_renders(home: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_of_a_broken_log_still_renders(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = home / "audit" / _auditstore.LOG_NAME
     lines = path.read_bytes().split(b"\n")
     del lines[3]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange import _auditstore
-from secure_exchange._note import Ed25519NoteSigner, NoteVerifier
-from secure_exchange.audit import Actor, AuditLog, EventDraft, WitnessError, WitnessResult
+from secure_exchange.audit import store as _auditstore
+from secure_exchange.audit.log import Actor, AuditLog, EventDraft, WitnessError, WitnessResult
+from secure_exchange.formats.note import Ed25519NoteSigner, NoteVerifier
 from secure_exchange.i18n import set_language
 
 ACTOR = Actor("officer", "fp")
@@ -143,8 +143,9 @@ def test_truncated_then_regrown_log_is_a_fork(pair: tuple[Station, Station]) -> 
     assert _last_end(bank) == ("refused", "audit.witness.no_proof")
     # Forging the proof does not help: any proof from 10 fails against the old root.
     bundle = json.loads(village.send(bank))
-    bundle["proofs"] = [{"size": 10, "proof": [p for item in bundle["proofs"]
-                                               for p in item["proof"]][:5]}]
+    bundle["proofs"] = [
+        {"size": 10, "proof": [p for item in bundle["proofs"] for p in item["proof"]][:5]}
+    ]
     with pytest.raises(WitnessError, match="does not extend"):
         bank.receive(json.dumps(bundle).encode(), village)
     assert _last_end(bank) == ("refused", "audit.witness.fork")

@@ -28,7 +28,9 @@ class World:
     bank: Path
     stick: Path
 
-    def sx(self, home: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> Result:
+    def sx(
+        self, home: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None
+    ) -> Result:
         full_env = {"SX_HOME": str(home), "SX_PASSPHRASE": PASS, "SX_LANG": "en", **(env or {})}
         result = CliRunner().invoke(build_cli(), list(args), env=full_env, catch_exceptions=False)
         if ok:
@@ -37,9 +39,11 @@ class World:
 
 
 def _sample_people() -> tuple[list[str], list[str], list[str]]:
-    rows = list(csv.DictReader(
-        shared_path("samples", "ledger-sample-utf8", "residents.csv").open(encoding="utf-8-sig")
-    ))
+    rows = list(
+        csv.DictReader(
+            shared_path("samples", "ledger-sample-utf8", "residents.csv").open(encoding="utf-8-sig")
+        )
+    )
     return [r["身份证号"] for r in rows], [r["姓名"] for r in rows], [r["联系电话"] for r in rows]
 
 
@@ -51,18 +55,38 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     w.sx(w.community, "init", "--org", "金乡街道真武社区", "--role", "community")
     w.sx(w.bank, "init", "--org", "金乡农商银行", "--role", "bank")
     for home, name, purpose in (
-        (w.community, "zw-officer", "officer"), (w.community, "zw-seal", "seal"),
-        (w.bank, "bank-scoring", "scoring"), (w.bank, "bank-reid", "reidentify"),
+        (w.community, "zw-officer", "officer"),
+        (w.community, "zw-seal", "seal"),
+        (w.bank, "bank-scoring", "scoring"),
+        (w.bank, "bank-reid", "reidentify"),
         (w.bank, "bank-seal", "seal"),
     ):
         w.sx(home, "keys", "new", name, "--purpose", purpose, "--kdf", "fast")
         w.sx(home, "keys", "export", name, "--out", str(root / f"{name}.card"))
     agreement = root / "agreement.json"
-    w.sx(w.community, "agreement", "new", "--number", NUMBER,
-         "--party-a", str(root / "zw-officer.card"), "--party-a", str(root / "zw-seal.card"),
-         "--party-b", str(root / "bank-scoring.card"), "--party-b", str(root / "bank-reid.card"),
-         "--party-b", str(root / "bank-seal.card"),
-         "--valid-from", "2022-01-01", "--valid-until", "2099-12-31", "--out", str(agreement))
+    w.sx(
+        w.community,
+        "agreement",
+        "new",
+        "--number",
+        NUMBER,
+        "--party-a",
+        str(root / "zw-officer.card"),
+        "--party-a",
+        str(root / "zw-seal.card"),
+        "--party-b",
+        str(root / "bank-scoring.card"),
+        "--party-b",
+        str(root / "bank-reid.card"),
+        "--party-b",
+        str(root / "bank-seal.card"),
+        "--valid-from",
+        "2022-01-01",
+        "--valid-until",
+        "2099-12-31",
+        "--out",
+        str(agreement),
+    )
     w.sx(w.community, "agreement", "sign", str(agreement), "--as", "zw-seal")
     w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal")
     w.sx(w.community, "agreement", "import", str(agreement))
@@ -74,8 +98,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 @pytest.fixture(scope="module")
 def sealed(world: World) -> Path:
     ledger = shared_path("samples", "ledger-sample.xlsx")
-    result = world.sx(world.community, "seal", str(ledger), "--agreement", NUMBER,
-                      "--out", str(world.stick))
+    result = world.sx(
+        world.community, "seal", str(ledger), "--agreement", NUMBER, "--out", str(world.stick)
+    )
     path = Path(result.output.strip().splitlines()[-1])
     assert path.parent == world.stick
     assert path.is_dir()
@@ -86,12 +111,21 @@ def test_seal_refuses_a_folder_that_is_not_enrolled_media(world: World) -> None:
     other = world.root / "not-a-stick"
     other.mkdir(exist_ok=True)
     ledger = str(shared_path("samples", "ledger-sample.xlsx"))
-    refused = world.sx(world.community, "seal", ledger, "--agreement", NUMBER,
-                       "--out", str(other), ok=False)
+    refused = world.sx(
+        world.community, "seal", ledger, "--agreement", NUMBER, "--out", str(other), ok=False
+    )
     assert refused.exit_code == 1
     assert list(other.iterdir()) == []
-    allowed = world.sx(world.community, "seal", ledger, "--agreement", NUMBER,
-                       "--out", str(other), "--allow-unenrolled")
+    allowed = world.sx(
+        world.community,
+        "seal",
+        ledger,
+        "--agreement",
+        NUMBER,
+        "--out",
+        str(other),
+        "--allow-unenrolled",
+    )
     assert Path(allowed.output.strip().splitlines()[-1]).parent == other
     shown = world.sx(world.community, "audit", "show", "--action", "media.checked", "--json")
     assert "unenrolled" in shown.output
@@ -111,10 +145,24 @@ def test_bank_verifies_imports_and_refuses_replay(world: World, sealed: Path) ->
 def test_package_scores_equal_ledger_preview(world: World, sealed: Path) -> None:
     if not (world.root / "bank-decisions.csv").exists():
         world.sx(world.bank, "import", str(sealed), ok=False)
-    world.sx(world.bank, "score", str(sealed), "--as-of", "2022-07-01",
-             "--out", str(world.root / "bank-decisions.csv"))
-    world.sx(world.community, "score", str(shared_path("samples", "ledger-sample.xlsx")),
-             "--as-of", "2022-07-01", "--out", str(world.root / "preview.csv"))
+    world.sx(
+        world.bank,
+        "score",
+        str(sealed),
+        "--as-of",
+        "2022-07-01",
+        "--out",
+        str(world.root / "bank-decisions.csv"),
+    )
+    world.sx(
+        world.community,
+        "score",
+        str(shared_path("samples", "ledger-sample.xlsx")),
+        "--as-of",
+        "2022-07-01",
+        "--out",
+        str(world.root / "preview.csv"),
+    )
 
     def outcomes(path: Path) -> list[tuple[str, ...]]:
         rows = csv.DictReader(path.open(encoding="utf-8-sig"))
@@ -122,15 +170,29 @@ def test_package_scores_equal_ledger_preview(world: World, sealed: Path) -> None
         return sorted(tuple(r[k] for k in keys) for r in rows)
 
     assert outcomes(world.root / "bank-decisions.csv") == outcomes(world.root / "preview.csv")
-    expected = list(csv.DictReader(shared_path(
-        "samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")))
-    preview = {r["source_row"]: r for r in csv.DictReader(
-        (world.root / "preview.csv").open(encoding="utf-8-sig"))}
+    expected = list(
+        csv.DictReader(
+            shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(
+                encoding="utf-8-sig"
+            )
+        )
+    )
+    preview = {
+        r["source_row"]: r
+        for r in csv.DictReader((world.root / "preview.csv").open(encoding="utf-8-sig"))
+    }
     for row in expected:
         got = preview[row["source_row"]]
         assert got["subject"] == row["masked_id"]
-        for key in ("status", "base_points", "bonus_points", "deduction_points",
-                    "total_points", "credit_limit_yuan", "rate_bp"):
+        for key in (
+            "status",
+            "base_points",
+            "bonus_points",
+            "deduction_points",
+            "total_points",
+            "credit_limit_yuan",
+            "rate_bp",
+        ):
             assert got[key] == row[key], (row["source_row"], key)
 
 
@@ -138,11 +200,30 @@ def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: P
     decisions = world.root / "bank-decisions.csv"
     if not decisions.exists():
         test_package_scores_equal_ledger_preview(world, sealed)
-    bad = world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
-                   "--reason", "", "--out", str(world.root / "x.csv"), ok=False)
+    bad = world.sx(
+        world.bank,
+        "reidentify",
+        str(decisions),
+        "--package",
+        str(sealed),
+        "--reason",
+        "",
+        "--out",
+        str(world.root / "x.csv"),
+        ok=False,
+    )
     assert bad.exit_code == 1
-    world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
-             "--reason", "用户告知：2022年7月授信", "--out", str(world.root / "notify.csv"))
+    world.sx(
+        world.bank,
+        "reidentify",
+        str(decisions),
+        "--package",
+        str(sealed),
+        "--reason",
+        "用户告知：2022年7月授信",
+        "--out",
+        str(world.root / "notify.csv"),
+    )
     rows = list(csv.DictReader((world.root / "notify.csv").open(encoding="utf-8-sig")))
     _, names, _ = _sample_people()
     assert len(rows) == 14
@@ -150,9 +231,17 @@ def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: P
 
 
 def test_wrong_passphrase_is_a_clear_error(world: World, sealed: Path) -> None:
-    result = world.sx(world.bank, "score", str(sealed), "--as-of", "2022-07-01",
-                      "--out", str(world.root / "never.csv"), env={"SX_PASSPHRASE": "wrong"},
-                      ok=False)
+    result = world.sx(
+        world.bank,
+        "score",
+        str(sealed),
+        "--as-of",
+        "2022-07-01",
+        "--out",
+        str(world.root / "never.csv"),
+        env={"SX_PASSPHRASE": "wrong"},
+        ok=False,
+    )
     assert result.exit_code == 1
     assert "passphrase" in result.output.lower()
     assert "Traceback" not in result.output
@@ -181,8 +270,17 @@ def test_audit_logs_verify_on_both_sides(world: World, sealed: Path) -> None:
 
 _WRITES: list[str] = []
 _GUARD = {"on": False}
-_WRITE_EVENTS = ("os.rename", "os.replace", "os.mkdir", "shutil.copyfile", "os.link",
-                 "os.symlink", "tempfile.mkstemp", "tempfile.mkdtemp", "os.truncate")
+_WRITE_EVENTS = (
+    "os.rename",
+    "os.replace",
+    "os.mkdir",
+    "shutil.copyfile",
+    "os.link",
+    "os.symlink",
+    "tempfile.mkstemp",
+    "tempfile.mkdtemp",
+    "os.truncate",
+)
 
 
 def _audit_hook(event: str, args: tuple[object, ...]) -> None:
@@ -193,21 +291,26 @@ def _audit_hook(event: str, args: tuple[object, ...]) -> None:
         if isinstance(path, int):
             return
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            mode is None and isinstance(flags, int)
+            mode is None
+            and isinstance(flags, int)
             and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND)
         )
         if writing:
             _WRITES.append(os.fsdecode(path))  # type: ignore[arg-type]
     elif event in _WRITE_EVENTS:
-        _WRITES.append(os.fsdecode(args[0]) if isinstance(args[0], (str, bytes, os.PathLike))
-                       else f"{event}:{args[0]!r}")
+        _WRITES.append(
+            os.fsdecode(args[0])
+            if isinstance(args[0], (str, bytes, os.PathLike))
+            else f"{event}:{args[0]!r}"
+        )
 
 
 sys.addaudithook(_audit_hook)
 
 
-def test_scoring_a_package_writes_only_output_and_log(world: World, sealed: Path,
-                                                      tmp_path: Path, monkeypatch) -> None:
+def test_scoring_a_package_writes_only_output_and_log(
+    world: World, sealed: Path, tmp_path: Path, monkeypatch
+) -> None:
     if not list((world.bank / "state").glob("replay.json")):
         world.sx(world.bank, "import", str(sealed))
     tmp = tmp_path / "tmpdir"
@@ -234,16 +337,23 @@ def test_return_trip_keyed_back_to_residents(world: World, sealed: Path) -> None
         test_package_scores_equal_ledger_preview(world, sealed)
     back = world.root / "stick-back"
     back.mkdir(exist_ok=True)
-    result = world.sx(world.bank, "seal", str(decisions), "--agreement", NUMBER,
-                      "--out", str(back))
+    result = world.sx(world.bank, "seal", str(decisions), "--agreement", NUMBER, "--out", str(back))
     package = Path(result.output.strip().splitlines()[-1])
     world.sx(world.community, "import", str(package))
     out = world.root / "results.csv"
-    world.sx(world.community, "results", str(package), "--ledger",
-             str(shared_path("samples", "ledger-sample-utf8")), "--out", str(out))
+    world.sx(
+        world.community,
+        "results",
+        str(package),
+        "--ledger",
+        str(shared_path("samples", "ledger-sample-utf8")),
+        "--out",
+        str(out),
+    )
     rows = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
-    expected = csv.DictReader(shared_path(
-        "samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig"))
+    expected = csv.DictReader(
+        shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")
+    )
     for row in expected:
         assert rows[row["source_row"]]["subject"] == row["masked_id"]
         assert rows[row["source_row"]]["credit_limit_yuan"] == row["credit_limit_yuan"]
@@ -263,7 +373,9 @@ def test_broken_log_stops_every_command(tmp_path: Path) -> None:
     refused = w.sx(w.community, "keys", "new", "k1", "--kdf", "fast", ok=False)
     assert refused.exit_code == 1
     assert not (w.community / "keys" / "k1").exists()
-    assert json.loads(w.sx(w.community, "audit", "verify", "--json", ok=False).stdout)["ok"] is False
+    assert (
+        json.loads(w.sx(w.community, "audit", "verify", "--json", ok=False).stdout)["ok"] is False
+    )
 
 
 def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed: Path) -> None:
@@ -271,9 +383,19 @@ def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed:
     if not decisions.exists():
         test_package_scores_equal_ledger_preview(world, sealed)
     reason = ("--reason", "用户告知：核对")
-    wrong_key = world.sx(world.bank, "reidentify", str(decisions), "--package", str(sealed),
-                         *reason, "--out", str(world.root / "w.csv"), "--as", "bank-scoring",
-                         ok=False)
+    wrong_key = world.sx(
+        world.bank,
+        "reidentify",
+        str(decisions),
+        "--package",
+        str(sealed),
+        *reason,
+        "--out",
+        str(world.root / "w.csv"),
+        "--as",
+        "bank-scoring",
+        ok=False,
+    )
     assert wrong_key.exit_code == 1
     assert "may not read column group identity" in wrong_key.output
     rows = list(csv.DictReader(decisions.open(encoding="utf-8-sig")))
@@ -283,8 +405,17 @@ def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed:
         writer = csv.DictWriter(fh, fieldnames=list(approved))
         writer.writeheader()
         writer.writerow({**approved, "subject": "f" * 32})
-    foreign = world.sx(world.bank, "reidentify", str(forged), "--package", str(sealed),
-                       *reason, "--out", str(world.root / "f.csv"), ok=False)
+    foreign = world.sx(
+        world.bank,
+        "reidentify",
+        str(forged),
+        "--package",
+        str(sealed),
+        *reason,
+        "--out",
+        str(world.root / "f.csv"),
+        ok=False,
+    )
     assert foreign.exit_code == 1
     assert "not in this package" in foreign.output
     assert not (world.root / "w.csv").exists()
@@ -293,9 +424,10 @@ def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed:
 
 def test_z_truncating_a_witnessed_log_is_caught(world: World, sealed: Path) -> None:
     """Runs last: deleting the community's newest records, which the bank witnessed."""
-    if not list((world.community / "audit").rglob("*cosig*")) and not (
-        world.root / "results.csv"
-    ).exists():
+    if (
+        not list((world.community / "audit").rglob("*cosig*"))
+        and not (world.root / "results.csv").exists()
+    ):
         test_return_trip_keyed_back_to_residents(world, sealed)
     before = json.loads(world.sx(world.community, "audit", "verify", "--json").stdout)
     assert before["ok"] is True

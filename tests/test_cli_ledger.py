@@ -41,15 +41,21 @@ def broken_ledger(tmp_path: Path) -> Path:
 
 
 def test_check_clean_sample_exits_0() -> None:
-    code, output = invoke("ledger", "check", str(shared_path("samples", "ledger-sample.xlsx")),
-                          "--as-of", "2022-07-01")
+    code, output = invoke(
+        "ledger",
+        "check",
+        str(shared_path("samples", "ledger-sample.xlsx")),
+        "--as-of",
+        "2022-07-01",
+    )
     assert code == 0
     assert "Ledger OK: no errors, 0 warning(s)." in output
 
 
 def test_check_json_clean() -> None:
-    code, output = invoke("ledger", "check", "--json",
-                          str(shared_path("samples", "ledger-sample-gb18030")))
+    code, output = invoke(
+        "ledger", "check", "--json", str(shared_path("samples", "ledger-sample-gb18030"))
+    )
     assert code == 0
     assert json.loads(output) == {"ok": True, "errors": [], "warnings": []}
 
@@ -62,9 +68,11 @@ def test_check_json_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
     assert document["warnings"] == []
     assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in document["errors"]] == [
         ("居民", 1, "病史", "ledger.header.unknown"),
-        ("居民", 4, "full_civil_capacity", "ledger.value.boolean")]
-    assert all(set(e) == {"sheet", "row", "column", "code", "message", "level"}
-               for e in document["errors"])
+        ("居民", 4, "full_civil_capacity", "ledger.value.boolean"),
+    ]
+    assert all(
+        set(e) == {"sheet", "row", "column", "code", "message", "level"} for e in document["errors"]
+    )
     assert "“完全民事行为能力”请填“是”或“否”" in document["errors"][1]["message"]
 
 

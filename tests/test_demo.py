@@ -32,8 +32,11 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
 
 def test_demo_cli_runs_again_in_place(tmp_path: Path) -> None:
     for _ in range(2):
-        out = CliRunner().invoke(build_cli(), ["demo", "--out", str(tmp_path / "d"),
-                                               "--residents", "60"], env={"SX_LANG": "zh"})
+        out = CliRunner().invoke(
+            build_cli(),
+            ["demo", "--out", str(tmp_path / "d"), "--residents", "60"],
+            env={"SX_LANG": "zh"},
+        )
         assert out.exit_code == 0, out.output
         assert "演示完成" in out.output
 
@@ -50,9 +53,21 @@ def test_every_verb_has_help_in_both_languages(lang: str) -> None:
     set_language(lang)
     root = build_cli()
     verbs = list(_commands(root))
-    assert {("seal",), ("verify",), ("score",), ("reidentify",), ("report",), ("demo",),
-            ("audit", "verify"), ("ledger", "check"), ("media", "enroll"),
-            ("keys", "new"), ("agreement", "sign"), ("import",), ("inspect",)} <= set(verbs)
+    assert {
+        ("seal",),
+        ("verify",),
+        ("score",),
+        ("reidentify",),
+        ("report",),
+        ("demo",),
+        ("audit", "verify"),
+        ("ledger", "check"),
+        ("media", "enroll"),
+        ("keys", "new"),
+        ("agreement", "sign"),
+        ("import",),
+        ("inspect",),
+    } <= set(verbs)
     for verb in verbs:
         out = CliRunner().invoke(root, [*verb, "--help"])
         assert out.exit_code == 0, verb

@@ -9,7 +9,7 @@ import pytest
 
 from secure_exchange import i18n
 from secure_exchange.errors import IdentityError, PassphraseError
-from secure_exchange.keys import Keyring, PublicIdentity
+from secure_exchange.trust.keys import Keyring, PublicIdentity
 from tests.conftest import PASS
 
 

@@ -1,4 +1,4 @@
-"""Public API of secure_exchange.ledger on the shared samples: tables, report, privacy."""
+"""Public API of secure_exchange.ledger.scan on the shared samples: tables, report, privacy."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger import (
+from secure_exchange.ledger.scan import (
     LEDGER_COLUMNS,
     CheckReport,
     Finding,
@@ -57,9 +57,24 @@ def test_samples_give_identical_tables() -> None:
 def test_residents_table_contract() -> None:
     residents = sample("ledger-sample-utf8").residents
     assert residents.schema.names == [
-        "source_row", "id_number", "name", "community", "subject_type", "full_civil_capacity",
-        "fixed_residence", "fixed_income", "major_bad_credit", "phone", "address",
-        "household_id", "relation", "real_estate", "business_data", "birth_date", "sex"]
+        "source_row",
+        "id_number",
+        "name",
+        "community",
+        "subject_type",
+        "full_civil_capacity",
+        "fixed_residence",
+        "fixed_income",
+        "major_bad_credit",
+        "phone",
+        "address",
+        "household_id",
+        "relation",
+        "real_estate",
+        "business_data",
+        "birth_date",
+        "sex",
+    ]
     types = dict(zip(residents.schema.names, residents.schema.types, strict=True))
     assert types["source_row"] == pa.int32()
     assert types["birth_date"] == pa.date32()
@@ -77,8 +92,15 @@ def test_residents_table_contract() -> None:
 def test_evaluation_values_of_sample() -> None:
     rows = sample("ledger-sample.xlsx").evaluations.to_pylist()
     d12 = next(r for r in rows if r["code"] == "D12")
-    assert d12 == {"source_row": 18, "id_number": "37082819820619012X", "code": "D12",
-                   "level": None, "points": 5, "note": None, "panel_date": date(2022, 6, 28)}
+    assert d12 == {
+        "source_row": 18,
+        "id_number": "37082819820619012X",
+        "code": "D12",
+        "level": None,
+        "points": 5,
+        "note": None,
+        "panel_date": date(2022, 6, 28),
+    }
 
 
 def test_ledger_columns_metadata() -> None:
@@ -88,8 +110,14 @@ def test_ledger_columns_metadata() -> None:
     assert residents["phone"].required is False
     assert residents["name"].required is True
     assert "村庄" in residents["community"].aliases
-    assert list(LEDGER_COLUMNS["评议"]) == ["id_number", "code", "level", "points", "note",
-                                          "panel_date"]
+    assert list(LEDGER_COLUMNS["评议"]) == [
+        "id_number",
+        "code",
+        "level",
+        "points",
+        "note",
+        "panel_date",
+    ]
 
 
 def _broken_copy(tmp_path: Path) -> Path:
@@ -150,9 +178,20 @@ def test_report_json_shape() -> None:
     finding = Finding("居民", 3, "phone", "ledger.value.phone", "msg", "error")
     report = CheckReport(errors=(finding,), warnings=())
     assert not report.ok
-    assert report.to_json() == {"ok": False, "warnings": [], "errors": [
-        {"sheet": "居民", "row": 3, "column": "phone", "code": "ledger.value.phone",
-         "message": "msg", "level": "error"}]}
+    assert report.to_json() == {
+        "ok": False,
+        "warnings": [],
+        "errors": [
+            {
+                "sheet": "居民",
+                "row": 3,
+                "column": "phone",
+                "code": "ledger.value.phone",
+                "message": "msg",
+                "level": "error",
+            }
+        ],
+    }
 
 
 def test_load_ledger_refuses_an_invalid_ledger(tmp_path: Path) -> None:
@@ -168,7 +207,8 @@ def test_load_ledger_returns_a_valid_ledger() -> None:
 
 
 def test_birth_date_checked_against_as_of() -> None:
-    report = read_ledger(shared_path("samples", "ledger-sample-utf8"),
-                         as_of=date(2004, 1, 1)).report
+    report = read_ledger(
+        shared_path("samples", "ledger-sample-utf8"), as_of=date(2004, 1, 1)
+    ).report
     assert {f.code for f in report.errors} == {"ledger.id.birth_future"}
     assert [f.row for f in report.errors] == [14, 17]

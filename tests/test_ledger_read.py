@@ -12,7 +12,7 @@ import pytest
 
 from secure_exchange.errors import LedgerError
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger import Ledger, read_ledger
+from secure_exchange.ledger.scan import Ledger, read_ledger
 from tests.test_ledger_rules import (
     AS_OF,
     EVAL_HEADER,
@@ -25,8 +25,17 @@ from tests.test_ledger_rules import (
     resident,
 )
 
-ENGLISH_RES = ["id_number", "name", "community", "subject_type", "full_civil_capacity",
-               "fixed_residence", "fixed_income", "major_bad_credit", "phone"]
+ENGLISH_RES = [
+    "id_number",
+    "name",
+    "community",
+    "subject_type",
+    "full_civil_capacity",
+    "fixed_residence",
+    "fixed_income",
+    "major_bad_credit",
+    "phone",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +49,9 @@ def csv_text(header: list[str], rows: list[list[str]]) -> str:
     return "".join(",".join(r) + "\r\n" for r in [header, *rows])
 
 
-def write_folder(folder: Path, res: str, evals: str, encoding: str = "utf-8",
-                 bom: bool = False) -> Path:
+def write_folder(
+    folder: Path, res: str, evals: str, encoding: str = "utf-8", bom: bool = False
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     prefix = b"\xef\xbb\xbf" if bom else b""
     (folder / "residents.csv").write_bytes(prefix + res.encode(encoding))
@@ -57,8 +67,9 @@ RES = csv_text(RES_HEADER, [resident(), resident(ID_B)])
 EVALS = csv_text(EVAL_HEADER, [evaluation(), evaluation(ID_B, "B1", "市级")])
 
 
-@pytest.mark.parametrize(("encoding", "bom"), [("utf-8", False), ("utf-8", True),
-                                               ("gb18030", False), ("gbk", False)])
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("gb18030", False), ("gbk", False)]
+)
 def test_encodings_give_the_same_tables(tmp_path: Path, encoding: str, bom: bool) -> None:
     reference = read(write_folder(tmp_path / "ref", RES, EVALS))
     ledger = read(write_folder(tmp_path / "x", RES, EVALS, encoding, bom))
@@ -86,8 +97,9 @@ def test_gbk_with_ascii_header_detected(tmp_path: Path) -> None:
 def test_english_headers_whitespace_and_aliases(tmp_path: Path) -> None:
     header = [f"\u3000{h} " for h in ENGLISH_RES]
     header[2] = " 社区/村庄"
-    ledger = read(write_folder(tmp_path / "x", csv_text(header, [resident()]),
-                               csv_text(EVAL_HEADER, [])))
+    ledger = read(
+        write_folder(tmp_path / "x", csv_text(header, [resident()]), csv_text(EVAL_HEADER, []))
+    )
     assert ledger.report.ok
     assert ledger.residents.column("community").to_pylist() == ["春秋社区"]
 
@@ -100,8 +112,9 @@ def test_community_aliases(tmp_path: Path, alias: str) -> None:
 
 
 def test_cells_trimmed_including_full_width_spaces(tmp_path: Path) -> None:
-    res = csv_text(RES_HEADER, [resident(f" {ID_A}\u3000", 姓名="\u3000测试甲 ",
-                                         固定住所=" 是\u3000")])
+    res = csv_text(
+        RES_HEADER, [resident(f" {ID_A}\u3000", 姓名="\u3000测试甲 ", 固定住所=" 是\u3000")]
+    )
     ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])))
     assert ledger.report.ok
     assert ledger.residents.column("name").to_pylist() == ["测试甲"]
@@ -116,12 +129,12 @@ def test_unknown_column_is_an_error_by_default(tmp_path: Path) -> None:
 
 def test_drop_unknown_columns_reports_a_warning(tmp_path: Path) -> None:
     res = csv_text([*RES_HEADER, "病史", "宗教"], [[*resident(), "无", "无"]])
-    ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])),
-                  drop_unknown=True)
+    ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])), drop_unknown=True)
     assert ledger.report.ok
     assert ledger.dropped_columns == ("病史", "宗教")
     assert [(w.sheet, w.code) for w in ledger.report.warnings] == [
-        ("居民", "ledger.header.dropped")]
+        ("居民", "ledger.header.dropped")
+    ]
     assert "病史" in ledger.report.warnings[0].message
     assert "病史" not in ledger.residents.schema.names
 
@@ -144,8 +157,9 @@ def test_inner_blank_row_skipped_with_warning_and_rows_kept(tmp_path: Path) -> N
 
 def test_quoted_line_break_keeps_row_numbers(tmp_path: Path) -> None:
     header = [*RES_HEADER, "家庭住址"]
-    text = csv_text(header, [[*resident(), '"金乡县\n春秋社区"'],
-                             [*resident(ID_B, 固定住所="x"), "x"]])
+    text = csv_text(
+        header, [[*resident(), '"金乡县\n春秋社区"'], [*resident(ID_B, 固定住所="x"), "x"]]
+    )
     ledger = read(write_folder(tmp_path / "x", text, csv_text(EVAL_HEADER, [])))
     assert ledger.residents.column("address").to_pylist() == ["金乡县\n春秋社区", "x"]
     assert codes(ledger.report) == [("居民", 3, "fixed_residence", "ledger.value.boolean")]
@@ -176,11 +190,21 @@ def test_parquet_folder(tmp_path: Path) -> None:
     folder = tmp_path / "pq"
     folder.mkdir()
     res = [resident(), resident(ID_B)]
-    pq.write_table(pa.table({h: [r[i] for r in res] for i, h in enumerate(RES_HEADER)}),
-                   folder / "residents.parquet")
-    pq.write_table(pa.table({"身份证号": [ID_A], "项目代码": ["B9"], "分值": [12],
-                             "评议日期": pa.array([dt.date(2022, 6, 28)])}),
-                   folder / "evaluations.parquet")
+    pq.write_table(
+        pa.table({h: [r[i] for r in res] for i, h in enumerate(RES_HEADER)}),
+        folder / "residents.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "身份证号": [ID_A],
+                "项目代码": ["B9"],
+                "分值": [12],
+                "评议日期": pa.array([dt.date(2022, 6, 28)]),
+            }
+        ),
+        folder / "evaluations.parquet",
+    )
     ledger = read(folder)
     assert ledger.report.ok, ledger.report.errors
     assert ledger.evaluations.column("points").to_pylist() == [12]
@@ -190,8 +214,12 @@ def test_parquet_folder(tmp_path: Path) -> None:
 # --- xlsx -----------------------------------------------------------------------------------
 
 
-def write_xlsx(path: Path, residents: list[list[object]], evaluations: list[list[object]],
-               names: tuple[str, str] = ("居民", "评议")) -> Path:
+def write_xlsx(
+    path: Path,
+    residents: list[list[object]],
+    evaluations: list[list[object]],
+    names: tuple[str, str] = ("居民", "评议"),
+) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = names[0]
@@ -205,33 +233,46 @@ def write_xlsx(path: Path, residents: list[list[object]], evaluations: list[list
 
 
 def test_xlsx_numeric_id_cell_reported_not_repaired(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "l.xlsx",
-                      [resident(), [1.1010519491231e17, *resident(ID_B)[1:]],
-                       [int(ID_B), *resident(ID_B)[1:]]],
-                      [evaluation(), [float(ID_A), "B5.1", None, None, None, "2022-06-28"]])
+    path = write_xlsx(
+        tmp_path / "l.xlsx",
+        [resident(), [1.1010519491231e17, *resident(ID_B)[1:]], [int(ID_B), *resident(ID_B)[1:]]],
+        [evaluation(), [float(ID_A), "B5.1", None, None, None, "2022-06-28"]],
+    )
     ledger = read(path)
-    assert codes(ledger.report) == [("居民", 3, "id_number", "ledger.id.numeric"),
-                                    ("居民", 4, "id_number", "ledger.id.numeric"),
-                                    ("评议", 3, "id_number", "ledger.id.numeric")]
+    assert codes(ledger.report) == [
+        ("居民", 3, "id_number", "ledger.id.numeric"),
+        ("居民", 4, "id_number", "ledger.id.numeric"),
+        ("评议", 3, "id_number", "ledger.id.numeric"),
+    ]
     assert ledger.residents.column("id_number").to_pylist() == [ID_A, None, None]
     assert "110105" not in ledger.report.errors[0].message
 
 
 def test_xlsx_date_cells_and_numbers_as_text(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "l.xlsx", [resident()], [
-        [ID_A, "B9", None, 15, "x", dt.datetime(2022, 6, 28)],
-        [ID_A, "D12", None, 7.0, None, dt.date(2022, 6, 29)],
-    ])
+    path = write_xlsx(
+        tmp_path / "l.xlsx",
+        [resident()],
+        [
+            [ID_A, "B9", None, 15, "x", dt.datetime(2022, 6, 28)],
+            [ID_A, "D12", None, 7.0, None, dt.date(2022, 6, 29)],
+        ],
+    )
     ledger = read(path)
     assert ledger.report.ok, ledger.report.errors
     assert ledger.evaluations.column("points").to_pylist() == [15, 7]
-    assert ledger.evaluations.column("panel_date").to_pylist() == [dt.date(2022, 6, 28),
-                                                                  dt.date(2022, 6, 29)]
+    assert ledger.evaluations.column("panel_date").to_pylist() == [
+        dt.date(2022, 6, 28),
+        dt.date(2022, 6, 29),
+    ]
 
 
 def test_xlsx_english_sheet_names_and_trailing_empty_rows(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "l.xlsx", [resident(), [None] * 9, [" "] * 9], [evaluation()],
-                      names=("residents", "evaluations"))
+    path = write_xlsx(
+        tmp_path / "l.xlsx",
+        [resident(), [None] * 9, [" "] * 9],
+        [evaluation()],
+        names=("residents", "evaluations"),
+    )
     ledger = read(path)
     assert ledger.report.ok
     assert ledger.residents.num_rows == 1

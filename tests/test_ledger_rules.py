@@ -11,11 +11,20 @@ from pathlib import Path
 import pytest
 
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger import CheckReport, Ledger, read_ledger
+from secure_exchange.ledger.scan import CheckReport, Ledger, read_ledger
 
 AS_OF = date(2022, 7, 1)
-RES_HEADER = ["身份证号", "姓名", "所属社区", "主体类型", "完全民事行为能力", "固定住所",
-              "固定收入来源", "重大不良信用记录", "联系电话"]
+RES_HEADER = [
+    "身份证号",
+    "姓名",
+    "所属社区",
+    "主体类型",
+    "完全民事行为能力",
+    "固定住所",
+    "固定收入来源",
+    "重大不良信用记录",
+    "联系电话",
+]
 EVAL_HEADER = ["身份证号", "项目代码", "级别", "分值", "说明", "评议日期"]
 
 
@@ -57,36 +66,57 @@ class FakePolicy:
         return next((i for i in self.items if i.code == code), None)
 
 
-POLICY = FakePolicy((
-    FakeItem("B1", "levelled", levels={"县级": 20, "市级": 30, "省级": 40, "国家级": 50}),
-    FakeItem("B2", "levelled", levels={"村级": 10, "镇级": 20, "县级": 30}),
-    FakeItem("B5.1", "fixed", points=10),
-    FakeItem("B9", "panel", points_range=(1, 50)),
-    FakeItem("D4", "fixed", sign=-1, points=10),
-    FakeItem("D12", "panel", sign=-1, points_range=(1, 50)),
-    FakeItem("V2", "veto"),
-))
+POLICY = FakePolicy(
+    (
+        FakeItem("B1", "levelled", levels={"县级": 20, "市级": 30, "省级": 40, "国家级": 50}),
+        FakeItem("B2", "levelled", levels={"村级": 10, "镇级": 20, "县级": 30}),
+        FakeItem("B5.1", "fixed", points=10),
+        FakeItem("B9", "panel", points_range=(1, 50)),
+        FakeItem("D4", "fixed", sign=-1, points=10),
+        FakeItem("D12", "panel", sign=-1, points_range=(1, 50)),
+        FakeItem("V2", "veto"),
+    )
+)
 
 
 def resident(id_number: str = ID_A, **overrides: str) -> list[str]:
-    row = {"身份证号": id_number, "姓名": "测试甲", "所属社区": "春秋社区", "主体类型": "农户",
-           "完全民事行为能力": "是", "固定住所": "是", "固定收入来源": "是",
-           "重大不良信用记录": "否", "联系电话": "18255304093"}
+    row = {
+        "身份证号": id_number,
+        "姓名": "测试甲",
+        "所属社区": "春秋社区",
+        "主体类型": "农户",
+        "完全民事行为能力": "是",
+        "固定住所": "是",
+        "固定收入来源": "是",
+        "重大不良信用记录": "否",
+        "联系电话": "18255304093",
+    }
     row.update(overrides)
     return [row[h] for h in RES_HEADER]
 
 
-def evaluation(id_number: str = ID_A, code: str = "B5.1", level: str = "", points: str = "",
-               panel_date: str = "2022-06-28") -> list[str]:
+def evaluation(
+    id_number: str = ID_A,
+    code: str = "B5.1",
+    level: str = "",
+    points: str = "",
+    panel_date: str = "2022-06-28",
+) -> list[str]:
     return [id_number, code, level, points, "", panel_date]
 
 
-def write_ledger(folder: Path, residents: list[list[str]], evaluations: list[list[str]],
-                 res_header: list[str] = RES_HEADER,
-                 eval_header: list[str] = EVAL_HEADER) -> Path:
+def write_ledger(
+    folder: Path,
+    residents: list[list[str]],
+    evaluations: list[list[str]],
+    res_header: list[str] = RES_HEADER,
+    eval_header: list[str] = EVAL_HEADER,
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, header, rows in (("residents", res_header, residents),
-                               ("evaluations", eval_header, evaluations)):
+    for name, header, rows in (
+        ("residents", res_header, residents),
+        ("evaluations", eval_header, evaluations),
+    ):
         with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
@@ -94,8 +124,12 @@ def write_ledger(folder: Path, residents: list[list[str]], evaluations: list[lis
     return folder
 
 
-def run(tmp_path: Path, residents: list[list[str]],
-        evaluations: list[list[str]] | None = None, **kwargs: object) -> Ledger:
+def run(
+    tmp_path: Path,
+    residents: list[list[str]],
+    evaluations: list[list[str]] | None = None,
+    **kwargs: object,
+) -> Ledger:
     folder = write_ledger(tmp_path / "ledger", residents, evaluations or [])
     return read_ledger(folder, as_of=AS_OF, policy=POLICY, **kwargs)  # type: ignore[arg-type]
 
@@ -132,19 +166,33 @@ def test_id_check_character_wrong(tmp_path: Path) -> None:
     assert ID_A[:6] + "********" + bad[-4:] in ledger.report.errors[0].message
 
 
-@pytest.mark.parametrize("bad", ["37082819800621575", "3708281980062157500", "370828A98006215759",
-                                 "070828198006215759", "37082819800621575Y"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "37082819800621575",
+        "3708281980062157500",
+        "370828A98006215759",
+        "070828198006215759",
+        "37082819800621575Y",
+    ],
+)
 def test_id_structure(tmp_path: Path, bad: str) -> None:
     ledger = run(tmp_path, [resident(bad)])
     assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.format")]
 
 
 def test_id_lower_case_x_and_full_width_normalised_in_both_sheets(tmp_path: Path) -> None:
-    with_x = next(make_id("19881213", f"{s:03d}") for s in range(1000)
-                  if make_id("19881213", f"{s:03d}").endswith("X"))
+    with_x = next(
+        make_id("19881213", f"{s:03d}")
+        for s in range(1000)
+        if make_id("19881213", f"{s:03d}").endswith("X")
+    )
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in ID_B)
-    ledger = run(tmp_path, [resident(with_x.lower()), resident(full_width)],
-                 [evaluation(with_x.lower()), evaluation(full_width)])
+    ledger = run(
+        tmp_path,
+        [resident(with_x.lower()), resident(full_width)],
+        [evaluation(with_x.lower()), evaluation(full_width)],
+    )
     assert ledger.report.ok, ledger.report.errors
     assert ledger.residents.column("id_number").to_pylist() == [with_x, ID_B]
     assert ledger.evaluations.column("id_number").to_pylist() == [with_x, ID_B]
@@ -158,13 +206,17 @@ def test_id_legacy_15_digits_converted_with_warning(tmp_path: Path) -> None:
     assert ledger.residents.column("id_number").to_pylist() == [converted]
     assert ledger.evaluations.column("id_number").to_pylist() == [converted]
     assert [(w.sheet, w.row, w.code) for w in ledger.report.warnings] == [
-        ("居民", 2, "ledger.id.legacy15"), ("评议", 2, "ledger.id.legacy15")]
+        ("居民", 2, "ledger.id.legacy15"),
+        ("评议", 2, "ledger.id.legacy15"),
+    ]
 
 
 def test_birth_date_must_exist(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident(make_id("19810229")), resident(make_id("19801301"))])
-    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.birth_invalid"),
-                                    ("居民", 3, "id_number", "ledger.id.birth_invalid")]
+    assert codes(ledger.report) == [
+        ("居民", 2, "id_number", "ledger.id.birth_invalid"),
+        ("居民", 3, "id_number", "ledger.id.birth_invalid"),
+    ]
 
 
 def test_birth_date_29_february_of_leap_year_exists(tmp_path: Path) -> None:
@@ -180,8 +232,10 @@ def test_birth_date_after_as_of(tmp_path: Path) -> None:
 
 def test_duplicate_ids_report_both_rows(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident(), resident(ID_B), resident()])
-    assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.duplicate"),
-                                    ("居民", 4, "id_number", "ledger.id.duplicate")]
+    assert codes(ledger.report) == [
+        ("居民", 2, "id_number", "ledger.id.duplicate"),
+        ("居民", 4, "id_number", "ledger.id.duplicate"),
+    ]
     assert "2, 4" in ledger.report.errors[0].message or "2、4" in ledger.report.errors[0].message
 
 
@@ -193,10 +247,23 @@ def test_sex_from_digit_17(tmp_path: Path) -> None:
 # --- residents: other columns ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("是", True), ("否", False), ("有", True), ("无", False), ("Y", True), ("n", False),
-    ("YES", True), ("no", False), ("True", True), ("FALSE", False), ("1", True), ("0", False),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("是", True),
+        ("否", False),
+        ("有", True),
+        ("无", False),
+        ("Y", True),
+        ("n", False),
+        ("YES", True),
+        ("no", False),
+        ("True", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+    ],
+)
 def test_booleans_accepted(tmp_path: Path, text: str, value: bool) -> None:
     ledger = run(tmp_path, [resident(固定住所=text)])
     assert ledger.report.ok
@@ -208,9 +275,15 @@ def test_boolean_invalid(tmp_path: Path) -> None:
     assert codes(ledger.report) == [("居民", 2, "fixed_income", "ledger.value.boolean")]
 
 
-@pytest.mark.parametrize(("text", "value"), [("农户", "农户"), ("社区居民", "农户"),
-                                             ("新型农业经营主体", "新型农业经营主体"),
-                                             ("个体工商户", "个体工商户")])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("农户", "农户"),
+        ("社区居民", "农户"),
+        ("新型农业经营主体", "新型农业经营主体"),
+        ("个体工商户", "个体工商户"),
+    ],
+)
 def test_subject_types(tmp_path: Path, text: str, value: str) -> None:
     ledger = run(tmp_path, [resident(主体类型=text)])
     assert ledger.report.ok
@@ -222,25 +295,33 @@ def test_subject_type_invalid(tmp_path: Path) -> None:
     assert codes(ledger.report) == [("居民", 2, "subject_type", "ledger.value.subject_type")]
 
 
-@pytest.mark.parametrize("phone", ["13912345678", "0537-1234567", "05371234567", "010-12345678",
-                                   ""])
+@pytest.mark.parametrize(
+    "phone", ["13912345678", "0537-1234567", "05371234567", "010-12345678", ""]
+)
 def test_phone_accepted(tmp_path: Path, phone: str) -> None:
     assert run(tmp_path, [resident(联系电话=phone)]).report.ok
 
 
-@pytest.mark.parametrize("phone", ["12912345678", "1391234567", "537-7654321", "电话",
-                                   "139123456789"])
+@pytest.mark.parametrize(
+    "phone", ["12912345678", "1391234567", "537-7654321", "电话", "139123456789"]
+)
 def test_phone_invalid(tmp_path: Path, phone: str) -> None:
     ledger = run(tmp_path, [resident(联系电话=phone)])
     assert codes(ledger.report) == [("居民", 2, "phone", "ledger.value.phone")]
     assert phone not in ledger.report.errors[0].message
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("139 1234 5678", "13912345678"), ("139-1234-5678", "13912345678"),
-    ("１３９１２３４５６７８", "13912345678"), (" 0537 1234567", "05371234567"),
-    ("0537-123 4567", "0537-1234567"), ("13912345678", "13912345678"),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("139 1234 5678", "13912345678"),
+        ("139-1234-5678", "13912345678"),
+        ("１３９１２３４５６７８", "13912345678"),
+        (" 0537 1234567", "05371234567"),
+        ("0537-123 4567", "0537-1234567"),
+        ("13912345678", "13912345678"),
+    ],
+)
 def test_phone_separators_are_tidied(tmp_path: Path, typed: str, stored: str) -> None:
     ledger = run(tmp_path, [resident(联系电话=typed)])
     assert ledger.report.ok
@@ -254,18 +335,24 @@ def test_phone_still_invalid_after_tidying(tmp_path: Path, phone: str) -> None:
 
 
 def test_panel_date_after_as_of_is_a_warning(tmp_path: Path) -> None:
-    ledger = run(tmp_path, [resident()], [evaluation(panel_date="2022-07-01"),
-                                          evaluation(code="D4", panel_date="2202-06-28")])
+    ledger = run(
+        tmp_path,
+        [resident()],
+        [evaluation(panel_date="2022-07-01"), evaluation(code="D4", panel_date="2202-06-28")],
+    )
     assert ledger.report.ok
     assert [(f.row, f.column, f.code) for f in ledger.report.warnings] == [
-        (3, "panel_date", "ledger.eval.date_future")]
+        (3, "panel_date", "ledger.eval.date_future")
+    ]
     assert "2022-07-01" in ledger.report.warnings[0].message
 
 
 def test_required_cells_empty(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident(姓名="", 所属社区="　")])
-    assert codes(ledger.report) == [("居民", 2, "name", "ledger.cell.empty"),
-                                    ("居民", 2, "community", "ledger.cell.empty")]
+    assert codes(ledger.report) == [
+        ("居民", 2, "name", "ledger.cell.empty"),
+        ("居民", 2, "community", "ledger.cell.empty"),
+    ]
 
 
 def test_required_column_missing(tmp_path: Path) -> None:
@@ -283,11 +370,20 @@ def test_optional_columns_absent_are_null(tmp_path: Path) -> None:
 
 
 def test_all_errors_collected_at_once(tmp_path: Path) -> None:
-    ledger = run(tmp_path, [resident("123", 主体类型="x", 固定住所="x", 联系电话="x")],
-                 [evaluation(code="ZZ", panel_date="yesterday")])
+    ledger = run(
+        tmp_path,
+        [resident("123", 主体类型="x", 固定住所="x", 联系电话="x")],
+        [evaluation(code="ZZ", panel_date="yesterday")],
+    )
     assert [(f.sheet, f.column) for f in ledger.report.errors] == [
-        ("居民", "id_number"), ("居民", "subject_type"), ("居民", "fixed_residence"),
-        ("居民", "phone"), ("评议", "id_number"), ("评议", "code"), ("评议", "panel_date")]
+        ("居民", "id_number"),
+        ("居民", "subject_type"),
+        ("居民", "fixed_residence"),
+        ("居民", "phone"),
+        ("评议", "id_number"),
+        ("评议", "code"),
+        ("评议", "panel_date"),
+    ]
 
 
 # --- evaluations ----------------------------------------------------------------------------
@@ -312,50 +408,83 @@ def test_code_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_levels_validated_against_policy(tmp_path: Path) -> None:
-    ledger = run(tmp_path, [resident()], [
-        evaluation(code="B1", level="市级"), evaluation(code="B1", level="村级"),
-        evaluation(code="B1"), evaluation(code="B5.1", level="县级"),
-        evaluation(code="B2", level="乡级"), evaluation(code="B2", level="街道级"),
-        evaluation(code="B2", level="区级"),
-    ])
-    assert codes(ledger.report) == [("评议", 3, "level", "ledger.eval.level_invalid"),
-                                    ("评议", 4, "level", "ledger.eval.level_missing"),
-                                    ("评议", 5, "level", "ledger.eval.level_unexpected"),
-                                    ("评议", 8, "level", "ledger.eval.level_invalid")]
+    ledger = run(
+        tmp_path,
+        [resident()],
+        [
+            evaluation(code="B1", level="市级"),
+            evaluation(code="B1", level="村级"),
+            evaluation(code="B1"),
+            evaluation(code="B5.1", level="县级"),
+            evaluation(code="B2", level="乡级"),
+            evaluation(code="B2", level="街道级"),
+            evaluation(code="B2", level="区级"),
+        ],
+    )
+    assert codes(ledger.report) == [
+        ("评议", 3, "level", "ledger.eval.level_invalid"),
+        ("评议", 4, "level", "ledger.eval.level_missing"),
+        ("评议", 5, "level", "ledger.eval.level_unexpected"),
+        ("评议", 8, "level", "ledger.eval.level_invalid"),
+    ]
     assert ledger.evaluations.column("level").to_pylist() == [
-        "市级", None, None, None, "镇级", "镇级", None]
+        "市级",
+        None,
+        None,
+        None,
+        "镇级",
+        "镇级",
+        None,
+    ]
     assert "县级、市级、省级、国家级" in ledger.report.errors[0].message
 
 
 def test_points_only_for_panel_items_and_in_range(tmp_path: Path) -> None:
-    ledger = run(tmp_path, [resident()], [
-        evaluation(code="B9", points="15"), evaluation(code="D12", points="50"),
-        evaluation(code="B9"), evaluation(code="D12", points="51"),
-        evaluation(code="B9", points="0"), evaluation(code="B9", points="-5"),
-        evaluation(code="B9", points="2.5"), evaluation(code="D4", points="10"),
-    ])
-    assert codes(ledger.report) == [("评议", 4, "points", "ledger.eval.points_missing"),
-                                    ("评议", 5, "points", "ledger.eval.points_invalid"),
-                                    ("评议", 6, "points", "ledger.eval.points_invalid"),
-                                    ("评议", 7, "points", "ledger.eval.points_invalid"),
-                                    ("评议", 8, "points", "ledger.eval.points_invalid"),
-                                    ("评议", 9, "points", "ledger.eval.points_unexpected")]
+    ledger = run(
+        tmp_path,
+        [resident()],
+        [
+            evaluation(code="B9", points="15"),
+            evaluation(code="D12", points="50"),
+            evaluation(code="B9"),
+            evaluation(code="D12", points="51"),
+            evaluation(code="B9", points="0"),
+            evaluation(code="B9", points="-5"),
+            evaluation(code="B9", points="2.5"),
+            evaluation(code="D4", points="10"),
+        ],
+    )
+    assert codes(ledger.report) == [
+        ("评议", 4, "points", "ledger.eval.points_missing"),
+        ("评议", 5, "points", "ledger.eval.points_invalid"),
+        ("评议", 6, "points", "ledger.eval.points_invalid"),
+        ("评议", 7, "points", "ledger.eval.points_invalid"),
+        ("评议", 8, "points", "ledger.eval.points_invalid"),
+        ("评议", 9, "points", "ledger.eval.points_unexpected"),
+    ]
     assert ledger.evaluations.column("points").to_pylist()[:3] == [15, 50, None]
 
 
-@pytest.mark.parametrize(("text", "value"), [("2022-06-28", date(2022, 6, 28)),
-                                             ("2022/6/8", date(2022, 6, 8)),
-                                             ("2022/06/28", date(2022, 6, 28)),
-                                             ("2022/12/8", date(2022, 12, 8)),
-                                             ("2024/2/29", date(2024, 2, 29))])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2022-06-28", date(2022, 6, 28)),
+        ("2022/6/8", date(2022, 6, 8)),
+        ("2022/06/28", date(2022, 6, 28)),
+        ("2022/12/8", date(2022, 12, 8)),
+        ("2024/2/29", date(2024, 2, 29)),
+    ],
+)
 def test_dates_accepted(tmp_path: Path, text: str, value: date) -> None:
     ledger = run(tmp_path, [resident()], [evaluation(panel_date=text)])
     assert ledger.report.ok
     assert ledger.evaluations.column("panel_date").to_pylist() == [value]
 
 
-@pytest.mark.parametrize("text", ["2022-6-28", "28/06/2022", "2022-02-30", "2023/2/29",
-                                  "2022.06.28", "20220628", "2022-13-01"])
+@pytest.mark.parametrize(
+    "text",
+    ["2022-6-28", "28/06/2022", "2022-02-30", "2023/2/29", "2022.06.28", "20220628", "2022-13-01"],
+)
 def test_dates_rejected(tmp_path: Path, text: str) -> None:
     ledger = run(tmp_path, [resident()], [evaluation(panel_date=text)])
     assert codes(ledger.report) == [("评议", 2, "panel_date", "ledger.value.date")]
@@ -363,8 +492,10 @@ def test_dates_rejected(tmp_path: Path, text: str) -> None:
 
 def test_evaluation_required_cells(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident()], [evaluation(code="", panel_date="")])
-    assert codes(ledger.report) == [("评议", 2, "code", "ledger.cell.empty"),
-                                    ("评议", 2, "panel_date", "ledger.cell.empty")]
+    assert codes(ledger.report) == [
+        ("评议", 2, "code", "ledger.cell.empty"),
+        ("评议", 2, "panel_date", "ledger.cell.empty"),
+    ]
 
 
 def test_evaluation_id_format_checked(tmp_path: Path) -> None:
@@ -374,8 +505,23 @@ def test_evaluation_id_format_checked(tmp_path: Path) -> None:
 
 def test_evaluations_table_contract(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident()], [evaluation(code="B1", level="国家级")])
-    assert ledger.evaluations.schema.names == ["source_row", "id_number", "code", "level",
-                                               "points", "note", "panel_date"]
-    assert ledger.evaluations.to_pylist() == [{
-        "source_row": 2, "id_number": ID_A, "code": "B1", "level": "国家级", "points": None,
-        "note": None, "panel_date": date(2022, 6, 28)}]
+    assert ledger.evaluations.schema.names == [
+        "source_row",
+        "id_number",
+        "code",
+        "level",
+        "points",
+        "note",
+        "panel_date",
+    ]
+    assert ledger.evaluations.to_pylist() == [
+        {
+            "source_row": 2,
+            "id_number": ID_A,
+            "code": "B1",
+            "level": "国家级",
+            "points": None,
+            "note": None,
+            "panel_date": date(2022, 6, 28),
+        }
+    ]

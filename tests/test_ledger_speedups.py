@@ -10,16 +10,16 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from secure_exchange._ledger_bytes import trim
-from secure_exchange._ledger_ids import (
+from secure_exchange.i18n import set_language
+from secure_exchange.ledger.ids import (
     check_ids,
     mod11_2_check,
     ymd_digits_to_date32,
     ymd_to_date32,
 )
-from secure_exchange._ledger_read import _record_end
-from secure_exchange.i18n import set_language
-from secure_exchange.ledger import Ledger, read_ledger
+from secure_exchange.ledger.read import _record_end
+from secure_exchange.ledger.scan import Ledger, read_ledger
+from secure_exchange.ledger.text import trim
 from tests.test_ledger_rules import (
     AS_OF,
     EVAL_HEADER,
@@ -42,15 +42,26 @@ def _english() -> object:
 
 
 def ids(count: int) -> list[str]:
-    return [make_id(f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", f"{i % 1000:03d}",
-                    f"3708{i // 1000:02d}") for i in range(count)]
+    return [
+        make_id(
+            f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", f"{i % 1000:03d}", f"3708{i // 1000:02d}"
+        )
+        for i in range(count)
+    ]
 
 
-def write(folder: Path, residents: list[list[str]], evaluations: list[list[str]],
-          quoting: int = csv.QUOTE_MINIMAL, newline: str = "\r\n") -> Path:
+def write(
+    folder: Path,
+    residents: list[list[str]],
+    evaluations: list[list[str]],
+    quoting: int = csv.QUOTE_MINIMAL,
+    newline: str = "\r\n",
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, header, rows in (("residents", ADDRESS_HEADER, residents),
-                               ("evaluations", EVAL_HEADER, evaluations)):
+    for name, header, rows in (
+        ("residents", ADDRESS_HEADER, residents),
+        ("evaluations", EVAL_HEADER, evaluations),
+    ):
         with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, quoting=quoting, lineterminator=newline)
             writer.writerow(header)
@@ -65,8 +76,10 @@ def read(folder: Path, **kwargs: object) -> Ledger:
 def test_quoted_line_breaks_across_parser_blocks(tmp_path: Path) -> None:
     """Several MB of rows whose quoted addresses span lines: every block boundary is safe."""
     people = ids(12000)
-    addresses = [f"金乡县{'春秋社区' * (i % 40)}\n{i}号" if i % 3 else f"地址{i}\r\n二" for i
-                 in range(len(people))]
+    addresses = [
+        f"金乡县{'春秋社区' * (i % 40)}\n{i}号" if i % 3 else f"地址{i}\r\n二"
+        for i in range(len(people))
+    ]
     rows = [[*resident(p), a] for p, a in zip(people, addresses, strict=True)]
     ledger = read(write(tmp_path / "x", rows, [evaluation(people[-1])]))
     assert ledger.report.ok, ledger.report.errors[:3]
@@ -78,8 +91,9 @@ def test_quoted_line_breaks_across_parser_blocks(tmp_path: Path) -> None:
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_quoting_style_gives_the_same_ledger(tmp_path: Path, newline: str) -> None:
     people = ids(300)
-    rows = [[*resident(p, 固定住所="否" if i % 7 else "x"), f"地址,{i}"]
-            for i, p in enumerate(people)]
+    rows = [
+        [*resident(p, 固定住所="否" if i % 7 else "x"), f"地址,{i}"] for i, p in enumerate(people)
+    ]
     evals = [evaluation(p, "B1", "县级") for p in people[::2]] + [evaluation(make_id())]
     plain = read(write(tmp_path / "a", rows, evals, csv.QUOTE_MINIMAL, newline))
     quoted = read(write(tmp_path / "b", rows, evals, csv.QUOTE_ALL, newline))
@@ -102,31 +116,64 @@ def test_orphans_found_among_known_evaluations(tmp_path: Path) -> None:
 
 def test_progress_called_residents_first_for_a_folder(tmp_path: Path) -> None:
     seen: list[int] = []
-    folder = write(tmp_path / "x", [[*resident(p), ""] for p in ids(4)],
-                   [evaluation(p) for p in ids(4)[:3]])
+    folder = write(
+        tmp_path / "x", [[*resident(p), ""] for p in ids(4)], [evaluation(p) for p in ids(4)[:3]]
+    )
     read(folder, progress=seen.append)
     assert seen == [4, 3]
 
 
-@pytest.mark.parametrize(("piece", "cut"), [
-    (b"a,b\nc,d\ne", 8), (b"a,b\n", 4), (b"abc", None), (b'"x\ny",1\n"z', 8),
-    (b'"x\ny",1\n"z\n', 8), (b'"say ""hi""\n",1\n2,"\n', 16), (b'"\n\n', None),
-    (b"a\r\nb\r\n", 6),
-])
+@pytest.mark.parametrize(
+    ("piece", "cut"),
+    [
+        (b"a,b\nc,d\ne", 8),
+        (b"a,b\n", 4),
+        (b"abc", None),
+        (b'"x\ny",1\n"z', 8),
+        (b'"x\ny",1\n"z\n', 8),
+        (b'"say ""hi""\n",1\n2,"\n', 16),
+        (b'"\n\n', None),
+        (b"a\r\nb\r\n", 6),
+    ],
+)
 def test_blocks_end_at_a_line_feed_outside_quotes(piece: bytes, cut: int | None) -> None:
     assert _record_end(piece) == cut
 
 
 def test_trim_strips_every_kind_of_edge_space() -> None:
-    cells = [" a", "b\u3000", "\ufeffc", "d\u00a0", "\u2003e\u2003", "f", "", "中\u3000文",
-             "《", "x\u205f"]
-    assert trim(pa.array(cells)).to_pylist() == ["a", "b", "c", "d", "e", "f", "", "中\u3000文",
-                                                 "《", "x"]
+    cells = [
+        " a",
+        "b\u3000",
+        "\ufeffc",
+        "d\u00a0",
+        "\u2003e\u2003",
+        "f",
+        "",
+        "中\u3000文",
+        "《",
+        "x\u205f",
+    ]
+    assert trim(pa.array(cells)).to_pylist() == [
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "",
+        "中\u3000文",
+        "《",
+        "x",
+    ]
 
 
 def test_digit_dates_agree_with_general_dates() -> None:
-    year, month, day = np.meshgrid(np.r_[0:3, 1899:1901, 1999:2001, 2023:2025, 9998:10000],
-                                   np.arange(100), np.arange(100), indexing="ij")
+    year, month, day = np.meshgrid(
+        np.r_[0:3, 1899:1901, 1999:2001, 2023:2025, 9998:10000],
+        np.arange(100),
+        np.arange(100),
+        indexing="ij",
+    )
     year, month, day = year.ravel(), month.ravel(), day.ravel()
     general = ymd_to_date32(year, month, day)
     fast = ymd_digits_to_date32(year, month, day)
@@ -136,8 +183,12 @@ def test_digit_dates_agree_with_general_dates() -> None:
 
 def reference(text: str, as_of_days: int) -> tuple[bool, int | None]:
     """Validity and key of an 18-character ID, written without the vectorised code."""
-    if len(text) != 18 or not text[:17].isdigit() or text[0] == "0" or not (
-            text[17].isdigit() or text[17] == "X"):
+    if (
+        len(text) != 18
+        or not text[:17].isdigit()
+        or text[0] == "0"
+        or not (text[17].isdigit() or text[17] == "X")
+    ):
         return False, None
     key = int(text[:17]) * 11 + (10 if text[17] == "X" else int(text[17]))
     try:
@@ -164,7 +215,7 @@ def test_id_checks_agree_with_a_plain_reference() -> None:
 
 def test_cr_only_line_endings_are_a_clear_error(tmp_path: Path) -> None:
     """Excel for Mac's old "CSV" ends lines with CR alone: one clear finding, no crash."""
-    from secure_exchange.ledger import read_ledger
+    from secure_exchange.ledger.scan import read_ledger
 
     folder = tmp_path / "cr"
     folder.mkdir()

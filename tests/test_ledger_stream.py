@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from secure_exchange import _ledger_read
-from secure_exchange.ledger import (
+from secure_exchange.ledger import read as _ledger_read
+from secure_exchange.ledger.scan import (
     EVALUATIONS,
     RESIDENTS,
     CheckReport,
@@ -48,8 +48,10 @@ def _read(path: Path, **kwargs: object) -> Ledger:
 
 
 def _findings(report: CheckReport) -> list[tuple[object, ...]]:
-    return sorted((f.sheet, f.row or 0, f.column or "", f.code, f.message, f.level)
-                  for f in (*report.errors, *report.warnings))
+    return sorted(
+        (f.sheet, f.row or 0, f.column or "", f.code, f.message, f.level)
+        for f in (*report.errors, *report.warnings)
+    )
 
 
 def _same(one: Ledger, other: Ledger) -> None:
@@ -82,13 +84,17 @@ def test_defects_in_tiny_blocks_are_the_same_findings(
 ) -> None:
     ledger = _whole_then_tiny(monkeypatch, _broken_copy(tmp_path))
     rows = {(f.row, f.code) for f in ledger.report.errors}
-    assert {(11, "ledger.id.duplicate"), (12, "ledger.id.duplicate"),
-            (3, "ledger.id.checksum")} <= rows
+    assert {
+        (11, "ledger.id.duplicate"),
+        (12, "ledger.id.duplicate"),
+        (3, "ledger.id.checksum"),
+    } <= rows
 
 
 def _people(count: int) -> list[str]:
-    return [make_id(f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", f"{i % 1000:03d}") for i in
-            range(count)]
+    return [
+        make_id(f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", f"{i % 1000:03d}") for i in range(count)
+    ]
 
 
 def test_duplicate_and_orphan_far_apart_are_found(tiny_blocks: None, tmp_path: Path) -> None:
@@ -112,8 +118,12 @@ def test_duplicate_and_orphan_far_apart_are_found(tiny_blocks: None, tmp_path: P
 def test_blank_rows_across_blocks(tiny_blocks: None, tmp_path: Path) -> None:
     people = _people(12)
     blank = [""] * len(RES_HEADER)
-    residents = ([resident(p) for p in people[:5]] + [blank] * 9 + [resident(p) for p in people[5:]]
-                 + [blank] * 7)
+    residents = (
+        [resident(p) for p in people[:5]]
+        + [blank] * 9
+        + [resident(p) for p in people[5:]]
+        + [blank] * 7
+    )
     folder = write_ledger(tmp_path / "x", residents, [])
     ledger = read_ledger(folder, as_of=AS_OF, policy=POLICY)  # type: ignore[arg-type]
     assert ledger.residents.column("source_row").to_pylist() == [*range(2, 7), *range(16, 23)]
@@ -124,14 +134,14 @@ def test_blank_rows_across_blocks(tiny_blocks: None, tmp_path: Path) -> None:
 def test_quoted_line_breaks_at_every_cut(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     people = _people(30)
     header = [*RES_HEADER, "家庭住址"]
-    rows = [[*resident(p), f"第{i}号\n\"东院\"\r\n二楼"] for i, p in enumerate(people)]
+    rows = [[*resident(p), f'第{i}号\n"东院"\r\n二楼'] for i, p in enumerate(people)]
     folder = tmp_path / "x"
     write_ledger(folder, rows, [], res_header=header)
     whole = _read(folder, policy=POLICY)
     for size in (64, 97, 150, 301):
         monkeypatch.setattr(_ledger_read, "BLOCK_BYTES", size)
         _same(whole, _read(folder, policy=POLICY))
-    assert whole.residents.column("address")[3].as_py() == "第3号\n\"东院\"\r\n二楼"
+    assert whole.residents.column("address")[3].as_py() == '第3号\n"东院"\r\n二楼'
     assert whole.residents.column("source_row").to_pylist() == list(range(2, 32))
 
 
@@ -139,10 +149,16 @@ def test_gb18030_after_ascii_blocks_is_detected(tiny_blocks: None, tmp_path: Pat
     people = _people(20)
     folder = tmp_path / "x"
     folder.mkdir()
-    header = "id_number,name,community,subject_type,full_civil_capacity,fixed_residence," \
-             "fixed_income,major_bad_credit\r\n"
-    lines = [f"{p},Li Lei,Chunqiu,农户,是,是,是,否\r\n" if i == 15 else
-             f"{p},Li Lei,Chunqiu,1,1,1,1,0\r\n" for i, p in enumerate(people)]
+    header = (
+        "id_number,name,community,subject_type,full_civil_capacity,fixed_residence,"
+        "fixed_income,major_bad_credit\r\n"
+    )
+    lines = [
+        f"{p},Li Lei,Chunqiu,农户,是,是,是,否\r\n"
+        if i == 15
+        else f"{p},Li Lei,Chunqiu,1,1,1,1,0\r\n"
+        for i, p in enumerate(people)
+    ]
     (folder / "residents.csv").write_bytes((header + "".join(lines)).encode("gb18030"))
     (folder / "evaluations.csv").write_text(",".join(EVAL_HEADER) + "\r\n", encoding="utf-8")
     ledger = read_ledger(folder, as_of=AS_OF, policy=POLICY)  # type: ignore[arg-type]
@@ -168,8 +184,12 @@ def test_unnamed_column_with_data_in_a_late_block(tiny_blocks: None, tmp_path: P
     folder = write_ledger(tmp_path / "x", rows, [], res_header=[*RES_HEADER, ""])
     report = read_ledger(folder, as_of=AS_OF, policy=POLICY).report  # type: ignore[arg-type]
     assert [(f.code, f.column) for f in report.errors] == [("ledger.header.unknown", "J")]
-    dropped = read_ledger(folder, as_of=AS_OF, policy=POLICY,  # type: ignore[arg-type]
-                          drop_unknown=True)
+    dropped = read_ledger(
+        folder,
+        as_of=AS_OF,
+        policy=POLICY,  # type: ignore[arg-type]
+        drop_unknown=True,
+    )
     assert dropped.report.ok
     assert dropped.dropped_columns == ("J",)
 
@@ -191,8 +211,10 @@ def test_check_ledger_counts_without_keeping_tables(tiny_blocks: None) -> None:
     checked = check_ledger(shared_path("samples", "ledger-sample-utf8"), as_of=AS_OF)
     whole = _read(shared_path("samples", "ledger-sample-utf8"))
     assert checked.report == whole.report
-    assert (checked.residents, checked.evaluations) == (whole.residents.num_rows,
-                                                        whole.evaluations.num_rows)
+    assert (checked.residents, checked.evaluations) == (
+        whole.residents.num_rows,
+        whole.evaluations.num_rows,
+    )
 
 
 def test_scan_blocks_are_bounded_and_in_order(tiny_blocks: None) -> None:

@@ -8,13 +8,15 @@ import openpyxl
 import pytest
 
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger import LEDGER_COLUMNS, read_ledger
-from secure_exchange.template import write_template
+from secure_exchange.ledger.scan import LEDGER_COLUMNS, read_ledger
+from secure_exchange.ledger.template import write_template
 
 
 def _validations(sheet: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, tuple[str, str]]:
-    return {str(dv.sqref).split(":")[0][0]: (dv.type, dv.formula1)
-            for dv in sheet.data_validations.dataValidation}
+    return {
+        str(dv.sqref).split(":")[0][0]: (dv.type, dv.formula1)
+        for dv in sheet.data_validations.dataValidation
+    }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

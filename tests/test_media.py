@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secure_exchange import i18n, media
-from secure_exchange.audit import AuditLog
+from secure_exchange import i18n
+from secure_exchange.audit.log import AuditLog
 from secure_exchange.cli import build_cli, main
 from secure_exchange.errors import MediaError
-from secure_exchange.home import init_station
-from secure_exchange.keys import UnlockedIdentity
-from secure_exchange.media import (
+from secure_exchange.station import media
+from secure_exchange.station.home import init_station
+from secure_exchange.station.media import (
     LABEL_NAME,
     SIGNATURE_NAME,
     MediaForgedError,
@@ -24,6 +24,7 @@ from secure_exchange.media import (
     MediaNotRegisteredError,
     MediaOtherUnitError,
 )
+from secure_exchange.trust.keys import UnlockedIdentity
 from tests.conftest import PASS, make_key
 
 ORG = "金乡街道真武社区"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange import media
-from secure_exchange import package as pkg
-from secure_exchange.home import init_station
-from secure_exchange.package import Sender
+from secure_exchange.package import core as pkg
+from secure_exchange.package.core import Sender
+from secure_exchange.station import media
+from secure_exchange.station.home import init_station
 from tests.conftest import Parties, make_parties
 from tests.test_package import CATS, NOW, groups
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange import _merkle as mk
+from secure_exchange.formats import merkle as mk
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 
@@ -81,9 +81,7 @@ def test_inclusion_all_sizes_up_to_64() -> None:
                 bad[-1] = bytes(32)
                 assert not mk.verify_inclusion(index, size, tree.leaf(index), bad, head)
                 assert not mk.verify_inclusion(index, size, tree.leaf(index), proof[:-1], head)
-            assert not mk.verify_inclusion(
-                index, size, tree.leaf(index), [*proof, bytes(32)], head
-            )
+            assert not mk.verify_inclusion(index, size, tree.leaf(index), [*proof, bytes(32)], head)
 
 
 def test_consistency_all_pairs_up_to_64() -> None:

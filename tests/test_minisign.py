@@ -16,7 +16,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from secure_exchange import i18n
-from secure_exchange._minisign import (
+from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
+from secure_exchange.formats.minisign import (
     MEMLIMIT_INTERACTIVE,
     OPSLIMIT_INTERACTIVE,
     KeyFormatError,
@@ -26,7 +27,6 @@ from secure_exchange._minisign import (
     SignatureError,
     default_trusted_comment,
 )
-from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
 
 DATA = b"hello\n"
 STOCK_PUB = (

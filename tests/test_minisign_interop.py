@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from secure_exchange import i18n
-from secure_exchange._minisign import (
+from secure_exchange.formats.minisign import (
     MEMLIMIT_INTERACTIVE,
     OPSLIMIT_INTERACTIVE,
     PublicKey,

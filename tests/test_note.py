@@ -7,8 +7,8 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from secure_exchange import _note as note
-from secure_exchange._note import Checkpoint, Ed25519NoteSigner, NoteError, NoteVerifier
+from secure_exchange.formats import note
+from secure_exchange.formats.note import Checkpoint, Ed25519NoteSigner, NoteError, NoteVerifier
 
 # The signed-note example of the C2SP spec / Go sumdb note package (public test key).
 PN_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -60,8 +60,13 @@ def test_open_note_rejections() -> None:
         note.open_note(tampered, [verifier])
     with pytest.raises(NoteError, match="no valid signature"):
         note.open_note(data, [NoteVerifier.from_signer(_fixed("Other", 7))])
-    for bad in (b"no blank line\n", PN_TEXT.encode() + b"\n", b"\n\n" + PN_SIG.encode(),
-                PN_TEXT.encode() + b"\n- PeterNeumann AAAA\n", b"\xff\xfe\n\n" + PN_SIG.encode()):
+    for bad in (
+        b"no blank line\n",
+        PN_TEXT.encode() + b"\n",
+        b"\n\n" + PN_SIG.encode(),
+        PN_TEXT.encode() + b"\n- PeterNeumann AAAA\n",
+        b"\xff\xfe\n\n" + PN_SIG.encode(),
+    ):
         with pytest.raises(NoteError, match="malformed"):
             note.parse_note(bad)
 
@@ -79,8 +84,10 @@ def test_checkpoint_body_round_trip_and_vector() -> None:
     signer = _fixed("bank-seal", 9)
     signed = note.sign_note(head.text(), [signer]).decode()
     # Regression vector: Ed25519 is deterministic, so this line never changes.
-    assert signed == head.text() + "\n— bank-seal 56rex9naGt8FIApdJJJ1cBFTAPBdewlssmqTIu5Lmg1Y1o" \
+    assert (
+        signed == head.text() + "\n— bank-seal 56rex9naGt8FIApdJJJ1cBFTAPBdewlssmqTIu5Lmg1Y1o"
         "xSF3dIEMV8gpTqBDOJQeHfiuppBpOwVTkjlqEjhiO6KgE=\n"
+    )
     assert note.key_hash("bank-seal", signer.public_key).hex() == "e7aadec7"
     for bad in ("sx\n07\nAAAA\n", "sx\n1\nnot-base64\n", "sx\n1\n", "\n1\n" + "A" * 44 + "\n"):
         with pytest.raises(NoteError, match="checkpoint"):
@@ -97,8 +104,9 @@ def test_cosignature_round_trip_and_rejections() -> None:
     assert note.verify_cosignature(head, sig, verifier) == 1_700_000_000
     other = Checkpoint("sx.audit/village", 4, bytes(32)).text()
     assert note.verify_cosignature(other, sig, verifier) is None
-    assert note.verify_cosignature(head, sig, NoteVerifier.from_signer(_fixed("bank-seal", 8)))\
-        is None
+    assert (
+        note.verify_cosignature(head, sig, NoteVerifier.from_signer(_fixed("bank-seal", 8))) is None
+    )
     forged = note.NoteSignature(sig.name, sig.key_hash, (1).to_bytes(8, "big") + sig.signature[8:])
     assert note.verify_cosignature(head, forged, verifier) is None
     # A cosignature is not a note signature: open_note does not accept it.

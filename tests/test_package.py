@@ -10,14 +10,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange import package as pkg
-from secure_exchange.agreement import new_agreement
 from secure_exchange.errors import AgreementError, PackageError, VerificationError
-from secure_exchange.package import ReplayCheck, Sender
+from secure_exchange.package import core as pkg
+from secure_exchange.package.core import ReplayCheck, Sender
+from secure_exchange.trust.agreement import new_agreement
 from tests.conftest import Parties, make_key, make_parties
 
 NOW = datetime(2022, 7, 1, 9, 0, tzinfo=UTC)
-CATS = {"scoring": ["身份证号码"], "evaluations": ["身份证号码"], "identity": ["居民姓名", "身份证号码"]}
+CATS = {
+    "scoring": ["身份证号码"],
+    "evaluations": ["身份证号码"],
+    "identity": ["居民姓名", "身份证号码"],
+}
 
 
 def groups(rows: int = 5) -> dict[str, pa.Table]:
@@ -29,7 +33,9 @@ def groups(rows: int = 5) -> dict[str, pa.Table]:
     }
 
 
-def seal_one(p: Parties, out: Path, *, signers=None, seq: int = 1, now=NOW, **kw) -> pkg.VerifiedPackage:
+def seal_one(
+    p: Parties, out: Path, *, signers=None, seq: int = 1, now=NOW, **kw
+) -> pkg.VerifiedPackage:
     return pkg.seal(
         groups(),
         p.agreement,
@@ -111,10 +117,19 @@ def test_every_single_byte_change_is_refused(parties: Parties, tmp_path: Path) -
         (lambda d: next(d.glob("*.minisig")).unlink(), "threshold"),
         (lambda d: (d / "sub").mkdir(), "layout"),
     ],
-    ids=["truncated-part", "missing-part", "added-file", "no-sums", "no-signatures",
-         "one-signature-short", "added-folder"],
+    ids=[
+        "truncated-part",
+        "missing-part",
+        "added-file",
+        "no-sums",
+        "no-signatures",
+        "one-signature-short",
+        "added-folder",
+    ],
 )
-def test_damaged_packages_name_the_failed_check(parties: Parties, tmp_path: Path, mutate, check) -> None:
+def test_damaged_packages_name_the_failed_check(
+    parties: Parties, tmp_path: Path, mutate, check
+) -> None:
     sealed = seal_one(parties, tmp_path)
     mutate(sealed.path)
     with pytest.raises(VerificationError) as info:
@@ -163,13 +178,27 @@ def test_expired_agreement_refused(tmp_path: Path) -> None:
 
 
 def test_package_under_another_agreement_refused(parties: Parties, tmp_path: Path) -> None:
-    other = new_agreement(
-        "另一协议", [parties.officer.public, parties.seal_a.public],
-        [parties.scoring.public, parties.reidentify.public, parties.seal_b.public],
-        date(2020, 1, 1), date(2099, 1, 1),
-    ).sign(parties.seal_a).sign(parties.seal_b)
-    sealed = pkg.seal(groups(), other, [parties.officer, parties.seal_a], out_dir=tmp_path,
-                      sender=Sender("A", "x"), sequence=1, categories=CATS, now=NOW)
+    other = (
+        new_agreement(
+            "另一协议",
+            [parties.officer.public, parties.seal_a.public],
+            [parties.scoring.public, parties.reidentify.public, parties.seal_b.public],
+            date(2020, 1, 1),
+            date(2099, 1, 1),
+        )
+        .sign(parties.seal_a)
+        .sign(parties.seal_b)
+    )
+    sealed = pkg.seal(
+        groups(),
+        other,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path,
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+    )
     with pytest.raises(VerificationError) as info:
         pkg.verify(sealed.path, [parties.agreement], now=NOW)
     assert info.value.check == "agreement"
@@ -211,9 +240,17 @@ def test_replay_and_rollback(parties: Parties, tmp_path: Path) -> None:
 def test_large_group_split_into_parts(parties: Parties, tmp_path: Path) -> None:
     rows = 200_000
     table = pa.table({"subject": [os.urandom(16).hex() for _ in range(rows)]})
-    sealed = pkg.seal({"scoring": table}, parties.agreement, [parties.officer, parties.seal_a],
-                      out_dir=tmp_path, sender=Sender("A", "x"), sequence=1,
-                      categories=CATS, now=NOW, max_part_bytes=1_000_000)
+    sealed = pkg.seal(
+        {"scoring": table},
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path,
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+        max_part_bytes=1_000_000,
+    )
     parts = [p for p in sealed.parts if p["group"] == "scoring"]
     assert len(parts) > 1
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])
@@ -265,14 +302,24 @@ def test_group_given_as_a_stream_of_batches(parties: Parties, tmp_path: Path) ->
     def batches():  # type: ignore[no-untyped-def]
         for start in range(0, 150_000, 50_000):
             yield pa.record_batch(
-                [pa.array([os.urandom(16).hex() for _ in range(50_000)]),
-                 pa.array(range(start, start + 50_000), pa.int64())],
+                [
+                    pa.array([os.urandom(16).hex() for _ in range(50_000)]),
+                    pa.array(range(start, start + 50_000), pa.int64()),
+                ],
                 schema=schema,
             )
 
-    sealed = pkg.seal({"scoring": pkg.GroupStream(schema, batches())}, parties.agreement,
-                      [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
-                      sequence=1, categories=CATS, now=NOW, max_part_bytes=1_000_000)
+    sealed = pkg.seal(
+        {"scoring": pkg.GroupStream(schema, batches())},
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path,
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+        max_part_bytes=1_000_000,
+    )
     assert sealed.rows("scoring") == 150_000
     assert len(sealed.parts) > 1
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
@@ -283,17 +330,31 @@ def test_stream_with_a_wrong_batch_leaves_nothing(parties: Parties, tmp_path: Pa
     schema = pa.schema([("subject", pa.string())])
     wrong = pa.record_batch([pa.array([1, 2])], names=["subject"])
     with pytest.raises(ValueError, match="schema"):
-        pkg.seal({"scoring": pkg.GroupStream(schema, [wrong])}, parties.agreement,
-                 [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
-                 sequence=1, categories=CATS, now=NOW)
+        pkg.seal(
+            {"scoring": pkg.GroupStream(schema, [wrong])},
+            parties.agreement,
+            [parties.officer, parties.seal_a],
+            out_dir=tmp_path,
+            sender=Sender("A", "x"),
+            sequence=1,
+            categories=CATS,
+            now=NOW,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_empty_stream_gives_an_empty_group(parties: Parties, tmp_path: Path) -> None:
     schema = pa.schema([("subject", pa.string())])
-    sealed = pkg.seal({"scoring": pkg.GroupStream(schema, [])}, parties.agreement,
-                      [parties.officer, parties.seal_a], out_dir=tmp_path, sender=Sender("A", "x"),
-                      sequence=1, categories=CATS, now=NOW)
+    sealed = pkg.seal(
+        {"scoring": pkg.GroupStream(schema, [])},
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path,
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+    )
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
     assert opened.num_rows == 0
     assert opened.schema.equals(schema)
@@ -307,20 +368,35 @@ def _interleaved(rows: int, step: int) -> pkg.GroupBatches:
         for start in range(0, rows, step):
             subjects = pa.array([os.urandom(16).hex() for _ in range(min(step, rows - start))])
             count = len(subjects)
-            yield "scoring", pa.table({"subject": subjects,
-                                       "n": pa.array(range(start, start + count), pa.int64())})
-            yield "identity", pa.table({"subject": subjects,
-                                        "name": pa.array([f"p{start + i}" for i in range(count)])})
+            yield (
+                "scoring",
+                pa.table(
+                    {"subject": subjects, "n": pa.array(range(start, start + count), pa.int64())}
+                ),
+            )
+            yield (
+                "identity",
+                pa.table(
+                    {"subject": subjects, "name": pa.array([f"p{start + i}" for i in range(count)])}
+                ),
+            )
 
     return pkg.GroupBatches({"scoring": one, "identity": two, "evaluations": one}, batches())
 
 
 def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path: Path) -> None:
     """One pass feeds several groups at once; each keeps its own parts, in order."""
-    sealed = pkg.seal(_interleaved(120_000, 30_000), parties.agreement,
-                      [parties.officer, parties.seal_a], out_dir=tmp_path,
-                      sender=Sender("A", "x"), sequence=1, categories=CATS, now=NOW,
-                      max_part_bytes=400_000)
+    sealed = pkg.seal(
+        _interleaved(120_000, 30_000),
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path,
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+        max_part_bytes=400_000,
+    )
     assert sealed.groups() == ("scoring", "identity", "evaluations")
     assert sealed.rows("scoring") == sealed.rows("identity") == 120_000
     assert sealed.rows("evaluations") == 0
@@ -328,7 +404,8 @@ def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path:
     assert sum(n.startswith("identity-") for n in names) > 1
     assert names[:2] == ["scoring-0001.parquet.age", "scoring-0002.parquet.age"]
     opened = pkg.open_package(
-        sealed, [parties.scoring.age_identity, parties.reidentify.age_identity])
+        sealed, [parties.scoring.age_identity, parties.reidentify.age_identity]
+    )
     assert opened["scoring"].column("n").to_pylist() == list(range(120_000))
     assert opened["identity"].column("subject").equals(opened["scoring"].column("subject"))
     assert opened["evaluations"].num_rows == 0
@@ -336,9 +413,16 @@ def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path:
 
 def test_categories_known_at_the_end_are_still_checked(parties: Parties, tmp_path: Path) -> None:
     with pytest.raises(AgreementError, match="does not allow"):
-        pkg.seal(_interleaved(10, 5), parties.agreement, [parties.officer, parties.seal_a],
-                 out_dir=tmp_path, sender=Sender("A", "x"), sequence=1, now=NOW,
-                 categories=lambda: {"identity": ["病历"]})
+        pkg.seal(
+            _interleaved(10, 5),
+            parties.agreement,
+            [parties.officer, parties.seal_a],
+            out_dir=tmp_path,
+            sender=Sender("A", "x"),
+            sequence=1,
+            now=NOW,
+            categories=lambda: {"identity": ["病历"]},
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -349,11 +433,26 @@ def test_a_failure_half_way_leaves_nothing(parties: Parties, tmp_path: Path) -> 
 
     batches = pkg.GroupBatches(_interleaved(0, 1).schemas, failing())
     with pytest.raises(RuntimeError, match="source broke"):
-        pkg.seal(batches, parties.agreement, [parties.officer, parties.seal_a],
-                 out_dir=tmp_path, sender=Sender("A", "x"), sequence=1, now=NOW, categories=CATS)
+        pkg.seal(
+            batches,
+            parties.agreement,
+            [parties.officer, parties.seal_a],
+            out_dir=tmp_path,
+            sender=Sender("A", "x"),
+            sequence=1,
+            now=NOW,
+            categories=CATS,
+        )
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="schema of group 'nope'"):
-        pkg.seal(pkg.GroupBatches(batches.schemas, [("nope", pa.table({"a": [1]}))]),
-                 parties.agreement, [parties.officer, parties.seal_a], out_dir=tmp_path,
-                 sender=Sender("A", "x"), sequence=1, now=NOW, categories=CATS)
+        pkg.seal(
+            pkg.GroupBatches(batches.schemas, [("nope", pa.table({"a": [1]}))]),
+            parties.agreement,
+            [parties.officer, parties.seal_a],
+            out_dir=tmp_path,
+            sender=Sender("A", "x"),
+            sequence=1,
+            now=NOW,
+            categories=CATS,
+        )
     assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from secure_exchange.package import Sender, seal
+from secure_exchange.package.core import Sender, seal
 from tests.conftest import Parties
 from tests.test_package import CATS, groups
 
@@ -31,16 +31,27 @@ def _need(tool: str) -> str:
 
 def test_stock_tools_check_and_open_a_package(parties: Parties, tmp_path: Path) -> None:
     minisign, age, sha256sum = _need("minisign"), _need("age"), _need("sha256sum")
-    sealed = seal(groups(), parties.agreement, [parties.officer, parties.seal_a],
-                  out_dir=tmp_path / "stick", sender=Sender("A", "x"), sequence=1,
-                  categories=CATS, now=NOW)
+    sealed = seal(
+        groups(),
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path / "stick",
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+    )
     folder = sealed.path
     for signer in (parties.officer, parties.seal_a):
         pub = tmp_path / f"{signer.public.name}.pub"
         pub.write_text(signer.public.minisign.to_file_text())
         sig = folder / f"SHA256SUMS.{signer.public.key_id}.minisig"
-        subprocess.run([minisign, "-Vm", "SHA256SUMS", "-p", str(pub), "-x", str(sig)],
-                       cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [minisign, "-Vm", "SHA256SUMS", "-p", str(pub), "-x", str(sig)],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
     subprocess.run([sha256sum, "-c", "SHA256SUMS"], cwd=folder, check=True, capture_output=True)
     identity = tmp_path / "scoring.key"
     identity.write_text(str(parties.scoring.age_identity) + "\n")
@@ -48,9 +59,18 @@ def test_stock_tools_check_and_open_a_package(parties: Parties, tmp_path: Path) 
     out = tmp_path / "scoring.parquet"
     subprocess.run([age, "-d", "-i", str(identity), "-o", str(out), str(part)], check=True)
     assert pq.read_table(out).equals(groups()["scoring"])
-    failed = subprocess.run([age, "-d", "-i", str(identity), "-o", str(tmp_path / "no"),
-                             str(next(folder.glob("identity-*.parquet.age")))],
-                            capture_output=True)
+    failed = subprocess.run(
+        [
+            age,
+            "-d",
+            "-i",
+            str(identity),
+            "-o",
+            str(tmp_path / "no"),
+            str(next(folder.glob("identity-*.parquet.age"))),
+        ],
+        capture_output=True,
+    )
     assert failed.returncode != 0
 
 
@@ -61,8 +81,12 @@ def test_stock_minisign_signs_with_our_key_file(parties: Parties, tmp_path: Path
     key = parties.home_a / "keys" / "zw-officer" / "minisign.key"
     data = tmp_path / "doc.txt"
     data.write_text("agreement text")
-    subprocess.run([minisign, "-S", "-s", str(key), "-m", str(data)], input=PASS + b"\n",
-                   check=True, capture_output=True)
+    subprocess.run(
+        [minisign, "-S", "-s", str(key), "-m", str(data)],
+        input=PASS + b"\n",
+        check=True,
+        capture_output=True,
+    )
     text = (tmp_path / "doc.txt.minisig").read_text()
     parties.officer.public.minisign.verify(data.read_bytes(), text)
 

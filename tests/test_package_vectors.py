@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange import _age
-from secure_exchange.agreement import Agreement
-from secure_exchange.package import open_package, verify
+from secure_exchange.formats import age as _age
+from secure_exchange.package.core import open_package, verify
+from secure_exchange.trust.agreement import Agreement
 
 VECTORS = Path(__file__).resolve().parents[1] / "protocols" / "vectors"
 PKG = VECTORS / "package-v1"
@@ -41,8 +41,7 @@ def test_vector_verifies_and_opens() -> None:
 def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
     if _meta()["pyarrow"] != pa.__version__:
         pytest.skip("vectors were made with another pyarrow; Parquet bytes may differ")
-    subprocess.run([sys.executable, str(VECTORS / "generate.py"), str(tmp_path / "v")],
-                   check=True)
+    subprocess.run([sys.executable, str(VECTORS / "generate.py"), str(tmp_path / "v")], check=True)
     cmp = filecmp.dircmp(PKG, tmp_path / "v")
     mismatches: list[str] = []
 

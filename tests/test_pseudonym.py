@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.cmac import CMAC
 
-from secure_exchange.ledger import read_ledger
-from secure_exchange.pseudonym import load_profile, pseudonymise, token_key, tokens
+from secure_exchange.ledger.scan import read_ledger
+from secure_exchange.pseudonym.core import load_profile, pseudonymise, token_key, tokens
 from tests.conftest import shared_path
 
 IDS = ["370828198705220258", "37082819881213657X", "370828200503234272", "110105194912310021"]
@@ -71,8 +71,14 @@ def test_groups_from_the_sample() -> None:
     assert "name" not in scoring.column_names
     assert "id_number" not in scoring.column_names + evals.column_names
     assert "note" not in evals.column_names
-    assert set(identity.column_names) >= {"subject", "id_number", "name", "phone", "address",
-                                          "evaluation_notes"}
+    assert set(identity.column_names) >= {
+        "subject",
+        "id_number",
+        "name",
+        "phone",
+        "address",
+        "evaluation_notes",
+    }
     assert scoring.num_rows == 24
     assert evals.num_rows == 34
     assert set(evals.column("subject").to_pylist()) <= set(scoring.column("subject").to_pylist())
@@ -83,13 +89,13 @@ def test_groups_from_the_sample() -> None:
 
 
 def test_profile_in_protocols_is_the_shipped_one() -> None:
-    shipped = REPO / "src" / "secure_exchange" / "profiles" / "ledger-v1.toml"
+    shipped = REPO / "src" / "secure_exchange" / "pseudonym" / "profiles" / "ledger-v1.toml"
     documented = REPO / "protocols" / "profiles" / "ledger-v1.toml"
     assert shipped.read_bytes() == documented.read_bytes()
 
 
 def test_profile_covers_every_ledger_column() -> None:
-    from secure_exchange.ledger import LEDGER_COLUMNS
+    from secure_exchange.ledger.scan import LEDGER_COLUMNS
 
     profile = load_profile()
     for sheet, table in (("居民", "residents"), ("评议", "evaluations")):
@@ -103,8 +109,7 @@ SAMPLES = ("ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030")
 def test_three_sample_formats_give_identical_groups() -> None:
     key = os.urandom(32)
     splits = [
-        pseudonymise(*_tables(read_ledger(shared_path("samples", name))), key)
-        for name in SAMPLES
+        pseudonymise(*_tables(read_ledger(shared_path("samples", name))), key) for name in SAMPLES
     ]
     for group in ("scoring", "evaluations", "identity"):
         first = splits[0].groups[group]
@@ -120,16 +125,23 @@ def _tables(ledger):  # type: ignore[no-untyped-def]
 def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from secure_exchange.package import Sender, open_package, seal, verify
+    from secure_exchange.package.core import Sender, open_package, seal, verify
     from tests.conftest import make_parties
 
     parties = make_parties(tmp_path / "keys")
     ledger = read_ledger(shared_path("samples", "ledger-sample.xlsx"))
     split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32))
     now = datetime(2022, 7, 1, tzinfo=UTC)
-    sealed = seal(split.groups, parties.agreement, [parties.officer, parties.seal_a],
-                  out_dir=tmp_path / "stick", sender=Sender("A", "x"), sequence=1,
-                  categories=split.categories, now=now)
+    sealed = seal(
+        split.groups,
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path / "stick",
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=split.categories,
+        now=now,
+    )
     checked = verify(sealed.path, [parties.agreement], now=now)
     opened = open_package(checked, [parties.scoring.age_identity, parties.reidentify.age_identity])
     assert set(opened) == {"scoring", "evaluations", "identity"}

@@ -16,9 +16,10 @@ import pytest
 from scoring import load_policy, score
 from scoring.output import write_decisions
 from scoring.policy import Policy
-from secure_exchange import _svg, i18n
+from secure_exchange import i18n
 from secure_exchange.cli import main
-from secure_exchange.report import ReportError, build_report, write_report
+from secure_exchange.reports import svg as _svg
+from secure_exchange.reports.decisions import ReportError, build_report, write_report
 from tests.test_scoring_support import (
     EVALUATION_SCHEMA,
     EXPECTED,
@@ -29,8 +30,21 @@ from tests.test_scoring_support import (
 
 AS_OF = date(2022, 7, 1)
 NOW = datetime(2022, 7, 2, 9, 30)
-COMMUNITIES = ("真武", "高尚", "金山", "金府", "金西", "春秋", "莎岭", "十里", "金河", "金宇",
-               "刘庄", "周庄", "金桥")
+COMMUNITIES = (
+    "真武",
+    "高尚",
+    "金山",
+    "金府",
+    "金西",
+    "春秋",
+    "莎岭",
+    "十里",
+    "金河",
+    "金宇",
+    "刘庄",
+    "周庄",
+    "金桥",
+)
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -56,8 +70,15 @@ def _evaluations(rng: np.random.Generator, subjects: list[str], policy: Policy) 
                 continue
             level = str(rng.choice(list(item.levels))) if item.levels else None
             points = int(rng.integers(1, 51)) if item.points_range else None
-            rows.append({"subject": subject, "code": item.code, "level": level,
-                         "points": points, "panel_date": AS_OF - timedelta(days=3)})
+            rows.append(
+                {
+                    "subject": subject,
+                    "code": item.code,
+                    "level": level,
+                    "points": points,
+                    "panel_date": AS_OF - timedelta(days=3),
+                }
+            )
     return pa.Table.from_pylist(rows, schema=EVALUATION_SCHEMA)
 
 
@@ -67,15 +88,24 @@ def synthetic_decisions(rows: int, policy: Policy, seed: int = 7) -> pa.Table:
     subjects = [f"tok_{seed:02d}_{i:06d}_zq" for i in range(rows)]
     types = rng.choice(["农户", "新型农业经营主体", "个体工商户"], rows, p=[0.82, 0.08, 0.10])
     ages = rng.integers(17 * 365, 66 * 365, rows)
-    scoring = pa.Table.from_pylist([
-        {"subject": s, "source_row": 700_001 + i, "birth_date": AS_OF - timedelta(days=int(a)),
-         "sex": "M" if i % 2 else "F",
-         "community": COMMUNITIES[int(rng.integers(0, 13))] + "社区",
-         "subject_type": str(kind), "full_civil_capacity": bool(rng.random() > 0.01),
-         "fixed_residence": bool(rng.random() > 0.02), "fixed_income": bool(rng.random() > 0.06),
-         "major_bad_credit": bool(rng.random() < 0.02)}
-        for i, (s, kind, a) in enumerate(zip(subjects, types, ages, strict=True))
-    ], schema=SCORING_SCHEMA)
+    scoring = pa.Table.from_pylist(
+        [
+            {
+                "subject": s,
+                "source_row": 700_001 + i,
+                "birth_date": AS_OF - timedelta(days=int(a)),
+                "sex": "M" if i % 2 else "F",
+                "community": COMMUNITIES[int(rng.integers(0, 13))] + "社区",
+                "subject_type": str(kind),
+                "full_civil_capacity": bool(rng.random() > 0.01),
+                "fixed_residence": bool(rng.random() > 0.02),
+                "fixed_income": bool(rng.random() > 0.06),
+                "major_bad_credit": bool(rng.random() < 0.02),
+            }
+            for i, (s, kind, a) in enumerate(zip(subjects, types, ages, strict=True))
+        ],
+        schema=SCORING_SCHEMA,
+    )
     return score(scoring, _evaluations(rng, subjects, policy), policy, AS_OF).decisions
 
 
@@ -94,7 +124,8 @@ def expected_sample() -> tuple[int, int]:
 def card(page: str, label: str) -> str:
     """The value of the headline card with this label."""
     found = re.search(
-        rf'<div class="k">{re.escape(label)}</div><div class="v(?: long)?">([^<]*)</div>', page)
+        rf'<div class="k">{re.escape(label)}</div><div class="v(?: long)?">([^<]*)</div>', page
+    )
     assert found, label
     return found.group(1)
 
@@ -152,8 +183,11 @@ def test_item_counts_match_the_reasons(policy: Policy) -> None:
         per_code.update(c for c in codes if (c[0] in "BDV" and c != "BASE") or c.startswith("E_"))
     page = build_report(decisions, policy, now=NOW)
     for code, count in per_code.items():
-        row = re.search(rf'<td class="code">{re.escape(code)}</td><td>[^<]*</td>'
-                        rf'<td class="num">(\d+)</td>', page)
+        row = re.search(
+            rf'<td class="code">{re.escape(code)}</td><td>[^<]*</td>'
+            rf'<td class="num">(\d+)</td>',
+            page,
+        )
         if code.startswith("E_"):
             continue  # shown by name only
         assert row, code
@@ -177,8 +211,11 @@ def test_by_subject_type(policy: Policy) -> None:
     credit = pc.sum(farmers["credit_limit_yuan"]).as_py()
     i18n.set_language("zh")
     page = build_report(decisions, policy, now=NOW)
-    row = re.search(r"<tr><td>农户</td><td class=num>(\d+)</td><td class=num>(\d+)</td>"
-                    r"<td class=num>[^<]*</td><td class=num>([^<]*)</td>", page)
+    row = re.search(
+        r"<tr><td>农户</td><td class=num>(\d+)</td><td class=num>(\d+)</td>"
+        r"<td class=num>[^<]*</td><td class=num>([^<]*)</td>",
+        page,
+    )
     assert row, "farmers row"
     assert int(row.group(1)) == farmers.num_rows
     assert row.group(3) == f"{credit / 10_000:.2f} 万元"
@@ -207,8 +244,9 @@ def test_policy_none_shows_codes_and_unknown_lpr(policy: Policy) -> None:
 
 
 def test_other_policy_file_is_flagged(policy: Policy, tmp_path: Path) -> None:
-    source = (Path(__file__).resolve().parents[1] / "src" / "scoring" / "policies"
-              / "jinxiang-2022.toml").read_bytes()
+    source = (
+        Path(__file__).resolve().parents[1] / "src" / "scoring" / "policies" / "jinxiang-2022.toml"
+    ).read_bytes()
     other = tmp_path / "other.toml"
     other.write_bytes(source + b"\n# edited\n")
     page = build_report(sample_decisions(policy), load_policy(other), now=NOW)
@@ -233,7 +271,8 @@ def test_no_subject_masked_id_or_source_row(policy: Policy) -> None:
     masked = [f"{s[:6]}{'*' * 8}{s[-4:]}" for s in ids]
     rows = pa.array([900_101 + i for i in range(decisions.num_rows)], pa.int32())
     as_masked = decisions.set_column(0, "subject", pa.array(masked)).set_column(
-        1, "source_row", rows)
+        1, "source_row", rows
+    )
     for table in (decisions, as_masked):
         page = build_report(table, policy, now=NOW)
         for value in [*ids, *masked, *(str(r) for r in rows.to_pylist())]:
@@ -336,19 +375,25 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return int(exited.value.code or 0), captured.out, captured.err
 
 
-def test_cli_writes_the_report(policy: Policy, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_the_report(
+    policy: Policy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = write_decisions(sample_decisions(policy), tmp_path / "decisions.csv")
     out = tmp_path / "report.html"
-    code, stdout, _ = run_cli(capsys, "report", str(source), "--out", str(out),
-                              "--policy", "jinxiang-2022")
+    code, stdout, _ = run_cli(
+        capsys, "report", str(source), "--out", str(out), "--policy", "jinxiang-2022"
+    )
     assert code == 0
     assert f"Report written: {out}" in stdout
     assert "<svg" in out.read_text(encoding="utf-8")
 
 
-def test_cli_in_chinese(policy: Policy, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_in_chinese(
+    policy: Policy,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("SX_LANG", "zh_CN.UTF-8")
     source = write_decisions(sample_decisions(policy), tmp_path / "decisions.parquet")
     out = tmp_path / "报告.html"
@@ -359,8 +404,9 @@ def test_cli_in_chinese(policy: Policy, tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_cli_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, stderr = run_cli(capsys, "report", str(tmp_path / "nope.csv"), "--out",
-                              str(tmp_path / "r.html"))
+    code, _, stderr = run_cli(
+        capsys, "report", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "r.html")
+    )
     assert code == 1
     assert "Decisions file not found" in stderr
     assert "nope.csv" in stderr

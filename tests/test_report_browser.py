@@ -17,16 +17,24 @@ import pytest
 
 from scoring import load_policy
 from secure_exchange import i18n
-from secure_exchange.report import build_report
+from secure_exchange.reports.decisions import build_report
 from tests.test_report import synthetic_decisions
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install chromium)"
 )
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-         "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--hide-scrollbars",
+)
 TIMEOUT = 30
 RECT = re.compile(r'<rect\b[^>]*\bwidth="([0-9.]+)"')
 
@@ -37,8 +45,9 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     policy = load_policy()
     i18n.set_language("zh")
     try:
-        page = build_report(synthetic_decisions(2_000, policy), policy,
-                            now=datetime(2022, 7, 2, 9, 30))
+        page = build_report(
+            synthetic_decisions(2_000, policy), policy, now=datetime(2022, 7, 2, 9, 30)
+        )
     finally:
         i18n.set_language(None)
     path = tmp_path_factory.mktemp("report") / "report.html"
@@ -51,8 +60,13 @@ def chromium(tmp_path: Path, *args: str) -> bytes:
     assert CHROMIUM is not None
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -68,8 +82,8 @@ def png_facts(data: bytes) -> tuple[int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, size = 8, [], (0, 0)
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             size = struct.unpack(">II", body[:8])
         elif kind == b"IDAT":

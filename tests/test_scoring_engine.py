@@ -19,8 +19,15 @@ from tests.test_scoring_support import EXPECTED, person, read_csv, record, sampl
 AS_OF = date(2022, 7, 1)
 POLICY = load_policy()
 BUILTIN = (resources.files("scoring") / "policies" / "jinxiang-2022.toml").read_text("utf-8")
-COMPARED = ("status", "base_points", "bonus_points", "deduction_points", "total_points",
-            "credit_limit_yuan", "rate_bp")
+COMPARED = (
+    "status",
+    "base_points",
+    "bonus_points",
+    "deduction_points",
+    "total_points",
+    "credit_limit_yuan",
+    "rate_bp",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,15 +37,20 @@ def _english() -> None:
     set_language(None)
 
 
-def run(people: list[dict[str, object]], records: list[dict[str, object]] = (),
-        policy: Policy = POLICY, as_of: date = AS_OF) -> list[dict[str, object]]:
+def run(
+    people: list[dict[str, object]],
+    records: list[dict[str, object]] = (),
+    policy: Policy = POLICY,
+    as_of: date = AS_OF,
+) -> list[dict[str, object]]:
     """Decisions as row dicts."""
     scoring, evaluations = tables(people, list(records))
     return score(scoring, evaluations, policy, as_of).decisions.to_pylist()
 
 
-def one(*records: dict[str, object], as_of: date = AS_OF, policy: Policy = POLICY,
-        **who: object) -> dict[str, object]:
+def one(
+    *records: dict[str, object], as_of: date = AS_OF, policy: Policy = POLICY, **who: object
+) -> dict[str, object]:
     """The decision of a single subject "s1"."""
     return run([person(**who)], list(records), policy, as_of)[0]
 
@@ -54,6 +66,7 @@ def modified(tmp_path: Path, *edits: tuple[str, str]) -> Policy:
 
 
 # -- the shared sample ---------------------------------------------------------------
+
 
 def test_sample_expected_decisions() -> None:
     scoring, evaluations = sample_tables()
@@ -100,17 +113,18 @@ def test_no_source_row_column_when_input_lacks_it() -> None:
 
 # -- base item: age --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("born", "as_of", "status"),
     [
         (date(2004, 7, 1), date(2022, 6, 30), "ineligible"),  # day before the 18th birthday
-        (date(2004, 7, 1), date(2022, 7, 1), "approved"),     # the 18th birthday
-        (date(1961, 7, 1), date(2022, 6, 30), "approved"),    # day before the 61st birthday
-        (date(1961, 7, 1), date(2022, 7, 1), "ineligible"),   # the 61st birthday
+        (date(2004, 7, 1), date(2022, 7, 1), "approved"),  # the 18th birthday
+        (date(1961, 7, 1), date(2022, 6, 30), "approved"),  # day before the 61st birthday
+        (date(1961, 7, 1), date(2022, 7, 1), "ineligible"),  # the 61st birthday
         (date(2004, 2, 29), date(2022, 2, 28), "ineligible"),  # common year: still 17
-        (date(2004, 2, 29), date(2022, 3, 1), "approved"),     # common year: 18 on 1 March
-        (date(1960, 2, 29), date(2021, 2, 28), "approved"),    # common year: still 60
-        (date(1960, 2, 29), date(2021, 3, 1), "ineligible"),   # common year: 61 on 1 March
+        (date(2004, 2, 29), date(2022, 3, 1), "approved"),  # common year: 18 on 1 March
+        (date(1960, 2, 29), date(2021, 2, 28), "approved"),  # common year: still 60
+        (date(1960, 2, 29), date(2021, 3, 1), "ineligible"),  # common year: 61 on 1 March
         (date(2004, 3, 1), date(2022, 2, 28), "ineligible"),
         (date(2004, 2, 28), date(2022, 2, 28), "approved"),
     ],
@@ -124,13 +138,17 @@ def test_age_boundaries(born: date, as_of: date, status: str) -> None:
 def test_born_29_february_in_a_leap_year(tmp_path: Path) -> None:
     # 18 and 61 never fall on a leap year for someone born on 29 Feb: use min_age 20.
     policy = modified(tmp_path, ("min_age = 18", "min_age = 20"))
-    assert one(born=date(2004, 2, 29), as_of=date(2024, 2, 28),
-               policy=policy)["status"] == "ineligible"
-    assert one(born=date(2004, 2, 29), as_of=date(2024, 2, 29),
-               policy=policy)["status"] == "approved"
+    assert (
+        one(born=date(2004, 2, 29), as_of=date(2024, 2, 28), policy=policy)["status"]
+        == "ineligible"
+    )
+    assert (
+        one(born=date(2004, 2, 29), as_of=date(2024, 2, 29), policy=policy)["status"] == "approved"
+    )
 
 
 # -- base item: conditions --------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("who", "reason"),
@@ -145,7 +163,10 @@ def test_born_29_february_in_a_leap_year(tmp_path: Path) -> None:
 def test_each_condition(who: dict[str, object], reason: str) -> None:
     decision = one(**who)
     assert (decision["status"], decision["base_points"], decision["total_points"]) == (
-        "ineligible", 0, None)
+        "ineligible",
+        0,
+        None,
+    )
     assert decision["reasons"] == reason
     assert (decision["credit_limit_yuan"], decision["rate_bp"]) == (0, None)
 
@@ -157,9 +178,14 @@ def test_all_unmet_conditions_listed_in_order() -> None:
 
 # -- bonus, deductions, veto --------------------------------------------------------------
 
+
 def test_levelled_highest_level_counts_once() -> None:
-    decision = one(record("s1", "B2", "村级"), record("s1", "B2", "县级"),
-                   record("s1", "B2", "镇级"), record("s1", "B2", "县级"))
+    decision = one(
+        record("s1", "B2", "村级"),
+        record("s1", "B2", "县级"),
+        record("s1", "B2", "镇级"),
+        record("s1", "B2", "县级"),
+    )
     assert decision["bonus_points"] == 30
     assert decision["reasons"] == "BASE+30; B2@县级+30; LIMIT_CAP_农户"
 
@@ -172,8 +198,12 @@ def test_fixed_items_count_once() -> None:
 
 
 def test_b9_and_d12_summed_per_record() -> None:
-    decision = one(record("s1", "B9", points=15), record("s1", "B9", points=5),
-                   record("s1", "D12", points=3), record("s1", "D12", points=4))
+    decision = one(
+        record("s1", "B9", points=15),
+        record("s1", "B9", points=5),
+        record("s1", "D12", points=3),
+        record("s1", "D12", points=4),
+    )
     assert (decision["bonus_points"], decision["deduction_points"]) == (20, 7)
     assert decision["total_points"] == 43
     assert decision["reasons"] == "BASE+30; B9+15; B9+5; D12-3; D12-4"
@@ -195,10 +225,12 @@ def test_veto_before_ineligibility() -> None:
 
 
 def test_vetoed_eligible_keeps_points() -> None:
-    decision = one(record("s1", "V1"), record("s1", "V1"), record("s1", "V7"),
-                   record("s1", "B6"))
+    decision = one(record("s1", "V1"), record("s1", "V1"), record("s1", "V7"), record("s1", "B6"))
     assert (decision["status"], decision["total_points"], decision["bonus_points"]) == (
-        "vetoed", 50, 20)
+        "vetoed",
+        50,
+        20,
+    )
     assert decision["reasons"] == "BASE+30; B6+20; V1; V7"
 
 
@@ -224,11 +256,11 @@ def test_evaluations_of_unknown_subjects_are_ignored() -> None:
 def test_subjects_keep_input_order() -> None:
     people = [person(f"s{i}") for i in (3, 1, 2)]
     rows = run(people, [record("s1", "B8"), record("s2", "B7")])
-    assert [(r["subject"], r["bonus_points"]) for r in rows] == [
-        ("s3", 0), ("s1", 10), ("s2", 20)]
+    assert [(r["subject"], r["bonus_points"]) for r in rows] == [("s3", 0), ("s1", 10), ("s2", 20)]
 
 
 # -- limits --------------------------------------------------------------------------------
+
 
 def test_cap_farmer() -> None:
     decision = one(record("s1", "B1", "县级"), record("s1", "B8"))
@@ -250,8 +282,9 @@ def test_cap_other_types(kind: str) -> None:
 
 def test_online_ceiling(tmp_path: Path) -> None:
     policy = modified(tmp_path, ('"个体工商户" = 100000', '"个体工商户" = 150000'))
-    decision = one(record("s1", "B1", "国家级"), record("s1", "B4", "国家级"),
-                   kind="个体工商户", policy=policy)
+    decision = one(
+        record("s1", "B1", "国家级"), record("s1", "B4", "国家级"), kind="个体工商户", policy=policy
+    )
     assert decision["credit_limit_yuan"] == 100000
     assert "LIMIT_CAP_ONLINE" in decision["reasons"]
     assert "LIMIT_CAP_个体工商户" not in decision["reasons"]
@@ -264,31 +297,54 @@ def test_unknown_subject_type_is_refused() -> None:
 
 # -- rate and LPR -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("bonus_records", "rate"),
-    [([], 800), ([record("s1", "B9", points=9)], 800), ([record("s1", "B9", points=10)], 750),
-     ([record("s1", "B9", points=29)], 700), ([record("s1", "B9", points=50)], 550)],
+    [
+        ([], 800),
+        ([record("s1", "B9", points=9)], 800),
+        ([record("s1", "B9", points=10)], 750),
+        ([record("s1", "B9", points=29)], 700),
+        ([record("s1", "B9", points=50)], 550),
+    ],
 )
-def test_rate_steps_per_full_ten_bonus_points(bonus_records: list[dict[str, object]],
-                                              rate: int) -> None:
+def test_rate_steps_per_full_ten_bonus_points(
+    bonus_records: list[dict[str, object]], rate: int
+) -> None:
     assert one(*bonus_records)["rate_bp"] == rate
 
 
 @pytest.mark.parametrize(
     ("as_of", "floor"),
     [
-        (date(2019, 8, 20), 431), (date(2019, 9, 19), 431), (date(2019, 9, 20), 420),
-        (date(2019, 11, 20), 415), (date(2020, 2, 19), 415), (date(2020, 2, 20), 405),
-        (date(2020, 4, 20), 385), (date(2021, 12, 20), 380), (date(2022, 1, 19), 380),
-        (date(2022, 1, 20), 370), (date(2022, 8, 21), 370), (date(2022, 8, 22), 365),
-        (date(2023, 6, 20), 355), (date(2023, 8, 21), 345), (date(2024, 7, 22), 335),
-        (date(2024, 10, 21), 310), (date(2025, 5, 19), 310), (date(2025, 5, 20), 300),
+        (date(2019, 8, 20), 431),
+        (date(2019, 9, 19), 431),
+        (date(2019, 9, 20), 420),
+        (date(2019, 11, 20), 415),
+        (date(2020, 2, 19), 415),
+        (date(2020, 2, 20), 405),
+        (date(2020, 4, 20), 385),
+        (date(2021, 12, 20), 380),
+        (date(2022, 1, 19), 380),
+        (date(2022, 1, 20), 370),
+        (date(2022, 8, 21), 370),
+        (date(2022, 8, 22), 365),
+        (date(2023, 6, 20), 355),
+        (date(2023, 8, 21), 345),
+        (date(2024, 7, 22), 335),
+        (date(2024, 10, 21), 310),
+        (date(2025, 5, 19), 310),
+        (date(2025, 5, 20), 300),
     ],
 )
 def test_lpr_floor_on_table_dates(as_of: date, floor: int) -> None:
     # bonus 100 → 800 − 500 = 300, below every LPR of the table but the last.
-    decision = one(record("s1", "B1", "国家级"), record("s1", "B4", "国家级"),
-                   born=date(1980, 1, 1), as_of=as_of)
+    decision = one(
+        record("s1", "B1", "国家级"),
+        record("s1", "B4", "国家级"),
+        born=date(1980, 1, 1),
+        as_of=as_of,
+    )
     assert decision["rate_bp"] == floor
     assert ("RATE_FLOOR_LPR" in decision["reasons"]) is (floor > 300)
 
@@ -301,7 +357,8 @@ def test_stale_lpr_warns(tmp_path: Path) -> None:
     assert stale.warning_keys == ("score.lpr.stale",)
     assert stale.warnings == (
         "Warning: the newest LPR entry of the policy (2025-05-20) is more than 62 days "
-        "before the evaluation date 2025-07-22; the table may be stale.",)
+        "before the evaluation date 2025-07-22; the table may be stale.",
+    )
     assert stale.decisions["rate_bp"].to_pylist() == [800]
 
 
@@ -311,6 +368,7 @@ def test_as_of_before_lpr_table_is_an_error() -> None:
 
 
 # -- a modified policy ------------------------------------------------------------------------
+
 
 def test_modified_policy_changes_results(tmp_path: Path) -> None:
     policy = modified(
@@ -335,6 +393,7 @@ def test_counting_each_record_for_fixed(tmp_path: Path) -> None:
 
 
 # -- invalid input ------------------------------------------------------------------------------
+
 
 def test_unknown_code_is_refused() -> None:
     with pytest.raises(ScoringError, match=r"item code 'B10'"):
@@ -371,11 +430,14 @@ def test_empty_input() -> None:
 def test_dictionary_and_chunked_inputs_score_the_same() -> None:
     scoring, evaluations = sample_tables()
     reference = score(scoring, evaluations, POLICY, AS_OF).decisions
-    encoded = pa.table({
-        name: pc.dictionary_encode(evaluations[name])
-        if name in ("subject", "code", "level") else evaluations[name]
-        for name in evaluations.column_names
-    })
+    encoded = pa.table(
+        {
+            name: pc.dictionary_encode(evaluations[name])
+            if name in ("subject", "code", "level")
+            else evaluations[name]
+            for name in evaluations.column_names
+        }
+    )
     chunked_evaluations = pa.concat_tables([encoded.slice(0, 10), encoded.slice(10)])
     chunked_scoring = pa.concat_tables([scoring.slice(0, 5), scoring.slice(5)])
     result = score(chunked_scoring, chunked_evaluations, POLICY, AS_OF).decisions
@@ -389,20 +451,32 @@ def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path)
     """The community preview reproduces the published decisions from every container."""
     import csv
 
-    from secure_exchange.workflow import score_ledger
+    from secure_exchange.station.workflow import score_ledger
     from tests.conftest import shared_path
 
     out = tmp_path / "preview.csv"
-    score_ledger(tmp_path / "home", shared_path("samples", sample), date(2022, 7, 1),
-                 load_policy(), out)
+    score_ledger(
+        tmp_path / "home", shared_path("samples", sample), date(2022, 7, 1), load_policy(), out
+    )
     got = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
-    expected = list(csv.DictReader(
-        shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")
-    ))
+    expected = list(
+        csv.DictReader(
+            shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(
+                encoding="utf-8-sig"
+            )
+        )
+    )
     assert len(got) == len(expected) == 24
     for row in expected:
         mine = got[row["source_row"]]
         assert mine["subject"] == row["masked_id"]
-        for key in ("status", "base_points", "bonus_points", "deduction_points",
-                    "total_points", "credit_limit_yuan", "rate_bp"):
+        for key in (
+            "status",
+            "base_points",
+            "bonus_points",
+            "deduction_points",
+            "total_points",
+            "credit_limit_yuan",
+            "rate_bp",
+        ):
             assert mine[key] == row[key], (sample, row["source_row"], key)

@@ -39,7 +39,7 @@ def as_text(value: object) -> str:
 
 def test_csv_has_bom_and_round_trips(tmp_path: Path, decisions: pa.Table) -> None:
     path = write_decisions(decisions, tmp_path / "decisions.csv")
-    assert path.read_bytes().startswith(b"\xef\xbb\xbf\"subject\"")
+    assert path.read_bytes().startswith(b'\xef\xbb\xbf"subject"')
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == decisions.column_names
@@ -79,8 +79,7 @@ def test_unsupported_extension(tmp_path: Path, decisions: pa.Table) -> None:
 def test_summary(decisions: pa.Table) -> None:
     summary = summarise(decisions)
     assert summary.subjects == 24
-    assert dict(summary.counts) == {"approved": 14, "declined": 3, "ineligible": 5,
-                                    "vetoed": 2}
+    assert dict(summary.counts) == {"approved": 14, "declined": 3, "ineligible": 5, "vetoed": 2}
     assert summary.credit_yuan == sum(decisions["credit_limit_yuan"].to_pylist())
     by_name = {c.community: c for c in summary.communities}
     assert [c.community for c in summary.communities] == sorted(by_name)
@@ -91,8 +90,12 @@ def test_summary(decisions: pa.Table) -> None:
 
 
 def test_summary_of_nothing() -> None:
-    empty = pa.table({"community": pa.array([], pa.string()),
-                      "status": pa.array([], pa.string()),
-                      "credit_limit_yuan": pa.array([], pa.int64())})
+    empty = pa.table(
+        {
+            "community": pa.array([], pa.string()),
+            "status": pa.array([], pa.string()),
+            "credit_limit_yuan": pa.array([], pa.int64()),
+        }
+    )
     summary = summarise(empty)
     assert (summary.subjects, summary.credit_yuan, summary.communities) == (0, 0, ())

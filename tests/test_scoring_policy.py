@@ -69,14 +69,25 @@ def test_builtin_defaults_match_spec() -> None:
     policy = load_policy()
     assert (policy.base.points, policy.base.min_age, policy.base.max_age) == (30, 18, 60)
     assert [c.reason for c in policy.base.conditions] == [
-        "E_CAPACITY", "E_RESIDENCE", "E_INCOME", "E_BAD_CREDIT"]
+        "E_CAPACITY",
+        "E_RESIDENCE",
+        "E_INCOME",
+        "E_BAD_CREDIT",
+    ]
     assert policy.statuses == ("vetoed", "ineligible", "declined", "approved")
-    assert dict(policy.limit.caps) == {"农户": 50000, "新型农业经营主体": 100000,
-                                       "个体工商户": 100000}
+    assert dict(policy.limit.caps) == {
+        "农户": 50000,
+        "新型农业经营主体": 100000,
+        "个体工商户": 100000,
+    }
     assert (policy.limit.yuan_per_point, policy.limit.online_ceiling_yuan) == (1000, 100000)
     rate = policy.rate
     assert (rate.ceiling_bp, rate.step_bp, rate.step_points, rate.stale_after_days) == (
-        800, 50, 10, 62)
+        800,
+        50,
+        10,
+        62,
+    )
     assert len(rate.lpr) == 13
     assert (rate.lpr[0].date, rate.lpr[0].bp) == (date(2019, 8, 20), 431)
     assert (rate.lpr[-1].date, rate.lpr[-1].bp) == (date(2025, 5, 20), 300)
@@ -157,16 +168,22 @@ def test_level_points_must_rise(tmp_path: Path) -> None:
         ("sign = -1", "sign = 0", "sign = 0", "'sign'"),
         ('floor = "lpr"', 'floor = "none"', 'floor = "none"', "'floor'"),
         ("points_range = [1, 50]", "points_range = [50, 1]", "[50, 1]", "'points_range'"),
-        ('"vetoed", "ineligible"', '"ineligible", "vetoed", "approved", "declined"',
-         "statuses = [", "'statuses'"),
+        (
+            '"vetoed", "ineligible"',
+            '"ineligible", "vetoed", "approved", "declined"',
+            "statuses = [",
+            "'statuses'",
+        ),
     ],
 )
-def test_nonsense_values_name_line(tmp_path: Path, old: str, new: str, needle: str,
-                                   pattern: str) -> None:
+def test_nonsense_values_name_line(
+    tmp_path: Path, old: str, new: str, needle: str, pattern: str
+) -> None:
     path = edited(tmp_path, old, new)
     if "statuses" in pattern:
-        path.write_text(path.read_text("utf-8").replace(', "declined", "approved"]', "]"),
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text("utf-8").replace(', "declined", "approved"]', "]"), encoding="utf-8"
+        )
     with pytest.raises(PolicyError, match=pattern) as info:
         load_policy(path)
     assert info.value.line == line_of(path, needle)
@@ -187,8 +204,9 @@ def test_lpr_dates_duplicate(tmp_path: Path) -> None:
 
 
 def test_lpr_entry_unknown_key(tmp_path: Path) -> None:
-    path = edited(tmp_path, "{ date = 2023-06-20, bp = 355 }",
-                  "{ date = 2023-06-20, bp = 355, note = 1 }")
+    path = edited(
+        tmp_path, "{ date = 2023-06-20, bp = 355 }", "{ date = 2023-06-20, bp = 355, note = 1 }"
+    )
     with pytest.raises(PolicyError, match=r"unknown setting 'note' in 'rate.lpr.8'") as info:
         load_policy(path)
     assert info.value.line == line_of(path, "note = 1")

@@ -9,11 +9,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange import _ledger_read, workflow
-from secure_exchange import package as pkg
-from secure_exchange.audit import AuditLog
-from secure_exchange.ledger import LedgerInvalidError, read_ledger
-from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
+from secure_exchange.audit.log import AuditLog
+from secure_exchange.ledger import read as _ledger_read
+from secure_exchange.ledger.scan import LedgerInvalidError, read_ledger
+from secure_exchange.package import core as pkg
+from secure_exchange.pseudonym.core import Splitter, pseudonymise, token_key
+from secure_exchange.station import workflow
 from tests.conftest import shared_path
 from tests.test_cli_flow import NUMBER, PASS, World
 from tests.test_cli_flow import world as world  # the module's stations (a fixture)
@@ -33,8 +34,15 @@ def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _seal(world: World, ledger: Path, out: Path) -> workflow.SealOutcome:
     out.mkdir(exist_ok=True)
-    return workflow.seal_ledger(world.community, ledger, NUMBER, ["zw-officer", "zw-seal"], out,
-                                _passphrase, allow_unenrolled=True)
+    return workflow.seal_ledger(
+        world.community,
+        ledger,
+        NUMBER,
+        ["zw-officer", "zw-seal"],
+        out,
+        _passphrase,
+        allow_unenrolled=True,
+    )
 
 
 def test_streamed_package_holds_exactly_the_whole_table_split(
@@ -64,13 +72,16 @@ def test_streamed_package_holds_exactly_the_whole_table_split(
     key = token_key(seal_key.pseudonym_secret(), verified.agreement.sha256)
     ledger = read_ledger(source)
     expected = pseudonymise(ledger.residents, ledger.evaluations, key).groups
-    readers = [workflow.unlock(world.bank, name, _passphrase).age_identity
-               for name in ("bank-scoring", "bank-reid")]
+    readers = [
+        workflow.unlock(world.bank, name, _passphrase).age_identity
+        for name in ("bank-scoring", "bank-reid")
+    ]
     opened = pkg.open_package(verified, readers)
     for group, table in expected.items():
         assert opened[group].equals(table), group
-    notes = [n for row in opened["identity"].column("evaluation_notes").to_pylist() if row
-             for n in row]
+    notes = [
+        n for row in opened["identity"].column("evaluation_notes").to_pylist() if row for n in row
+    ]
     assert notes
 
 
@@ -103,8 +114,15 @@ def test_an_invalid_ledger_is_refused_before_any_passphrase(
     out.mkdir()
     before = AuditLog.open(world.community).size
     with pytest.raises(LedgerInvalidError) as caught:
-        workflow.seal_ledger(world.community, _with_late_duplicate(tmp_path), NUMBER,
-                             ["zw-officer", "zw-seal"], out, passphrase, allow_unenrolled=True)
+        workflow.seal_ledger(
+            world.community,
+            _with_late_duplicate(tmp_path),
+            NUMBER,
+            ["zw-officer", "zw-seal"],
+            out,
+            passphrase,
+            allow_unenrolled=True,
+        )
     assert asked == []
     duplicates = [f for f in caught.value.report.errors if f.code == "ledger.id.duplicate"]
     assert duplicates[0].row == 2
@@ -112,7 +130,9 @@ def test_an_invalid_ledger_is_refused_before_any_passphrase(
     assert list(out.iterdir()) == []
     events = AuditLog.open(world.community).events()[before:]
     assert [(e.action, e.outcome) for e in events if e.phase == "end"][-1] == (
-        "ledger.checked", "refused")
+        "ledger.checked",
+        "refused",
+    )
     assert not [e for e in events if e.action in ("package.sealed", "key.unlocked")]
 
 
@@ -131,8 +151,15 @@ def test_a_ledger_changed_after_the_check_leaves_nothing(
     out = tmp_path / "stick"
     out.mkdir()
     with pytest.raises(LedgerInvalidError) as caught:
-        workflow.seal_ledger(world.community, folder, NUMBER, ["zw-officer", "zw-seal"], out,
-                             passphrase, allow_unenrolled=True)
+        workflow.seal_ledger(
+            world.community,
+            folder,
+            NUMBER,
+            ["zw-officer", "zw-seal"],
+            out,
+            passphrase,
+            allow_unenrolled=True,
+        )
     assert any(f.code == "ledger.id.duplicate" for f in caught.value.report.errors)
     assert list(out.iterdir()) == []  # no package, no hidden partial folder
     log = AuditLog.open(world.community)
@@ -143,8 +170,17 @@ def test_a_ledger_changed_after_the_check_leaves_nothing(
 def test_seal_command_refuses_with_the_count(world: World, tmp_path: Path) -> None:
     out = tmp_path / "stick2"
     out.mkdir()
-    result = world.sx(world.community, "seal", str(_with_late_duplicate(tmp_path)),
-                      "--agreement", NUMBER, "--out", str(out), "--allow-unenrolled", ok=False)
+    result = world.sx(
+        world.community,
+        "seal",
+        str(_with_late_duplicate(tmp_path)),
+        "--agreement",
+        NUMBER,
+        "--out",
+        str(out),
+        "--allow-unenrolled",
+        ok=False,
+    )
     assert result.exit_code == 1
     assert "2 error(s)" in result.output
     assert list(out.iterdir()) == []

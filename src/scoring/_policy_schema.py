@@ -30,13 +30,15 @@ def parse_document(data: bytes, source: str) -> tuple[Table, Checker]:
         text = data.decode("utf-8")
         doc = tomllib.loads(text)
     except UnicodeDecodeError as exc:
-        raise PolicyError("score.policy.syntax", path=source, line=0,
-                          detail="not UTF-8") from exc
+        raise PolicyError("score.policy.syntax", path=source, line=0, detail="not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         found = _LINE.search(str(exc))
-        raise PolicyError("score.policy.syntax", path=source,
-                          line=int(found.group(1)) if found else 0,
-                          detail=str(exc).split(" (at line")[0]) from exc
+        raise PolicyError(
+            "score.policy.syntax",
+            path=source,
+            line=int(found.group(1)) if found else 0,
+            detail=str(exc).split(" (at line")[0],
+        ) from exc
     return doc, Checker(source, text)
 
 
@@ -81,29 +83,50 @@ class Checker:
     # -- failures -----------------------------------------------------------------
     def bad_value(self, loc: Loc, name: str, detail: str) -> PolicyError:
         """A ``score.policy.bad_value`` error at ``loc``."""
-        return PolicyError("score.policy.bad_value", path=self.source, line=self.line(loc),
-                           name=name, detail=detail)
+        return PolicyError(
+            "score.policy.bad_value",
+            path=self.source,
+            line=self.line(loc),
+            name=name,
+            detail=detail,
+        )
 
     def bad_type(self, loc: Loc, name: str, expected: str) -> PolicyError:
         """A ``score.policy.bad_type`` error at ``loc``."""
-        return PolicyError("score.policy.bad_type", path=self.source, line=self.line(loc),
-                           name=name, expected=expected)
+        return PolicyError(
+            "score.policy.bad_type",
+            path=self.source,
+            line=self.line(loc),
+            name=name,
+            expected=expected,
+        )
 
     def keys(self, table: Table, loc: Loc, *, required: Sequence[str]) -> None:
         """Refuse unknown keys and missing required keys (all listed keys are required)."""
         where = ".".join(str(p) for p in loc) or "(top)"
         for key in table:
             if key not in required:
-                raise PolicyError("score.policy.unknown_key", path=self.source,
-                                  line=self.line((*loc, key)), name=key, where=where)
+                raise PolicyError(
+                    "score.policy.unknown_key",
+                    path=self.source,
+                    line=self.line((*loc, key)),
+                    name=key,
+                    where=where,
+                )
         for key in required:
             if key not in table:
-                raise PolicyError("score.policy.missing_key", path=self.source,
-                                  line=self.line(loc) if loc else 0, name=key, where=where)
+                raise PolicyError(
+                    "score.policy.missing_key",
+                    path=self.source,
+                    line=self.line(loc) if loc else 0,
+                    name=key,
+                    where=where,
+                )
 
     # -- typed getters --------------------------------------------------------------
-    def integer(self, table: Table, loc: Loc, key: str, *, low: int | None = None,
-                high: int | None = None) -> int:
+    def integer(
+        self, table: Table, loc: Loc, key: str, *, low: int | None = None, high: int | None = None
+    ) -> int:
         """An integer (not a bool) within ``[low, high]``."""
         value = table.get(key)
         if not isinstance(value, int) or isinstance(value, bool):

@@ -58,8 +58,9 @@ def subject_index(scoring_subject: pa.ChunkedArray, eval_subject: pa.ChunkedArra
     own = indices[:size]
     repeated = int(np.count_nonzero(own != np.arange(size)))
     if repeated or scoring_subject.null_count:
-        raise ScoringError("score.input.duplicate_subject",
-                           count=max(repeated, scoring_subject.null_count))
+        raise ScoringError(
+            "score.input.duplicate_subject", count=max(repeated, scoring_subject.null_count)
+        )
     theirs = indices[size:]
     return np.where(theirs < size, theirs, -1)
 
@@ -82,8 +83,9 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
     for number, item in enumerate(policy.items):
         part = slice(int(bounds[number]), int(bounds[number + 1]))
         if part.stop > part.start:
-            value[part] = _item_values(item, policy, level[part], points[part],
-                                       partial(_level_at, table, order, part))
+            value[part] = _item_values(
+                item, policy, level[part], points[part], partial(_level_at, table, order, part)
+            )
     return Records(subject[order], code, value, bounds)
 
 
@@ -98,21 +100,31 @@ def _clip(value: object) -> str:
     return text if len(text) <= 8 else text[:6] + "…"
 
 
-def _item_values(item: Item, policy: Policy, level: IntArray, points: IntArray,
-                 level_text: Callable[[int], str]) -> IntArray:
+def _item_values(
+    item: Item, policy: Policy, level: IntArray, points: IntArray, level_text: Callable[[int], str]
+) -> IntArray:
     if item.kind == "levelled":
         lookup = np.array([item.levels.get(name, 0) for name in policy.levels] + [0])
         values = np.asarray(lookup[level], dtype=np.int64)  # -1 hits the trailing 0
         wrong = np.flatnonzero(values == 0)
         if wrong.size:
-            raise ScoringError("score.input.bad_level", code=item.code,
-                               count=int(wrong.size), level=level_text(int(wrong[0])))
+            raise ScoringError(
+                "score.input.bad_level",
+                code=item.code,
+                count=int(wrong.size),
+                level=level_text(int(wrong[0])),
+            )
         return values
     if item.kind == "panel" and item.points_range is not None:
         low, high = item.points_range
         bad = (points < low) | (points > high)
         if bad.any():
-            raise ScoringError("score.input.bad_points", code=item.code,
-                               count=int(np.count_nonzero(bad)), low=low, high=high)
+            raise ScoringError(
+                "score.input.bad_points",
+                code=item.code,
+                count=int(np.count_nonzero(bad)),
+                low=low,
+                high=high,
+            )
         return points
     return np.full(points.size, item.points or 1, dtype=np.int64)

@@ -51,22 +51,24 @@ __all__ = ["DECISION_SCHEMA", "ScoreResult", "score"]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-DECISION_SCHEMA = pa.schema([
-    ("subject", pa.string()),
-    ("source_row", pa.int32()),
-    ("community", pa.string()),
-    ("subject_type", pa.string()),
-    ("status", pa.string()),
-    ("base_points", pa.int32()),
-    ("bonus_points", pa.int32()),
-    ("deduction_points", pa.int32()),
-    ("total_points", pa.int32()),
-    ("credit_limit_yuan", pa.int64()),
-    ("rate_bp", pa.int32()),
-    ("reasons", pa.string()),
-    ("policy", pa.string()),
-    ("as_of", pa.date32()),
-])
+DECISION_SCHEMA = pa.schema(
+    [
+        ("subject", pa.string()),
+        ("source_row", pa.int32()),
+        ("community", pa.string()),
+        ("subject_type", pa.string()),
+        ("status", pa.string()),
+        ("base_points", pa.int32()),
+        ("bonus_points", pa.int32()),
+        ("deduction_points", pa.int32()),
+        ("total_points", pa.int32()),
+        ("credit_limit_yuan", pa.int64()),
+        ("rate_bp", pa.int32()),
+        ("reasons", pa.string()),
+        ("policy", pa.string()),
+        ("as_of", pa.date32()),
+    ]
+)
 """Decision columns in order; ``source_row`` only when the scoring input has it."""
 
 _SCORING_COLUMNS = ("subject", "birth_date", "community", "subject_type")
@@ -108,8 +110,9 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     _require(scoring, (*_SCORING_COLUMNS, *(c.column for c in policy.base.conditions)))
     _require(evaluations, _EVALUATION_COLUMNS)
     size = scoring.num_rows
-    records = to_records(evaluations, subject_index(scoring["subject"],
-                                                    evaluations["subject"]), policy)
+    records = to_records(
+        evaluations, subject_index(scoring["subject"], evaluations["subject"]), policy
+    )
     explain = Explainer(size)
     base_met = _base(scoring, policy.base, as_of, explain)
     points = _items(records, policy, size, explain)
@@ -121,8 +124,13 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     columns = _Columns(base_met, points, total, status, limit, rate, explain.build())
     keys = (STALE_LPR,) if lpr_is_stale(policy.rate, as_of) else ()
     warnings = tuple(
-        t(k, newest=policy.rate.lpr[-1].date.isoformat(), as_of=as_of.isoformat(),
-          days=policy.rate.stale_after_days) for k in keys
+        t(
+            k,
+            newest=policy.rate.lpr[-1].date.isoformat(),
+            as_of=as_of.isoformat(),
+            days=policy.rate.stale_after_days,
+        )
+        for k in keys
     )
     return ScoreResult(_table(scoring, policy, as_of, columns), warnings, keys)
 
@@ -186,8 +194,9 @@ def _items(records: Records, policy: Policy, size: int, explain: Explainer) -> _
     return _Points(bonus, deduction, vetoed)
 
 
-def _count(item: Item, policy: Policy, subjects: IntArray, values: IntArray, size: int,
-           explain: Explainer) -> IntArray:
+def _count(
+    item: Item, policy: Policy, subjects: IntArray, values: IntArray, size: int, explain: Explainer
+) -> IntArray:
     """One item's points per subject (once: highest value; each_record: sum)."""
     labels = _label_ids(item, explain)
     result = np.zeros(size, dtype=np.int64)
@@ -233,15 +242,21 @@ def _status(policy: Policy, base_met: BoolArray, vetoed: BoolArray, total: IntAr
     return status
 
 
-def _limit(subject_type: pa.ChunkedArray, policy: Policy, approved: BoolArray,
-           total: IntArray, explain: Explainer) -> IntArray:
+def _limit(
+    subject_type: pa.ChunkedArray,
+    policy: Policy,
+    approved: BoolArray,
+    total: IntArray,
+    explain: Explainer,
+) -> IntArray:
     """Credit limit in whole yuan, capped by subject type and the online ceiling."""
     types = list(policy.limit.caps)
     kind = index_of(subject_type, pa.array(types, type=pa.string()))
     if (kind < 0).any():
         bad = subject_type.filter(pa.array(kind < 0)).to_pylist()[0]
-        raise ScoringError("score.input.unknown_subject_type", subject_type=str(bad),
-                           policy=policy.id)
+        raise ScoringError(
+            "score.input.unknown_subject_type", subject_type=str(bad), policy=policy.id
+        )
     caps = np.array([policy.limit.caps[name] for name in types], dtype=np.int64)[kind]
     online = policy.limit.online_ceiling_yuan
     raw = np.where(approved, total * policy.limit.yuan_per_point, 0)
@@ -253,8 +268,9 @@ def _limit(subject_type: pa.ChunkedArray, policy: Policy, approved: BoolArray,
     return np.minimum(np.minimum(raw, caps), online)
 
 
-def _rate(policy: Policy, approved: BoolArray, bonus: IntArray, lpr_bp: int,
-          explain: Explainer) -> IntArray:
+def _rate(
+    policy: Policy, approved: BoolArray, bonus: IntArray, lpr_bp: int, explain: Explainer
+) -> IntArray:
     """Rate in basis points for approved subjects (others get a value masked later)."""
     rule = policy.rate
     stepped = rule.ceiling_bp - rule.step_bp * (bonus // rule.step_points)

@@ -20,8 +20,9 @@ def lpr_in_force(rate: RateRule, as_of: date) -> LprEntry:
     dates = [entry.date for entry in rate.lpr]
     position = bisect.bisect_right(dates, as_of)
     if position == 0:
-        raise LprError("score.lpr.before_table", as_of=as_of.isoformat(),
-                       first=dates[0].isoformat())
+        raise LprError(
+            "score.lpr.before_table", as_of=as_of.isoformat(), first=dates[0].isoformat()
+        )
     return rate.lpr[position - 1]
 
 

@@ -151,8 +151,10 @@ def load_policy(id_or_path: str | Path = BUILTIN_POLICY) -> Policy:
     Raises:
         PolicyError: the policy is missing or invalid (file and line named).
     """
-    if isinstance(id_or_path, str) and _BUILTIN_ID.match(id_or_path) and not (
-        id_or_path.endswith(".toml")
+    if (
+        isinstance(id_or_path, str)
+        and _BUILTIN_ID.match(id_or_path)
+        and not (id_or_path.endswith(".toml"))
     ):
         resource = resources.files("scoring") / "policies" / f"{id_or_path}.toml"
         if not resource.is_file():
@@ -170,8 +172,20 @@ def parse_policy(data: bytes, source: str = "<policy>") -> Policy:
     """Validate policy file bytes; ``source`` names the file in error messages."""
     doc, check = parse_document(data, source)
     check.keys(
-        doc, (), required=("id", "name", "format", "levels", "statuses", "base", "counting",
-                           "limit", "rate", "items"),
+        doc,
+        (),
+        required=(
+            "id",
+            "name",
+            "format",
+            "levels",
+            "statuses",
+            "base",
+            "counting",
+            "limit",
+            "rate",
+            "items",
+        ),
     )
     check.integer(doc, (), "format", low=1, high=1)
     levels = _levels(check, doc)
@@ -207,19 +221,28 @@ def _statuses(check: Checker, doc: Table) -> tuple[str, ...]:
     return statuses
 
 
-_CONDITION_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income",
-                      "major_bad_credit")
+_CONDITION_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income", "major_bad_credit")
 
 
 def _base(check: Checker, base: Table) -> BaseRule:
     loc = ("base",)
-    check.keys(base, loc, required=("name", "points", "min_age", "max_age", "age_reason",
-                                    "declined_at_or_below", "conditions"))
+    check.keys(
+        base,
+        loc,
+        required=(
+            "name",
+            "points",
+            "min_age",
+            "max_age",
+            "age_reason",
+            "declined_at_or_below",
+            "conditions",
+        ),
+    )
     min_age = check.integer(base, loc, "min_age", low=0, high=150)
     max_age = check.integer(base, loc, "max_age", low=min_age, high=150)
     raw = check.table_list(base, loc, "conditions")
-    conditions = tuple(_condition(check, row, (*loc, "conditions", i))
-                       for i, row in enumerate(raw))
+    conditions = tuple(_condition(check, row, (*loc, "conditions", i)) for i, row in enumerate(raw))
     reasons = [c.reason for c in conditions] + [check.reason(base, loc, "age_reason")]
     if len(set(reasons)) != len(reasons) or len({c.column for c in conditions}) != len(raw):
         raise check.bad_value((*loc, "conditions"), "conditions", "repeated column or reason")
@@ -259,8 +282,7 @@ def _limit(check: Checker, limit: Table) -> LimitRule:
     caps_table = check.table(limit, loc, "caps")
     if not caps_table:
         raise check.bad_value((*loc, "caps"), "caps", "no subject type")
-    caps = {str(k): check.integer(caps_table, (*loc, "caps"), str(k), low=1)
-            for k in caps_table}
+    caps = {str(k): check.integer(caps_table, (*loc, "caps"), str(k), low=1) for k in caps_table}
     return LimitRule(
         yuan_per_point=check.integer(limit, loc, "yuan_per_point", low=1),
         online_ceiling_yuan=check.integer(limit, loc, "online_ceiling_yuan", low=1),
@@ -270,8 +292,11 @@ def _limit(check: Checker, limit: Table) -> LimitRule:
 
 def _rate(check: Checker, rate: Table) -> RateRule:
     loc = ("rate",)
-    check.keys(rate, loc, required=("ceiling_bp", "step_bp", "step_points", "floor",
-                                    "lpr_stale_after_days", "lpr"))
+    check.keys(
+        rate,
+        loc,
+        required=("ceiling_bp", "step_bp", "step_points", "floor", "lpr_stale_after_days", "lpr"),
+    )
     check.choice(rate, loc, "floor", ("lpr",))
     return RateRule(
         ceiling_bp=check.integer(rate, loc, "ceiling_bp", low=1, high=10_000),
@@ -291,8 +316,12 @@ def _lpr_table(check: Checker, rate: Table) -> tuple[LprEntry, ...]:
         check.keys(row, loc, required=("date", "bp"))
         day = check.date(row, loc, "date")
         if entries and day <= entries[-1].date:
-            raise PolicyError("score.policy.lpr_order", path=check.source,
-                              line=check.line((*loc, "date")), date=day.isoformat())
+            raise PolicyError(
+                "score.policy.lpr_order",
+                path=check.source,
+                line=check.line((*loc, "date")),
+                date=day.isoformat(),
+            )
         entries.append(LprEntry(date=day, bp=check.integer(row, loc, "bp", low=1, high=10_000)))
     if not entries:
         raise check.bad_value(("rate", "lpr"), "lpr", "empty table")
@@ -307,8 +336,12 @@ def _items(check: Checker, doc: Table, levels: tuple[str, ...]) -> tuple[Item, .
     for i, row in enumerate(rows):
         item = _item(check, row, ("items", i), levels)
         if any(other.code == item.code for other in items):
-            raise PolicyError("score.policy.duplicate_code", path=check.source,
-                              line=check.line(("items", i, "code")), code=item.code)
+            raise PolicyError(
+                "score.policy.duplicate_code",
+                path=check.source,
+                line=check.line(("items", i, "code")),
+                code=item.code,
+            )
         items.append(item)
     return tuple(items)
 
@@ -321,13 +354,16 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _item(check: Checker, row: Table, loc: tuple[str | int, ...],
-          levels: tuple[str, ...]) -> Item:
+def _item(check: Checker, row: Table, loc: tuple[str | int, ...], levels: tuple[str, ...]) -> Item:
     kind = check.choice(row, loc, "kind", tuple(_KIND_KEYS))
     code = check.reason(row, loc, "code")
     if kind == "levelled" and "levels" not in row:
-        raise PolicyError("score.policy.missing_levels", path=check.source,
-                          line=check.line((*loc, "code")), code=code)
+        raise PolicyError(
+            "score.policy.missing_levels",
+            path=check.source,
+            line=check.line((*loc, "code")),
+            code=code,
+        )
     check.keys(row, loc, required=_KIND_KEYS[kind])
     sign = 1
     if kind != "veto":
@@ -339,8 +375,9 @@ def _item(check: Checker, row: Table, loc: tuple[str | int, ...],
         name=check.text(row, loc, "name"),
         kind=_kind(kind),
         sign=sign,
-        levels=_item_levels(check, row, loc, code, levels) if kind == "levelled" else
-        MappingProxyType({}),
+        levels=_item_levels(check, row, loc, code, levels)
+        if kind == "levelled"
+        else MappingProxyType({}),
         points=check.integer(row, loc, "points", low=1) if kind == "fixed" else None,
         points_range=_points_range(check, row, loc) if kind == "panel" else None,
     )
@@ -354,31 +391,42 @@ def _kind(kind: str) -> ItemKind:
     return "panel" if kind == "panel" else "veto"
 
 
-def _item_levels(check: Checker, row: Table, loc: tuple[str | int, ...], code: str,
-                 levels: tuple[str, ...]) -> Mapping[str, int]:
+def _item_levels(
+    check: Checker, row: Table, loc: tuple[str | int, ...], code: str, levels: tuple[str, ...]
+) -> Mapping[str, int]:
     table = check.table(row, loc, "levels")
     if not table:
-        raise PolicyError("score.policy.missing_levels", path=check.source,
-                          line=check.line((*loc, "levels")), code=code)
+        raise PolicyError(
+            "score.policy.missing_levels",
+            path=check.source,
+            line=check.line((*loc, "levels")),
+            code=code,
+        )
     for name in table:
         if name not in levels:
-            raise PolicyError("score.policy.unknown_level", path=check.source,
-                              line=check.line((*loc, "levels", name)), code=code, level=name)
+            raise PolicyError(
+                "score.policy.unknown_level",
+                path=check.source,
+                line=check.line((*loc, "levels", name)),
+                code=code,
+                level=name,
+            )
     ordered = sorted(table, key=levels.index)
     points = [check.integer(table, (*loc, "levels"), name, low=1) for name in ordered]
     if any(b <= a for a, b in pairwise(points)):
-        raise check.bad_value((*loc, "levels"), f"{code}.levels",
-                              "points must rise with the level")
+        raise check.bad_value((*loc, "levels"), f"{code}.levels", "points must rise with the level")
     return MappingProxyType(dict(zip(ordered, points, strict=True)))
 
 
 def _points_range(check: Checker, row: Table, loc: tuple[str | int, ...]) -> tuple[int, int]:
     values = row.get("points_range")
-    if (not isinstance(values, list) or len(values) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)):
+    if (
+        not isinstance(values, list)
+        or len(values) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    ):
         raise check.bad_type((*loc, "points_range"), "points_range", "[low, high]")
     low, high = int(values[0]), int(values[1])
     if not 1 <= low <= high:
         raise check.bad_value((*loc, "points_range"), "points_range", "need 1 <= low <= high")
     return (low, high)
-

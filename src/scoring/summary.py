@@ -36,9 +36,11 @@ class Summary:
 
 def summarise(decisions: pa.Table) -> Summary:
     """Count decisions by status and add up credit, overall and per community."""
-    grouped = decisions.group_by(["community", "status"]).aggregate(
-        [("credit_limit_yuan", "sum"), ("status", "count")]
-    ).to_pylist()
+    grouped = (
+        decisions.group_by(["community", "status"])
+        .aggregate([("credit_limit_yuan", "sum"), ("status", "count")])
+        .to_pylist()
+    )
     per: dict[str, tuple[dict[str, int], list[int]]] = {}
     for row in grouped:
         counts, credit = per.setdefault(str(row["community"]), (dict.fromkeys(STATUSES, 0), [0]))

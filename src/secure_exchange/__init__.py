@@ -7,7 +7,6 @@ The recipes most callers need are re-exported here; everything else lives in its
 
 from __future__ import annotations
 
-from secure_exchange.agreement import Agreement, TrustStore, new_agreement
 from secure_exchange.errors import (
     AgreementError,
     AuditError,
@@ -19,8 +18,9 @@ from secure_exchange.errors import (
     SecureExchangeError,
     VerificationError,
 )
-from secure_exchange.keys import Keyring, PublicIdentity, UnlockedIdentity
-from secure_exchange.package import Sender, VerifiedPackage, open_package, seal, verify
+from secure_exchange.package.core import Sender, VerifiedPackage, open_package, seal, verify
+from secure_exchange.trust.agreement import Agreement, TrustStore, new_agreement
+from secure_exchange.trust.keys import Keyring, PublicIdentity, UnlockedIdentity
 
 __all__ = [
     "Agreement",

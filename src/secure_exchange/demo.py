@@ -16,11 +16,13 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from scoring import load_policy, summarise, write_decisions
-from secure_exchange import audit_report, media, report, workflow
-from secure_exchange.audit import AuditLog
+from secure_exchange.audit import report as audit_report
+from secure_exchange.audit.log import AuditLog
 from secure_exchange.i18n import t
-from secure_exchange.keys import Keyring
-from secure_exchange.synthetic import write_csv_ledger
+from secure_exchange.ledger.synthetic import write_csv_ledger
+from secure_exchange.reports import decisions as report
+from secure_exchange.station import media, workflow
+from secure_exchange.trust.keys import Keyring
 
 __all__ = ["DemoResult", "prepare_stations", "run_demo"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from secure_exchange.errors import PassphraseError
-from secure_exchange.home import station_home
 from secure_exchange.i18n import t
+from secure_exchange.station.home import station_home
 
 __all__ = [
     "PassphraseSource",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from secure_exchange import audit_report
-from secure_exchange.audit import Actor, AuditLog, AuditVerifyReport, Event
+from secure_exchange.audit import report as audit_report
+from secure_exchange.audit.log import Actor, AuditLog, AuditVerifyReport, Event
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import t
 
@@ -77,8 +77,15 @@ def _render_verify(report: AuditVerifyReport) -> None:
     for problem in problems:
         click.echo(t("audit.cli.problem") + problem.message, err=True)
     if report.ok:
-        click.echo(t("audit.cli.verify_ok", size=report.size, root=report.root[:16],
-                     checkpoints=len(report.checkpoints), witnessed=len(report.witnessed)))
+        click.echo(
+            t(
+                "audit.cli.verify_ok",
+                size=report.size,
+                root=report.root[:16],
+                checkpoints=len(report.checkpoints),
+                witnessed=len(report.witnessed),
+            )
+        )
 
 
 def _day(value: datetime | None) -> date | None:
@@ -95,11 +102,23 @@ def _show_cmd() -> click.Command:
     @click.option("--action", default=None, help=t("audit.help.action"))
     @click.option("--package", default=None, help=t("audit.help.package"))
     @click.option("--json", "as_json", is_flag=True, help=t("audit.help.json_lines"))
-    def show(since: datetime | None, until: datetime | None, actor: str | None,
-             action: str | None, package: str | None, as_json: bool) -> None:
+    def show(
+        since: datetime | None,
+        until: datetime | None,
+        actor: str | None,
+        action: str | None,
+        package: str | None,
+        as_json: bool,
+    ) -> None:
         log = AuditLog.open(_home())
-        events = log.read(actor=_reader(), since=_day(since), until=_day(until), who=actor,
-                          action=action, package=package)
+        events = log.read(
+            actor=_reader(),
+            since=_day(since),
+            until=_day(until),
+            who=actor,
+            action=action,
+            package=package,
+        )
         if as_json:
             for event in events:
                 click.echo(event.to_json().decode())
@@ -116,8 +135,17 @@ def _row(event: Event) -> list[str]:
     local = event.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     counts = " ".join(f"{k}={v}" for k, v in sorted(event.counts.items()))
     detail = " ".join(f"{k}={v}" for k, v in sorted(event.detail.items()))
-    return [str(event.seq), local, event.actor.name if event.actor else "-", event.action,
-            event.phase, event.outcome or "-", event.package or "-", counts, detail]
+    return [
+        str(event.seq),
+        local,
+        event.actor.name if event.actor else "-",
+        event.action,
+        event.phase,
+        event.outcome or "-",
+        event.package or "-",
+        counts,
+        detail,
+    ]
 
 
 def _render_table(events: list[Event]) -> None:
@@ -132,10 +160,19 @@ def _render_table(events: list[Event]) -> None:
 
 def _export_cmd() -> click.Command:
     @click.command("export", help=t("audit.help.export"))
-    @click.option("--format", "fmt", type=click.Choice(["jsonl", "ocsf"]), required=True,
-                  help=t("audit.help.format"))
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                  help=t("audit.help.out"))
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["jsonl", "ocsf"]),
+        required=True,
+        help=t("audit.help.format"),
+    )
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=t("audit.help.out"),
+    )
     def export(fmt: str, out: Path) -> None:
         count = AuditLog.open(_home()).export(out, fmt, actor=_reader())
         click.echo(t("audit.cli.exported", count=count, path=out))
@@ -145,8 +182,12 @@ def _export_cmd() -> click.Command:
 
 def _report_cmd() -> click.Command:
     @click.command("report", help=t("audit.help.report"))
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                  help=t("audit.help.report_out"))
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=t("audit.help.report_out"),
+    )
     def report(out: Path) -> None:
         count = audit_report.write_report(_home(), out, actor=_reader())
         click.echo(t("audit.cli.reported", count=count, path=out))

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import click
 
-from secure_exchange import workflow
-from secure_exchange._json import as_obj
-from secure_exchange.agreement import TrustStore
 from secure_exchange.cli._common import (
     PassphraseSource,
     echo_json,
@@ -19,10 +16,13 @@ from secure_exchange.cli._common import (
     stage_printer,
 )
 from secure_exchange.errors import VerificationError
-from secure_exchange.home import ROLES
+from secure_exchange.formats.canonjson import as_obj
 from secure_exchange.i18n import t
-from secure_exchange.keys import PURPOSES, Keyring
-from secure_exchange.package import VerifiedPackage, read_manifest_unverified
+from secure_exchange.package.core import VerifiedPackage, read_manifest_unverified
+from secure_exchange.station import workflow
+from secure_exchange.station.home import ROLES
+from secure_exchange.trust.agreement import TrustStore
+from secure_exchange.trust.keys import PURPOSES, Keyring
 
 __all__ = ["register"]
 

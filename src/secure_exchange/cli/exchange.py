@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from scoring import ScoreResult, load_policy, summarise
-from secure_exchange import workflow
 from secure_exchange.cli._common import (
     PassphraseSource,
     home_path,
@@ -19,9 +18,10 @@ from secure_exchange.cli._common import (
     staged_counter,
 )
 from secure_exchange.errors import IdentityError
-from secure_exchange.home import load_station
 from secure_exchange.i18n import t
-from secure_exchange.keys import Keyring
+from secure_exchange.station import workflow
+from secure_exchange.station.home import load_station
+from secure_exchange.trust.keys import Keyring
 
 __all__ = ["register"]
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from secure_exchange import workflow
-from secure_exchange._ledger_schema import column_label
 from secure_exchange.cli._common import home_path
 from secure_exchange.i18n import current_language, t
-from secure_exchange.ledger import CheckReport, Finding
-from secure_exchange.template import write_template
+from secure_exchange.ledger.scan import CheckReport, Finding
+from secure_exchange.ledger.schema import column_label
+from secure_exchange.ledger.template import write_template
+from secure_exchange.station import workflow
 
 __all__ = ["register"]
 
@@ -39,16 +39,27 @@ def _check_command() -> click.Command:
     @click.command("check", help=t("ledger.help.check"))
     @click.argument("path", metavar="LEDGER", type=click.Path(path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help=t("ledger.help.json"))
-    @click.option("--drop-unknown-columns", "drop_unknown", is_flag=True,
-                  help=t("ledger.help.drop_unknown"))
-    @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-                  metavar="YYYY-MM-DD", help=t("ledger.help.as_of"))
+    @click.option(
+        "--drop-unknown-columns", "drop_unknown", is_flag=True, help=t("ledger.help.drop_unknown")
+    )
+    @click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        metavar="YYYY-MM-DD",
+        help=t("ledger.help.as_of"),
+    )
     @click.pass_context
-    def check(ctx: click.Context, path: Path, as_json: bool, drop_unknown: bool,
-              as_of: datetime | None) -> None:
+    def check(
+        ctx: click.Context, path: Path, as_json: bool, drop_unknown: bool, as_of: datetime | None
+    ) -> None:
         progress = _progress()
-        report = check_ledger(path, as_of=as_of.date() if as_of else None,
-                              drop_unknown=drop_unknown, progress=progress)
+        report = check_ledger(
+            path,
+            as_of=as_of.date() if as_of else None,
+            drop_unknown=drop_unknown,
+            progress=progress,
+        )
         if progress is not None:
             click.echo("", err=True)
         if as_json:
@@ -61,7 +72,10 @@ def _check_command() -> click.Command:
 
 
 def check_ledger(
-    path: Path, *, as_of: date | None, drop_unknown: bool,
+    path: Path,
+    *,
+    as_of: date | None,
+    drop_unknown: bool,
     progress: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Read and check the ledger at ``path`` (the check is logged); return its report."""
@@ -73,8 +87,14 @@ def check_ledger(
 
 def _template_command() -> click.Command:
     @click.command("template", help=t("ledger.help.template"))
-    @click.option("--out", "out", required=True, metavar="FILE.xlsx",
-                  type=click.Path(dir_okay=False, path_type=Path), help=t("ledger.help.out"))
+    @click.option(
+        "--out",
+        "out",
+        required=True,
+        metavar="FILE.xlsx",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=t("ledger.help.out"),
+    )
     def template(out: Path) -> None:
         written = write_template(out)
         click.echo(t("ledger.template.written", path=written))
@@ -96,8 +116,10 @@ def _progress() -> Callable[[int], None] | None:
 
 
 def _render(report: CheckReport) -> None:
-    for heading, findings in ((t("ledger.check.errors"), report.errors),
-                              (t("ledger.check.warnings"), report.warnings)):
+    for heading, findings in (
+        (t("ledger.check.errors"), report.errors),
+        (t("ledger.check.warnings"), report.warnings),
+    ):
         if not findings:
             continue
         click.echo(heading)
@@ -110,8 +132,9 @@ def _render(report: CheckReport) -> None:
     if report.ok:
         click.echo(t("ledger.check.summary_ok", warnings=len(report.warnings)))
     else:
-        click.echo(t("ledger.check.summary_fail", errors=len(report.errors),
-                     warnings=len(report.warnings)))
+        click.echo(
+            t("ledger.check.summary_fail", errors=len(report.errors), warnings=len(report.warnings))
+        )
 
 
 def _line(item: Finding) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from secure_exchange import media
 from secure_exchange.cli._common import PassphraseSource, echo_json, home_path, passphrase_option
 from secure_exchange.i18n import t
+from secure_exchange.station import media
 
 __all__ = ["register"]
 

@@ -1,0 +1,3 @@
+"""audit layer."""
+
+from secure_exchange.audit.log import *  # noqa: F403

@@ -1,0 +1,297 @@
+"""A self-contained HTML page about the access log for compliance (no scripts, no network).
+
+Inline CSS and SVG charts drawn here: activity per day, by actor, by action; every
+re-identification with its reason and row count; refusals and failures; and flags
+(bulk re-identification, night work, failed verifications, gaps, a torn tail).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from secure_exchange.audit import store
+from secure_exchange.audit.log import (
+    Actor,
+    AuditLog,
+    AuditUnavailableError,
+    AuditVerifyReport,
+    Event,
+    read_events,
+    station_name,
+)
+from secure_exchange.errors import AuditError
+from secure_exchange.i18n import current_language, has_message, t
+
+__all__ = ["BULK_ROWS", "Flag", "find_flags", "render_report", "write_report"]
+
+BULK_ROWS = 100
+NIGHT_START, NIGHT_END = 22, 6
+_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;
+color:#1d2433;max-width:1100px}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;
+border-bottom:1px solid #d5dbe5;padding-bottom:.3em}table{border-collapse:collapse;width:100%;
+font-size:.9em}th,td{border:1px solid #d5dbe5;padding:.3em .5em;text-align:left}
+th{background:#eef2f7}.ok{color:#1a7f37}.bad{color:#b42318;font-weight:bold}
+.flag{background:#fff4e5}.muted{color:#667085}svg text{font-size:11px;fill:#344054}
+"""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something compliance should look at: a message key, its parameters, the event."""
+
+    key: str
+    params: dict[str, str | int]
+    seq: int | None
+
+    @property
+    def message(self) -> str:
+        """The translated sentence."""
+        return t(self.key, **self.params)
+
+
+def _local(event: Event) -> datetime:
+    return event.when.astimezone()
+
+
+def _rows(event: Event) -> int:
+    counts = event.counts
+    return int(counts.get("rows", counts.get("subjects", sum(counts.values()))))
+
+
+def _is_final(event: Event) -> bool:
+    """One record per operation: ends and one-shot events (begins are skipped)."""
+    return event.phase != "begin"
+
+
+def find_flags(events: Sequence[Event], report: AuditVerifyReport) -> list[Flag]:
+    """Bulk re-identification, night work, failed verifications, gaps and torn tails."""
+    flags: list[Flag] = []
+    for problem in (report.first_bad, report.torn_tail):
+        if problem is not None:
+            key = "audit.flag.gap" if problem.key == "audit.bad.seq" else "audit.flag.log"
+            flags.append(Flag(key, {"message": problem.message}, problem.seq))
+    for event in events:
+        if event.phase == "begin":
+            hour = _local(event).hour
+            if hour >= NIGHT_START or hour < NIGHT_END:
+                flags.append(Flag("audit.flag.night", _who(event), event.seq))
+            continue
+        if event.action == "reidentified" and _rows(event) > BULK_ROWS:
+            flags.append(Flag("audit.flag.bulk", {**_who(event), "rows": _rows(event)}, event.seq))
+        if event.action.endswith("verified") and event.outcome in ("failed", "refused"):
+            flags.append(Flag("audit.flag.verify_failed", _who(event), event.seq))
+    return flags
+
+
+def _who(event: Event) -> dict[str, str | int]:
+    return {
+        "time": _local(event).strftime("%Y-%m-%d %H:%M"),
+        "actor": event.actor.name if event.actor else "-",
+        "action": event.action,
+    }
+
+
+# --- SVG charts ---------------------------------------------------------------------------
+
+
+def _bar_chart(items: Sequence[tuple[str, int]], title: str) -> str:
+    """Horizontal bars, one per label."""
+    if not items:
+        return f"<p class='muted'>{html.escape(t('audit.report.none'))}</p>"
+    top = max(v for _, v in items) or 1
+    height = 22 * len(items) + 10
+    parts = [
+        f"<svg role='img' aria-label='{html.escape(title)}' width='720' height='{height}'"
+        " xmlns='http://www.w3.org/2000/svg'>"
+    ]
+    for i, (label, value) in enumerate(items):
+        y = 5 + 22 * i
+        width = max(1, round(420 * value / top))
+        parts.append(
+            f"<text x='210' y='{y + 14}' text-anchor='end'>{html.escape(label[:34])}</text>"
+            f"<rect x='218' y='{y + 2}' width='{width}' height='16' fill='#3b6fb6'/>"
+            f"<text x='{224 + width}' y='{y + 14}'>{value}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _day_chart(per_day: Counter[date]) -> str:
+    """Vertical bars, one per calendar day from the first to the last active day."""
+    if not per_day:
+        return f"<p class='muted'>{html.escape(t('audit.report.none'))}</p>"
+    first, last = min(per_day), max(per_day)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)][-120:]
+    top = max(per_day.values())
+    step = max(4, min(40, 900 // len(days)))
+    width, base = step * len(days) + 60, 170
+    parts = [
+        f"<svg role='img' aria-label='{html.escape(t('audit.report.per_day'))}' "
+        f"width='{width}' height='200' xmlns='http://www.w3.org/2000/svg'>",
+        f"<text x='0' y='12'>{top}</text>",
+        f"<line x1='40' y1='{base}' x2='{width}' y2='{base}' stroke='#98a2b3'/>",
+    ]
+    label_every = max(1, len(days) // 8)
+    for i, day in enumerate(days):
+        value = per_day.get(day, 0)
+        h = round(150 * value / top) if top else 0
+        x = 40 + step * i
+        parts.append(
+            f"<rect x='{x}' y='{base - h}' width='{max(1, step - 2)}' height='{h}' "
+            f"fill='#3b6fb6'><title>{day.isoformat()}: {value}</title></rect>"
+        )
+        if i % label_every == 0:
+            parts.append(f"<text x='{x}' y='{base + 16}'>{day.strftime('%m-%d')}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") -> str:
+    body = "".join(
+        f"<tr class='{css}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    if not body:
+        return f"<p class='muted'>{html.escape(t('audit.report.none'))}</p>"
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _error_text(key: str) -> str:
+    if not has_message(key):
+        return key
+    try:
+        return t(key)
+    except (KeyError, IndexError):
+        return key
+
+
+def _reidentifications(events: Sequence[Event]) -> str:
+    rows = [
+        [
+            _local(e).strftime("%Y-%m-%d %H:%M"),
+            e.actor.name if e.actor else "-",
+            e.detail.get("reason", "-"),
+            str(_rows(e)),
+            e.package or "-",
+            e.outcome or "-",
+        ]
+        for e in events
+        if e.action == "reidentified" and _is_final(e)
+    ]
+    headers = [
+        t(f"audit.report.col.{c}")
+        for c in ("time", "actor", "reason", "rows", "package", "outcome")
+    ]
+    return _table(headers, rows)
+
+
+def _failures(events: Sequence[Event]) -> str:
+    rows = [
+        [
+            _local(e).strftime("%Y-%m-%d %H:%M"),
+            e.actor.name if e.actor else "-",
+            e.action,
+            e.outcome or "-",
+            e.package or "-",
+            _error_text(e.detail.get("error", "-")),
+        ]
+        for e in events
+        if e.outcome in ("failed", "refused")
+    ]
+    headers = [
+        t(f"audit.report.col.{c}")
+        for c in ("time", "actor", "action", "outcome", "package", "error")
+    ]
+    return _table(headers, rows, "flag")
+
+
+# --- page --------------------------------------------------------------------------------
+
+
+def _summary(station: str, report: AuditVerifyReport, events: Sequence[Event]) -> str:
+    status = ("ok", t("audit.report.verified")) if report.ok else ("bad", t("audit.report.broken"))
+    period = f"{_local(events[0]):%Y-%m-%d} – {_local(events[-1]):%Y-%m-%d}" if events else "-"
+    rows = [
+        (t("audit.report.station"), html.escape(station)),
+        (t("audit.report.status"), f"<span class='{status[0]}'>{html.escape(status[1])}</span>"),
+        (t("audit.report.events"), str(report.size)),
+        (t("audit.report.period"), html.escape(period)),
+        (t("audit.report.root"), f"<code>{report.root}</code>"),
+        (t("audit.report.checkpoints"), str(len(report.checkpoints))),
+        (t("audit.report.witnessed"), str(len(report.witnessed))),
+    ]
+    return (
+        "<table>"
+        + "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+        + "</table>"
+    )
+
+
+def render_report(station: str, events: Sequence[Event], report: AuditVerifyReport) -> str:
+    """Render the whole page in the current language."""
+    finals = [e for e in events if _is_final(e)]
+    per_day = Counter(_local(e).date() for e in finals)
+    by_actor = Counter(e.actor.name if e.actor else "-" for e in finals).most_common(20)
+    by_action = Counter(e.action for e in finals).most_common(25)
+    flags = find_flags(events, report)
+    flag_rows = [[str(f.seq) if f.seq is not None else "-", f.message] for f in flags]
+    lang = "zh-CN" if current_language() == "zh" else "en"
+    title = t("audit.report.title", station=station)
+    sections = [
+        ("audit.report.summary", _summary(station, report, events)),
+        (
+            "audit.report.flags",
+            _table([t("audit.report.col.seq"), t("audit.report.col.flag")], flag_rows, "flag"),
+        ),
+        ("audit.report.per_day", _day_chart(per_day)),
+        ("audit.report.by_actor", _bar_chart(by_actor, t("audit.report.by_actor"))),
+        ("audit.report.by_action", _bar_chart(by_action, t("audit.report.by_action"))),
+        ("audit.report.reidentifications", _reidentifications(events)),
+        ("audit.report.failures", _failures(events)),
+    ]
+    body = "".join(f"<h2>{html.escape(t(k))}</h2>{v}" for k, v in sections)
+    return (
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p class='muted'>{html.escape(t('audit.report.note'))}</p>"
+        f"{body}</body></html>\n"
+    )
+
+
+def write_report(home: Path, out: Path, *, actor: Actor | None = None) -> int:
+    """Verify the log, render the report to ``out``; return the number of events shown.
+
+    The reading is logged as ``log.exported`` (format ``html``) when the log can take
+    events; a log that no longer opens is still reported from its verified prefix, since
+    that is exactly when compliance needs the page.
+    """
+    report = AuditLog.verify(home)
+    try:
+        log = AuditLog.open(home)
+    except AuditUnavailableError as exc:
+        if exc.key not in ("audit.unavailable.broken",):
+            raise
+        return _write(home, out, report, list(read_events(home, report.size)))
+    with log.operation("log.exported", actor=actor, detail={"format": "html"}) as op:
+        count = _write(home, out, report, log.events())
+        op.set_count("events", count)
+    return count
+
+
+def _write(home: Path, out: Path, report: AuditVerifyReport, events: list[Event]) -> int:
+    page = render_report(station_name(home), events, report)
+    try:
+        store.write_atomic(out, page.encode("utf-8"))
+    except OSError as exc:
+        raise AuditError("audit.export.write_failed", path=out) from exc
+    return len(events)

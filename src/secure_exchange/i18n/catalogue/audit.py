@@ -1,0 +1,293 @@
+"""Messages of the access log: verification findings, fail-closed refusals, witnessing, CLI."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Fail closed: the log cannot take the event, so nothing is done.
+    "audit.unavailable.disk_full": (
+        "磁盘已满，无法写入访问日志（{path}），本次操作没有执行。",
+        "The disk is full, so the access log ({path}) cannot be written; nothing was done.",
+    ),
+    "audit.unavailable.read_only": (
+        "访问日志所在文件夹（{path}）不可写，本次操作没有执行。",
+        "The access log folder ({path}) cannot be written to; nothing was done.",
+    ),
+    "audit.unavailable.write_failed": (
+        "写入访问日志（{path}）失败，本次操作没有执行。",
+        "Writing the access log ({path}) failed; nothing was done.",
+    ),
+    "audit.unavailable.broken": (
+        "访问日志（{path}）校验不通过：{problem} 在合规人员核查之前，本机不能进行任何操作。"
+        "请运行 sx audit verify 查看详情。",
+        "The access log ({path}) does not verify: {problem} Nothing can be done on this "
+        "station until compliance has checked it; run sx audit verify for details.",
+    ),
+    "audit.unavailable.changed": (
+        "访问日志（{path}）在使用过程中被截短或改动，本次操作没有执行。",
+        "The access log ({path}) was cut short or changed while in use; nothing was done.",
+    ),
+    "audit.interrupted": ("操作被中断。", "The operation was interrupted."),
+    # Findings of verify (first bad record and friends).
+    "audit.bad.missing": ("找不到访问日志：{path}。", "The access log is missing: {path}."),
+    "audit.bad.header": (
+        "日志文件开头不是访问日志格式。",
+        "The file does not start like an access log.",
+    ),
+    "audit.bad.framing": (
+        "第 {seq} 条记录格式损坏（位置 {offset}）。",
+        "Record {seq} is malformed (at byte {offset}).",
+    ),
+    "audit.bad.hash": (
+        "第 {seq} 条记录的内容被改动过（哈希不符）。",
+        "Record {seq} was changed (its hash does not match).",
+    ),
+    "audit.bad.event": (
+        "第 {seq} 条记录不是有效的日志事件。",
+        "Record {seq} is not a valid log event.",
+    ),
+    "audit.bad.event_json": (
+        "第 {seq} 条记录无法读取。",
+        "Record {seq} cannot be read.",
+    ),
+    "audit.bad.seq": (
+        "第 {seq} 条记录的位置不对：有记录被删除、插入或调换了顺序。",
+        "Record {seq} is out of place: a record was deleted, inserted or moved.",
+    ),
+    "audit.bad.torn": (
+        "日志末尾有一条没写完的记录（共 {bytes} 字节，可能是写入时断电或程序被强行结束）；"
+        "前 {size} 条记录完好。需由合规人员修复。",
+        "The log ends with a record that was never finished ({bytes} bytes, probably a power "
+        "cut or a killed program); the {size} records before it are intact. Compliance must "
+        "repair it.",
+    ),
+    "audit.bad.shorter": (
+        "日志比本机在第 {size} 条时签署的检查点还短（现在只有 {actual} 条）：较新的记录被删除了。",
+        "The log is shorter than the checkpoint this station signed at size {size} (it now "
+        "has {actual} records): newer records were deleted.",
+    ),
+    "audit.bad.shorter_than_witnessed": (
+        "日志比{peer}见证过的检查点（第 {size} 条）还短（现在只有 {actual} 条）："
+        "对方看过的记录被删除了。",
+        "The log is shorter than the checkpoint the {peer} witnessed at size {size} (it now "
+        "has {actual} records): records the peer saw were deleted.",
+    ),
+    "audit.bad.rewritten": (
+        "第 {first} 至 {last} 条之间有记录被改写过（与第 {size} 条的已签检查点不符）。",
+        "A record between {first} and {last} was rewritten (it no longer matches the signed "
+        "checkpoint at size {size}).",
+    ),
+    "audit.check.beyond_bad_record": (
+        "检查点（第 {size} 条）在损坏的第 {seq} 条记录之后，无法核对。",
+        "The checkpoint at size {size} lies beyond the bad record {seq} and cannot be checked.",
+    ),
+    "audit.check.origin": (
+        "检查点属于另一份日志（{origin}）。",
+        "The checkpoint belongs to another log ({origin}).",
+    ),
+    "audit.check.unreadable": (
+        "检查点文件 {file} 无法读取。",
+        "The checkpoint file {file} cannot be read.",
+    ),
+    "audit.check.bad_cosignature": (
+        "{peer}对第 {size} 条检查点的见证签名无效。",
+        "The {peer}'s cosignature of the checkpoint at size {size} does not verify.",
+    ),
+    "audit.warn.time": (
+        "第 {seq} 条记录的时间早于前一条（电脑时钟可能被调过）。",
+        "Record {seq} is dated earlier than the one before it (the clock may have been set back).",
+    ),
+    "audit.repair.not_torn": (
+        "日志在第 {seq} 条有损坏，不是末尾未写完的问题，不能自动修复。",
+        "The log is damaged at record {seq}; this is not a torn last record and cannot be "
+        "repaired automatically.",
+    ),
+    "audit.export.write_failed": (
+        "无法写入导出文件 {path}。",
+        "Cannot write the export file {path}.",
+    ),
+    # Signed notes and checkpoints.
+    "audit.note.malformed": (
+        "签名检查点的格式不对。",
+        "The signed checkpoint is malformed.",
+    ),
+    "audit.note.bad_key": ("验证密钥的格式不对。", "The verifier key is malformed."),
+    "audit.note.bad_signature": (
+        "检查点上 {name} 的签名无效。",
+        "The signature by {name} on the checkpoint is invalid.",
+    ),
+    "audit.note.unverified": (
+        "检查点上没有可信密钥的有效签名。",
+        "The checkpoint carries no valid signature from a trusted key.",
+    ),
+    "audit.note.bad_checkpoint": (
+        "检查点内容的格式不对。",
+        "The checkpoint body is malformed.",
+    ),
+    # Witnessing across the USB stick.
+    "audit.witness.malformed": (
+        "来自{peer}的见证文件格式不对。",
+        "The witness file from the {peer} is malformed.",
+    ),
+    "audit.witness.bad_signature": (
+        "来自{peer}的日志检查点签名无效。",
+        "The log checkpoint from the {peer} has no valid signature.",
+    ),
+    "audit.witness.origin_changed": (
+        "{peer}的日志检查点换成了另一份日志，拒绝接收。",
+        "The {peer}'s checkpoint is for a different log than before; refused.",
+    ),
+    "audit.witness.rollback": (
+        "{peer}的日志变短了：上次已见到 {seen} 条，这次只有 {size} 条（日志被截短或回退），拒绝接收。",
+        "The {peer}'s log went backwards: {seen} records were seen before, now only {size} "
+        "(truncated or rolled back); refused.",
+    ),
+    "audit.witness.fork": (
+        "{peer}的日志与上次见到的不一致（第 {seen} 条之前的记录被改写），拒绝接收。",
+        "The {peer}'s log does not extend the one seen before (records before {seen} were "
+        "rewritten); refused.",
+    ),
+    "audit.witness.no_proof": (
+        "{peer}的见证文件缺少从第 {seen} 条到第 {size} 条的一致性证明，拒绝接收。",
+        "The {peer}'s witness file lacks the consistency proof from size {seen} to {size}; "
+        "refused.",
+    ),
+    "audit.witness.bad_cosignature": (
+        "{peer}对本机日志的见证签名无效，拒绝接收。",
+        "The {peer}'s cosignature of this station's log does not verify; refused.",
+    ),
+    "audit.witness.not_ours": (
+        "{peer}见证的不是本机的日志，拒绝接收。",
+        "The {peer} cosigned a checkpoint of another log, not this station's; refused.",
+    ),
+    "audit.witness.ours_differs": (
+        "{peer}见证过的本机日志（第 {size} 条）与本机现在的日志不一致：本机日志被改动过。",
+        "The log the {peer} witnessed for this station at size {size} differs from this "
+        "station's log now: this log was changed.",
+    ),
+}
+MESSAGES.update(
+    {
+        # CLI help and output.
+        "audit.help.group": (
+            "访问日志：核验、查看、导出、生成报告。",
+            "The access log: verify, show, export, report.",
+        ),
+        "audit.help.verify": (
+            "核验访问日志是否完整、未被改动（退出码 0 表示通过，1 表示有问题）。",
+            "Check that the access log is complete and unchanged (exit 0 if so, 1 if not).",
+        ),
+        "audit.help.json": (
+            "输出一个 JSON 文档，供脚本使用。",
+            "Print one JSON document for scripts.",
+        ),
+        "audit.help.json_lines": (
+            "每条记录输出一行 JSON。",
+            "Print one JSON line per event.",
+        ),
+        "audit.help.show": (
+            "查看日志记录（可按日期、人员、操作、数据包筛选）。",
+            "Show log events (filter by date, actor, action, package).",
+        ),
+        "audit.help.since": ("从这一天起（YYYY-MM-DD）。", "From this day on (YYYY-MM-DD)."),
+        "audit.help.until": ("到这一天为止（YYYY-MM-DD）。", "Up to this day (YYYY-MM-DD)."),
+        "audit.help.actor": ("只看这个密钥名的操作。", "Only events by this key name."),
+        "audit.help.action": (
+            "只看这类操作（如 package 或 package.opened）。",
+            "Only this action or family (e.g. package or package.opened).",
+        ),
+        "audit.help.package": ("只看这个数据包。", "Only events about this package."),
+        "audit.help.export": (
+            "把日志导出为 JSON Lines 或 OCSF 格式。",
+            "Export the log as JSON lines or OCSF events.",
+        ),
+        "audit.help.format": ("导出格式。", "Export format."),
+        "audit.help.out": ("输出文件。", "Output file."),
+        "audit.help.report": (
+            "生成给合规人员看的网页报告（单个 HTML 文件，可离线打开）。",
+            "Write an HTML report for compliance (one self-contained file, works offline).",
+        ),
+        "audit.help.report_out": ("报告文件（.html）。", "Report file (.html)."),
+        "audit.cli.no_home": (
+            "没有设置 SX_HOME（本机工作文件夹）。",
+            "SX_HOME (the station folder) is not set.",
+        ),
+        "audit.cli.warning": ("提醒：", "Warning: "),
+        "audit.cli.problem": ("问题：", "Problem: "),
+        "audit.cli.verify_ok": (
+            "访问日志核验通过：共 {size} 条记录，根哈希 {root}…；{checkpoints} 个检查点，"
+            "{witnessed} 个经对方见证。",
+            "The access log verifies: {size} events, root {root}…; {checkpoints} checkpoints, "
+            "{witnessed} witnessed by the peer.",
+        ),
+        "audit.cli.verify_failed": (
+            "访问日志核验未通过（问题见上，完好的记录共 {size} 条）。请联系合规人员。",
+            "The access log does NOT verify (see above; {size} good records). Call compliance.",
+        ),
+        "audit.cli.shown": ("共 {count} 条。", "{count} events."),
+        "audit.cli.exported": (
+            "已导出 {count} 条记录到 {path}。",
+            "Exported {count} events to {path}.",
+        ),
+        "audit.cli.reported": (
+            "报告已写入 {path}（含 {count} 条记录）。",
+            "Report written to {path} ({count} events).",
+        ),
+        "audit.col.seq": ("序号", "seq"),
+        "audit.col.time": ("时间", "time"),
+        "audit.col.actor": ("操作人", "actor"),
+        "audit.col.action": ("操作", "action"),
+        "audit.col.phase": ("阶段", "phase"),
+        "audit.col.outcome": ("结果", "outcome"),
+        "audit.col.package": ("数据包", "package"),
+        "audit.col.counts": ("数量", "counts"),
+        "audit.col.detail": ("说明", "detail"),
+        # HTML report.
+        "audit.report.title": ("访问日志报告 · {station}", "Access log report · {station}"),
+        "audit.report.note": (
+            "本报告只含操作记录（密钥名、数据包编号、数量、操作和结果），不含任何居民个人信息。",
+            "This report holds only the record of operations (key names, package ids, counts, "
+            "actions, outcomes), never a resident's personal data.",
+        ),
+        "audit.report.summary": ("概况", "Summary"),
+        "audit.report.station": ("站点", "Station"),
+        "audit.report.status": ("日志核验", "Log verification"),
+        "audit.report.verified": ("通过：日志完整、未被改动", "Passed: complete and unchanged"),
+        "audit.report.broken": ("未通过：见下方“需要关注”", "FAILED: see Flags below"),
+        "audit.report.events": ("记录条数", "Events"),
+        "audit.report.period": ("时间范围", "Period"),
+        "audit.report.root": ("根哈希", "Root hash"),
+        "audit.report.checkpoints": ("已签检查点", "Signed checkpoints"),
+        "audit.report.witnessed": ("对方见证", "Witnessed by the peer"),
+        "audit.report.flags": ("需要关注", "Flags"),
+        "audit.report.per_day": ("每天的操作次数", "Activity per day"),
+        "audit.report.by_actor": ("按操作人统计", "By actor"),
+        "audit.report.by_action": ("按操作类型统计", "By action"),
+        "audit.report.reidentifications": ("身份还原（重新识别）记录", "Re-identifications"),
+        "audit.report.failures": ("被拒绝和失败的操作", "Refusals and failures"),
+        "audit.report.none": ("无。", "None."),
+        "audit.report.col.seq": ("序号", "Seq"),
+        "audit.report.col.flag": ("说明", "What"),
+        "audit.report.col.time": ("时间", "Time"),
+        "audit.report.col.actor": ("操作人", "Actor"),
+        "audit.report.col.reason": ("理由", "Reason"),
+        "audit.report.col.rows": ("行数", "Rows"),
+        "audit.report.col.package": ("数据包", "Package"),
+        "audit.report.col.outcome": ("结果", "Outcome"),
+        "audit.report.col.action": ("操作", "Action"),
+        "audit.report.col.error": ("原因", "Reason"),
+        "audit.flag.bulk": (
+            "{time} {actor} 一次还原了 {rows} 人的身份（超过 100 人的批量还原）。",
+            "{time} {actor} re-identified {rows} rows in one go (bulk: more than 100).",
+        ),
+        "audit.flag.night": (
+            "{time} {actor} 在夜间（22:00–06:00）进行了“{action}”操作。",
+            '{time} {actor} did "{action}" at night (22:00–06:00).',
+        ),
+        "audit.flag.verify_failed": (
+            "{time} “{action}”核验未通过。",
+            '{time} "{action}" failed verification.',
+        ),
+        "audit.flag.gap": ("日志序号有缺口：{message}", "A gap in the log: {message}"),
+        "audit.flag.log": ("日志本身有问题：{message}", "The log itself: {message}"),
+    }
+)

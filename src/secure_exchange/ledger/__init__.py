@@ -1,0 +1,3 @@
+"""ledger layer."""
+
+from secure_exchange.ledger.scan import *  # noqa: F403

@@ -1,0 +1,399 @@
+"""Resident ledgers (ledger-v1): read an xlsx workbook or a CSV/Parquet folder, check it.
+
+``read_ledger`` always returns what it could read together with a ``CheckReport`` of every
+problem found (all at once, never stopping at the first); ``load_ledger`` refuses a ledger
+with errors. Messages locate each problem by sheet, spreadsheet row and column and never
+echo a name, a phone or a full ID number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import pyarrow as pa
+
+from secure_exchange.errors import LedgerError
+from secure_exchange.ledger.read import LedgerSource, RawSheet
+from secure_exchange.ledger.rules import (
+    EVALUATION_SCHEMA,
+    RESIDENT_SCHEMA,
+    CheckedBlock,
+    check_evaluation_block,
+    check_resident_block,
+    duplicate_findings,
+    orphan_findings,
+)
+from secure_exchange.ledger.schema import (
+    EVALUATIONS,
+    LEDGER_COLUMNS,
+    RESIDENTS,
+    CheckReport,
+    ColumnSpec,
+    Finding,
+    PolicyItemLike,
+    PolicyLike,
+    mask_id,
+)
+
+__all__ = [
+    "EVALUATIONS",
+    "EVALUATION_SCHEMA",
+    "LEDGER_COLUMNS",
+    "RESIDENTS",
+    "RESIDENT_SCHEMA",
+    "CheckReport",
+    "ColumnSpec",
+    "Finding",
+    "Ledger",
+    "LedgerBlock",
+    "LedgerCheck",
+    "LedgerInvalidError",
+    "LedgerScan",
+    "PolicyItemLike",
+    "PolicyLike",
+    "check_ledger",
+    "load_ledger",
+    "mask_id",
+    "read_ledger",
+]
+
+
+class LedgerInvalidError(LedgerError):
+    """The ledger has errors; ``report`` holds them all."""
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
+        super().__init__("ledger.invalid", count=len(report.errors))
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The normalised residents and evaluations tables, and the check report."""
+
+    residents: pa.Table
+    evaluations: pa.Table
+    report: CheckReport
+    dropped_columns: tuple[str, ...]
+    source: Path
+
+
+_WORKERS = max(2, min(4, os.cpu_count() or 2))
+_AHEAD = 2  # blocks checked ahead of the one being handed out
+
+
+@dataclass(frozen=True)
+class LedgerBlock:
+    """A block of checked rows of one sheet: the normalised table and its ID keys.
+
+    ``keys`` are int64 keys of the ID numbers (see ``_ledger_ids``): -1 where the ID is
+    malformed (residents) or invalid (evaluations). ``derived`` is what the ``work`` given
+    to ``LedgerScan.blocks`` made of the block, None when the block has errors.
+    """
+
+    sheet: str
+    table: pa.Table
+    keys: np.ndarray
+    derived: object = None
+
+
+@dataclass
+class _SheetState:
+    """What is kept of a sheet's blocks: ID keys (also sorted per block) and rows."""
+
+    keys: list[np.ndarray] = field(default_factory=list)
+    ordered: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    count: int = 0
+    done: bool = False
+
+    def add(self, keys: np.ndarray, ordered: np.ndarray, rows: np.ndarray) -> None:
+        """Keep a block's keys, its valid keys sorted, and its rows."""
+        self.keys.append(keys)
+        self.ordered.append(ordered)
+        self.rows.append(rows)
+        self.count += len(rows)
+
+    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keys, rows, and the sorted valid keys (sorted runs merged in place).
+
+        The blocks' arrays are let go as they are joined, so the peak stays near the size
+        of the joined arrays.
+        """
+        if not self.keys:
+            empty = np.zeros(0, np.int64)
+            return empty, np.zeros(0, np.int32), empty
+        ordered = np.concatenate(self.ordered)
+        self.ordered.clear()
+        ordered.sort(kind="stable")
+        keys, rows = np.concatenate(self.keys), np.concatenate(self.rows)
+        self.keys, self.rows = [keys], [rows]
+        self.ordered = [ordered]
+        return keys, rows, ordered
+
+
+_Checked = tuple[RawSheet, CheckedBlock, LedgerBlock, np.ndarray]
+
+
+class LedgerScan:
+    """One pass over a ledger in bounded memory: checked blocks out, the report at the end.
+
+    Use it as a context manager; read the sheets with ``blocks`` (each once, in any order),
+    then call ``finish`` for the whole report. Per block, only the int64 ID keys and row
+    numbers are kept, for the checks that span blocks (duplicate IDs, evaluations naming
+    no resident); the tables themselves are the caller's to keep or let go. Blocks are
+    parsed and checked a few ahead in worker threads (pyarrow and numpy release the GIL)
+    and handed out in order.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        as_of: date | None = None,
+        drop_unknown: bool = False,
+        policy: PolicyLike | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.as_of = date.today() if as_of is None else as_of
+        if policy is None:
+            from scoring.policy import load_policy  # scoring is imported only when needed
+
+            policy = load_policy()
+        self.policy = policy
+        self.progress = progress
+        self.findings: list[Finding] = []
+        self.dropped: list[str] = []
+        self.errors = 0
+        self._report: CheckReport | None = None
+        self._sheets = {RESIDENTS: _SheetState(), EVALUATIONS: _SheetState()}
+        self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="sx-ledger")
+        try:
+            self._source = LedgerSource(self.path, drop_unknown=drop_unknown, pool=self._pool)
+        except BaseException:
+            self._pool.shutdown(cancel_futures=True)
+            raise
+
+    def __enter__(self) -> LedgerScan:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(cancel_futures=True)
+        self._source.close()
+
+    @property
+    def clean(self) -> bool:
+        """No error found so far (warnings allowed)."""
+        return self.errors == 0
+
+    def count(self, sheet: str) -> int:
+        """Rows of ``sheet`` read so far."""
+        return self._sheets[sheet].count
+
+    def blocks(
+        self, sheet: str, work: Callable[[LedgerBlock], object] | None = None
+    ) -> Iterator[LedgerBlock]:
+        """Check the blocks of ``sheet``; handed out in row order.
+
+        ``work``, if given, runs on each block without errors in the worker that checked
+        it, alongside the parsing and checking of the next blocks; its result is the
+        block's ``derived``. It must not depend on the order blocks are worked in.
+        """
+        state = self._sheets[sheet]
+        if state.done:
+            raise ValueError(f"sheet {sheet} was read already")
+        state.done = True
+        checking: deque[Future[_Checked]] = deque()
+        try:
+            for raw in self._source.blocks(sheet):
+                checking.append(self._pool.submit(self._check, sheet, raw, work))
+                if len(checking) > _AHEAD:
+                    yield self._accept(state, *checking.popleft().result())
+            while checking:
+                yield self._accept(state, *checking.popleft().result())
+        finally:
+            for future in checking:
+                future.cancel()
+
+    def _check(
+        self, sheet: str, raw: RawSheet, work: Callable[[LedgerBlock], object] | None
+    ) -> _Checked:
+        """The block-local rules, the block's sorted keys, then ``work`` (in a worker)."""
+        if sheet == RESIDENTS:
+            checked = check_resident_block(raw, self.as_of)
+        else:
+            checked = check_evaluation_block(raw, self.policy, self.as_of)
+        block = LedgerBlock(raw.sheet, checked.table, checked.keys)
+        if work is not None and not any(
+            f.level == "error" for f in (*raw.findings, *checked.findings)
+        ):
+            block = dataclasses.replace(block, derived=work(block))
+        return raw, checked, block, np.sort(checked.keys[checked.keys >= 0])
+
+    def _accept(
+        self,
+        state: _SheetState,
+        raw: RawSheet,
+        checked: CheckedBlock,
+        block: LedgerBlock,
+        ordered: np.ndarray,
+    ) -> LedgerBlock:
+        self._note(raw.findings)
+        for name in raw.dropped:
+            if name not in self.dropped:
+                self.dropped.append(name)
+        self._note(checked.findings)
+        state.add(checked.keys, ordered, raw.source_row)
+        if raw.num_rows and self.progress is not None:
+            self.progress(raw.num_rows)
+        return block
+
+    def _note(self, findings: tuple[Finding, ...] | list[Finding]) -> None:
+        self.findings.extend(findings)
+        self.errors += sum(1 for f in findings if f.level == "error")
+
+    def finish(self) -> CheckReport:
+        """The whole report, with the checks that span blocks; reads unread sheets first."""
+        if self._report is not None:
+            return self._report
+        for sheet, state in self._sheets.items():
+            if not state.done:
+                for _ in self.blocks(sheet):
+                    pass
+        resident_keys, resident_rows, among = self._sheets[RESIDENTS].joined()
+        evaluation_keys, evaluation_rows, ordered = self._sheets[EVALUATIONS].joined()
+        self._note(duplicate_findings(resident_keys, resident_rows, ordered=among))
+        self._note(
+            orphan_findings(
+                evaluation_keys, evaluation_rows, resident_keys, ordered=ordered, among=among
+            )
+        )
+        self._report = _report(self.findings)
+        return self._report
+
+
+def read_ledger(
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    policy: PolicyLike | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Read and check a ledger whole; always returns the tables and the report.
+
+    Args:
+        path: an ``.xlsx`` workbook or a folder with residents/evaluations CSV or Parquet.
+        as_of: the evaluation date birth dates must not be after (default: today).
+        drop_unknown: drop columns outside the format (reported as a warning) instead of
+            reporting each as an error.
+        policy: the scoring policy whose item codes and levels are valid (default:
+            ``scoring.policy.load_policy()``).
+        progress: called with the number of rows of each block read, residents first.
+
+    Raises:
+        LedgerError: the path does not exist or is not a ledger container at all.
+    """
+    with LedgerScan(
+        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
+    ) as scan:
+        residents = _whole(scan.blocks(RESIDENTS), RESIDENT_SCHEMA)
+        evaluations = _whole(scan.blocks(EVALUATIONS), EVALUATION_SCHEMA)
+        report = scan.finish()
+    return Ledger(
+        residents=residents,
+        evaluations=evaluations,
+        report=report,
+        dropped_columns=tuple(scan.dropped),
+        source=Path(path),
+    )
+
+
+def _whole(blocks: Iterator[LedgerBlock], schema: pa.Schema) -> pa.Table:
+    tables = [block.table for block in blocks if block.table.num_rows]
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables).combine_chunks()
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    """The outcome of checking a ledger without keeping its tables."""
+
+    report: CheckReport
+    residents: int
+    evaluations: int
+    dropped_columns: tuple[str, ...]
+
+
+def check_ledger(
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    policy: PolicyLike | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LedgerCheck:
+    """Check a ledger in one pass, in bounded memory however large it is (see ``read_ledger``
+    for the arguments)."""
+    with LedgerScan(
+        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
+    ) as scan:
+        report = scan.finish()
+    return LedgerCheck(report, scan.count(RESIDENTS), scan.count(EVALUATIONS), tuple(scan.dropped))
+
+
+def load_ledger(
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    policy: PolicyLike | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Like ``read_ledger`` but refuse a ledger with errors.
+
+    Raises:
+        LedgerInvalidError: the report has errors (``.report`` holds them).
+        LedgerError: the path is not a ledger at all.
+    """
+    ledger = read_ledger(
+        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
+    )
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
+    return ledger
+
+
+_COLUMN_ORDER = {
+    (sheet, name): index
+    for sheet, specs in LEDGER_COLUMNS.items()
+    for index, name in enumerate(specs)
+}
+
+
+def _order(item: Finding) -> tuple[int, int, int, str]:
+    sheet = 0 if item.sheet == RESIDENTS else 1
+    return sheet, item.row or 0, _COLUMN_ORDER.get((item.sheet, item.column or ""), -1), item.code
+
+
+def _report(findings: list[Finding]) -> CheckReport:
+    ordered = sorted(findings, key=_order)
+    return CheckReport(
+        errors=tuple(f for f in ordered if f.level == "error"),
+        warnings=tuple(f for f in ordered if f.level == "warning"),
+    )

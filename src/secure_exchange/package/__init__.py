@@ -1,0 +1,3 @@
+"""package layer."""
+
+from secure_exchange.package.core import *  # noqa: F403

@@ -1,0 +1,201 @@
+"""Writing one column group as age-encrypted Parquet parts, and reading them back in memory."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from secure_exchange.errors import VerificationError
+from secure_exchange.formats import age as _age
+
+__all__ = [
+    "GroupStream",
+    "PartInfo",
+    "batches_of",
+    "read_part",
+    "schema_fields",
+    "write_groups",
+]
+
+ROW_GROUP_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class GroupStream:
+    """A column group given as batches rather than one table, so it never sits whole in
+    memory: each batch becomes a row group (sliced when larger), parts follow as they fill.
+    """
+
+    schema: pa.Schema
+    batches: Iterable[pa.Table | pa.RecordBatch]
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """What the manifest says of one part."""
+
+    file: str
+    group: str
+    rows: int
+    size: int
+
+
+class _ArrowSink(io.RawIOBase):
+    """Adapter so pyarrow can stream Parquet into the age writer."""
+
+    def __init__(self, writer: _age.Writer) -> None:
+        self.writer = writer
+        self.count = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self.writer.write(bytes(data))
+        self.count += len(data)
+        return len(data)
+
+
+def schema_fields(schema: pa.Schema) -> list[dict[str, object]]:
+    """A stable JSON description of an Arrow schema, recorded in the manifest."""
+    return [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema]
+
+
+def batches_of(source: pa.Table | GroupStream) -> Iterator[pa.Table]:
+    """The tables of a group: a table as it is, a stream's batches as tables."""
+    if isinstance(source, pa.Table):
+        yield source
+        return
+    for item in source.batches:
+        yield pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
+
+
+def write_groups(
+    folder: Path,
+    schemas: Mapping[str, pa.Schema],
+    batches: Iterable[tuple[str, pa.Table]],
+    recipients: Mapping[str, Sequence[_age.X25519Recipient]],
+    *,
+    max_part_bytes: int,
+    progress: Callable[[int], None] | None = None,
+    random: Callable[[int], bytes] = os.urandom,
+) -> list[PartInfo]:
+    """Write groups whose batches arrive interleaved, each as parts of its own.
+
+    Every group keeps one part open; each batch becomes row groups of at most
+    ``ROW_GROUP_ROWS`` rows, and a new part starts once the open one passes
+    ``max_part_bytes`` of ciphertext (checked after each row group), so parts stay under
+    FAT32's 4 GiB limit with a wide margin. A group that gets no rows still gets one
+    (empty) part. Parts are listed group by group, in the order of ``schemas``.
+
+    Raises:
+        ValueError: a batch names an unknown group or does not have its group's schema.
+    """
+    done: dict[str, list[PartInfo]] = {group: [] for group in schemas}
+    open_parts: dict[str, _OpenPart] = {}
+    try:
+        for group, table in batches:
+            schema = schemas.get(group)
+            if schema is None or not table.schema.equals(schema):
+                raise ValueError(f"a batch does not have the schema of group {group!r}")
+            for piece in _slices(table):
+                if not piece.num_rows:
+                    continue
+                part = open_parts.get(group)
+                if part is None:
+                    name = f"{group}-{len(done[group]) + 1:04d}.parquet.age"
+                    part = open_parts[group] = _OpenPart(
+                        folder / name, schema, recipients[group], random
+                    )
+                part.write(piece)
+                if progress is not None:
+                    progress(piece.num_rows)
+                if part.size >= max_part_bytes:
+                    done[group].append(open_parts.pop(group).close(group))
+        for group, schema in schemas.items():
+            if group in open_parts:
+                done[group].append(open_parts.pop(group).close(group))
+            elif not done[group]:
+                name = f"{group}-0001.parquet.age"
+                empty = _OpenPart(folder / name, schema, recipients[group], random)
+                empty.write(schema.empty_table())
+                done[group].append(empty.close(group))
+    finally:
+        for part in open_parts.values():
+            part.abandon()
+    return [info for group in schemas for info in done[group]]
+
+
+def _slices(table: pa.Table) -> Iterator[pa.Table]:
+    for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+        yield table.slice(start, ROW_GROUP_ROWS)
+
+
+class _OpenPart:
+    """One part being written: Parquet into age into a new file, synced when closed."""
+
+    def __init__(
+        self,
+        path: Path,
+        schema: pa.Schema,
+        recipients: Sequence[_age.X25519Recipient],
+        random: Callable[[int], bytes],
+    ) -> None:
+        self.path = path
+        self.rows = 0
+        self._stack = contextlib.ExitStack()
+        with contextlib.ExitStack() as setup:
+            raw = setup.enter_context(path.open("xb"))
+            setup.callback(_sync, raw)  # runs after the age stream's last chunk
+            self._sink = _ArrowSink(
+                setup.enter_context(_age.age._encrypt(raw, recipients, random=random))
+            )
+            self._writer = setup.enter_context(
+                pq.ParquetWriter(self._sink, schema, compression="zstd")
+            )
+            self._stack = setup.pop_all()
+
+    @property
+    def size(self) -> int:
+        """Ciphertext bytes written so far (roughly: the age stream buffers one chunk)."""
+        return self._sink.count
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` as one row group."""
+        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        self.rows += table.num_rows
+
+    def close(self, group: str) -> PartInfo:
+        """Finish the Parquet file and the age stream, sync, and describe the part."""
+        self._stack.close()
+        return PartInfo(self.path.name, group, self.rows, self.path.stat().st_size)
+
+    def abandon(self) -> None:
+        """Close after a failure (the caller removes the half-written folder)."""
+        with contextlib.suppress(Exception):
+            self._stack.close()
+
+
+def _sync(raw: io.BufferedWriter) -> None:
+    raw.flush()
+    os.fsync(raw.fileno())
+
+
+def read_part(ciphertext: bytes, identities: Sequence[_age.X25519Identity]) -> pa.Table:
+    """Decrypt one part in memory and read its Parquet; no byte touches the disk."""
+    reader = _age.decrypt(io.BytesIO(ciphertext), identities)
+    plain = bytearray(len(ciphertext))  # the plaintext is always shorter
+    size = reader.readinto(plain)
+    if reader.read(1):
+        raise VerificationError("parquet", "package.part_unreadable")
+    try:
+        return pq.read_table(pa.BufferReader(pa.py_buffer(plain)[:size]))
+    except (pa.ArrowException, OSError) as exc:
+        raise VerificationError("parquet", "package.part_unreadable") from exc

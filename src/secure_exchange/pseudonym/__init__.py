@@ -1,0 +1,3 @@
+"""pseudonym layer."""
+
+from secure_exchange.pseudonym.core import *  # noqa: F403

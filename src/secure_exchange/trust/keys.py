@@ -1,0 +1,272 @@
+"""Identities: each a minisign (Ed25519) signing key and an age (X25519) encryption key.
+
+Layout under ``SX_HOME/keys/<name>/``: ``identity.card`` (the public key card, plain text),
+``minisign.pub``, ``minisign.key`` (minisign's own scrypt passphrase protection, so
+``minisign -S -s`` signs with it) and ``age.key.age`` (the ``AGE-SECRET-KEY-1…`` line,
+age-encrypted with the same passphrase, so ``age -d`` opens it). A seal key of party A also
+holds ``pseudonym.secret.age``: the tokenisation secret, age-encrypted to the seal key itself;
+it never leaves the station (protocols/pseudonymisation-v1.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from secure_exchange import fsio as _fsio
+from secure_exchange.errors import IdentityError, PassphraseError, SecureExchangeError
+from secure_exchange.formats import age as _age
+from secure_exchange.formats import minisign as _minisign
+
+__all__ = [
+    "COSTS",
+    "PURPOSES",
+    "Keyring",
+    "PublicIdentity",
+    "UnlockedIdentity",
+    "fingerprint_of",
+]
+
+PURPOSES = ("officer", "seal", "scoring", "reidentify")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_CARD_MAGIC = "sx-key-card-v1"
+
+# Key-derivation cost for the passphrase protecting a secret key. "standard" is for real
+# keys; "fast" exists for tests and the demo (weak passphrase protection, never for real use).
+COSTS: dict[str, tuple[int, int, int]] = {
+    # name: (minisign opslimit, minisign memlimit, age scrypt log2 N)
+    "standard": (_minisign.OPSLIMIT_SENSITIVE, 268_435_456, 18),
+    "fast": (_minisign.OPSLIMIT_INTERACTIVE, _minisign.MEMLIMIT_INTERACTIVE, 10),
+}
+
+
+def fingerprint_of(name: str, org: str, purpose: str, minisign_b64: str, age_recipient: str) -> str:
+    """A short, printable fingerprint binding a key card's public values (16 bytes of SHA-256)."""
+    material = "\n".join((_CARD_MAGIC, name, org, purpose, minisign_b64, age_recipient, ""))
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()[:32].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+
+@dataclass(frozen=True)
+class PublicIdentity:
+    """The public half of an identity: what a key card carries."""
+
+    name: str
+    org: str
+    purpose: str
+    minisign: _minisign.PublicKey
+    age_recipient: str
+    created: str
+
+    @property
+    def key_id(self) -> str:
+        """The minisign key id (upper-case hex, as ``minisign`` prints it)."""
+        return self.minisign.key_id_hex
+
+    @property
+    def fingerprint(self) -> str:
+        """Fingerprint printed on the paper agreement."""
+        return fingerprint_of(
+            self.name, self.org, self.purpose, self.minisign.base64(), self.age_recipient
+        )
+
+    def to_fields(self) -> dict[str, str]:
+        """The card's fields, in card order."""
+        return {
+            "format": _CARD_MAGIC,
+            "name": self.name,
+            "org": self.org,
+            "purpose": self.purpose,
+            "minisign": self.minisign.base64(),
+            "minisign-key-id": self.key_id,
+            "age": self.age_recipient,
+            "created": self.created,
+            "fingerprint": self.fingerprint,
+        }
+
+    def to_card(self) -> str:
+        """Render the key card: ``field: value`` lines, printable and machine-readable."""
+        return "".join(f"{k}: {v}\n" for k, v in self.to_fields().items())
+
+    @classmethod
+    def from_card(cls, text: str) -> PublicIdentity:
+        """Parse a key card (as written by ``to_card``)."""
+        fields: dict[str, str] = {}
+        for line in text.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, sep, value = line.partition(":")
+            if not sep:
+                raise IdentityError("keys.card_malformed")
+            fields[key.strip()] = value.strip()
+        return cls.from_fields(fields)
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> PublicIdentity:
+        """Build from card fields; the fingerprint (and key id, if given) must match."""
+        try:
+            if fields.get("format", _CARD_MAGIC) != _CARD_MAGIC or (
+                fields["purpose"] not in PURPOSES
+            ):
+                raise IdentityError("keys.card_malformed")
+            ident = cls(
+                name=fields["name"],
+                org=fields["org"],
+                purpose=fields["purpose"],
+                minisign=_minisign.PublicKey.from_str(fields["minisign"]),
+                age_recipient=str(_age.X25519Recipient.from_str(fields["age"])),
+                created=fields["created"],
+            )
+        except KeyError as exc:
+            raise IdentityError("keys.card_malformed") from exc
+        except SecureExchangeError as exc:
+            raise IdentityError("keys.card_malformed") from exc
+        if fields.get("fingerprint") != ident.fingerprint or (
+            fields.get("minisign-key-id", ident.key_id) != ident.key_id
+        ):
+            raise IdentityError("keys.card_fingerprint", name=ident.name)
+        return ident
+
+
+@dataclass(frozen=True, repr=False)
+class UnlockedIdentity:
+    """An identity whose secrets are unlocked in memory for one operation."""
+
+    public: PublicIdentity
+    signing_key: _minisign.SecretKey
+    age_identity: _age.X25519Identity
+    home: Path
+
+    def __repr__(self) -> str:
+        return f"UnlockedIdentity({self.public.name!r}, purpose={self.public.purpose!r})"
+
+    # NoteSigner protocol (audit checkpoints, cosignatures).
+    @property
+    def name(self) -> str:
+        """Signer name used in signed notes."""
+        return self.public.name
+
+    @property
+    def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key."""
+        return self.public.minisign.key
+
+    def sign(self, message: bytes) -> bytes:
+        """A plain Ed25519 signature (for signed notes)."""
+        return self.signing_key.sign_raw(message)
+
+    def pseudonym_secret(self) -> bytes:
+        """The tokenisation secret kept with a seal key (party A only)."""
+        path = self.home / "keys" / self.public.name / "pseudonym.secret.age"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise IdentityError("keys.no_pseudonym_secret", name=self.public.name) from None
+        return _age.decrypt_bytes(data, [self.age_identity])
+
+
+class Keyring:
+    """The identities stored at one station."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.root = home / "keys"
+
+    def _dir(self, name: str) -> Path:
+        if not _NAME_RE.match(name):
+            raise IdentityError("keys.bad_name", name=name)
+        return self.root / name
+
+    def create(
+        self, name: str, org: str, purpose: str, passphrase: bytes, *, cost: str = "standard"
+    ) -> PublicIdentity:
+        """Generate and store a new identity; secrets are written only in encrypted form."""
+        if purpose not in PURPOSES:
+            raise IdentityError("keys.bad_purpose", purpose=purpose)
+        if not passphrase:
+            raise PassphraseError("keys.empty_passphrase")
+        folder = self._dir(name)
+        if folder.exists():
+            raise IdentityError("keys.exists", name=name)
+        opslimit, memlimit, work_factor = COSTS[cost]
+        signing = _minisign.SecretKey.generate()
+        age_id = _age.X25519Identity.generate()
+        public = PublicIdentity(
+            name=name,
+            org=org,
+            purpose=purpose,
+            minisign=signing.public_key,
+            age_recipient=str(age_id.recipient()),
+            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        tmp = folder.with_name(f".{name}.creating")
+        _fsio.private_dir(tmp)
+        comment = f"sx {name} ({purpose})"
+        with _fsio.open_private(tmp / "minisign.key") as fh:
+            fh.write(
+                signing.to_file_text(
+                    passphrase, opslimit=opslimit, memlimit=memlimit, comment=comment
+                ).encode("ascii")
+            )
+        secret_line = (str(age_id) + "\n").encode("ascii")
+        scrypt = _age.ScryptRecipient(passphrase, work_factor=work_factor)
+        with _fsio.open_private(tmp / "age.key.age") as fh:
+            fh.write(_age.encrypt_bytes(secret_line, [scrypt]))
+        if purpose == "seal":
+            with _fsio.open_private(tmp / "pseudonym.secret.age") as fh:
+                fh.write(_age.encrypt_bytes(os.urandom(32), [age_id.recipient()]))
+        _fsio.atomic_write(
+            tmp / "minisign.pub", signing.public_key.to_file_text(comment).encode("ascii")
+        )
+        _fsio.atomic_write(tmp / "identity.card", public.to_card().encode("utf-8"))
+        tmp.rename(folder)
+        _fsio.fsync_dir(self.root)
+        return public
+
+    def list(self) -> list[PublicIdentity]:
+        """Every identity at this station, by name."""
+        if not self.root.is_dir():
+            return []
+        return [self.get(p.name) for p in sorted(self.root.iterdir()) if _is_identity(p)]
+
+    def get(self, name: str) -> PublicIdentity:
+        """The public identity ``name``; a clear error if it does not exist."""
+        path = self._dir(name) / "identity.card"
+        try:
+            return PublicIdentity.from_card(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IdentityError("keys.not_found", name=name) from None
+
+    def unlock(self, name: str, passphrase: bytes) -> UnlockedIdentity:
+        """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError."""
+        public = self.get(name)
+        folder = self._dir(name)
+        signing = _minisign.SecretKey.from_file_text(
+            (folder / "minisign.key").read_text(encoding="ascii"), passphrase
+        )
+        age_id = _age.X25519Identity.from_str(self._age_secret(folder, passphrase))
+        if signing.public_key != public.minisign or str(age_id.recipient()) != public.age_recipient:
+            raise IdentityError("keys.mismatch", name=name)
+        return UnlockedIdentity(public, signing, age_id, self.home)
+
+    def export_age_identity(self, name: str, passphrase: bytes) -> str:
+        """The ``AGE-SECRET-KEY-1…`` line, for an auditor's stock-tool check."""
+        return self._age_secret(self._dir(name), passphrase)
+
+    @staticmethod
+    def _age_secret(folder: Path, passphrase: bytes) -> str:
+        data = (folder / "age.key.age").read_bytes()
+        try:
+            plain = _age.decrypt_bytes(data, [_age.ScryptIdentity(passphrase)])
+        except _age.AgeNoIdentityMatchError:
+            raise PassphraseError("keys.wrong_passphrase") from None
+        return plain.decode("ascii").strip()
+
+
+def _is_identity(path: Path) -> bool:
+    return path.is_dir() and not path.name.startswith(".") and (path / "identity.card").exists()
