@@ -1,7 +1,7 @@
 """The one message catalogue: every user-facing sentence, in Chinese and English.
 
 The language is chosen per cli-v1: ``SX_LANG``, else ``LC_ALL``/``LC_MESSAGES``/``LANG``;
-``zh*`` gives Chinese, anything else English. Messages live in ``_messages/<area>.py``
+``zh*`` gives Chinese, anything else English. Messages live in ``catalogue/<area>.py``
 as ``key -> (zh, en)`` so each area owns its own file; this module merges them.
 """
 
