@@ -4,28 +4,60 @@ CSV is UTF-8 *with a byte-order mark* so that Excel on a Chinese-locale Windows 
 it as UTF-8 instead of guessing GBK and garbling 社区 names; empty cells are nulls. The
 file is written beside its destination and moved into place, so a reader never sees
 half a file.
+
+Whatever text a decisions table carries came, ultimately, from another party's ledger, so
+it must never become code on an officer's PC (spreadsheet formula injection): in CSV a
+text field that starts like a formula (``= + - @``, tab or carriage return, their
+full-width forms, after any leading spaces) gets a leading apostrophe (the OWASP rule);
+in xlsx every text is written as a text cell, never as a formula, and shown with Excel's
+quote prefix.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from scoring.errors import OutputFormatError
+from secure_exchange import fsio
 
-__all__ = ["SUFFIXES", "read_decisions", "write_decisions"]
+__all__ = [
+    "FORMULA_START",
+    "SUFFIXES",
+    "neutralise",
+    "read_decisions",
+    "starts_like_formula",
+    "write_decisions",
+]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP CSV injection),
+# with the full-width forms a Chinese input method types.
+FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_LEADING_SPACE = " \u3000\u00a0"
+_FORMULA_PATTERN = r"^([ \x{3000}\x{00A0}]*[=+\-@\t\r\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}])"
+
+
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (after leading spaces)."""
+    stripped = text.lstrip(_LEADING_SPACE)
+    return bool(stripped) and stripped[0] in FORMULA_START
+
+
+def neutralise(text: str) -> str:
+    """``text`` made inert for a CSV cell: a leading apostrophe if it starts like a formula."""
+    return "'" + text if starts_like_formula(text) else text
 
 
 def write_decisions(table: pa.Table, path: str | Path) -> Path:
@@ -38,41 +70,52 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
     suffix = target.suffix.lower()
     if suffix not in SUFFIXES:
         raise OutputFormatError("score.output.unsupported", suffix=suffix or target.name)
-    temporary = target.with_name(f".{target.name}.partial")
-    try:
+    with fsio.replacing(target) as handle:
         if suffix == ".csv":
-            _write_csv(table, temporary)
+            _write_csv(table, handle)
         elif suffix == ".parquet":
-            pq.write_table(table, temporary)
+            pq.write_table(table, handle)
         else:
-            _write_xlsx(table, temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+            _write_xlsx(table, handle)
     return target
 
 
-def _write_csv(table: pa.Table, path: Path) -> None:
-    with path.open("wb") as handle:
-        handle.write(BOM)
-        pa_csv.write_csv(table, handle)
+def _inert_csv_columns(table: pa.Table) -> pa.Table:
+    """Every text column with its formula-like fields neutralised (see :func:`neutralise`)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = pc.replace_substring_regex(
+                table.column(index), pattern=_FORMULA_PATTERN, replacement=r"'\1"
+            )
+            table = table.set_column(index, field, column)
+    return table
 
 
-def _write_xlsx(table: pa.Table, path: Path) -> None:
+def _write_csv(table: pa.Table, handle: BinaryIO) -> None:
+    handle.write(BOM)
+    pa_csv.write_csv(_inert_csv_columns(table), handle)
+
+
+def _write_xlsx(table: pa.Table, handle: BinaryIO) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET)
     sheet.append(table.column_names)
     for batch in table.to_batches(max_chunksize=_BATCH):
         for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
             sheet.append([_cell(sheet, value) for value in row])
-    book.save(path)
+    book.save(handle)
 
 
 def _cell(sheet: object, value: object) -> object:
-    """Dates as real Excel dates shown YYYY-MM-DD; other values as they are."""
+    """Dates as real Excel dates shown YYYY-MM-DD; text always as text, never a formula."""
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, str) and starts_like_formula(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would store a leading "=" as a formula
+        cell.quotePrefix = True
         return cell
     return value
 

@@ -18,6 +18,7 @@ __all__ = [
     "open_private",
     "private_dir",
     "raise_for_os_error",
+    "replacing",
 ]
 
 
@@ -64,12 +65,17 @@ def open_private(path: Path, *, exclusive: bool = True) -> Iterator[BinaryIO]:
         os.fsync(fh.fileno())
 
 
-def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
-    """Write ``data`` to ``path`` via a synced temporary file and an atomic rename."""
+@contextlib.contextmanager
+def replacing(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
+    """Write ``path`` through a synced temporary file that replaces it only on success.
+
+    A reader never sees half a file: on any error the temporary file is removed and
+    ``path`` is left as it was.
+    """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open_private(tmp, exclusive=False) as fh:
-            fh.write(data)
+            yield fh
         if not private:
             with contextlib.suppress(OSError):
                 tmp.chmod(0o644)
@@ -79,3 +85,13 @@ def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise_for_os_error(exc, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to ``path`` via a synced temporary file and an atomic rename."""
+    with replacing(path, private=private) as fh:
+        fh.write(data)
