@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean venv
+.PHONY: demo test lint typecheck unit fuzz-smoke fuzz bench clean venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/sx demo --out demo-out
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench protocols
-	$(BIN)/ruff format --check src tests bench protocols
+	$(BIN)/ruff check src tests bench protocols fuzz
+	$(BIN)/ruff format --check src tests bench protocols fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,7 +27,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# A short coverage-guided run of every fuzz target (a crash fails the build); `make fuzz`
+# runs long and keeps each crash under tests/vectors/fuzz/ as a regression input.
+fuzz-smoke: $(STAMP)
+	$(BIN)/python fuzz/run.py --seconds 3
+
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/run.py --seconds $${FUZZ_SECONDS:-300} --keep
+
+test: lint typecheck unit fuzz-smoke
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

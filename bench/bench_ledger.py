@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python bench/bench_ledger.py [--rows 1000000] [--repeat 3]
 [--encoding utf-8-sig|gb18030] [--no-seal]``. The ledger is invented
-(``secure_exchange.ledger.synthetic``), about 1.3 evaluation records per resident.
+(``secure_exchange.ledger.write_csv_ledger``), about 1.3 evaluation records per resident.
 
 Times are the best of ``--repeat`` runs, the paths taking turns so machine load touches
 them alike. Peak memory is measured per path in a fresh process each (the peak of a process
@@ -27,15 +27,15 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 
 from scoring.policy import load_policy
-from secure_exchange.ledger.scan import (
+from secure_exchange.ledger import (
     EVALUATIONS,
     RESIDENTS,
     LedgerScan,
     check_ledger,
     read_ledger,
+    write_csv_ledger,
 )
-from secure_exchange.ledger.synthetic import write_csv_ledger
-from secure_exchange.pseudonym.core import Splitter, pseudonymise, token_key
+from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
 
 AS_OF = date(2022, 7, 1)
 KEY = token_key(os.urandom(32), "00" * 32)
@@ -85,13 +85,13 @@ def stream(folder: Path) -> None:
 def seal(folder: Path) -> None:
     """``seal_ledger`` end to end onto a temporary folder, demo stations and keys."""
     from secure_exchange.demo import DEMO_PASSPHRASE, NUMBER, prepare_stations
-    from secure_exchange.station.workflow import seal_ledger
+    from secure_exchange.station import Station, seal_ledger
 
     with tempfile.TemporaryDirectory(prefix="sx-bench-seal-") as tmp:
         homes = prepare_stations(Path(tmp) / "stations")
         start = time.perf_counter()
         seal_ledger(
-            homes["community"],
+            Station(homes["community"]),
             folder,
             NUMBER,
             ["jx-officer", "jx-seal"],

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.conftest import make_parties
+from tests.support import make_parties
 
-from secure_exchange.package import core as pkg
+from secure_exchange import package as pkg
 
 
 def table(rows: int) -> pa.Table:

@@ -30,6 +30,7 @@ from secure_exchange.formats.age import (
 )
 from secure_exchange.formats.age.age import _encrypt, _encrypt_bytes
 from secure_exchange.formats.age.stream import CHUNK_SIZE
+from secure_exchange.formats.errors import FormatError
 
 CHUNK = CHUNK_SIZE
 SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7]
@@ -158,14 +159,15 @@ def test_scrypt_round_trip_and_wrong_passphrase() -> None:
     assert sealed.split(b"\n")[1].startswith(b"-> scrypt ")
     assert sealed.split(b"\n")[1].endswith(b" 10")
     assert decrypt_bytes(sealed, [ScryptIdentity(b"correct horse")]) == b"secret"
-    with pytest.raises(AgeNoIdentityMatchError, match="None of the given keys"):
+    with pytest.raises(AgeNoIdentityMatchError, match=r"age\.no_match"):
         decrypt_bytes(sealed, [ScryptIdentity(b"wrong")])
 
 
 def test_scrypt_work_factor_limit() -> None:
     sealed = encrypt_bytes(b"x", [ScryptRecipient(b"pw", work_factor=12)])
-    with pytest.raises(AgeWorkFactorError, match=r"12.*11") as info:
+    with pytest.raises(AgeWorkFactorError) as info:
         decrypt_bytes(sealed, [ScryptIdentity(b"pw", max_work_factor=11)])
+    assert info.value.params == {"work_factor": 12, "maximum": 11}
     assert isinstance(info.value, AgeHeaderError)
     assert decrypt_bytes(sealed, [ScryptIdentity(b"pw", max_work_factor=12)]) == b"x"
 
@@ -235,7 +237,7 @@ def test_reader_with_copyfileobj_and_pipe_like_source(identity: X25519Identity) 
 
 def test_wrong_identity_is_no_match(identity: X25519Identity) -> None:
     sealed = encrypt_bytes(b"x", [identity.recipient()])
-    with pytest.raises(AgeNoIdentityMatchError, match="None of the given keys"):
+    with pytest.raises(AgeNoIdentityMatchError, match=r"age\.no_match"):
         decrypt_bytes(sealed, [X25519Identity.generate(), ScryptIdentity(b"pw")])
 
 
@@ -259,7 +261,7 @@ def test_truncated_payload(identity: X25519Identity, size: int, cut: int) -> Non
     sealed = encrypt_bytes(_plain(size), [identity.recipient()])
     if cut >= len(sealed) - _payload_start(sealed):
         cut = len(sealed) - _payload_start(sealed)  # nothing but the nonce left
-    with pytest.raises(AgePayloadError, match="damaged or has been tampered"):
+    with pytest.raises(AgePayloadError, match=r"age\.payload"):
         decrypt_bytes(sealed[:-cut], [identity])
 
 
@@ -283,7 +285,7 @@ def test_flipped_byte_in_header(identity: X25519Identity) -> None:
 def test_flipped_header_mac(identity: X25519Identity) -> None:
     sealed = encrypt_bytes(b"x", [identity.recipient()])
     grease = sealed.replace(b"\n---", b"\n-> grease\n\n---", 1)  # unknown stanza, old MAC
-    with pytest.raises(AgeHeaderMacError, match="tampered"):
+    with pytest.raises(AgeHeaderMacError, match=r"age\.header_mac"):
         decrypt_bytes(grease, [identity])
 
 
@@ -302,24 +304,25 @@ def test_flipped_payload_byte_stops_at_that_chunk(identity: X25519Identity) -> N
 def test_armor_damage(identity: X25519Identity) -> None:
     armored = encrypt_bytes(b"x", [identity.recipient()], armor=True)
     assert decrypt_bytes(b"\n  \n" + armored + b"\r\n", [identity]) == b"x"
-    with pytest.raises(AgeArmorError, match="armor"):
+    with pytest.raises(AgeArmorError, match=r"age\.armor"):
         decrypt_bytes(armored.replace(b"\n", b"\n ", 1), [identity])
     with pytest.raises(AgeArmorError):
         decrypt_bytes(armored[: armored.rindex(b"-----END")], [identity])
 
 
 def test_not_an_age_file(identity: X25519Identity) -> None:
-    with pytest.raises(AgeHeaderError, match="not an age file"):
+    with pytest.raises(AgeHeaderError, match=r"^age\.header$"):
         decrypt_bytes(b"PK\x03\x04 zip", [identity])
-    with pytest.raises(AgeHeaderError, match="version"):
+    with pytest.raises(AgeHeaderError, match=r"age\.header_version"):
         decrypt_bytes(b"age-encryption.org/v2\n", [identity])
 
 
 def test_messages_in_chinese() -> None:
     i18n.set_language("zh")
-    assert "篡改" in str(AgePayloadError())
-    assert "口令" in str(AgeNoIdentityMatchError())
+    assert "篡改" in i18n.t(AgePayloadError().key)
+    assert "口令" in i18n.t(AgeNoIdentityMatchError().key)
     assert isinstance(AgePayloadError(), AgeError)
+    assert issubclass(AgeError, FormatError)
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -355,9 +358,9 @@ def _flip_char(text: str, pos: int) -> str:
 @pytest.mark.parametrize("pos", [5, 20, -1])
 def test_bech32_checksum_errors(identity: X25519Identity, pos: int) -> None:
     recipient = str(identity.recipient())
-    with pytest.raises(AgeKeyError, match="age1"):
+    with pytest.raises(AgeKeyError, match=r"age\.key_recipient"):
         X25519Recipient.from_str(_flip_char(recipient, pos % len(recipient)))
-    with pytest.raises(AgeKeyError, match="AGE-SECRET-KEY-1") as info:
+    with pytest.raises(AgeKeyError, match=r"age\.key_identity") as info:
         X25519Identity.from_str(_flip_char(SECRET, pos % len(SECRET)))
     assert SECRET[20:] not in str(info.value)
 

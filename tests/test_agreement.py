@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from secure_exchange.errors import AgreementError
-from secure_exchange.trust.agreement import Agreement, TrustStore, new_agreement
-from tests.conftest import Parties, make_key
+from secure_exchange.trust import Agreement, TrustStore, new_agreement
+from tests.support import Parties, make_key
 
 
 def draft(p: Parties, **kw) -> Agreement:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from secure_exchange.audit import Actor, AuditLog, AuditVerifyReport, EventDraft
 from secure_exchange.audit import store as _auditstore
-from secure_exchange.audit.log import Actor, AuditLog, AuditVerifyReport, EventDraft
 from secure_exchange.audit.report import find_flags, render_report
 from secure_exchange.cli import main
 from secure_exchange.formats.note import Ed25519NoteSigner

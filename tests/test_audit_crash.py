@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.audit.log import AuditLog, AuditUnavailableError
+from secure_exchange.audit import AuditLog, AuditUnavailableError
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
 
 _LOOP = """
 import sys
 from pathlib import Path
-from secure_exchange.audit.log import AuditLog, EventDraft
+from secure_exchange.audit import AuditLog, EventDraft
 log = AuditLog.open(Path(sys.argv[1]))
 print("ready", flush=True)
 i = 0
@@ -31,8 +31,8 @@ while True:
 _TEAR = """
 import os, signal, sys
 from pathlib import Path
+from secure_exchange.audit import AuditLog
 from secure_exchange.audit import store as _auditstore
-from secure_exchange.audit.log import AuditLog
 log = AuditLog.open(Path(sys.argv[1]))
 for i in range(5):
     log.record("scored", actor=None, counts={"i": i})

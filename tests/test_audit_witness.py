@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from secure_exchange.audit import Actor, AuditLog, EventDraft, WitnessError, WitnessResult
 from secure_exchange.audit import store as _auditstore
-from secure_exchange.audit.log import Actor, AuditLog, EventDraft, WitnessError, WitnessResult
 from secure_exchange.formats.note import Ed25519NoteSigner, NoteVerifier
 from secure_exchange.i18n import set_language
 
@@ -122,10 +122,10 @@ def test_deleting_records_the_peer_saw_is_caught(pair: tuple[Station, Station]) 
     assert not report.ok
     assert report.first_bad is not None
     assert report.first_bad.key == "audit.bad.shorter_than_witnessed"
-    assert report.first_bad.message.startswith(
+    assert report.first_bad.message().startswith(
         "The log is shorter than the checkpoint the bank witnessed at size 10"
     )
-    assert report.first_bad.seq == 6
+    assert report.first_bad.where.seq == 6
     with pytest.raises(Exception, match="witnessed at size 10"):
         village.log.record("scored", actor=ACTOR)
 
@@ -174,6 +174,35 @@ def test_same_size_other_root_is_a_fork(tmp_path: Path) -> None:
     twin.log.record("key.created", actor=ACTOR)
     with pytest.raises(WitnessError, match="does not extend"):
         bank.receive(twin.send(bank), village)
+
+
+def test_a_rewrite_below_a_head_both_signed_and_witnessed(pair: tuple[Station, Station]) -> None:
+    """Our checkpoint and the peer's cosignature of it name the same size: one finding."""
+    village, bank = pair
+    village.work(6)
+    bank.receive(village.send(bank), village)
+    village.receive(bank.send(village), bank)
+    path = village.home / "audit" / _auditstore.LOG_NAME
+    lines = path.read_bytes().split(b"\n")
+    payload = lines[3][65:].replace(b'"i":2', b'"i":5')
+    lines[3] = _auditstore.encode_record(payload)[:-1]
+    path.write_bytes(b"\n".join(lines))
+    report = AuditLog.verify(village.home)
+    assert [c.size for c in report.checkpoints] == [w.size for w in report.witnessed] == [6]
+    assert report.first_bad is not None
+    assert report.first_bad.key == "audit.bad.rewritten"
+    assert (report.first_bad.params["first"], report.first_bad.params["last"]) == (0, 5)
+
+
+def test_duplicate_keys_make_a_bundle_malformed(pair: tuple[Station, Station]) -> None:
+    village, bank = pair
+    village.work(2)
+    bundle = village.send(bank)
+    twice = bundle.replace(b'{"checkpoint":', b'{"checkpoint":"x","checkpoint":', 1)
+    with pytest.raises(WitnessError, match="malformed"):
+        bank.receive(twice, village)
+    assert _last_end(bank) == ("refused", "audit.witness.malformed")
+    assert bank.receive(bundle, village).size == 2
 
 
 def test_missing_proof_and_bad_signature_refused(pair: tuple[Station, Station]) -> None:

@@ -6,36 +6,11 @@ import csv
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from secure_exchange.cli import build_cli
-from tests.conftest import shared_path
-
-PASS = "demo passphrase 123"
-NUMBER = "金街办协〔2022〕7号"
-
-
-@dataclass
-class World:
-    """Two stations and a stick, driven through the CLI."""
-
-    root: Path
-    community: Path
-    bank: Path
-    stick: Path
-
-    def sx(
-        self, home: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None
-    ) -> Result:
-        full_env = {"SX_HOME": str(home), "SX_PASSPHRASE": PASS, "SX_LANG": "en", **(env or {})}
-        result = CliRunner().invoke(build_cli(), list(args), env=full_env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
+from tests.support import NUMBER, World, shared_path
 
 
 def _sample_people() -> tuple[list[str], list[str], list[str]]:
@@ -45,54 +20,6 @@ def _sample_people() -> tuple[list[str], list[str], list[str]]:
         )
     )
     return [r["身份证号"] for r in rows], [r["姓名"] for r in rows], [r["联系电话"] for r in rows]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    root = tmp_path_factory.mktemp("flow")
-    w = World(root, root / "community", root / "bank", root / "stick")
-    w.stick.mkdir()
-    w.sx(w.community, "init", "--org", "金乡街道真武社区", "--role", "community")
-    w.sx(w.bank, "init", "--org", "金乡农商银行", "--role", "bank")
-    for home, name, purpose in (
-        (w.community, "zw-officer", "officer"),
-        (w.community, "zw-seal", "seal"),
-        (w.bank, "bank-scoring", "scoring"),
-        (w.bank, "bank-reid", "reidentify"),
-        (w.bank, "bank-seal", "seal"),
-    ):
-        w.sx(home, "keys", "new", name, "--purpose", purpose, "--kdf", "fast")
-        w.sx(home, "keys", "export", name, "--out", str(root / f"{name}.card"))
-    agreement = root / "agreement.json"
-    w.sx(
-        w.community,
-        "agreement",
-        "new",
-        "--number",
-        NUMBER,
-        "--party-a",
-        str(root / "zw-officer.card"),
-        "--party-a",
-        str(root / "zw-seal.card"),
-        "--party-b",
-        str(root / "bank-scoring.card"),
-        "--party-b",
-        str(root / "bank-reid.card"),
-        "--party-b",
-        str(root / "bank-seal.card"),
-        "--valid-from",
-        "2022-01-01",
-        "--valid-until",
-        "2099-12-31",
-        "--out",
-        str(agreement),
-    )
-    w.sx(w.community, "agreement", "sign", str(agreement), "--as", "zw-seal")
-    w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal")
-    w.sx(w.community, "agreement", "import", str(agreement))
-    w.sx(w.bank, "agreement", "import", str(agreement))
-    w.sx(w.community, "media", "enroll", str(w.stick), "--as", "zw-officer")
-    return w
 
 
 @pytest.fixture(scope="module")
@@ -324,7 +251,7 @@ def test_scoring_a_package_writes_only_output_and_log(
     finally:
         _GUARD["on"] = False
     audit_dir = str(world.bank / "audit")
-    allowed = {str(out), str(out.with_name(f".{out.name}.partial"))}
+    allowed = {str(out), str(out.with_name(f".{out.name}.tmp-{os.getpid()}"))}  # fsio.replacing
     unexpected = [w for w in _WRITES if w not in allowed and not w.startswith(audit_dir)]
     assert unexpected == []
     assert any(w.startswith(audit_dir) for w in _WRITES)  # the hook does see writes

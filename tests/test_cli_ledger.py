@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from secure_exchange.cli import build_cli
 from secure_exchange.i18n import set_language
-from tests.conftest import shared_path
+from tests.support import shared_path
 
 
 def invoke(*args: str, lang: str = "en") -> tuple[int, str]:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from secure_exchange import i18n
-from secure_exchange.errors import IdentityError, PassphraseError
-from secure_exchange.trust.keys import Keyring, PublicIdentity
-from tests.conftest import PASS
+from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
+from secure_exchange.formats.errors import FormatError
+from secure_exchange.trust import Keyring, PublicIdentity
+from tests.support import PASS
 
 
 @pytest.fixture
@@ -81,3 +82,35 @@ def test_seal_key_holds_pseudonym_secret(tmp_path: Path) -> None:
     secret = ring.unlock("seal", PASS).pseudonym_secret()
     assert len(secret) == 32
     assert secret not in (ring.root / "seal" / "pseudonym.secret.age").read_bytes()
+
+
+def test_key_format_errors_arrive_wrapped_with_their_message(ring: Keyring) -> None:
+    folder = ring.root / "zw-officer"
+    key_file = folder / "minisign.key"
+    key_file.write_text("untrusted comment: x\nnot a key\n")
+    with pytest.raises(IdentityError, match="damaged") as caught:
+        ring.unlock("zw-officer", PASS)
+    assert caught.value.key == "minisign.seckey.malformed"
+    assert not isinstance(caught.value, FormatError)
+    assert isinstance(caught.value.__cause__, FormatError)
+
+
+def test_damaged_pseudonym_secret_is_an_identity_error(tmp_path: Path) -> None:
+    ring = Keyring(tmp_path)
+    ring.create("seal", "x", "seal", PASS, cost="fast")
+    unlocked = ring.unlock("seal", PASS)
+    secret = ring.root / "seal" / "pseudonym.secret.age"
+    secret.write_bytes(secret.read_bytes()[:-1])
+    with pytest.raises(IdentityError) as caught:
+        unlocked.pseudonym_secret()
+    assert caught.value.key == "age.payload"
+
+
+def test_signature_checked_by_an_identity(ring: Keyring) -> None:
+    unlocked = ring.unlock("zw-officer", PASS)
+    sig = unlocked.signing_key.sign(b"data", trusted_comment="t")
+    assert unlocked.public.verify_signature(b"data", sig) == "t"
+    with pytest.raises(VerificationError, match="does not match") as caught:
+        unlocked.public.verify_signature(b"other", sig)
+    assert caught.value.check == "signatures"
+    assert caught.value.key == "minisign.signature.bad"

@@ -1,4 +1,4 @@
-"""Public API of secure_exchange.ledger.scan on the shared samples: tables, report, privacy."""
+"""Public API of secure_exchange.ledger on the shared samples: tables, report, privacy."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange.i18n import set_language
-from secure_exchange.ledger.scan import (
+from secure_exchange.errors import Problem, Where
+from secure_exchange.i18n import set_language, t
+from secure_exchange.ledger import (
     LEDGER_COLUMNS,
     CheckReport,
-    Finding,
     Ledger,
     LedgerInvalidError,
     load_ledger,
     mask_id,
     read_ledger,
 )
-from tests.conftest import shared_path
+from tests.support import broken_copy, shared_path
 
 AS_OF = date(2022, 7, 1)
 SAMPLES = ("ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030")
@@ -120,32 +120,9 @@ def test_ledger_columns_metadata() -> None:
     ]
 
 
-def _broken_copy(tmp_path: Path) -> Path:
-    """The UTF-8 sample with one defect per kind, each on a known row."""
-    source = shared_path("samples", "ledger-sample-utf8")
-    target = tmp_path / "broken"
-    target.mkdir()
-    with (source / "residents.csv").open(encoding="utf-8-sig", newline="") as fh:
-        res = list(csv.reader(fh))
-    with (source / "evaluations.csv").open(encoding="utf-8-sig", newline="") as fh:
-        evals = list(csv.reader(fh))
-    res[2][0] = res[2][0][:-1] + ("1" if res[2][0][-1] != "1" else "2")  # row 3: check char
-    res[4][8] = res[4][8][:-1]  # row 5: phone
-    res[6][1] = ""  # row 7: name
-    res[9].append("")
-    res[10][0] = res[11][0]  # rows 11 and 12: duplicate
-    evals[4][1] = "B99"  # row 5: code
-    evals[8][2] = "村级"  # row 9: B4 has no 村级
-    evals[21][3] = "80"  # row 22: B9 points out of range
-    for name, rows in (("residents", res), ("evaluations", evals)):
-        with (target / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(row[: len(rows[0])] for row in rows)
-    return target
-
-
 def test_defects_named_at_sheet_row_and_column(tmp_path: Path) -> None:
-    report = read_ledger(_broken_copy(tmp_path), as_of=AS_OF).report
-    found = {(f.sheet, f.row, f.column, f.code) for f in report.errors}
+    report = read_ledger(broken_copy(tmp_path), as_of=AS_OF).report
+    found = {(f.where.sheet, f.where.row, f.where.column, f.key) for f in report.errors}
     assert found >= {
         ("居民", 3, "id_number", "ledger.id.checksum"),
         ("居民", 5, "phone", "ledger.value.phone"),
@@ -161,23 +138,37 @@ def test_defects_named_at_sheet_row_and_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_full_id_name_or_phone_in_any_message(tmp_path: Path, lang: str) -> None:
     set_language(lang)
-    folder = _broken_copy(tmp_path)
+    folder = broken_copy(tmp_path)
     with (folder / "residents.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))[1:]
     secrets = {cell for row in rows for cell in (row[0], row[1], row[8]) if cell}
     secrets |= {row[0][:-1] for row in rows} | {row[9] for row in rows if row[9]}
     report = read_ledger(folder, as_of=AS_OF).report
     assert len(report.errors) >= 8
-    text = "\n".join(f.message for f in (*report.errors, *report.warnings))
+    text = "\n".join(f.message() for f in (*report.errors, *report.warnings))
     leaked = [s for s in secrets if s in text]
     assert leaked == []
     assert "370828********" in text
 
 
-def test_report_json_shape() -> None:
-    finding = Finding("居民", 3, "phone", "ledger.value.phone", "msg", "error")
+def test_messages_are_rendered_when_shown(tmp_path: Path) -> None:
+    """A finding keeps its key and parameters; the message follows the reader's language."""
+    set_language("en")
+    report = read_ledger(broken_copy(tmp_path), as_of=AS_OF).report
+    empty = next(f for f in report.errors if f.key == "ledger.cell.empty")
+    assert (empty.where.sheet, empty.where.row, empty.where.column) == ("居民", 7, "name")
+    assert "'name' is required" in empty.message()
+    set_language("zh")
+    assert "“姓名”是必填项" in empty.message()
+    assert report.to_json()["errors"][0]["message"] == report.errors[0].message()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_json_shape(lang: str) -> None:
+    finding = Problem("ledger.value.phone", {}, Where(sheet="居民", row=3, column="phone"))
     report = CheckReport(errors=(finding,), warnings=())
     assert not report.ok
+    set_language(lang)
     assert report.to_json() == {
         "ok": False,
         "warnings": [],
@@ -187,7 +178,7 @@ def test_report_json_shape() -> None:
                 "row": 3,
                 "column": "phone",
                 "code": "ledger.value.phone",
-                "message": "msg",
+                "message": t("ledger.value.phone"),
                 "level": "error",
             }
         ],
@@ -196,7 +187,7 @@ def test_report_json_shape() -> None:
 
 def test_load_ledger_refuses_an_invalid_ledger(tmp_path: Path) -> None:
     with pytest.raises(LedgerInvalidError, match=r"\d+ error\(s\); run sx ledger check") as info:
-        load_ledger(_broken_copy(tmp_path), as_of=AS_OF)
+        load_ledger(broken_copy(tmp_path), as_of=AS_OF)
     assert len(info.value.report.errors) >= 8
 
 
@@ -210,5 +201,5 @@ def test_birth_date_checked_against_as_of() -> None:
     report = read_ledger(
         shared_path("samples", "ledger-sample-utf8"), as_of=date(2004, 1, 1)
     ).report
-    assert {f.code for f in report.errors} == {"ledger.id.birth_future"}
-    assert [f.row for f in report.errors] == [14, 17]
+    assert {f.key for f in report.errors} == {"ledger.id.birth_future"}
+    assert [f.where.row for f in report.errors] == [14, 17]

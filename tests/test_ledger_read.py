@@ -12,8 +12,8 @@ import pytest
 
 from secure_exchange.errors import LedgerError
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger.scan import Ledger, read_ledger
-from tests.test_ledger_rules import (
+from secure_exchange.ledger import Ledger, read_ledger
+from tests.support import (
     AS_OF,
     EVAL_HEADER,
     ID_A,
@@ -84,7 +84,7 @@ def test_neither_utf8_nor_gb18030_is_an_error_naming_the_file(tmp_path: Path) ->
     (folder / "residents.csv").write_bytes(RES.encode("utf-8") + b"\xff\xfe\x80,\xff\r\n")
     report = read(folder).report
     assert codes(report)[0] == ("居民", None, None, "ledger.encoding.unknown")
-    assert "residents.csv" in report.errors[0].message
+    assert "residents.csv" in report.errors[0].message()
 
 
 def test_gbk_with_ascii_header_detected(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_english_headers_whitespace_and_aliases(tmp_path: Path) -> None:
 def test_community_aliases(tmp_path: Path, alias: str) -> None:
     header = [alias if h == "所属社区" else h for h in RES_HEADER]
     ledger = read(write_folder(tmp_path / "x", csv_text(header, [resident()]), EVALS[:30]))
-    assert "community" not in [f.column for f in ledger.report.errors]
+    assert "community" not in [f.where.column for f in ledger.report.errors]
 
 
 def test_cells_trimmed_including_full_width_spaces(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_unknown_column_is_an_error_by_default(tmp_path: Path) -> None:
     res = csv_text([*RES_HEADER, "病史"], [[*resident(), "无"]])
     ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])))
     assert codes(ledger.report) == [("居民", 1, "病史", "ledger.header.unknown")]
-    assert "病史" in ledger.report.errors[0].message
+    assert "病史" in ledger.report.errors[0].message()
 
 
 def test_drop_unknown_columns_reports_a_warning(tmp_path: Path) -> None:
@@ -132,10 +132,10 @@ def test_drop_unknown_columns_reports_a_warning(tmp_path: Path) -> None:
     ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])), drop_unknown=True)
     assert ledger.report.ok
     assert ledger.dropped_columns == ("病史", "宗教")
-    assert [(w.sheet, w.code) for w in ledger.report.warnings] == [
+    assert [(w.where.sheet, w.key) for w in ledger.report.warnings] == [
         ("居民", "ledger.header.dropped")
     ]
-    assert "病史" in ledger.report.warnings[0].message
+    assert "病史" in ledger.report.warnings[0].message()
     assert "病史" not in ledger.residents.schema.names
 
 
@@ -150,7 +150,7 @@ def test_empty_trailing_rows_ignored(tmp_path: Path) -> None:
 def test_inner_blank_row_skipped_with_warning_and_rows_kept(tmp_path: Path) -> None:
     res = csv_text(RES_HEADER, [resident(), ["" for _ in RES_HEADER], resident(ID_B, 固定住所="x")])
     ledger = read(write_folder(tmp_path / "x", res, csv_text(EVAL_HEADER, [])))
-    assert [(w.row, w.code) for w in ledger.report.warnings] == [(3, "ledger.row.blank")]
+    assert [(w.where.row, w.key) for w in ledger.report.warnings] == [(3, "ledger.row.blank")]
     assert codes(ledger.report) == [("居民", 4, "fixed_residence", "ledger.value.boolean")]
     assert ledger.residents.column("source_row").to_pylist() == [2, 4]
 
@@ -245,7 +245,7 @@ def test_xlsx_numeric_id_cell_reported_not_repaired(tmp_path: Path) -> None:
         ("评议", 3, "id_number", "ledger.id.numeric"),
     ]
     assert ledger.residents.column("id_number").to_pylist() == [ID_A, None, None]
-    assert "110105" not in ledger.report.errors[0].message
+    assert "110105" not in ledger.report.errors[0].message()
 
 
 def test_xlsx_date_cells_and_numbers_as_text(tmp_path: Path) -> None:

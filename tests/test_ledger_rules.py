@@ -2,126 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger.scan import CheckReport, Ledger, read_ledger
-
-AS_OF = date(2022, 7, 1)
-RES_HEADER = [
-    "身份证号",
-    "姓名",
-    "所属社区",
-    "主体类型",
-    "完全民事行为能力",
-    "固定住所",
-    "固定收入来源",
-    "重大不良信用记录",
-    "联系电话",
-]
-EVAL_HEADER = ["身份证号", "项目代码", "级别", "分值", "说明", "评议日期"]
-
-
-def check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2, written independently of the code under test."""
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
-    return "10X98765432"[total % 11]
-
-
-def make_id(birth: str = "19800101", seq: str = "123", area: str = "370828") -> str:
-    first17 = area + birth + seq
-    return first17 + check_char(first17)
-
-
-ID_A = make_id("19800621", "575")
-ID_B = make_id("19930628", "862")
-
-
-@dataclass(frozen=True)
-class FakeItem:
-    code: str
-    kind: str
-    sign: int = 1
-    levels: Mapping[str, int] = field(default_factory=dict)
-    points: int | None = None
-    points_range: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class FakePolicy:
-    items: tuple[FakeItem, ...]
-    id: str = "fake-policy"
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(i.code for i in self.items)
-
-    def item(self, code: str) -> FakeItem | None:
-        return next((i for i in self.items if i.code == code), None)
-
-
-POLICY = FakePolicy(
-    (
-        FakeItem("B1", "levelled", levels={"县级": 20, "市级": 30, "省级": 40, "国家级": 50}),
-        FakeItem("B2", "levelled", levels={"村级": 10, "镇级": 20, "县级": 30}),
-        FakeItem("B5.1", "fixed", points=10),
-        FakeItem("B9", "panel", points_range=(1, 50)),
-        FakeItem("D4", "fixed", sign=-1, points=10),
-        FakeItem("D12", "panel", sign=-1, points_range=(1, 50)),
-        FakeItem("V2", "veto"),
-    )
+from secure_exchange.ledger import Ledger, read_ledger
+from tests.support import (
+    AS_OF,
+    ID_A,
+    ID_B,
+    POLICY,
+    RES_HEADER,
+    check_char,
+    codes,
+    evaluation,
+    make_id,
+    resident,
+    write_ledger,
 )
-
-
-def resident(id_number: str = ID_A, **overrides: str) -> list[str]:
-    row = {
-        "身份证号": id_number,
-        "姓名": "测试甲",
-        "所属社区": "春秋社区",
-        "主体类型": "农户",
-        "完全民事行为能力": "是",
-        "固定住所": "是",
-        "固定收入来源": "是",
-        "重大不良信用记录": "否",
-        "联系电话": "18255304093",
-    }
-    row.update(overrides)
-    return [row[h] for h in RES_HEADER]
-
-
-def evaluation(
-    id_number: str = ID_A,
-    code: str = "B5.1",
-    level: str = "",
-    points: str = "",
-    panel_date: str = "2022-06-28",
-) -> list[str]:
-    return [id_number, code, level, points, "", panel_date]
-
-
-def write_ledger(
-    folder: Path,
-    residents: list[list[str]],
-    evaluations: list[list[str]],
-    res_header: list[str] = RES_HEADER,
-    eval_header: list[str] = EVAL_HEADER,
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, header, rows in (
-        ("residents", res_header, residents),
-        ("evaluations", eval_header, evaluations),
-    ):
-        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
-    return folder
 
 
 def run(
@@ -132,10 +32,6 @@ def run(
 ) -> Ledger:
     folder = write_ledger(tmp_path / "ledger", residents, evaluations or [])
     return read_ledger(folder, as_of=AS_OF, policy=POLICY, **kwargs)  # type: ignore[arg-type]
-
-
-def codes(report: CheckReport) -> list[tuple[str, int | None, str | None, str]]:
-    return [(f.sheet, f.row, f.column, f.code) for f in report.errors]
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +59,7 @@ def test_id_check_character_wrong(tmp_path: Path) -> None:
     bad = ID_A[:-1] + ("0" if ID_A[-1] != "0" else "1")
     ledger = run(tmp_path, [resident(bad)])
     assert codes(ledger.report) == [("居民", 2, "id_number", "ledger.id.checksum")]
-    assert ID_A[:6] + "********" + bad[-4:] in ledger.report.errors[0].message
+    assert ID_A[:6] + "********" + bad[-4:] in ledger.report.errors[0].message()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +101,7 @@ def test_id_legacy_15_digits_converted_with_warning(tmp_path: Path) -> None:
     assert ledger.report.ok
     assert ledger.residents.column("id_number").to_pylist() == [converted]
     assert ledger.evaluations.column("id_number").to_pylist() == [converted]
-    assert [(w.sheet, w.row, w.code) for w in ledger.report.warnings] == [
+    assert [(w.where.sheet, w.where.row, w.key) for w in ledger.report.warnings] == [
         ("居民", 2, "ledger.id.legacy15"),
         ("评议", 2, "ledger.id.legacy15"),
     ]
@@ -236,7 +132,9 @@ def test_duplicate_ids_report_both_rows(tmp_path: Path) -> None:
         ("居民", 2, "id_number", "ledger.id.duplicate"),
         ("居民", 4, "id_number", "ledger.id.duplicate"),
     ]
-    assert "2, 4" in ledger.report.errors[0].message or "2、4" in ledger.report.errors[0].message
+    assert (
+        "2, 4" in ledger.report.errors[0].message() or "2、4" in ledger.report.errors[0].message()
+    )
 
 
 def test_sex_from_digit_17(tmp_path: Path) -> None:
@@ -308,7 +206,7 @@ def test_phone_accepted(tmp_path: Path, phone: str) -> None:
 def test_phone_invalid(tmp_path: Path, phone: str) -> None:
     ledger = run(tmp_path, [resident(联系电话=phone)])
     assert codes(ledger.report) == [("居民", 2, "phone", "ledger.value.phone")]
-    assert phone not in ledger.report.errors[0].message
+    assert phone not in ledger.report.errors[0].message()
 
 
 @pytest.mark.parametrize(
@@ -341,10 +239,10 @@ def test_panel_date_after_as_of_is_a_warning(tmp_path: Path) -> None:
         [evaluation(panel_date="2022-07-01"), evaluation(code="D4", panel_date="2202-06-28")],
     )
     assert ledger.report.ok
-    assert [(f.row, f.column, f.code) for f in ledger.report.warnings] == [
+    assert [(f.where.row, f.where.column, f.key) for f in ledger.report.warnings] == [
         (3, "panel_date", "ledger.eval.date_future")
     ]
-    assert "2022-07-01" in ledger.report.warnings[0].message
+    assert "2022-07-01" in ledger.report.warnings[0].message()
 
 
 def test_required_cells_empty(tmp_path: Path) -> None:
@@ -375,7 +273,7 @@ def test_all_errors_collected_at_once(tmp_path: Path) -> None:
         [resident("123", 主体类型="x", 固定住所="x", 联系电话="x")],
         [evaluation(code="ZZ", panel_date="yesterday")],
     )
-    assert [(f.sheet, f.column) for f in ledger.report.errors] == [
+    assert [(f.where.sheet, f.where.column) for f in ledger.report.errors] == [
         ("居民", "id_number"),
         ("居民", "subject_type"),
         ("居民", "fixed_residence"),
@@ -392,8 +290,8 @@ def test_all_errors_collected_at_once(tmp_path: Path) -> None:
 def test_evaluation_names_no_resident(tmp_path: Path) -> None:
     ledger = run(tmp_path, [resident()], [evaluation(ID_B)])
     assert codes(ledger.report) == [("评议", 2, "id_number", "ledger.eval.unknown_resident")]
-    assert ID_B not in ledger.report.errors[0].message
-    assert ID_B[:6] + "********" + ID_B[-4:] in ledger.report.errors[0].message
+    assert ID_B not in ledger.report.errors[0].message()
+    assert ID_B[:6] + "********" + ID_B[-4:] in ledger.report.errors[0].message()
 
 
 def test_unknown_code(tmp_path: Path) -> None:
@@ -436,7 +334,7 @@ def test_levels_validated_against_policy(tmp_path: Path) -> None:
         "镇级",
         None,
     ]
-    assert "县级、市级、省级、国家级" in ledger.report.errors[0].message
+    assert "县级、市级、省级、国家级" in ledger.report.errors[0].message()
 
 
 def test_points_only_for_panel_items_and_in_range(tmp_path: Path) -> None:

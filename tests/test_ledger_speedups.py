@@ -11,16 +11,16 @@ import pyarrow as pa
 import pytest
 
 from secure_exchange.i18n import set_language
+from secure_exchange.ledger import Ledger, read_ledger
+from secure_exchange.ledger.csv import record_end
 from secure_exchange.ledger.ids import (
     check_ids,
     mod11_2_check,
     ymd_digits_to_date32,
     ymd_to_date32,
 )
-from secure_exchange.ledger.read import _record_end
-from secure_exchange.ledger.scan import Ledger, read_ledger
 from secure_exchange.ledger.text import trim
-from tests.test_ledger_rules import (
+from tests.support import (
     AS_OF,
     EVAL_HEADER,
     POLICY,
@@ -110,7 +110,7 @@ def test_orphans_found_among_known_evaluations(tmp_path: Path) -> None:
     evals = [evaluation(p) for p in people] + [evaluation(s) for s in strangers]
     evals.insert(10, evaluation(strangers[0]))
     ledger = read(write(tmp_path / "x", [[*resident(p), ""] for p in people], evals))
-    orphans = [f.row for f in ledger.report.errors if f.code == "ledger.eval.unknown_resident"]
+    orphans = [f.where.row for f in ledger.report.errors if f.key == "ledger.eval.unknown_resident"]
     assert orphans == [12, 53, 54, 55]
 
 
@@ -137,7 +137,7 @@ def test_progress_called_residents_first_for_a_folder(tmp_path: Path) -> None:
     ],
 )
 def test_blocks_end_at_a_line_feed_outside_quotes(piece: bytes, cut: int | None) -> None:
-    assert _record_end(piece) == cut
+    assert record_end(piece) == cut
 
 
 def test_trim_strips_every_kind_of_edge_space() -> None:
@@ -215,12 +215,10 @@ def test_id_checks_agree_with_a_plain_reference() -> None:
 
 def test_cr_only_line_endings_are_a_clear_error(tmp_path: Path) -> None:
     """Excel for Mac's old "CSV" ends lines with CR alone: one clear finding, no crash."""
-    from secure_exchange.ledger.scan import read_ledger
-
     folder = tmp_path / "cr"
     folder.mkdir()
     (folder / "residents.csv").write_bytes("身份证号,姓名\r370828198705220258,某人\r".encode())
     (folder / "evaluations.csv").write_bytes("身份证号,项目代码,级别,分值,说明,评议日期\n".encode())
     report = read_ledger(folder).report
-    assert [f.code for f in report.errors] == ["ledger.file.cr_only"]
-    assert "某人" not in report.errors[0].message
+    assert [f.key for f in report.errors] == ["ledger.file.cr_only"]
+    assert "某人" not in report.errors[0].message()

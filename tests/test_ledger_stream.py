@@ -10,8 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from secure_exchange.ledger import read as _ledger_read
-from secure_exchange.ledger.scan import (
+from secure_exchange.ledger import (
     EVALUATIONS,
     RESIDENTS,
     CheckReport,
@@ -20,16 +19,17 @@ from secure_exchange.ledger.scan import (
     check_ledger,
     read_ledger,
 )
-from tests.conftest import shared_path
-from tests.test_ledger import _broken_copy
-from tests.test_ledger_rules import (
+from secure_exchange.ledger import source as ledger_source
+from tests.support import (
     AS_OF,
     EVAL_HEADER,
     POLICY,
     RES_HEADER,
+    broken_copy,
     evaluation,
     make_id,
     resident,
+    shared_path,
     write_ledger,
 )
 
@@ -39,8 +39,8 @@ SAMPLES = ("ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030")
 @pytest.fixture
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of a few hundred bytes / three rows, so every ledger spans many."""
-    monkeypatch.setattr(_ledger_read, "BLOCK_BYTES", 300)
-    monkeypatch.setattr(_ledger_read, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(ledger_source, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(ledger_source, "BLOCK_ROWS", 3)
 
 
 def _read(path: Path, **kwargs: object) -> Ledger:
@@ -49,7 +49,7 @@ def _read(path: Path, **kwargs: object) -> Ledger:
 
 def _findings(report: CheckReport) -> list[tuple[object, ...]]:
     return sorted(
-        (f.sheet, f.row or 0, f.column or "", f.code, f.message, f.level)
+        (f.where.sheet, f.where.row or 0, f.where.column or "", f.key, f.message(), f.level)
         for f in (*report.errors, *report.warnings)
     )
 
@@ -63,8 +63,8 @@ def _same(one: Ledger, other: Ledger) -> None:
 
 def _whole_then_tiny(monkeypatch: pytest.MonkeyPatch, path: Path, **kwargs: object) -> Ledger:
     whole = _read(path, **kwargs)
-    monkeypatch.setattr(_ledger_read, "BLOCK_BYTES", 300)
-    monkeypatch.setattr(_ledger_read, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(ledger_source, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(ledger_source, "BLOCK_ROWS", 3)
     tiny = _read(path, **kwargs)
     _same(whole, tiny)
     return tiny
@@ -82,8 +82,8 @@ def test_samples_in_tiny_blocks_give_the_same_ledger(
 def test_defects_in_tiny_blocks_are_the_same_findings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ledger = _whole_then_tiny(monkeypatch, _broken_copy(tmp_path))
-    rows = {(f.row, f.code) for f in ledger.report.errors}
+    ledger = _whole_then_tiny(monkeypatch, broken_copy(tmp_path))
+    rows = {(f.where.row, f.key) for f in ledger.report.errors}
     assert {
         (11, "ledger.id.duplicate"),
         (12, "ledger.id.duplicate"),
@@ -104,15 +104,15 @@ def test_duplicate_and_orphan_far_apart_are_found(tiny_blocks: None, tmp_path: P
     evaluations = [evaluation(p) for p in people] + [evaluation(stranger)]
     folder = write_ledger(tmp_path / "x", residents, evaluations)
     report = read_ledger(folder, as_of=AS_OF, policy=POLICY).report  # type: ignore[arg-type]
-    duplicate = [f for f in report.errors if f.code == "ledger.id.duplicate"]
-    assert [f.row for f in duplicate] == [2, 42]
-    assert "2、42" in duplicate[0].message
-    assert "370828********" in duplicate[0].message
-    assert people[0] not in duplicate[0].message
-    orphans = [f for f in report.errors if f.code == "ledger.eval.unknown_resident"]
-    assert [(f.sheet, f.row) for f in orphans] == [(EVALUATIONS, 42)]
-    assert stranger not in orphans[0].message
-    assert stranger[-4:] in orphans[0].message
+    duplicate = [f for f in report.errors if f.key == "ledger.id.duplicate"]
+    assert [f.where.row for f in duplicate] == [2, 42]
+    assert "2、42" in duplicate[0].message()
+    assert "370828********" in duplicate[0].message()
+    assert people[0] not in duplicate[0].message()
+    orphans = [f for f in report.errors if f.key == "ledger.eval.unknown_resident"]
+    assert [(f.where.sheet, f.where.row) for f in orphans] == [(EVALUATIONS, 42)]
+    assert stranger not in orphans[0].message()
+    assert stranger[-4:] in orphans[0].message()
 
 
 def test_blank_rows_across_blocks(tiny_blocks: None, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_blank_rows_across_blocks(tiny_blocks: None, tmp_path: Path) -> None:
     folder = write_ledger(tmp_path / "x", residents, [])
     ledger = read_ledger(folder, as_of=AS_OF, policy=POLICY)  # type: ignore[arg-type]
     assert ledger.residents.column("source_row").to_pylist() == [*range(2, 7), *range(16, 23)]
-    blank_rows = [f.row for f in ledger.report.warnings if f.code == "ledger.row.blank"]
+    blank_rows = [f.where.row for f in ledger.report.warnings if f.key == "ledger.row.blank"]
     assert blank_rows == list(range(7, 16))  # inner ones only; the trailing 7 are silent
 
 
@@ -139,7 +139,7 @@ def test_quoted_line_breaks_at_every_cut(monkeypatch: pytest.MonkeyPatch, tmp_pa
     write_ledger(folder, rows, [], res_header=header)
     whole = _read(folder, policy=POLICY)
     for size in (64, 97, 150, 301):
-        monkeypatch.setattr(_ledger_read, "BLOCK_BYTES", size)
+        monkeypatch.setattr(ledger_source, "BLOCK_BYTES", size)
         _same(whole, _read(folder, policy=POLICY))
     assert whole.residents.column("address")[3].as_py() == '第3号\n"东院"\r\n二楼'
     assert whole.residents.column("source_row").to_pylist() == list(range(2, 32))
@@ -163,7 +163,7 @@ def test_gb18030_after_ascii_blocks_is_detected(tiny_blocks: None, tmp_path: Pat
     (folder / "evaluations.csv").write_text(",".join(EVAL_HEADER) + "\r\n", encoding="utf-8")
     ledger = read_ledger(folder, as_of=AS_OF, policy=POLICY)  # type: ignore[arg-type]
     assert ledger.residents.column("subject_type")[15].as_py() == "农户"
-    assert not [f for f in ledger.report.errors if f.code == "ledger.encoding.unknown"]
+    assert not [f for f in ledger.report.errors if f.key == "ledger.encoding.unknown"]
 
 
 def test_a_block_in_another_encoding_is_an_error(tiny_blocks: None, tmp_path: Path) -> None:
@@ -173,9 +173,9 @@ def test_a_block_in_another_encoding_is_an_error(tiny_blocks: None, tmp_path: Pa
     tail = "\r\n".join(",".join(resident(p)) for p in _people(3)).encode("gb18030")
     (folder / "residents.csv").write_bytes(data + tail)  # UTF-8 Chinese, then GB18030
     report = read_ledger(folder, as_of=AS_OF, policy=POLICY).report  # type: ignore[arg-type]
-    found = [f for f in report.errors if f.code == "ledger.encoding.unknown"]
+    found = [f for f in report.errors if f.key == "ledger.encoding.unknown"]
     assert found
-    assert "residents.csv" in found[0].message
+    assert "residents.csv" in found[0].message()
 
 
 def test_unnamed_column_with_data_in_a_late_block(tiny_blocks: None, tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_unnamed_column_with_data_in_a_late_block(tiny_blocks: None, tmp_path: P
     rows = [[*resident(p), "x" if i == 13 else ""] for i, p in enumerate(people)]
     folder = write_ledger(tmp_path / "x", rows, [], res_header=[*RES_HEADER, ""])
     report = read_ledger(folder, as_of=AS_OF, policy=POLICY).report  # type: ignore[arg-type]
-    assert [(f.code, f.column) for f in report.errors] == [("ledger.header.unknown", "J")]
+    assert [(f.key, f.where.column) for f in report.errors] == [("ledger.header.unknown", "J")]
     dropped = read_ledger(
         folder,
         as_of=AS_OF,

@@ -8,8 +8,7 @@ import openpyxl
 import pytest
 
 from secure_exchange.i18n import set_language
-from secure_exchange.ledger.scan import LEDGER_COLUMNS, read_ledger
-from secure_exchange.ledger.template import write_template
+from secure_exchange.ledger import LEDGER_COLUMNS, read_ledger, write_template
 
 
 def _validations(sheet: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, tuple[str, str]]:

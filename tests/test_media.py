@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from secure_exchange import i18n
-from secure_exchange.audit.log import AuditLog
+from secure_exchange.audit import AuditLog
 from secure_exchange.cli import build_cli, main
 from secure_exchange.errors import MediaError
-from secure_exchange.station import media
-from secure_exchange.station.home import init_station
+from secure_exchange.station import Station, init_station, media
 from secure_exchange.station.media import (
     LABEL_NAME,
     SIGNATURE_NAME,
@@ -25,7 +24,7 @@ from secure_exchange.station.media import (
     MediaOtherUnitError,
 )
 from secure_exchange.trust.keys import UnlockedIdentity
-from tests.conftest import PASS, make_key
+from tests.support import PASS, make_key
 
 ORG = "金乡街道真武社区"
 OTHER_ORG = "金乡街道西关社区"
@@ -45,7 +44,7 @@ def enrolled(tmp_path: Path) -> tuple[Path, UnlockedIdentity, Path, media.MediaL
     home, officer = station(tmp_path, "home")
     stick = tmp_path / "stick"
     stick.mkdir()
-    label = media.enroll_media(home, stick, officer, now=NOW)
+    label = media.enroll_media(Station(home), stick, officer, now=NOW)
     return home, officer, stick, label
 
 
@@ -85,10 +84,10 @@ def test_enrol_writes_signed_label_and_register(enrolled) -> None:
 
 def test_check_target_at_root_and_in_subfolder(enrolled) -> None:
     home, _, stick, label = enrolled
-    assert media.check_target(home, stick).media_id == label.media_id
+    assert media.check_target(Station(home), stick).media_id == label.media_id
     sub = stick / "2022" / "july"
     sub.mkdir(parents=True)
-    found = media.check_target(home, sub)
+    found = media.check_target(Station(home), sub)
     assert found.root == stick.resolve() or found.root == stick
     assert found.detail() == {
         "media": label.media_id,
@@ -102,7 +101,7 @@ def test_folder_without_label_is_not_enrolled(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(MediaNotEnrolledError, match="not on dedicated media") as info:
-        media.check_target(home, plain)
+        media.check_target(Station(home), plain)
     assert info.value.reason == "no_label"
 
 
@@ -111,7 +110,7 @@ def test_edited_label_is_forged(enrolled) -> None:
     path = stick / LABEL_NAME
     path.write_text(path.read_text(encoding="utf-8").replace("09:00:00", "10:00:00"), "utf-8")
     with pytest.raises(MediaForgedError, match="changed after enrolment") as info:
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
     assert info.value.reason == "forged"
 
 
@@ -121,17 +120,17 @@ def test_swapped_signature_is_forged(enrolled, tmp_path: Path) -> None:
     sig = officer.signing_key.sign(b"something else", trusted_comment=comment)
     (stick / SIGNATURE_NAME).write_text(sig, encoding="ascii")
     with pytest.raises(MediaForgedError):
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
     (stick / SIGNATURE_NAME).unlink()
     with pytest.raises(MediaForgedError):
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
 
 
 def test_garbage_label_is_refused_as_damaged(enrolled) -> None:
     home, _, stick, _ = enrolled
     (stick / LABEL_NAME).write_bytes(b"\xff not json")
     with pytest.raises(MediaForgedError, match="damaged"):
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
 
 
 def test_label_of_another_unit_is_refused(enrolled, tmp_path: Path) -> None:
@@ -139,15 +138,15 @@ def test_label_of_another_unit_is_refused(enrolled, tmp_path: Path) -> None:
     other_home, other_officer = station(tmp_path, "other", OTHER_ORG, "xg-officer")
     stick = tmp_path / "their-stick"
     stick.mkdir()
-    media.enroll_media(other_home, stick, other_officer, now=NOW)
+    media.enroll_media(Station(other_home), stick, other_officer, now=NOW)
     with pytest.raises(MediaOtherUnitError, match=f"dedicated media of {OTHER_ORG}") as info:
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
     assert info.value.reason == "other_unit"
     # The owning station accepts it, and nobody else can take it over.
-    assert media.check_target(other_home, stick).label.unit == OTHER_ORG
+    assert media.check_target(Station(other_home), stick).label.unit == OTHER_ORG
     officer = make_key(home, "zw-officer-2", ORG, "officer")
     with pytest.raises(MediaOtherUnitError, match="cannot be taken over"):
-        media.enroll_media(home, stick, officer)
+        media.enroll_media(Station(home), stick, officer)
     assert ("media.enrolled", "end", "refused") in _actions(home)
 
 
@@ -158,11 +157,11 @@ def test_label_from_another_station_of_same_unit_is_not_registered(
     second_home, second_officer = station(tmp_path, "second", ORG, "zw-officer")
     stick = tmp_path / "second-stick"
     stick.mkdir()
-    media.enroll_media(second_home, stick, second_officer, now=NOW)
+    media.enroll_media(Station(second_home), stick, second_officer, now=NOW)
     copy = tmp_path / "copy"
     shutil.copytree(stick, copy)
     with pytest.raises(MediaNotRegisteredError, match="not enrolled at this station") as info:
-        media.check_target(home, copy)
+        media.check_target(Station(home), copy)
     assert info.value.reason == "not_registered"
 
 
@@ -173,16 +172,16 @@ def test_label_dropped_from_register_is_not_registered(enrolled) -> None:
     doc["media"] = {}
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(MediaNotRegisteredError):
-        media.check_target(home, stick)
+        media.check_target(Station(home), stick)
 
 
 def test_reenrol_same_unit_replaces_label(enrolled) -> None:
     home, officer, stick, first = enrolled
-    second = media.enroll_media(home, stick, officer)
+    second = media.enroll_media(Station(home), stick, officer)
     assert second.media_id != first.media_id
     register = json.loads((home / "media" / "register.json").read_text(encoding="utf-8"))
     assert list(register["media"]) == [second.media_id]
-    assert media.check_target(home, stick).media_id == second.media_id
+    assert media.check_target(Station(home), stick).media_id == second.media_id
     events = AuditLog.open(home).events(action="media.enrolled")
     ends = [e for e in events if e.phase == "end"]
     assert ends[-1].detail["replaced"] == first.media_id
@@ -195,14 +194,14 @@ def test_only_officer_or_seal_keys_of_this_station_enrol(tmp_path: Path) -> None
     stick.mkdir()
     scoring = make_key(home, "zw-scoring", ORG, "scoring")
     with pytest.raises(MediaError, match="only an officer or seal key"):
-        media.enroll_media(home, stick, scoring)
+        media.enroll_media(Station(home), stick, scoring)
     stranger = make_key(tmp_path / "elsewhere", "zw-officer", ORG, "officer")
     with pytest.raises(MediaError, match="only an officer or seal key"):
-        media.enroll_media(home, stick, stranger)
+        media.enroll_media(Station(home), stick, stranger)
     seal = make_key(home, "zw-seal", ORG, "seal")
-    assert media.enroll_media(home, stick, seal).enrolled_by == "zw-seal"
+    assert media.enroll_media(Station(home), stick, seal).enrolled_by == "zw-seal"
     with pytest.raises(MediaError, match="not a folder"):
-        media.enroll_media(home, stick / LABEL_NAME, seal)
+        media.enroll_media(Station(home), stick / LABEL_NAME, seal)
 
 
 def test_list_shows_present_absent_and_altered(tmp_path: Path) -> None:
@@ -212,14 +211,16 @@ def test_list_shows_present_absent_and_altered(tmp_path: Path) -> None:
     for stick in sticks:
         stick.mkdir(parents=True)
     labels = [
-        media.enroll_media(home, s, officer, now=NOW.replace(hour=9 + i))
+        media.enroll_media(Station(home), s, officer, now=NOW.replace(hour=9 + i))
         for i, s in enumerate(sticks)
     ]
     shutil.rmtree(sticks[1])
     label_c = sticks[2] / LABEL_NAME
     label_c.write_text(label_c.read_text(encoding="utf-8").replace("11:00", "11:01"), "utf-8")
     (mounts / "D").mkdir()  # an unlabelled stick is ignored
-    found = media.list_media(home, roots=media.mount_roots([str(mounts / "*")], windows=False))
+    found = media.list_media(
+        Station(home), roots=media.mount_roots([str(mounts / "*")], windows=False)
+    )
     assert [s.media_id for s in found] == [lab.media_id for lab in labels]
     assert [s.state for s in found] == ["present", "absent", "altered"]
     assert [s.present for s in found] == [True, False, False]
@@ -231,14 +232,14 @@ def test_list_shows_present_absent_and_altered(tmp_path: Path) -> None:
 
 def test_list_extra_roots_and_empty_register(tmp_path: Path) -> None:
     home, officer = station(tmp_path, "home")
-    assert media.list_media(home, roots=[]) == []
+    assert media.list_media(Station(home), roots=[]) == []
     stick = tmp_path / "odd-place"
     stick.mkdir()
-    media.enroll_media(home, stick, officer)
-    (status,) = media.list_media(home, roots=[], extra_roots=[stick])
+    media.enroll_media(Station(home), stick, officer)
+    (status,) = media.list_media(Station(home), roots=[], extra_roots=[stick])
     assert status.present
     assert status.where == stick
-    (status,) = media.list_media(home, roots=[])
+    (status,) = media.list_media(Station(home), roots=[])
     assert status.state == "absent"
 
 
@@ -321,7 +322,7 @@ def test_cli_refusal_in_both_languages(
     other_home, other_officer = station(tmp_path, "other", OTHER_ORG, "xg-officer")
     stick = tmp_path / "theirs"
     stick.mkdir()
-    media.enroll_media(other_home, stick, other_officer)
+    media.enroll_media(Station(other_home), stick, other_officer)
     monkeypatch.setenv("SX_HOME", str(home))
     monkeypatch.setenv("SX_PASSPHRASE", PASS.decode())
     monkeypatch.setenv("SX_LANG", "en")
@@ -346,7 +347,7 @@ def test_check_target_messages_in_chinese(enrolled, tmp_path: Path) -> None:
     plain.mkdir()
     i18n.set_language("zh")
     with pytest.raises(MediaNotEnrolledError) as info:
-        media.check_target(home, plain)
+        media.check_target(Station(home), plain)
     assert str(info.value).startswith(f"{plain} 不在专用U盘上")
 
 

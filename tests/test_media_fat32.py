@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.package import core as pkg
-from secure_exchange.package.core import Sender
-from secure_exchange.station import media
-from secure_exchange.station.home import init_station
-from tests.conftest import Parties, make_parties
-from tests.test_package import CATS, NOW, groups
+from secure_exchange import package as pkg
+from secure_exchange.package import Sender
+from secure_exchange.station import Station, init_station, media
+from tests.support import CATS, NOW, Parties, groups, make_parties
 
 ORG_A = "金乡街道真武社区"
 IMAGE_BYTES = 64 * 1024 * 1024
@@ -52,7 +50,7 @@ def stick(tmp_path: Path) -> tuple[Parties, Path, media.MediaLabel, pkg.Verified
     init_station(parties.home_a, ORG_A, "community")
     root = tmp_path / "src"
     root.mkdir()
-    label = media.enroll_media(parties.home_a, root, parties.officer, now=NOW)
+    label = media.enroll_media(Station(parties.home_a), root, parties.officer, now=NOW)
     sealed = pkg.seal(
         groups(),
         parties.agreement,
@@ -86,7 +84,10 @@ def test_label_and_package_survive_fat32(stick, tmp_path: Path) -> None:
     _run(mcopy, "-s", "-i", str(image), "::/*", str(back))
     assert _tree(back) == sent  # every name kept exactly (no 8.3 mangling), sizes equal
 
-    assert media.check_target(parties.home_a, back / sealed.path.name).media_id == label.media_id
+    assert (
+        media.check_target(Station(parties.home_a), back / sealed.path.name).media_id
+        == label.media_id
+    )
     checked = pkg.verify(back / sealed.path.name, [parties.agreement], now=NOW)
     assert checked.package_id == sealed.package_id
     opened = pkg.open_package(checked, [parties.scoring.age_identity])

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from secure_exchange.formats import merkle as mk
+from secure_exchange.formats.errors import FormatError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 
@@ -128,3 +132,103 @@ def test_edge_cases_rejected() -> None:
         tree.inclusion_proof(8, 8)
     with pytest.raises(ValueError, match="32 bytes"):
         tree.append(b"short")
+
+
+# --- properties (hypothesis): random sizes and indices, every alteration refused ------------
+
+TREE = mk.MerkleTree(_leaves(300))
+PROPERTY = settings(max_examples=150)
+
+
+def _accepts(verify: Callable[..., bool], *args: object) -> bool:
+    """Whether a proof check accepts; a typed refusal counts as a no like ``False`` does."""
+    try:
+        return verify(*args) is True
+    except (ValueError, FormatError):
+        return False
+
+
+def _flip_bit(value: bytes, bit: int) -> bytes:
+    return bytes([value[0] ^ (1 << bit)]) + value[1:]
+
+
+def _flip(proof: list[bytes], at: int, bit: int) -> list[bytes]:
+    return [_flip_bit(h, bit) if i == at else h for i, h in enumerate(proof)]
+
+
+@st.composite
+def _leaf_in_tree(draw: st.DrawFn) -> tuple[int, int]:
+    size = draw(st.integers(1, TREE.size))
+    return draw(st.integers(0, size - 1)), size
+
+
+@st.composite
+def _two_sizes(draw: st.DrawFn) -> tuple[int, int]:
+    n = draw(st.integers(2, TREE.size))
+    return draw(st.integers(1, n - 1)), n
+
+
+@PROPERTY
+@given(_leaf_in_tree())
+def test_inclusion_proof_verifies(case: tuple[int, int]) -> None:
+    index, size = case
+    proof = TREE.inclusion_proof(index, size)
+    assert _accepts(mk.verify_inclusion, index, size, TREE.leaf(index), proof, TREE.root(size))
+
+
+@PROPERTY
+@given(_leaf_in_tree(), st.data())
+def test_altered_inclusion_proof_is_refused(case: tuple[int, int], data: st.DataObject) -> None:
+    index, size = case
+    proof, head, leaf = TREE.inclusion_proof(index, size), TREE.root(size), TREE.leaf(index)
+    altered = [(index, leaf, [*proof, bytes(32)], head)]  # one hash too many
+    if proof:
+        at = data.draw(st.integers(0, len(proof) - 1), label="element")
+        bit = data.draw(st.integers(0, 7), label="bit")
+        altered += [
+            (index, leaf, _flip(proof, at, bit), head),
+            (index, leaf, proof[:at] + proof[at + 1 :], head),  # one hash missing
+        ]
+    other = data.draw(st.integers(0, size - 1), label="other index")
+    if other != index:
+        altered += [(other, leaf, proof, head), (index, TREE.leaf(other), proof, head)]
+    altered.append((index, leaf, proof, _flip_bit(head, data.draw(st.integers(0, 7)))))
+    for args in altered:
+        assert not _accepts(mk.verify_inclusion, args[0], size, *args[1:])
+
+
+@PROPERTY
+@given(_two_sizes())
+def test_consistency_proof_verifies(sizes: tuple[int, int]) -> None:
+    m, n = sizes
+    proof = TREE.consistency_proof(m, n)
+    assert _accepts(mk.verify_consistency, m, n, TREE.root(m), TREE.root(n), proof)
+    assert TREE.root(n) == mk.root(TREE.levels[0][:n])
+
+
+@PROPERTY
+@given(_two_sizes(), st.data())
+def test_altered_consistency_proof_is_refused(sizes: tuple[int, int], data: st.DataObject) -> None:
+    m, n = sizes
+    proof, old, new = TREE.consistency_proof(m, n), TREE.root(m), TREE.root(n)
+    at = data.draw(st.integers(0, len(proof) - 1), label="element")
+    bit = data.draw(st.integers(0, 7), label="bit")
+    altered = [
+        (old, new, _flip(proof, at, bit)),
+        (old, new, proof[:at] + proof[at + 1 :]),
+        (old, new, [*proof, bytes(32)]),
+        (_flip_bit(old, bit), new, proof),
+        (old, _flip_bit(new, bit), proof),
+    ]
+    for old_root, new_root, bad in altered:
+        assert not _accepts(mk.verify_consistency, m, n, old_root, new_root, bad)
+
+
+@PROPERTY
+@given(st.lists(st.binary(max_size=40), max_size=80), st.integers(0, 80))
+def test_any_leaves_grown_or_built_give_the_textbook_root(leaves: list[bytes], cut: int) -> None:
+    hashes = [mk.leaf_hash(data) for data in leaves]
+    grown = mk.MerkleTree(hashes[:cut])
+    for leaf in hashes[cut:]:
+        grown.append(leaf)
+    assert grown.root() == mk.MerkleTree(hashes).root() == mk.root(hashes) == _ref_mth(hashes)

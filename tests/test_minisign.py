@@ -16,11 +16,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from secure_exchange import i18n
-from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
+from secure_exchange.formats.errors import FormatError
 from secure_exchange.formats.minisign import (
     MEMLIMIT_INTERACTIVE,
     OPSLIMIT_INTERACTIVE,
     KeyFormatError,
+    KeyPassphraseError,
+    MinisignError,
     PublicKey,
     SecretKey,
     Signature,
@@ -133,7 +135,7 @@ def test_key_id_hex_is_little_endian_without_padding() -> None:
     ],
 )
 def test_public_key_rejects_malformed(text: str) -> None:
-    with pytest.raises(KeyFormatError, match="public key is malformed"):
+    with pytest.raises(KeyFormatError, match=r"minisign\.pubkey\.malformed"):
         PublicKey.from_str(text)
 
 
@@ -190,27 +192,29 @@ def test_each_encryption_uses_a_fresh_salt(key: SecretKey) -> None:
 def test_wrong_passphrase(key: SecretKey, lang: str, message: str) -> None:
     text = key.to_file_text(b"right", **FAST)
     i18n.set_language(lang)
-    with pytest.raises(PassphraseError, match=message) as caught:
+    with pytest.raises(KeyPassphraseError) as caught:
         SecretKey.from_file_text(text, b"wrong")
     assert caught.value.key == "minisign.passphrase.wrong"
+    assert message in i18n.t(caught.value.key, **caught.value.params)
 
 
 def test_missing_passphrase_for_encrypted_key(key: SecretKey) -> None:
     text = key.to_file_text(b"right", **FAST)
-    with pytest.raises(PassphraseError, match="protected by a passphrase"):
+    with pytest.raises(KeyPassphraseError, match=r"minisign\.passphrase\.required"):
         SecretKey.from_file_text(text, None)
 
 
 def test_unencrypted_needs_explicit_consent(key: SecretKey) -> None:
-    with pytest.raises(PassphraseError, match="without a passphrase"):
+    with pytest.raises(KeyPassphraseError) as caught:
         key.to_file_text(None)
+    assert caught.value.key == "minisign.passphrase.unencrypted_refused"
+    assert "without a passphrase" in i18n.t(caught.value.key)
     i18n.set_language("zh")
-    with pytest.raises(PassphraseError, match="不设口令"):
-        key.to_file_text(None)
+    assert "不设口令" in i18n.t(caught.value.key)
 
 
 def test_empty_passphrase_refused(key: SecretKey) -> None:
-    with pytest.raises(PassphraseError, match="must not be empty"):
+    with pytest.raises(KeyPassphraseError, match=r"minisign\.passphrase\.empty"):
         key.to_file_text(b"", **FAST)
 
 
@@ -233,20 +237,20 @@ def _tamper_secret(text: str, offset: int) -> str:
 
 def test_unencrypted_checksum_mismatch_is_corrupt(key: SecretKey) -> None:
     text = key.to_file_text(None, allow_unencrypted=True)
-    with pytest.raises(KeyFormatError, match="damaged"):
+    with pytest.raises(KeyFormatError, match=r"minisign\.seckey\.corrupt"):
         SecretKey.from_file_text(_tamper_secret(text, 157), None)
 
 
 def test_unencrypted_secret_and_public_halves_must_agree(key: SecretKey) -> None:
     stock = STOCK_KEY_UNENCRYPTED  # zero checksum, so only the key pair check catches this
-    with pytest.raises(KeyFormatError, match="damaged") as caught:
+    with pytest.raises(KeyFormatError) as caught:
         SecretKey.from_file_text(_tamper_secret(stock, 54 + 8 + 40), None)
     assert caught.value.key == "minisign.seckey.corrupt"
 
 
 def test_encrypted_bit_flip_reads_as_wrong_passphrase(key: SecretKey) -> None:
     text = key.to_file_text(b"pw", **FAST)
-    with pytest.raises(PassphraseError):
+    with pytest.raises(KeyPassphraseError):
         SecretKey.from_file_text(_tamper_secret(text, 100), b"pw")
 
 
@@ -269,7 +273,7 @@ def test_secret_key_rejects_unsupported_kdf() -> None:
     blob = bytearray(base64.b64decode(STOCK_KEY_UNENCRYPTED.splitlines()[1]))
     blob[2:4] = b"Ar"
     text = "untrusted comment: x\n" + base64.b64encode(bytes(blob)).decode()
-    with pytest.raises(KeyFormatError, match="does not support"):
+    with pytest.raises(KeyFormatError, match=r"minisign\.seckey\.unsupported"):
         SecretKey.from_file_text(text, b"pw")
 
 
@@ -277,7 +281,7 @@ def test_secret_key_refuses_absurd_kdf_limits(key: SecretKey) -> None:
     blob = bytearray(base64.b64decode(key.to_file_text(b"pw", **FAST).splitlines()[1]))
     blob[46:54] = struct.pack("<Q", 1 << 36)
     text = "untrusted comment: x\n" + base64.b64encode(bytes(blob)).decode()
-    with pytest.raises(KeyFormatError, match="out of range"):
+    with pytest.raises(KeyFormatError, match=r"minisign\.seckey\.kdf_limits"):
         SecretKey.from_file_text(text, b"pw")
 
 
@@ -336,19 +340,19 @@ def test_stream_matches_bytes(key: SecretKey) -> None:
     text = key.sign_stream(io.BytesIO(data), trusted_comment="t")
     assert text == key.sign(data, trusted_comment="t")
     assert key.public_key.verify_stream(io.BytesIO(data), text) == "t"
-    with pytest.raises(SignatureError, match="does not match"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b"):
         key.public_key.verify_stream(io.BytesIO(data[:-1]), text)
 
 
 def test_verify_stream_refuses_legacy() -> None:
-    with pytest.raises(SignatureError, match="legacy"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.legacy_refused"):
         PublicKey.from_str(STOCK_PUB).verify_stream(io.BytesIO(DATA), STOCK_SIG_LEGACY)
 
 
 def test_prehashed_only_refuses_legacy() -> None:
-    with pytest.raises(SignatureError, match="legacy") as caught:
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.legacy_refused") as caught:
         PublicKey.from_str(STOCK_PUB).verify(DATA, STOCK_SIG_LEGACY, prehashed_only=True)
-    assert caught.value.check == "signature"
+    assert isinstance(caught.value, FormatError)
 
 
 def test_sign_raw_is_plain_ed25519(key: SecretKey) -> None:
@@ -367,29 +371,30 @@ def test_bad_trusted_comment_is_misuse(key: SecretKey, comment: str) -> None:
 
 
 def test_flipped_data_byte() -> None:
-    with pytest.raises(SignatureError, match="does not match") as caught:
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b") as caught:
         PublicKey.from_str(STOCK_PUB).verify(b"hellO\n", STOCK_SIG)
-    assert isinstance(caught.value, VerificationError)
+    assert isinstance(caught.value, MinisignError)
 
 
 def test_flipped_signature_byte() -> None:
     tampered = _replace_line(STOCK_SIG, 1, _flip_b64(STOCK_SIG.splitlines()[1], 40))
-    with pytest.raises(SignatureError, match="does not match"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b"):
         PublicKey.from_str(STOCK_PUB).verify(DATA, tampered)
 
 
 def test_altered_trusted_comment() -> None:
     tampered = _replace_line(STOCK_SIG, 2, "trusted comment: timestamp:1\tfile:f.txt\thashed")
-    with pytest.raises(SignatureError, match="trusted comment has been altered"):
+    with pytest.raises(SignatureError) as caught:
         PublicKey.from_str(STOCK_PUB).verify(DATA, tampered)
+    assert caught.value.key == "minisign.signature.bad_global"
+    assert "trusted comment has been altered" in i18n.t(caught.value.key)
     i18n.set_language("zh")
-    with pytest.raises(SignatureError, match="可信备注被改动"):
-        PublicKey.from_str(STOCK_PUB).verify(DATA, tampered)
+    assert "可信备注被改动" in i18n.t(caught.value.key)
 
 
 def test_flipped_global_signature() -> None:
     tampered = _replace_line(STOCK_SIG, 3, _flip_b64(STOCK_SIG.splitlines()[3], 3))
-    with pytest.raises(SignatureError, match="trusted comment has been altered"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad_global"):
         PublicKey.from_str(STOCK_PUB).verify(DATA, tampered)
 
 
@@ -399,15 +404,16 @@ def test_untrusted_comment_is_not_signed() -> None:
 
 
 def test_wrong_key_id(key: SecretKey) -> None:
-    with pytest.raises(SignatureError, match=r"9AF7F7DCDA8B0612.*807060504030201") as caught:
+    with pytest.raises(SignatureError) as caught:
         key.public_key.verify(DATA, STOCK_SIG)
     assert caught.value.key == "minisign.signature.key_mismatch"
+    assert caught.value.params == {"signed_by": "9AF7F7DCDA8B0612", "expected": "807060504030201"}
 
 
 def test_other_key_with_same_key_id() -> None:
     impostor = SecretKey.from_seed(bytes(32), bytes.fromhex("12068bdadcf7f79a"))
     text = impostor.sign(DATA, trusted_comment="x")
-    with pytest.raises(SignatureError, match="does not match"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b"):
         PublicKey.from_str(STOCK_PUB).verify(DATA, text)
 
 
@@ -415,7 +421,7 @@ def test_legacy_algorithm_swapped_to_prehashed() -> None:
     # Relabelling a legacy signature as prehashed must not verify.
     raw = base64.b64decode(STOCK_SIG_LEGACY.splitlines()[1])
     swapped = base64.b64encode(b"ED" + raw[2:]).decode()
-    with pytest.raises(SignatureError, match="does not match"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b"):
         PublicKey.from_str(STOCK_PUB).verify(DATA, _replace_line(STOCK_SIG_LEGACY, 1, swapped))
 
 
@@ -434,7 +440,7 @@ def test_legacy_algorithm_swapped_to_prehashed() -> None:
     ],
 )
 def test_malformed_signature(text: str) -> None:
-    with pytest.raises(SignatureError, match="malformed") as caught:
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.malformed") as caught:
         PublicKey.from_str(STOCK_PUB).verify(DATA, text)
     assert caught.value.key == "minisign.signature.malformed"
 
@@ -442,7 +448,7 @@ def test_malformed_signature(text: str) -> None:
 def test_unknown_signature_algorithm() -> None:
     raw = base64.b64decode(STOCK_SIG.splitlines()[1])
     other = base64.b64encode(b"Xy" + raw[2:]).decode()
-    with pytest.raises(SignatureError, match="algorithm"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.unsupported"):
         PublicKey.from_str(STOCK_PUB).verify(DATA, _replace_line(STOCK_SIG, 1, other))
 
 
@@ -458,5 +464,6 @@ def test_prehash_is_blake2b_512(key: SecretKey) -> None:
 
 
 def test_errors_are_typed() -> None:
-    assert issubclass(KeyFormatError, IdentityError)
-    assert issubclass(SignatureError, VerificationError)
+    assert issubclass(MinisignError, FormatError)
+    for error in (KeyFormatError, KeyPassphraseError, SignatureError):
+        assert issubclass(error, MinisignError)

@@ -155,7 +155,7 @@ def test_we_verify_stock_signatures(
     assert done.returncode == 0, done.stderr
     public = PublicKey.from_str(pub.read_text())
     assert public.verify(DATA, sig.read_text()) == "stock"
-    with pytest.raises(SignatureError, match="does not match"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.bad\b"):
         public.verify(DATA + b"x", sig.read_text())
 
 
@@ -165,7 +165,7 @@ def test_stock_key_mismatch_detected(
     sec, _ = stock_clear
     sig = data_file.with_suffix(".minisig")
     assert _minisign("-S", "-W", "-s", sec, "-m", data_file, "-x", sig).returncode == 0
-    with pytest.raises(SignatureError, match="was made with key"):
+    with pytest.raises(SignatureError, match=r"minisign\.signature\.key_mismatch"):
         ours[0].public_key.verify(DATA, sig.read_text())
 
 

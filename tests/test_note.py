@@ -7,7 +7,9 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from secure_exchange.errors import SecureExchangeError
 from secure_exchange.formats import note
+from secure_exchange.formats.errors import FormatError
 from secure_exchange.formats.note import Checkpoint, Ed25519NoteSigner, NoteError, NoteVerifier
 
 # The signed-note example of the C2SP spec / Go sumdb note package (public test key).
@@ -44,10 +46,12 @@ def test_spec_vector_key_and_signature() -> None:
 def test_verifier_key_round_trip_and_rejects_bad_hash() -> None:
     verifier = NoteVerifier.from_str(PN_VKEY)
     assert NoteVerifier.from_str(str(verifier)) == verifier
-    with pytest.raises(NoteError, match="verifier key"):
+    with pytest.raises(NoteError, match=r"audit\.note\.bad_key"):
         NoteVerifier.from_str(PN_VKEY.replace("c74f20a3", "c74f20a4"))
-    with pytest.raises(NoteError, match="verifier key"):
+    with pytest.raises(NoteError, match=r"audit\.note\.bad_key"):
         NoteVerifier.from_str("no-plus-signs")
+    with pytest.raises(NoteError, match=r"audit\.note\.bad_key"):
+        NoteVerifier.from_str("PeterNeumann+c74f20a3+\u00e9RpcQ")
     with pytest.raises(ValueError, match="key name"):
         NoteVerifier("two words", bytes(32))
 
@@ -56,9 +60,9 @@ def test_open_note_rejections() -> None:
     verifier = NoteVerifier.from_str(PN_VKEY)
     data = (PN_TEXT + "\n" + PN_SIG).encode()
     tampered = data.replace(b"answer", b"Answer")
-    with pytest.raises(NoteError, match="PeterNeumann"):
+    with pytest.raises(NoteError, match=r"audit\.note\.bad_signature \(name=PeterNeumann\)"):
         note.open_note(tampered, [verifier])
-    with pytest.raises(NoteError, match="no valid signature"):
+    with pytest.raises(NoteError, match=r"audit\.note\.unverified"):
         note.open_note(data, [NoteVerifier.from_signer(_fixed("Other", 7))])
     for bad in (
         b"no blank line\n",
@@ -66,8 +70,9 @@ def test_open_note_rejections() -> None:
         b"\n\n" + PN_SIG.encode(),
         PN_TEXT.encode() + b"\n- PeterNeumann AAAA\n",
         b"\xff\xfe\n\n" + PN_SIG.encode(),
+        PN_TEXT.encode() + "\n— PeterNeumann x08go/ZJ\u0251\n".encode(),
     ):
-        with pytest.raises(NoteError, match="malformed"):
+        with pytest.raises(NoteError, match=r"audit\.note\.malformed"):
             note.parse_note(bad)
 
 
@@ -89,8 +94,14 @@ def test_checkpoint_body_round_trip_and_vector() -> None:
         "xSF3dIEMV8gpTqBDOJQeHfiuppBpOwVTkjlqEjhiO6KgE=\n"
     )
     assert note.key_hash("bank-seal", signer.public_key).hex() == "e7aadec7"
-    for bad in ("sx\n07\nAAAA\n", "sx\n1\nnot-base64\n", "sx\n1\n", "\n1\n" + "A" * 44 + "\n"):
-        with pytest.raises(NoteError, match="checkpoint"):
+    for bad in (
+        "sx\n07\nAAAA\n",
+        "sx\n1\nnot-base64\n",
+        "sx\n1\n",
+        "\n1\n" + "A" * 44 + "\n",
+        "sx\n1\n" + "\u00e9" * 44 + "\n",
+    ):
+        with pytest.raises(NoteError, match=r"audit\.note\.bad_checkpoint"):
             Checkpoint.parse(bad)
 
 
@@ -111,7 +122,16 @@ def test_cosignature_round_trip_and_rejections() -> None:
     assert note.verify_cosignature(head, forged, verifier) is None
     # A cosignature is not a note signature: open_note does not accept it.
     data = note.Note(head, (sig,)).to_bytes()
-    with pytest.raises(NoteError, match="no valid signature"):
+    with pytest.raises(NoteError, match=r"audit\.note\.unverified"):
         note.open_note(data, [verifier])
     merged = note.add_signatures(note.sign_note(head, [_fixed("village", 3)]), [sig, sig])
     assert len(note.parse_note(merged).signatures) == 2
+
+
+def test_note_errors_belong_to_the_formats_layer() -> None:
+    """The audit layer wraps them with context; the format knows nothing of the application."""
+    assert issubclass(NoteError, FormatError)
+    assert not issubclass(NoteError, SecureExchangeError)
+    with pytest.raises(NoteError) as caught:
+        note.open_note((PN_TEXT + "\n" + PN_SIG).encode(), [])
+    assert (caught.value.key, caught.value.params) == ("audit.note.unverified", {})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,27 +12,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange.errors import AgreementError, PackageError, VerificationError
-from secure_exchange.package import core as pkg
-from secure_exchange.package.core import ReplayCheck, Sender
-from secure_exchange.trust.agreement import new_agreement
-from tests.conftest import Parties, make_key, make_parties
-
-NOW = datetime(2022, 7, 1, 9, 0, tzinfo=UTC)
-CATS = {
-    "scoring": ["身份证号码"],
-    "evaluations": ["身份证号码"],
-    "identity": ["居民姓名", "身份证号码"],
-}
-
-
-def groups(rows: int = 5) -> dict[str, pa.Table]:
-    subjects = [f"{i:032x}" for i in range(rows)]
-    return {
-        "scoring": pa.table({"subject": subjects, "community": ["真武社区"] * rows}),
-        "evaluations": pa.table({"subject": subjects[:2], "code": ["B1", "D4"]}),
-        "identity": pa.table({"subject": subjects, "name": [f"居民{i}" for i in range(rows)]}),
-    }
+from secure_exchange import package as pkg
+from secure_exchange.errors import AgreementError, IdentityError, PackageError, VerificationError
+from secure_exchange.formats import sha256sums
+from secure_exchange.formats.errors import FormatError
+from secure_exchange.package import ReplayCheck, Sender
+from secure_exchange.package.parts import read_part, recipients_of
+from secure_exchange.trust import new_agreement
+from tests.support import CATS, NOW, Parties, groups, make_key, make_parties
 
 
 def seal_one(
@@ -251,7 +240,7 @@ def test_large_group_split_into_parts(parties: Parties, tmp_path: Path) -> None:
         now=NOW,
         max_part_bytes=1_000_000,
     )
-    parts = [p for p in sealed.parts if p["group"] == "scoring"]
+    parts = [p for p in sealed.parts if p.group == "scoring"]
     assert len(parts) > 1
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])
     assert opened["scoring"].equals(table)
@@ -261,7 +250,7 @@ def test_failed_seal_leaves_nothing(parties: Parties, tmp_path: Path, monkeypatc
     def boom(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pkg, "_sums_text", boom)
+    monkeypatch.setattr(sha256sums, "render", boom)
     with pytest.raises(Exception, match="disk is full"):
         seal_one(parties, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -288,7 +277,7 @@ def test_part_swapped_after_verification_is_refused(parties: Parties, tmp_path: 
 def test_kept_parts_are_opened_from_the_verified_bytes(parties: Parties, tmp_path: Path) -> None:
     sealed = seal_one(parties, tmp_path)
     checked = pkg.verify(sealed.path, [parties.agreement], now=NOW, keep_groups=["scoring"])
-    assert set(checked.blobs) == {p["file"] for p in checked.parts if p["group"] == "scoring"}
+    assert set(checked.blobs) == {p.file for p in checked.parts if p.group == "scoring"}
     for part in sealed.path.glob("scoring-*.age"):
         part.write_bytes(b"swapped after verification")
     opened = pkg.open_package(checked, [parties.scoring.age_identity], ["scoring"])
@@ -400,7 +389,7 @@ def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path:
     assert sealed.groups() == ("scoring", "identity", "evaluations")
     assert sealed.rows("scoring") == sealed.rows("identity") == 120_000
     assert sealed.rows("evaluations") == 0
-    names = [str(p["file"]) for p in sealed.parts]
+    names = [p.file for p in sealed.parts]
     assert sum(n.startswith("identity-") for n in names) > 1
     assert names[:2] == ["scoring-0001.parquet.age", "scoring-0002.parquet.age"]
     opened = pkg.open_package(
@@ -456,3 +445,66 @@ def test_a_failure_half_way_leaves_nothing(parties: Parties, tmp_path: Path) -> 
             categories=CATS,
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verification_is_a_function_over_bytes(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    files = {p.name: p.read_bytes() for p in sealed.path.iterdir()}
+    shutil.rmtree(sealed.path)  # nothing is read from disk any more
+    checked = pkg.verify(pkg.MemoryReader(files), [parties.agreement], now=NOW)
+    assert checked.manifest == sealed.manifest
+    assert checked.hashes == sealed.hashes
+    opened = pkg.open_package(checked, [parties.scoring.age_identity], ["scoring"])
+    assert opened["scoring"].equals(groups()["scoring"])
+    files["extra.txt"] = b"x"
+    with pytest.raises(VerificationError) as info:
+        pkg.verify(pkg.MemoryReader(files), [parties.agreement], now=NOW)
+    assert info.value.check == "hashes"
+
+
+def test_manifest_round_trips_byte_for_byte(parties: Parties, tmp_path: Path) -> None:
+    sealed = seal_one(parties, tmp_path)
+    data = (sealed.path / "manifest.json").read_bytes()
+    manifest = pkg.Manifest.from_bytes(data)
+    assert manifest.to_bytes() == data
+    assert manifest.sender == Sender("A", "金乡街道真武社区")
+    assert [g.name for g in manifest.groups] == ["scoring", "evaluations", "identity"]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda m: m.update(sequence="7"), "sequence"),
+        (lambda m: m.update(sequence=True), "sequence"),
+        (lambda m: m.update(created="2022-07-01 09:00"), "created"),
+        (lambda m: m.update(unknown=1), "unknown"),
+        (lambda m: m.pop("purpose"), "purpose"),
+        (lambda m: m["parts"][0].update(size=-1), "parts[0].size"),
+        (lambda m: m["groups"]["scoring"].update(rows=1.0), "groups.scoring.rows"),
+        (lambda m: m["groups"]["scoring"]["schema"][0].pop("nullable"), "nullable"),
+        (lambda m: m["agreement"].update(extra="x"), "agreement.extra"),
+    ],
+)
+def test_manifest_is_read_strictly(parties: Parties, tmp_path: Path, change, error) -> None:
+    sealed = seal_one(parties, tmp_path)
+    doc = json.loads((sealed.path / "manifest.json").read_bytes())
+    change(doc)
+    with pytest.raises(VerificationError, match=re.escape(error)) as info:
+        pkg.Manifest.from_bytes(json.dumps(doc).encode())
+    assert info.value.check == "manifest"
+
+
+def test_manifest_other_format_and_duplicate_keys() -> None:
+    with pytest.raises(VerificationError, match="sx-package-v9"):
+        pkg.Manifest.from_bytes(b'{"format": "sx-package-v9"}')
+    with pytest.raises(VerificationError, match=r"json\.duplicate_key"):
+        pkg.Manifest.from_bytes(b'{"format": "sx-package-v1", "format": "sx-package-v1"}')
+
+
+def test_age_errors_arrive_as_package_errors(parties: Parties) -> None:
+    with pytest.raises(PackageError) as caught:
+        read_part(b"not an age file", [parties.scoring.age_identity])
+    assert caught.value.key == "age.header"
+    assert not isinstance(caught.value, FormatError)
+    with pytest.raises(IdentityError, match="age1"):
+        recipients_of(["age1notarecipient"])

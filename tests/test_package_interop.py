@@ -14,9 +14,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from secure_exchange.package.core import Sender, seal
-from tests.conftest import Parties
-from tests.test_package import CATS, groups
+from secure_exchange.package import Sender, seal
+from tests.support import CATS, Parties, groups
 
 pytestmark = pytest.mark.interop
 NOW = datetime(2022, 7, 1, tzinfo=UTC)
@@ -76,7 +75,7 @@ def test_stock_tools_check_and_open_a_package(parties: Parties, tmp_path: Path) 
 
 def test_stock_minisign_signs_with_our_key_file(parties: Parties, tmp_path: Path) -> None:
     minisign = _need("minisign")
-    from tests.conftest import PASS
+    from tests.support import PASS
 
     key = parties.home_a / "keys" / "zw-officer" / "minisign.key"
     data = tmp_path / "doc.txt"
@@ -119,7 +118,7 @@ def _run_on_tty(argv: list[str], answer: bytes, timeout: float = 20.0) -> tuple[
 
 def test_stock_age_opens_our_identity_file(parties: Parties, tmp_path: Path) -> None:
     age = _need("age")
-    from tests.conftest import PASS
+    from tests.support import PASS
 
     key_file = parties.home_b / "keys" / "bank-scoring" / "age.key.age"
     out = tmp_path / "identity.txt"

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pytest
 
 from secure_exchange.formats import age as _age
-from secure_exchange.package.core import open_package, verify
-from secure_exchange.trust.agreement import Agreement
+from secure_exchange.package import open_package, verify
+from secure_exchange.trust import Agreement
 
 VECTORS = Path(__file__).resolve().parents[1] / "protocols" / "vectors"
 PKG = VECTORS / "package-v1"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.cmac import CMAC
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from secure_exchange.ledger.scan import read_ledger
-from secure_exchange.pseudonym.core import load_profile, pseudonymise, token_key, tokens
-from tests.conftest import shared_path
+from secure_exchange.ledger import LEDGER_COLUMNS, read_ledger
+from secure_exchange.pseudonym import load_profile, pseudonymise, token_key, tokens
+from tests.support import shared_path
 
 IDS = ["370828198705220258", "37082819881213657X", "370828200503234272", "110105194912310021"]
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +60,52 @@ def test_stable_under_one_agreement_different_under_another() -> None:
     assert not set(one) & set(other)
 
 
+# --- properties (hypothesis): random keys and ID numbers ----------------------------------
+
+PROPERTY = settings(max_examples=60, deadline=timedelta(seconds=5), database=None)
+_KEY = st.binary(min_size=32, max_size=32)
+_ID = st.text(alphabet="0123456789X", min_size=18, max_size=18)
+_IDS = st.lists(_ID, min_size=1, max_size=40)
+
+
+@PROPERTY
+@given(_KEY, _IDS)
+def test_tokens_are_deterministic_per_key_and_per_id(key: bytes, ids: list[str]) -> None:
+    batch = tokens(key, pa.array(ids)).to_pylist()
+    assert batch == tokens(key, pa.array(ids)).to_pylist()
+    assert batch == [tokens(key, pa.array([one])).to_pylist()[0] for one in ids]
+    assert batch == [_reference(key, one) for one in ids]
+    assert len(set(batch)) == len(set(ids))  # distinct IDs, distinct tokens
+
+
+@PROPERTY
+@given(_KEY, _KEY, _IDS)
+def test_distinct_keys_give_distinct_tokens(one: bytes, other: bytes, ids: list[str]) -> None:
+    assume(one != other)
+    assert not set(tokens(one, pa.array(ids)).to_pylist()) & set(
+        tokens(other, pa.array(ids)).to_pylist()
+    )
+
+
+@PROPERTY
+@given(_KEY, _IDS)
+def test_a_token_never_shows_the_id(key: bytes, ids: list[str]) -> None:
+    for id_number, token in zip(ids, tokens(key, pa.array(ids)).to_pylist(), strict=True):
+        assert len(token) == 32
+        assert set(token) <= set("0123456789abcdef")
+        assert id_number not in token
+
+
+@PROPERTY
+@given(st.binary(min_size=32, max_size=64), st.binary(min_size=32, max_size=32))
+def test_token_keys_differ_per_agreement(secret: bytes, agreement: bytes) -> None:
+    other = bytes([agreement[0] ^ 1, *agreement[1:]])
+    key = token_key(secret, agreement.hex())
+    assert key == token_key(secret, agreement.hex())
+    assert key != token_key(secret, other.hex())
+    assert len(key) == 32
+
+
 def test_malformed_ids_refused() -> None:
     with pytest.raises(ValueError, match="18-character"):
         tokens(os.urandom(32), pa.array(["123"]))
@@ -95,8 +144,6 @@ def test_profile_in_protocols_is_the_shipped_one() -> None:
 
 
 def test_profile_covers_every_ledger_column() -> None:
-    from secure_exchange.ledger.scan import LEDGER_COLUMNS
-
     profile = load_profile()
     for sheet, table in (("居民", "residents"), ("评议", "evaluations")):
         for column in LEDGER_COLUMNS[sheet]:
@@ -125,8 +172,8 @@ def _tables(ledger):  # type: ignore[no-untyped-def]
 def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from secure_exchange.package.core import Sender, open_package, seal, verify
-    from tests.conftest import make_parties
+    from secure_exchange.package import Sender, open_package, seal, verify
+    from tests.support import make_parties
 
     parties = make_parties(tmp_path / "keys")
     ledger = read_ledger(shared_path("samples", "ledger-sample.xlsx"))

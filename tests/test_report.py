@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -18,33 +17,18 @@ from scoring.output import write_decisions
 from scoring.policy import Policy
 from secure_exchange import i18n
 from secure_exchange.cli import main
+from secure_exchange.reports import ReportError, build_report, write_report
 from secure_exchange.reports import svg as _svg
-from secure_exchange.reports.decisions import ReportError, build_report, write_report
-from tests.test_scoring_support import (
-    EVALUATION_SCHEMA,
+from tests.support import (
+    COMMUNITIES,
     EXPECTED,
-    SCORING_SCHEMA,
     read_csv,
     sample_tables,
+    synthetic_decisions,
 )
 
 AS_OF = date(2022, 7, 1)
 NOW = datetime(2022, 7, 2, 9, 30)
-COMMUNITIES = (
-    "真武",
-    "高尚",
-    "金山",
-    "金府",
-    "金西",
-    "春秋",
-    "莎岭",
-    "十里",
-    "金河",
-    "金宇",
-    "刘庄",
-    "周庄",
-    "金桥",
-)
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -59,54 +43,6 @@ def sample_decisions(policy: Policy) -> pa.Table:
     """Decisions of the shared sample ledger (subject = full ID number, as in the engine tests)."""
     scoring, evaluations = sample_tables()
     return score(scoring, evaluations, policy, AS_OF).decisions
-
-
-def _evaluations(rng: np.random.Generator, subjects: list[str], policy: Policy) -> pa.Table:
-    weights = {"B": 0.9, "D": 0.35, "V": 0.04}
-    rows: list[dict[str, object]] = []
-    for subject in subjects:
-        for item in policy.items:
-            if rng.random() >= weights[item.code[0]] / 8:
-                continue
-            level = str(rng.choice(list(item.levels))) if item.levels else None
-            points = int(rng.integers(1, 51)) if item.points_range else None
-            rows.append(
-                {
-                    "subject": subject,
-                    "code": item.code,
-                    "level": level,
-                    "points": points,
-                    "panel_date": AS_OF - timedelta(days=3),
-                }
-            )
-    return pa.Table.from_pylist(rows, schema=EVALUATION_SCHEMA)
-
-
-def synthetic_decisions(rows: int, policy: Policy, seed: int = 7) -> pa.Table:
-    """Decisions of ``rows`` made-up subjects in the 13 communities, scored by the engine."""
-    rng = np.random.default_rng(seed)
-    subjects = [f"tok_{seed:02d}_{i:06d}_zq" for i in range(rows)]
-    types = rng.choice(["农户", "新型农业经营主体", "个体工商户"], rows, p=[0.82, 0.08, 0.10])
-    ages = rng.integers(17 * 365, 66 * 365, rows)
-    scoring = pa.Table.from_pylist(
-        [
-            {
-                "subject": s,
-                "source_row": 700_001 + i,
-                "birth_date": AS_OF - timedelta(days=int(a)),
-                "sex": "M" if i % 2 else "F",
-                "community": COMMUNITIES[int(rng.integers(0, 13))] + "社区",
-                "subject_type": str(kind),
-                "full_civil_capacity": bool(rng.random() > 0.01),
-                "fixed_residence": bool(rng.random() > 0.02),
-                "fixed_income": bool(rng.random() > 0.06),
-                "major_bad_credit": bool(rng.random() < 0.02),
-            }
-            for i, (s, kind, a) in enumerate(zip(subjects, types, ages, strict=True))
-        ],
-        schema=SCORING_SCHEMA,
-    )
-    return score(scoring, _evaluations(rng, subjects, policy), policy, AS_OF).decisions
 
 
 def parse_svg(fragment: str) -> ET.Element:

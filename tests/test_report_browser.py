@@ -17,8 +17,8 @@ import pytest
 
 from scoring import load_policy
 from secure_exchange import i18n
-from secure_exchange.reports.decisions import build_report
-from tests.test_report import synthetic_decisions
+from secure_exchange.reports import build_report
+from tests.support import synthetic_decisions
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

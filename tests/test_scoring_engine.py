@@ -14,7 +14,7 @@ from scoring.engine import DECISION_SCHEMA, score
 from scoring.errors import LprError, ScoringError
 from scoring.policy import Policy, load_policy
 from secure_exchange.i18n import set_language
-from tests.test_scoring_support import EXPECTED, person, read_csv, record, sample_tables, tables
+from tests.support import EXPECTED, person, read_csv, record, sample_tables, tables
 
 AS_OF = date(2022, 7, 1)
 POLICY = load_policy()
@@ -451,12 +451,16 @@ def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path)
     """The community preview reproduces the published decisions from every container."""
     import csv
 
-    from secure_exchange.station.workflow import score_ledger
-    from tests.conftest import shared_path
+    from secure_exchange.station import Station, score_ledger
+    from tests.support import shared_path
 
     out = tmp_path / "preview.csv"
     score_ledger(
-        tmp_path / "home", shared_path("samples", sample), date(2022, 7, 1), load_policy(), out
+        Station(tmp_path / "home"),
+        shared_path("samples", sample),
+        date(2022, 7, 1),
+        load_policy(),
+        out,
     )
     got = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     expected = list(

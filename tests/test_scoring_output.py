@@ -17,7 +17,7 @@ from scoring.output import write_decisions
 from scoring.policy import load_policy
 from scoring.summary import summarise
 from secure_exchange.i18n import set_language
-from tests.test_scoring_support import sample_tables
+from tests.support import sample_tables
 
 AS_OF = date(2022, 7, 1)
 

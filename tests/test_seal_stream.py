@@ -9,33 +9,31 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from secure_exchange.audit.log import AuditLog
-from secure_exchange.ledger import read as _ledger_read
-from secure_exchange.ledger.scan import LedgerInvalidError, read_ledger
-from secure_exchange.package import core as pkg
-from secure_exchange.pseudonym.core import Splitter, pseudonymise, token_key
-from secure_exchange.station import workflow
-from tests.conftest import shared_path
-from tests.test_cli_flow import NUMBER, PASS, World
-from tests.test_cli_flow import world as world  # the module's stations (a fixture)
+from secure_exchange import package as pkg
+from secure_exchange.audit import AuditLog
+from secure_exchange.ledger import LedgerInvalidError, read_ledger
+from secure_exchange.ledger import source as ledger_source
+from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
+from secure_exchange.station import SealOutcome, Station, community, seal_ledger, unlock
+from tests.support import CLI_PASS, NUMBER, World, shared_path
 
 PEOPLE = ("samples", "ledger-sample-utf8", "residents.csv")
 
 
 def _passphrase(_name: str) -> bytes:
-    return PASS.encode()
+    return CLI_PASS.encode()
 
 
 @pytest.fixture
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_ledger_read, "BLOCK_BYTES", 300)
-    monkeypatch.setattr(_ledger_read, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(ledger_source, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(ledger_source, "BLOCK_ROWS", 3)
 
 
-def _seal(world: World, ledger: Path, out: Path) -> workflow.SealOutcome:
+def _seal(world: World, ledger: Path, out: Path) -> SealOutcome:
     out.mkdir(exist_ok=True)
-    return workflow.seal_ledger(
-        world.community,
+    return seal_ledger(
+        Station(world.community),
         ledger,
         NUMBER,
         ["zw-officer", "zw-seal"],
@@ -60,20 +58,20 @@ def test_streamed_package_holds_exactly_the_whole_table_split(
         raise AssertionError("sealing must not load the ledger whole")
 
     monkeypatch.setattr(Splitter, "residents", watched)
-    monkeypatch.setattr(workflow, "read_ledger", refuse)
+    monkeypatch.setattr(community, "read_ledger", refuse)
     source = shared_path("samples", "ledger-sample.xlsx")
     outcome = _seal(world, source, world.root / "stream-out")
     assert len(sizes) > 5
     assert max(sizes) <= 3
     monkeypatch.undo()
 
-    seal_key = workflow.unlock(world.community, "zw-seal", _passphrase)
+    seal_key = unlock(Station(world.community), "zw-seal", _passphrase)
     verified = pkg.verify(outcome.package.path, [outcome.package.agreement])
     key = token_key(seal_key.pseudonym_secret(), verified.agreement.sha256)
     ledger = read_ledger(source)
     expected = pseudonymise(ledger.residents, ledger.evaluations, key).groups
     readers = [
-        workflow.unlock(world.bank, name, _passphrase).age_identity
+        unlock(Station(world.bank), name, _passphrase).age_identity
         for name in ("bank-scoring", "bank-reid")
     ]
     opened = pkg.open_package(verified, readers)
@@ -108,14 +106,14 @@ def test_an_invalid_ledger_is_refused_before_any_passphrase(
 
     def passphrase(name: str) -> bytes:
         asked.append(name)
-        return PASS.encode()
+        return CLI_PASS.encode()
 
     out = tmp_path / "stick"
     out.mkdir()
     before = AuditLog.open(world.community).size
     with pytest.raises(LedgerInvalidError) as caught:
-        workflow.seal_ledger(
-            world.community,
+        seal_ledger(
+            Station(world.community),
             _with_late_duplicate(tmp_path),
             NUMBER,
             ["zw-officer", "zw-seal"],
@@ -124,9 +122,9 @@ def test_an_invalid_ledger_is_refused_before_any_passphrase(
             allow_unenrolled=True,
         )
     assert asked == []
-    duplicates = [f for f in caught.value.report.errors if f.code == "ledger.id.duplicate"]
-    assert duplicates[0].row == 2
-    assert duplicates[-1].row > 2
+    duplicates = [f for f in caught.value.report.errors if f.key == "ledger.id.duplicate"]
+    assert duplicates[0].where.row == 2
+    assert duplicates[-1].where.row > 2
     assert list(out.iterdir()) == []
     events = AuditLog.open(world.community).events()[before:]
     assert [(e.action, e.outcome) for e in events if e.phase == "end"][-1] == (
@@ -146,13 +144,13 @@ def test_a_ledger_changed_after_the_check_leaves_nothing(
         if not (folder / "changed").exists():
             (folder / "changed").write_text("", encoding="utf-8")
             _add_late_duplicate(folder)  # edited while the officers type their passphrases
-        return PASS.encode()
+        return CLI_PASS.encode()
 
     out = tmp_path / "stick"
     out.mkdir()
     with pytest.raises(LedgerInvalidError) as caught:
-        workflow.seal_ledger(
-            world.community,
+        seal_ledger(
+            Station(world.community),
             folder,
             NUMBER,
             ["zw-officer", "zw-seal"],
@@ -160,7 +158,7 @@ def test_a_ledger_changed_after_the_check_leaves_nothing(
             passphrase,
             allow_unenrolled=True,
         )
-    assert any(f.code == "ledger.id.duplicate" for f in caught.value.report.errors)
+    assert any(f.key == "ledger.id.duplicate" for f in caught.value.report.errors)
     assert list(out.iterdir()) == []  # no package, no hidden partial folder
     log = AuditLog.open(world.community)
     assert log.events(action="ledger.checked")[-1].outcome == "refused"

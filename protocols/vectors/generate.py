@@ -19,9 +19,8 @@ import pyarrow as pa
 
 from secure_exchange.formats import age as _age
 from secure_exchange.formats import minisign as _minisign
-from secure_exchange.package.core import Sender, seal
-from secure_exchange.trust.agreement import new_agreement
-from secure_exchange.trust.keys import PublicIdentity, UnlockedIdentity
+from secure_exchange.package import Sender, seal
+from secure_exchange.trust import PublicIdentity, UnlockedIdentity, new_agreement
 
 NOW = datetime(2022, 7, 1, 8, 30, tzinfo=UTC)
 CREATED = "2022-06-01T00:00:00Z"

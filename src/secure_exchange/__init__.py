@@ -1,8 +1,10 @@
 """secure-exchange: seal residents' ledgers for the bank, verify before parsing, log every touch.
 
-The recipes most callers need are re-exported here; everything else lives in its module
-(``keys``, ``agreement``, ``ledger``, ``pseudonym``, ``package``, ``media``, ``audit``,
-``report``, ``workflow``). Modules and names with a leading underscore are not API.
+The recipes most callers need are re-exported here: ``seal``, ``verify`` and
+``open_package``, the keys and agreements they take, and the errors they raise. Everything
+else lives in its layer's package (``formats``, ``trust``, ``ledger``, ``audit``,
+``package``, ``pseudonym``, ``reports``, ``station``, ``cli``), each with a public face in
+its ``__init__``. Names with a leading underscore are not API.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ from secure_exchange.errors import (
     SecureExchangeError,
     VerificationError,
 )
-from secure_exchange.package.core import Sender, VerifiedPackage, open_package, seal, verify
-from secure_exchange.trust.agreement import Agreement, TrustStore, new_agreement
-from secure_exchange.trust.keys import Keyring, PublicIdentity, UnlockedIdentity
+from secure_exchange.package import Sender, VerifiedPackage, open_package, seal, verify
+from secure_exchange.trust import (
+    Agreement,
+    Keyring,
+    PublicIdentity,
+    TrustStore,
+    UnlockedIdentity,
+    new_agreement,
+)
 
 __all__ = [
     "Agreement",

@@ -2,7 +2,8 @@
 
 Three stations (community, bank, compliance) live under one folder, a sub-folder stands in
 for the dedicated USB stick, and every step goes through the same library calls the CLI
-uses. Keys use the fast passphrase protection (``--kdf fast``): demo keys only.
+uses, each with a ``Station`` of its own as each ``sx`` command has. Keys use the fast
+passphrase protection (``--kdf fast``): demo keys only.
 """
 
 from __future__ import annotations
@@ -16,13 +17,29 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from scoring import load_policy, summarise, write_decisions
-from secure_exchange.audit import report as audit_report
-from secure_exchange.audit.log import AuditLog
+from secure_exchange.audit import AuditLog
+from secure_exchange.audit import write_report as write_log_report
 from secure_exchange.i18n import t
-from secure_exchange.ledger.synthetic import write_csv_ledger
-from secure_exchange.reports import decisions as report
-from secure_exchange.station import media, workflow
-from secure_exchange.trust.keys import Keyring
+from secure_exchange.ledger import write_csv_ledger
+from secure_exchange.reports import write_report
+from secure_exchange.station import (
+    Station,
+    agreement_import,
+    agreement_new,
+    agreement_sign,
+    check_ledger,
+    create_key,
+    enroll,
+    import_package,
+    init,
+    read_results,
+    reidentify,
+    score_ledger,
+    score_package,
+    seal_decisions,
+    seal_ledger,
+    verify_package,
+)
 
 __all__ = ["DemoResult", "prepare_stations", "run_demo"]
 
@@ -71,11 +88,11 @@ def run_demo(
     say(t("demo.step.agreement", number=NUMBER))
     _agreement(root, homes)
     say(t("demo.step.media"))
-    media.enroll(homes["community"], stick, _passphrase, key_name="jx-officer")
+    enroll(Station(homes["community"]), stick, _passphrase, key_name="jx-officer")
     files = root / "community-files"
     ledger = write_csv_ledger(files / "ledger", residents)
     say(t("demo.step.ledger", residents=residents))
-    checked = workflow.check_ledger(homes["community"], ledger)
+    checked = check_ledger(Station(homes["community"]), ledger)
     say(
         t(
             "demo.step.checked",
@@ -83,9 +100,9 @@ def run_demo(
             warnings=len(checked.report.warnings),
         )
     )
-    workflow.score_ledger(homes["community"], ledger, as_of, load_policy(), files / "preview.csv")
-    sealed = workflow.seal_ledger(
-        homes["community"], ledger, NUMBER, ["jx-officer", "jx-seal"], stick, _passphrase
+    score_ledger(Station(homes["community"]), ledger, as_of, load_policy(), files / "preview.csv")
+    sealed = seal_ledger(
+        Station(homes["community"]), ledger, NUMBER, ["jx-officer", "jx-seal"], stick, _passphrase
     )
     result.package = sealed.package.path
     say(t("demo.step.sealed", package=sealed.package.path.name))
@@ -117,23 +134,24 @@ def _stations(homes: dict[str, Path]) -> None:
         "compliance": (ORG_C, []),
     }
     for role, (org, names) in keys.items():
-        workflow.init(homes[role], org, role)
+        station = Station(homes[role])
+        init(station, org, role)
         for name, purpose in names:
-            workflow.create_key(homes[role], name, purpose, DEMO_PASSPHRASE, cost="fast")
+            create_key(station, name, purpose, DEMO_PASSPHRASE, cost="fast")
 
 
 def _agreement(root: Path, homes: dict[str, Path]) -> None:
     cards: dict[str, list[Path]] = {"community": [], "bank": []}
     for role in cards:
-        for ident in Keyring(homes[role]).list():
+        for ident in Station(homes[role]).keyring.list():
             card = root / "cards" / f"{ident.name}.card"
             card.parent.mkdir(exist_ok=True)
             card.write_text(ident.to_card(), encoding="utf-8")
             cards[role].append(card)
     today = datetime.now(UTC).date()
     path = root / "agreement.json"
-    workflow.agreement_new(
-        homes["community"],
+    agreement_new(
+        Station(homes["community"]),
         NUMBER,
         cards["community"],
         cards["bank"],
@@ -141,10 +159,10 @@ def _agreement(root: Path, homes: dict[str, Path]) -> None:
         today + timedelta(days=335),
         path,
     )
-    workflow.agreement_sign(homes["community"], path, "jx-seal", _passphrase)
-    workflow.agreement_sign(homes["bank"], path, "bank-seal", _passphrase)
+    agreement_sign(Station(homes["community"]), path, "jx-seal", _passphrase)
+    agreement_sign(Station(homes["bank"]), path, "bank-seal", _passphrase)
     for home in homes.values():
-        workflow.agreement_import(home, path)
+        agreement_import(Station(home), path)
 
 
 def _bank_day(
@@ -152,11 +170,11 @@ def _bank_day(
 ) -> None:
     bank, files = homes["bank"], root / "bank-files"
     files.mkdir()
-    workflow.import_package(bank, package)
+    import_package(Station(bank), package)
     say(t("demo.step.imported"))
     decisions = files / "decisions.csv"
-    scored = workflow.score_package(
-        bank, package, as_of, load_policy(), decisions, "bank-scoring", _passphrase
+    scored = score_package(
+        Station(bank), package, as_of, load_policy(), decisions, "bank-scoring", _passphrase
     )
     summary = summarise(scored.decisions)
     result.subjects, result.credit_yuan = summary.subjects, summary.credit_yuan
@@ -171,8 +189,8 @@ def _bank_day(
     )
     few = scored.decisions.filter(pc.equal(scored.decisions.column("status"), "approved"))
     write_decisions(few.slice(0, 5), files / "to-notify.csv")
-    result.notified = workflow.reidentify(
-        bank,
+    result.notified = reidentify(
+        Station(bank),
         files / "to-notify.csv",
         package,
         "用户告知：2022年授信结果（演示）",
@@ -181,7 +199,7 @@ def _bank_day(
         _passphrase,
     )
     say(t("demo.step.reidentified", count=result.notified))
-    report.write_report(decisions, root / "report.html")
+    write_report(decisions, root / "report.html")
     result.files.update(
         decisions=decisions, notify=files / "notify-list.csv", report=root / "report.html"
     )
@@ -190,8 +208,8 @@ def _bank_day(
 def _return_trip(
     root: Path, homes: dict[str, Path], result: DemoResult, ledger: Path, say: Say
 ) -> None:
-    back = workflow.seal_decisions(
-        homes["bank"],
+    back = seal_decisions(
+        Station(homes["bank"]),
         result.files["decisions"],
         NUMBER,
         ["bank-seal"],
@@ -199,10 +217,10 @@ def _return_trip(
         _passphrase,
     )
     result.return_package = back.path
-    workflow.import_package(homes["community"], back.path)
+    import_package(Station(homes["community"]), back.path)
     results = root / "community-files" / "results.csv"
-    count = workflow.read_results(
-        homes["community"], back.path, ledger, "jx-seal", _passphrase, results
+    count = read_results(
+        Station(homes["community"]), back.path, ledger, "jx-seal", _passphrase, results
     )
     result.files["results"] = results
     say(t("demo.step.returned", count=count))
@@ -211,11 +229,11 @@ def _return_trip(
 def _compliance(
     root: Path, homes: dict[str, Path], package: Path, result: DemoResult, say: Say
 ) -> None:
-    workflow.verify_package(homes["compliance"], package)
+    verify_package(Station(homes["compliance"]), package)
     for role in ("community", "bank"):
         verdict = AuditLog.verify_and_record(homes[role])
         out = root / f"audit-{role}.html"
-        audit_report.write_report(homes[role], out)
+        write_log_report(homes[role], out)
         result.files[f"audit-{role}"] = out
         say(
             t(

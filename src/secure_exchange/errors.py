@@ -78,6 +78,8 @@ class VerificationError(PackageError):
 class LedgerError(SecureExchangeError):
     """A ledger cannot be read, or fails its checks."""
 
+    outcome = "refused"
+
 
 class AuditError(SecureExchangeError):
     """The access log cannot be written or does not verify."""

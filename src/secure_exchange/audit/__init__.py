@@ -1,3 +1,30 @@
-"""audit layer."""
+"""The access log (protocols/audit-log-v1.md, protocols/witnessing-v1.md): the audit layer's face.
 
-from secure_exchange.audit.log import *  # noqa: F403
+Modules: ``events`` (what an event may hold), ``store`` (the files under ``SX_HOME/audit``),
+``log`` (``AuditLog``: open, append, operations, checkpoints), ``witness`` (bundles across
+the USB stick), ``verify`` (the verify report), ``export`` (JSON lines, OCSF) and
+``report`` (the HTML page for compliance).
+"""
+
+from secure_exchange.audit.errors import AuditUnavailableError, CheckpointError, WitnessError
+from secure_exchange.audit.events import Actor, Event, EventDraft, Operation
+from secure_exchange.audit.log import AuditLog
+from secure_exchange.audit.report import write_report
+from secure_exchange.audit.verify import AuditVerifyReport, CheckpointCheck, WitnessCheck
+from secure_exchange.audit.witness import WitnessResult
+
+__all__ = [
+    "Actor",
+    "AuditLog",
+    "AuditUnavailableError",
+    "AuditVerifyReport",
+    "CheckpointCheck",
+    "CheckpointError",
+    "Event",
+    "EventDraft",
+    "Operation",
+    "WitnessCheck",
+    "WitnessError",
+    "WitnessResult",
+    "write_report",
+]

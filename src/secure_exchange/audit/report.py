@@ -15,16 +15,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from secure_exchange.audit import store
-from secure_exchange.audit.log import (
-    Actor,
-    AuditLog,
-    AuditUnavailableError,
-    AuditVerifyReport,
-    Event,
-    read_events,
-    station_name,
-)
-from secure_exchange.errors import AuditError
+from secure_exchange.audit.errors import AuditUnavailableError
+from secure_exchange.audit.events import Actor, Event
+from secure_exchange.audit.export import write_export
+from secure_exchange.audit.log import AuditLog
+from secure_exchange.audit.verify import AuditVerifyReport
 from secure_exchange.i18n import current_language, has_message, t
 
 __all__ = ["BULK_ROWS", "Flag", "find_flags", "render_report", "write_report"]
@@ -75,7 +70,7 @@ def find_flags(events: Sequence[Event], report: AuditVerifyReport) -> list[Flag]
     for problem in (report.first_bad, report.torn_tail):
         if problem is not None:
             key = "audit.flag.gap" if problem.key == "audit.bad.seq" else "audit.flag.log"
-            flags.append(Flag(key, {"message": problem.message}, problem.seq))
+            flags.append(Flag(key, {"message": problem.message()}, problem.where.seq))
     for event in events:
         if event.phase == "begin":
             hour = _local(event).hour
@@ -281,7 +276,7 @@ def write_report(home: Path, out: Path, *, actor: Actor | None = None) -> int:
     except AuditUnavailableError as exc:
         if exc.key not in ("audit.unavailable.broken",):
             raise
-        return _write(home, out, report, list(read_events(home, report.size)))
+        return _write(home, out, report, list(store.read_events(home, report.size)))
     with log.operation("log.exported", actor=actor, detail={"format": "html"}) as op:
         count = _write(home, out, report, log.events())
         op.set_count("events", count)
@@ -289,9 +284,6 @@ def write_report(home: Path, out: Path, *, actor: Actor | None = None) -> int:
 
 
 def _write(home: Path, out: Path, report: AuditVerifyReport, events: list[Event]) -> int:
-    page = render_report(station_name(home), events, report)
-    try:
-        store.write_atomic(out, page.encode("utf-8"))
-    except OSError as exc:
-        raise AuditError("audit.export.write_failed", path=out) from exc
+    page = render_report(store.station_name(home), events, report)
+    write_export(out, page.encode("utf-8"))
     return len(events)

@@ -1,10 +1,11 @@
-"""The append-only access-log file: framing, structural scan and durable appends.
+"""``SX_HOME/audit`` on disk: the append-only log file and the side files beside it.
 
 The file starts with the line ``sx-audit-log/v1``; each record is one line
 ``<64 lower-case hex RFC 6962 leaf hash> <canonical event JSON>\\n`` (see
 protocols/audit-log-v1.md §3). A record is written with one ``write`` and made durable
 with ``fsync`` before the append returns, so a crash leaves at worst a last line without
-its newline: the torn tail, detected on open and never dropped silently.
+its newline: the torn tail, detected on open and never dropped silently. Beside it live
+the signed checkpoints (§4) and one folder per witnessing peer (witnessing-v1 §3–4).
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from secure_exchange.fsio import fsync_dir
+from secure_exchange.audit.events import Event
+from secure_exchange.errors import AuditError, Problem, Where
+from secure_exchange.formats import merkle
+from secure_exchange.formats.canonjson import JsonError, as_obj, loads
+from secure_exchange.formats.note import Checkpoint, NoteError, NoteVerifier, parse_note
+from secure_exchange.fsio import atomic_write, fsync_dir, raise_for_os_error
 
 try:  # POSIX advisory locking keeps two processes from interleaving appends.
     import fcntl
@@ -30,14 +36,27 @@ except ImportError:  # pragma: no cover - Windows has no fcntl
 __all__ = [
     "HEADER",
     "LOG_NAME",
+    "ORIGIN_PREFIX",
     "LogFile",
-    "ScanProblem",
     "ScanResult",
+    "audit_dir",
+    "checkpoint_dir",
     "create_dirs",
     "encode_record",
     "iter_payloads",
+    "log_path",
+    "note_name",
+    "notes",
+    "origin_for",
+    "peer_dir",
+    "peer_dirs",
+    "read_events",
+    "read_json",
+    "read_keys",
     "scan",
-    "write_atomic",
+    "station_name",
+    "stored_heads",
+    "write_file",
 ]
 
 HEADER = b"sx-audit-log/v1\n"
@@ -57,15 +76,6 @@ def encode_record(payload: bytes) -> bytes:
     return _sha256(b"\x00" + payload).hexdigest().encode() + b" " + payload + b"\n"
 
 
-@dataclass(frozen=True)
-class ScanProblem:
-    """The first structural fault: where it is and which message key names it."""
-
-    index: int
-    offset: int
-    key: str
-
-
 @dataclass
 class ScanResult:
     """What a structural scan found (filled in while the scan runs)."""
@@ -75,7 +85,7 @@ class ScanResult:
     end: int = 0
     last_time: str = ""
     last_start: int = 0
-    problem: ScanProblem | None = None
+    problem: Problem | None = None  # the first structural fault
     torn_offset: int | None = None
     torn_bytes: int = 0
     time_regressions: list[int] = field(default_factory=list)
@@ -101,6 +111,10 @@ def _check_line(line: bytes, index: int) -> tuple[bytes, str] | str:
     if int(match.group(1)) != index:
         return "audit.bad.seq"
     return digest.digest(), match.group(2).decode()
+
+
+def _fault(key: str, index: int, offset: int) -> Problem:
+    return Problem(key, {"seq": index, "offset": offset}, Where(seq=index, offset=offset))
 
 
 def _scan_lines(result: ScanResult, block: bytes, base: int) -> bool:
@@ -131,7 +145,7 @@ def _scan_lines(result: ScanResult, block: bytes, base: int) -> bool:
             ):
                 checked = _check_line(line, index)
                 key = checked if isinstance(checked, str) else "audit.bad.event"
-                result.problem = ScanProblem(index, base + start, key)
+                result.problem = _fault(key, index, base + start)
                 return False
             append(digest)
             time = found.group(2)
@@ -172,7 +186,7 @@ def _header_fault(result: ScanResult, head: bytes) -> None:
     if HEADER.startswith(head):
         result.torn_offset, result.torn_bytes = 0, len(head)
     else:
-        result.problem = ScanProblem(0, 0, "audit.bad.header")
+        result.problem = _fault("audit.bad.header", 0, 0)
 
 
 def _scan_stream(result: ScanResult, fh: BinaryIO, base: int) -> None:
@@ -265,23 +279,20 @@ def _windows_lock(fd: int) -> Iterator[None]:  # pragma: no cover - Windows
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a small side file (checkpoint, witness state) via fsync and rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def write_file(path: Path, data: bytes) -> None:
+    """Write a side file (checkpoint, witness state, export) durably, creating its folder.
+
+    ``fsio.atomic_write``: a private temporary file, fsynced, renamed over ``path``, then
+    the folder fsynced.
+
+    Raises:
+        SecureExchangeError: ``fs.*``, the file could not be written.
+    """
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise_for_os_error(exc, path)
+    atomic_write(path, data, private=True)
 
 
 def create_dirs(path: Path) -> None:
@@ -303,3 +314,118 @@ def _write_all(fd: int, data: bytes) -> None:
         if written <= 0:
             raise OSError(errno.EIO, "short write")
         view = view[written:]
+
+
+# --- reading events ----------------------------------------------------------------------
+
+
+def read_events(home: Path, limit: int) -> Iterator[Event]:
+    """The first ``limit`` events of ``home``'s log, parsed strictly but unchecked.
+
+    Scan (or verify) first: only the verified prefix is worth reading.
+    """
+    for index, payload in enumerate(iter_payloads(log_path(home))):
+        if index >= limit:
+            return
+        try:
+            yield Event.from_dict(as_obj(loads(payload)))
+        except (JsonError, ValueError, TypeError, KeyError):
+            raise AuditError("audit.bad.event_json", seq=index) from None
+
+
+# --- the folder layout -------------------------------------------------------------------
+
+_SAFE_PEER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+ORIGIN_PREFIX = "sx.audit/"
+
+
+def audit_dir(home: Path) -> Path:
+    """``SX_HOME/audit``."""
+    return home / "audit"
+
+
+def log_path(home: Path) -> Path:
+    """The log file of ``home``."""
+    return audit_dir(home) / LOG_NAME
+
+
+def checkpoint_dir(home: Path) -> Path:
+    """Where this station's signed checkpoints and their ``keys.txt`` live (§4)."""
+    return audit_dir(home) / "checkpoints"
+
+
+def peer_dir(home: Path, peer: str) -> Path:
+    """The witnessing folder of ``peer``; an unsafe name gets a hashed one (witnessing-v1 §4)."""
+    if not peer or len(peer) > 128:
+        raise ValueError("invalid peer name")
+    if _SAFE_PEER.fullmatch(peer):
+        return audit_dir(home) / "witness" / peer
+    name = "h-" + merkle.leaf_hash(peer.encode()).hex()[:24]
+    return audit_dir(home) / "witness" / name
+
+
+def peer_dirs(home: Path) -> list[Path]:
+    """Every peer's witnessing folder, sorted."""
+    try:
+        return sorted(p for p in (audit_dir(home) / "witness").iterdir() if p.is_dir())
+    except OSError:
+        return []
+
+
+def note_name(size: int) -> str:
+    """The file name of the checkpoint note at ``size``."""
+    return f"{size:012d}.note"
+
+
+def notes(folder: Path) -> list[Path]:
+    """The ``.note`` files of ``folder``, sorted (by size: the names are zero-padded)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == ".note")
+    except OSError:
+        return []
+
+
+def stored_heads(folder: Path) -> list[Checkpoint]:
+    """The checkpoints stored in ``folder`` that parse (signatures are not checked)."""
+    heads = []
+    for path in notes(folder):
+        with contextlib.suppress(OSError, NoteError):
+            heads.append(Checkpoint.parse(parse_note(path.read_bytes()).text))
+    return heads
+
+
+def read_keys(path: Path) -> list[NoteVerifier]:
+    """The verifier keys listed in ``path``, one a line (unreadable lines are skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8").split()
+    except OSError:
+        return []
+    keys = []
+    for line in lines:
+        with contextlib.suppress(NoteError):
+            keys.append(NoteVerifier.from_str(line))
+    return keys
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object read strictly from ``path``; ``{}`` if missing or not one."""
+    try:
+        value = loads(path.read_bytes())
+    except (OSError, JsonError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def station_name(home: Path) -> str:
+    """The station's name: ``org`` from ``station.json``, else the home folder's name."""
+    record = read_json(home / "station.json")
+    for key in ("org", "role"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return home.resolve().name or "station"
+
+
+def origin_for(station: str) -> str:
+    """The checkpoint origin of ``station``'s log (§4)."""
+    return ORIGIN_PREFIX + re.sub(r"[\s+\x00-\x1f]", "-", station)

@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from secure_exchange.audit import report as audit_report
-from secure_exchange.audit.log import Actor, AuditLog, AuditVerifyReport, Event
+from secure_exchange.audit import AuditLog, AuditVerifyReport, Event, write_report
+from secure_exchange.cli.common import DATE, out_option, station
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import t
+from secure_exchange.station import user_actor
 
 __all__ = ["register"]
-
-
-def _home() -> Path:
-    """The station home: the lead's ``station_home`` where present, else ``SX_HOME``."""
-    try:
-        from secure_exchange.cli._common import home_path
-    except ImportError:  # pragma: no cover - before the shared CLI helpers existed
-        import os
-
-        value = os.environ.get("SX_HOME", "").strip()
-        if not value:
-            raise AuditError("audit.cli.no_home") from None
-        return Path(value).expanduser()
-    return home_path()
-
-
-def _reader() -> Actor:
-    """The OS user who reads the log (no key is unlocked for reading)."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = "unknown"
-    return Actor(f"user:{user}", "")
 
 
 def register(root: click.Group) -> None:
@@ -57,7 +34,7 @@ def _verify_cmd() -> click.Command:
     @click.command("verify", help=t("audit.help.verify"))
     @click.option("--json", "as_json", is_flag=True, help=t("audit.help.json"))
     def verify(as_json: bool) -> None:
-        report = AuditLog.verify_and_record(_home(), actor=_reader())
+        report = AuditLog.verify_and_record(station().home, actor=user_actor())
         if as_json:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
         else:
@@ -70,12 +47,12 @@ def _verify_cmd() -> click.Command:
 
 def _render_verify(report: AuditVerifyReport) -> None:
     for warning in report.warnings[:5]:
-        click.echo(t("audit.cli.warning") + warning.message, err=True)
+        click.echo(t("audit.cli.warning") + warning.message(), err=True)
     problems = [p for p in (report.first_bad, report.torn_tail) if p is not None]
     heads = [c.problem for c in report.checkpoints] + [w.problem for w in report.witnessed]
     problems += [p for p in heads if p is not None and p not in problems]
     for problem in problems:
-        click.echo(t("audit.cli.problem") + problem.message, err=True)
+        click.echo(t("audit.cli.problem") + problem.message(), err=True)
     if report.ok:
         click.echo(
             t(
@@ -93,11 +70,9 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _show_cmd() -> click.Command:
-    day = click.DateTime(formats=["%Y-%m-%d"])
-
     @click.command("show", help=t("audit.help.show"))
-    @click.option("--since", type=day, default=None, help=t("audit.help.since"))
-    @click.option("--until", type=day, default=None, help=t("audit.help.until"))
+    @click.option("--since", type=DATE, default=None, help=t("audit.help.since"))
+    @click.option("--until", type=DATE, default=None, help=t("audit.help.until"))
     @click.option("--actor", default=None, help=t("audit.help.actor"))
     @click.option("--action", default=None, help=t("audit.help.action"))
     @click.option("--package", default=None, help=t("audit.help.package"))
@@ -110,9 +85,8 @@ def _show_cmd() -> click.Command:
         package: str | None,
         as_json: bool,
     ) -> None:
-        log = AuditLog.open(_home())
-        events = log.read(
-            actor=_reader(),
+        events = station().log.read(
+            actor=user_actor(),
             since=_day(since),
             until=_day(until),
             who=actor,
@@ -167,14 +141,9 @@ def _export_cmd() -> click.Command:
         required=True,
         help=t("audit.help.format"),
     )
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        required=True,
-        help=t("audit.help.out"),
-    )
+    @out_option("audit.help.out")
     def export(fmt: str, out: Path) -> None:
-        count = AuditLog.open(_home()).export(out, fmt, actor=_reader())
+        count = station().log.export(out, fmt, actor=user_actor())
         click.echo(t("audit.cli.exported", count=count, path=out))
 
     return export
@@ -182,14 +151,9 @@ def _export_cmd() -> click.Command:
 
 def _report_cmd() -> click.Command:
     @click.command("report", help=t("audit.help.report"))
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        required=True,
-        help=t("audit.help.report_out"),
-    )
+    @out_option("audit.help.report_out")
     def report(out: Path) -> None:
-        count = audit_report.write_report(_home(), out, actor=_reader())
+        count = write_report(station().home, out, actor=user_actor())
         click.echo(t("audit.cli.reported", count=count, path=out))
 
     return report

@@ -8,25 +8,34 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli._common import (
+from secure_exchange.cli.common import (
+    DATE,
     PassphraseSource,
     echo_json,
-    home_path,
+    out_option,
     passphrase_option,
     stage_printer,
+    station,
 )
 from secure_exchange.errors import VerificationError
 from secure_exchange.formats.canonjson import as_obj
 from secure_exchange.i18n import t
-from secure_exchange.package.core import VerifiedPackage, read_manifest_unverified
-from secure_exchange.station import workflow
-from secure_exchange.station.home import ROLES
-from secure_exchange.trust.agreement import TrustStore
-from secure_exchange.trust.keys import PURPOSES, Keyring
+from secure_exchange.package import VerifiedPackage, read_manifest_unverified
+from secure_exchange.station import (
+    ROLES,
+    agreement_import,
+    agreement_new,
+    agreement_sign,
+    create_key,
+    export_age_identity,
+    export_public,
+    import_package,
+    init,
+    verify_package,
+)
+from secure_exchange.trust import PURPOSES
 
 __all__ = ["register"]
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def register(root: click.Group) -> None:
@@ -42,11 +51,11 @@ def _init_cmd() -> click.Command:
     @click.command("init", help=t("cli.help.init"))
     @click.option("--org", required=True, help=t("cli.help.org"))
     @click.option("--role", required=True, type=click.Choice(ROLES), help=t("cli.help.role"))
-    def init(org: str, role: str) -> None:
-        station = workflow.init(home_path(), org, role)
-        click.echo(t("cli.init_done", org=station.org, role=station.role, home=station.home))
+    def init_(org: str, role: str) -> None:
+        info = init(station(), org, role)
+        click.echo(t("cli.init_done", org=info.org, role=info.role, home=info.home))
 
-    return init
+    return init_
 
 
 def _keys_group() -> click.Group:
@@ -73,13 +82,13 @@ def _keys_group() -> click.Group:
     @passphrase_option
     def new(name: str, purpose: str, kdf: str, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name, confirm=True)
-        ident = workflow.create_key(home_path(), name, purpose, secret, cost=kdf)
+        ident = create_key(station(), name, purpose, secret, cost=kdf)
         click.echo(t("cli.key_created", name=ident.name, purpose=ident.purpose))
         click.echo(t("cli.fingerprint", fp=ident.fingerprint))
 
     @keys.command("list", help=t("cli.help.keys_list"))
     def list_() -> None:
-        for ident in Keyring(home_path()).list():
+        for ident in station().keyring.list():
             click.echo(f"{ident.name:<20} {ident.purpose:<11} {ident.key_id}  {ident.fingerprint}")
 
     @keys.command("export", help=t("cli.help.keys_export"))
@@ -93,7 +102,7 @@ def _keys_group() -> click.Group:
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def export(name: str, fmt: str, out: Path | None) -> None:
-        ident = workflow.export_public(home_path(), name, fmt)
+        ident = export_public(station(), name, fmt)
         text = {
             "card": ident.to_card(),
             "age": ident.age_recipient + "\n",
@@ -110,7 +119,7 @@ def _keys_group() -> click.Group:
     @passphrase_option
     def export_age(name: str, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name)
-        click.echo(workflow.export_age_identity(home_path(), name, secret))
+        click.echo(export_age_identity(station(), name, secret))
 
     return keys
 
@@ -126,9 +135,9 @@ def _agreement_group() -> click.Group:
     @click.option("--number", required=True)
     @click.option("--party-a", type=card, multiple=True, required=True)
     @click.option("--party-b", type=card, multiple=True, required=True)
-    @click.option("--valid-from", type=_DATE, required=True)
-    @click.option("--valid-until", type=_DATE, required=True)
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--valid-from", type=DATE, required=True)
+    @click.option("--valid-until", type=DATE, required=True)
+    @out_option()
     def new(
         number: str,
         party_a: tuple[Path, ...],
@@ -137,8 +146,8 @@ def _agreement_group() -> click.Group:
         valid_until: date,
         out: Path,
     ) -> None:
-        made = workflow.agreement_new(
-            home_path(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
+        made = agreement_new(
+            station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
 
@@ -147,19 +156,19 @@ def _agreement_group() -> click.Group:
     @click.option("--as", "name", required=True)
     @passphrase_option
     def sign(file: Path, name: str, passphrase_file: Path | None) -> None:
-        signed = workflow.agreement_sign(home_path(), file, name, PassphraseSource(passphrase_file))
+        signed = agreement_sign(station(), file, name, PassphraseSource(passphrase_file))
         click.echo(t("cli.agreement_signed", number=signed.number, name=name))
 
     @agreement.command("import", help=t("cli.help.agreement_import"))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_(file: Path) -> None:
-        done = workflow.agreement_import(home_path(), file)
+        done = agreement_import(station(), file)
         click.echo(t("cli.agreement_imported", number=done.number, sha=done.sha256))
 
     @agreement.command("list", help=t("cli.help.agreement_list"))
     def list_() -> None:
         today = date.today()
-        for item in TrustStore(home_path()).all():
+        for item in station().trust.all():
             try:
                 item.check_in_force(today)
                 state = t("cli.in_force")
@@ -195,13 +204,13 @@ def _package_cmds() -> list[click.Command]:
     @click.argument("package", type=folder)
     @click.option("--json", "as_json", is_flag=True)
     def verify(package: Path, as_json: bool) -> None:
-        _run_check(lambda: workflow.verify_package(home_path(), package), as_json, "cli.verified")
+        _run_check(lambda: verify_package(station(), package), as_json, "cli.verified")
 
     @click.command("import", help=t("cli.help.import"))
     @click.argument("package", type=folder)
     @click.option("--json", "as_json", is_flag=True)
     def import_(package: Path, as_json: bool) -> None:
-        _run_check(lambda: workflow.import_package(home_path(), package), as_json, "cli.imported")
+        _run_check(lambda: import_package(station(), package), as_json, "cli.imported")
 
     @click.command("inspect", help=t("cli.help.inspect"))
     @click.argument("package", type=folder)

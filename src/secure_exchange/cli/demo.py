@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from secure_exchange.cli.common import DATE
 from secure_exchange.demo import run_demo
 from secure_exchange.i18n import t
 
@@ -33,7 +34,7 @@ def register(root: click.Group) -> None:
     )
     @click.option(
         "--as-of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DATE,
         default="2022-07-01",
         show_default=True,
         help=t("cli.help.as_of"),

@@ -9,23 +9,28 @@ from pathlib import Path
 import click
 
 from scoring import ScoreResult, load_policy, summarise
-from secure_exchange.cli._common import (
+from secure_exchange.cli.common import (
+    DATE,
     PassphraseSource,
-    home_path,
+    out_option,
     passphrase_option,
     progress_bar,
     stage_printer,
     staged_counter,
+    station,
 )
 from secure_exchange.errors import IdentityError
 from secure_exchange.i18n import t
-from secure_exchange.station import workflow
-from secure_exchange.station.home import load_station
-from secure_exchange.trust.keys import Keyring
+from secure_exchange.station import (
+    read_results,
+    reidentify,
+    score_ledger,
+    score_package,
+    seal_decisions,
+    seal_ledger,
+)
 
 __all__ = ["register"]
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def register(root: click.Group) -> None:
@@ -38,7 +43,7 @@ def register(root: click.Group) -> None:
 
 def _default_key(purpose: str) -> str:
     """The station's only key of ``purpose``; ask for ``--as`` when there are several."""
-    names = [k.name for k in Keyring(home_path()).list() if k.purpose == purpose]
+    names = [k.name for k in station().keyring.list() if k.purpose == purpose]
     if len(names) != 1:
         raise IdentityError("cli.key_choice", purpose=purpose, count=len(names))
     return names[0]
@@ -48,12 +53,7 @@ def _seal_cmd() -> click.Command:
     @click.command("seal", help=t("cli.help.seal"))
     @click.argument("ledger", type=click.Path(exists=True, path_type=Path))
     @click.option("--agreement", "number", required=True, help=t("cli.help.agreement_no"))
-    @click.option(
-        "--out",
-        type=click.Path(file_okay=False, path_type=Path),
-        required=True,
-        help=t("cli.help.seal_out"),
-    )
+    @out_option("cli.help.seal_out", folder=True)
     @click.option("--as", "names", multiple=True, help=t("cli.help.seal_as"))
     @click.option("--drop-unknown-columns", is_flag=True, help=t("cli.help.drop_unknown"))
     @click.option("--allow-unenrolled", is_flag=True, help=t("cli.help.allow_unenrolled"))
@@ -67,13 +67,13 @@ def _seal_cmd() -> click.Command:
         allow_unenrolled: bool,
         passphrase_file: Path | None,
     ) -> None:
-        if load_station(home_path()).party == "B":
+        if station().info.party == "B":
             _seal_back(ledger, number, out, list(names), passphrase_file)
             return
         signers = list(names) or [_default_key("officer"), _default_key("seal")]
         with staged_counter() as (stage, progress):
-            outcome = workflow.seal_ledger(
-                home_path(),
+            outcome = seal_ledger(
+                station(),
                 ledger,
                 number,
                 signers,
@@ -99,8 +99,8 @@ def _seal_back(
     decisions: Path, number: str, out: Path, names: list[str], passphrase_file: Path | None
 ) -> None:
     """At the bank, ``sx seal DECISIONS`` seals the decisions back to party A."""
-    sealed = workflow.seal_decisions(
-        home_path(),
+    sealed = seal_decisions(
+        station(),
         decisions,
         number,
         names or [_default_key("seal")],
@@ -116,14 +116,14 @@ def _results_cmd() -> click.Command:
     @click.command("results", help=t("cli.help.results"))
     @click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @out_option()
     @click.option("--as", "name", default=None)
     @passphrase_option
     def results(
         package: Path, ledger: Path, out: Path, name: str | None, passphrase_file: Path | None
     ) -> None:
-        count = workflow.read_results(
-            home_path(),
+        count = read_results(
+            station(),
             package,
             ledger,
             name or _default_key("seal"),
@@ -138,7 +138,7 @@ def _results_cmd() -> click.Command:
 def _score_cmd() -> click.Command:
     @click.command("score", help=t("cli.help.score"))
     @click.argument("source", type=click.Path(exists=True, path_type=Path))
-    @click.option("--as-of", type=_DATE, required=True, help=t("cli.help.as_of"))
+    @click.option("--as-of", type=DATE, required=True, help=t("cli.help.as_of"))
     @click.option(
         "--policy",
         "policy_ref",
@@ -146,12 +146,7 @@ def _score_cmd() -> click.Command:
         show_default=True,
         help=t("cli.help.policy"),
     )
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        required=True,
-        help=t("cli.help.score_out"),
-    )
+    @out_option("cli.help.score_out")
     @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
     @passphrase_option
     def score(
@@ -165,8 +160,8 @@ def _score_cmd() -> click.Command:
         policy = load_policy(policy_ref)
         day = as_of.date()
         if _is_package(source):
-            result = workflow.score_package(
-                home_path(),
+            result = score_package(
+                station(),
                 source,
                 day,
                 policy,
@@ -177,9 +172,7 @@ def _score_cmd() -> click.Command:
             )
         else:
             with progress_bar(0, "cli.progress.read") as progress:
-                result = workflow.score_ledger(
-                    home_path(), source, day, policy, out, progress=progress
-                )
+                result = score_ledger(station(), source, day, policy, out, progress=progress)
         _render_summary(result, day)
         click.echo(t("cli.written", path=out))
 
@@ -250,10 +243,10 @@ def _reidentify_cmd() -> click.Command:
         "--package", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True
     )
     @click.option("--reason", required=True, help=t("cli.help.reason"))
-    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @out_option()
     @click.option("--as", "name", default=None)
     @passphrase_option
-    def reidentify(
+    def reidentify_(
         decisions: Path,
         package: Path,
         reason: str,
@@ -261,8 +254,8 @@ def _reidentify_cmd() -> click.Command:
         name: str | None,
         passphrase_file: Path | None,
     ) -> None:
-        count = workflow.reidentify(
-            home_path(),
+        count = reidentify(
+            station(),
             decisions,
             package,
             reason,
@@ -272,4 +265,4 @@ def _reidentify_cmd() -> click.Command:
         )
         click.echo(t("cli.reidentified", count=count, path=out))
 
-    return reidentify
+    return reidentify_

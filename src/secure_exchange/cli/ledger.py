@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from secure_exchange.cli._common import home_path
+from secure_exchange.cli.common import DATE, out_option, station
+from secure_exchange.errors import Problem
 from secure_exchange.i18n import current_language, t
-from secure_exchange.ledger.scan import CheckReport, Finding
-from secure_exchange.ledger.schema import column_label
-from secure_exchange.ledger.template import write_template
-from secure_exchange.station import workflow
+from secure_exchange.ledger import CheckReport, column_label, write_template
+from secure_exchange.station import check_ledger
 
 __all__ = ["register"]
 
@@ -45,7 +44,7 @@ def _check_command() -> click.Command:
     @click.option(
         "--as-of",
         "as_of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DATE,
         metavar="YYYY-MM-DD",
         help=t("ledger.help.as_of"),
     )
@@ -55,11 +54,12 @@ def _check_command() -> click.Command:
     ) -> None:
         progress = _progress()
         report = check_ledger(
+            station(),
             path,
             as_of=as_of.date() if as_of else None,
             drop_unknown=drop_unknown,
             progress=progress,
-        )
+        ).report
         if progress is not None:
             click.echo("", err=True)
         if as_json:
@@ -71,30 +71,9 @@ def _check_command() -> click.Command:
     return check
 
 
-def check_ledger(
-    path: Path,
-    *,
-    as_of: date | None,
-    drop_unknown: bool,
-    progress: Callable[[int], None] | None = None,
-) -> CheckReport:
-    """Read and check the ledger at ``path`` (the check is logged); return its report."""
-    ledger = workflow.check_ledger(
-        home_path(), path, as_of=as_of, drop_unknown=drop_unknown, progress=progress
-    )
-    return ledger.report
-
-
 def _template_command() -> click.Command:
     @click.command("template", help=t("ledger.help.template"))
-    @click.option(
-        "--out",
-        "out",
-        required=True,
-        metavar="FILE.xlsx",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help=t("ledger.help.out"),
-    )
+    @out_option("ledger.help.out", metavar="FILE.xlsx")
     def template(out: Path) -> None:
         written = write_template(out)
         click.echo(t("ledger.template.written", path=written))
@@ -125,8 +104,8 @@ def _render(report: CheckReport) -> None:
         click.echo(heading)
         sheet = None
         for item in findings:
-            if item.sheet != sheet:
-                sheet = item.sheet
+            if item.where.sheet != sheet:
+                sheet = item.where.sheet
                 click.echo("  " + t("ledger.check.sheet", sheet=sheet))
             click.echo("    " + _line(item))
     if report.ok:
@@ -137,9 +116,10 @@ def _render(report: CheckReport) -> None:
         )
 
 
-def _line(item: Finding) -> str:
-    where = t("ledger.check.row", row=item.row) if item.row else t("ledger.check.file")
-    if item.column:
-        where += " · " + column_label(item.sheet, item.column)
+def _line(item: Problem) -> str:
+    at = item.where
+    where = t("ledger.check.row", row=at.row) if at.row else t("ledger.check.file")
+    if at.column:
+        where += " · " + column_label(at.sheet or "", at.column)
     separator = "：" if current_language() == "zh" else ": "
-    return where + separator + item.message
+    return where + separator + item.message()

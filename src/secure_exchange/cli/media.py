@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli._common import PassphraseSource, echo_json, home_path, passphrase_option
+from secure_exchange.cli.common import PassphraseSource, echo_json, passphrase_option, station
 from secure_exchange.i18n import t
-from secure_exchange.station import media
+from secure_exchange.station import MediaStatus, enroll, list_media
 
 __all__ = ["register"]
 
@@ -34,18 +34,16 @@ def _enroll_cmd() -> click.Command:
     @click.option("--as", "key_name", default=None, help=t("media.help.as"))
     @click.option("--json", "as_json", is_flag=True, help=t("media.help.json"))
     @passphrase_option
-    def enroll(
+    def enroll_(
         path: Path, key_name: str | None, as_json: bool, passphrase_file: Path | None
     ) -> None:
-        label = media.enroll(
-            home_path(), path, PassphraseSource(passphrase_file), key_name=key_name
-        )
+        label = enroll(station(), path, PassphraseSource(passphrase_file), key_name=key_name)
         if as_json:
             echo_json({"media_id": label.media_id, "unit": label.unit, "path": str(path)})
         else:
             click.echo(t("media.enrolled", id=label.media_id, unit=label.unit))
 
-    return enroll
+    return enroll_
 
 
 def _list_cmd() -> click.Command:
@@ -55,7 +53,7 @@ def _list_cmd() -> click.Command:
     @click.option("--root", "roots", type=folder, multiple=True, help=t("media.help.root"))
     @click.option("--json", "as_json", is_flag=True, help=t("media.help.json"))
     def list_(roots: tuple[Path, ...], as_json: bool) -> None:
-        sticks = media.list_media(home_path(), extra_roots=roots)
+        sticks = list_media(station(), extra_roots=roots)
         if as_json:
             echo_json({"media": [_status_json(s) for s in sticks]})
         elif not sticks:
@@ -68,15 +66,15 @@ def _list_cmd() -> click.Command:
     return list_
 
 
-def _state_text(stick: media.MediaStatus) -> str:
+def _state_text(stick: MediaStatus) -> str:
     return t(f"media.state.{stick.state}", where=stick.where)
 
 
-def _status_line(stick: media.MediaStatus) -> str:
+def _status_line(stick: MediaStatus) -> str:
     return f"{stick.short_id}  {stick.enrolled_by:<18}  {stick.enrolled}  {_state_text(stick)}"
 
 
-def _status_json(stick: media.MediaStatus) -> dict[str, object]:
+def _status_json(stick: MediaStatus) -> dict[str, object]:
     return {
         "media_id": stick.media_id,
         "enrolled_by": stick.enrolled_by,

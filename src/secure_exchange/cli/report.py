@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from secure_exchange.cli.common import out_option
 from secure_exchange.i18n import t
-from secure_exchange.reports.decisions import write_report
+from secure_exchange.reports import write_report
 
 __all__ = ["register"]
 
@@ -20,12 +21,7 @@ def register(root: click.Group) -> None:
 def _report_cmd() -> click.Command:
     @click.command("report", help=t("report.help.command"))
     @click.argument("decisions", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        required=True,
-        help=t("report.help.out"),
-    )
+    @out_option("report.help.out")
     @click.option("--policy", "policy_ref", default=None, help=t("report.help.policy"))
     def report(decisions: Path, out: Path, policy_ref: str | None) -> None:
         written = write_report(decisions, out, policy=policy_ref)

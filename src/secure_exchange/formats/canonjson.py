@@ -9,6 +9,7 @@ non-finite numbers, and integers too long to be a count.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ __all__ = [
 MAX_DEPTH = 32
 _MAX_INT_DIGITS = 30
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class JsonError(FormatError):
@@ -60,24 +63,13 @@ def _bounded_int(text: str) -> int:
 
 def _depth_ok(text: str) -> bool:
     """True if brackets outside strings never nest deeper than ``MAX_DEPTH``."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return True  # too few brackets to nest that deep: the common case, decided fast
     depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return False
-        elif char in "]}":
-            depth -= 1
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            return False
     return True
 
 

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from nacl.pwhash import scrypt as _scrypt
 
-from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
+from secure_exchange.formats.errors import FormatError
 
 __all__ = [
     "DEFAULT_MEMLIMIT",
@@ -43,6 +43,8 @@ __all__ = [
     "OPSLIMIT_INTERACTIVE",
     "OPSLIMIT_SENSITIVE",
     "KeyFormatError",
+    "KeyPassphraseError",
+    "MinisignError",
     "PublicKey",
     "SecretKey",
     "Signature",
@@ -95,15 +97,20 @@ class Readable(Protocol):
         ...
 
 
-class KeyFormatError(IdentityError):
-    """A minisign key is malformed, damaged or of an unsupported kind."""
+class MinisignError(FormatError):
+    """Base of every error about minisign keys and signatures."""
 
 
-class SignatureError(VerificationError):
-    """A minisign signature is malformed or does not verify (``check == "signature"``)."""
+class KeyFormatError(MinisignError):
+    """A minisign key is malformed, damaged, of an unsupported kind or too costly to open."""
 
-    def __init__(self, key: str, /, **params: object) -> None:
-        super().__init__("signature", key, **params)
+
+class KeyPassphraseError(MinisignError):
+    """A secret key's passphrase is wrong, missing, or refused (empty, or none without consent)."""
+
+
+class SignatureError(MinisignError):
+    """A minisign signature is malformed or does not verify."""
 
 
 def default_trusted_comment(file_name: str | None = None, *, now: int | None = None) -> str:
@@ -321,7 +328,7 @@ def _keystream(passphrase: bytes, salt: bytes, opslimit: int, memlimit: int) -> 
     try:
         stream = _scrypt.kdf(_KEYNUM_SK_LEN, passphrase, salt, opslimit, memlimit)
     except MemoryError as exc:
-        raise IdentityError("minisign.seckey.out_of_memory", mib=memlimit >> 20) from exc
+        raise KeyFormatError("minisign.seckey.out_of_memory", mib=memlimit >> 20) from exc
     return bytes(stream)
 
 
@@ -402,12 +409,12 @@ class SecretKey:
             allow_unencrypted: write the key in clear when ``passphrase`` is ``None``.
 
         Raises:
-            PassphraseError: no passphrase without ``allow_unencrypted``, or an empty one.
+            KeyPassphraseError: no passphrase without ``allow_unencrypted``, or an empty one.
         """
         if passphrase is None and not allow_unencrypted:
-            raise PassphraseError("minisign.passphrase.unencrypted_refused")
+            raise KeyPassphraseError("minisign.passphrase.unencrypted_refused")
         if passphrase is not None and not passphrase:
-            raise PassphraseError("minisign.passphrase.empty")
+            raise KeyPassphraseError("minisign.passphrase.empty")
         if passphrase is None:
             text = "minisign unencrypted secret key" if comment is None else comment
             blob = self._blob(None, b"\x00" * _SALT_LEN, 0, 0)
@@ -437,7 +444,7 @@ class SecretKey:
         """Read a minisign secret key file (encrypted, or unencrypted as ``minisign -W``).
 
         Raises:
-            PassphraseError: the key is encrypted and the passphrase is missing or wrong.
+            KeyPassphraseError: the key is encrypted and the passphrase is missing or wrong.
             KeyFormatError: the file is malformed, damaged or unsupported.
         """
         line = _key_blob_line(text)
@@ -459,7 +466,7 @@ class SecretKey:
         stored = keynum_sk[_KEY_ID_LEN + _SK_LEN :]
         if stored != _checksum(key_id, secret):
             if encrypted:
-                raise PassphraseError("minisign.passphrase.wrong")
+                raise KeyPassphraseError("minisign.passphrase.wrong")
             # minisign -W (0.11) leaves the checksum zeroed and never checks it.
             if stored != b"\x00" * _CHK_LEN:
                 raise KeyFormatError("minisign.seckey.corrupt")
@@ -526,7 +533,7 @@ class SecretKey:
 def _unlock_stream(blob: bytes, passphrase: bytes | None) -> bytes:
     """The scrypt keystream of an encrypted secret key file body."""
     if passphrase is None:
-        raise PassphraseError("minisign.passphrase.required")
+        raise KeyPassphraseError("minisign.passphrase.required")
     salt = blob[6 : 6 + _SALT_LEN]
     opslimit, memlimit = struct.unpack("<QQ", blob[6 + _SALT_LEN : 6 + _SALT_LEN + 16])
     return _keystream(passphrase, salt, int(opslimit), int(memlimit))

@@ -12,7 +12,6 @@ protocols/audit-log-v1.md §4 and protocols/witnessing-v1.md §2.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from secure_exchange.errors import AuditError
+from secure_exchange.formats.errors import FormatError
 
 __all__ = [
     "COSIGNATURE_V1",
@@ -55,8 +54,11 @@ _NAME = re.compile(r"[^\s+]+")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
-class NoteError(AuditError):
-    """A signed note or checkpoint is malformed or its signature does not verify."""
+class NoteError(FormatError):
+    """A signed note or checkpoint is malformed or its signature does not verify.
+
+    The audit layer wraps it with context (which file, which peer) at its boundary.
+    """
 
 
 @runtime_checkable
@@ -76,6 +78,14 @@ class NoteSigner(Protocol):
     def sign(self, message: bytes) -> bytes:
         """Return the 64-byte Ed25519 signature of ``message``."""
         ...
+
+
+def _from_base64(text: str, key: str) -> bytes:
+    """Strict standard base64; anything else (non-ASCII text too) is ``NoteError(key)``."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error, or a non-ASCII character
+        raise NoteError(key) from None
 
 
 def _check_name(name: str) -> None:
@@ -112,9 +122,9 @@ class NoteVerifier:
         """Parse the C2SP verifier key form ``<name>+<hash hex>+<base64(0x01||key)>``."""
         try:
             name, hash_hex, b64 = text.strip().split("+", 2)
-            raw = base64.b64decode(b64, validate=True)
-        except (ValueError, binascii.Error):
+        except ValueError:
             raise NoteError("audit.note.bad_key") from None
+        raw = _from_base64(b64, "audit.note.bad_key")
         if len(raw) != 33 or raw[0] != ED25519 or not _NAME.fullmatch(name):
             raise NoteError("audit.note.bad_key")
         verifier = cls(name, raw[1:])
@@ -212,10 +222,7 @@ def _parse_signature(line: str) -> NoteSignature:
     if not line.startswith(_DASH):
         raise NoteError("audit.note.malformed")
     name, _, b64 = line[len(_DASH) :].partition(" ")
-    try:
-        raw = base64.b64decode(b64, validate=True)
-    except binascii.Error:
-        raise NoteError("audit.note.malformed") from None
+    raw = _from_base64(b64, "audit.note.malformed")
     if not _NAME.fullmatch(name) or len(raw) < 5:
         raise NoteError("audit.note.malformed")
     return NoteSignature(name, raw[:4], raw[4:])
@@ -320,10 +327,7 @@ class Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "" or not lines[0] or not _SIZE.fullmatch(lines[1]):
             raise NoteError("audit.note.bad_checkpoint")
-        try:
-            root_hash = base64.b64decode(lines[2], validate=True)
-        except binascii.Error:
-            raise NoteError("audit.note.bad_checkpoint") from None
+        root_hash = _from_base64(lines[2], "audit.note.bad_checkpoint")
         if len(root_hash) != 32 or any(not line for line in lines[3:-1]):
             raise NoteError("audit.note.bad_checkpoint")
         return cls(lines[0], int(lines[1]), root_hash, tuple(lines[3:-1]))

@@ -1,8 +1,14 @@
 """The one message catalogue: every user-facing sentence, in Chinese and English.
 
 The language is chosen per cli-v1: ``SX_LANG``, else ``LC_ALL``/``LC_MESSAGES``/``LANG``;
-``zh*`` gives Chinese, anything else English. Messages live in ``catalogue/<area>.py``
-as ``key -> (zh, en)`` so each area owns its own file; this module merges them.
+``zh*`` gives Chinese, anything else English.
+
+A key is ``prefix.word[.word…]``; the messages of one prefix live in
+``catalogue/<prefix>.py`` (``ledger.*`` in ``catalogue/ledger.py``) as a ``MESSAGES``
+dict ``key -> (zh, en)`` whose two templates name the same ``{placeholders}``.
+``catalogue/__init__.py`` merges the files into ``CATALOGUE`` and refuses a key defined
+twice. tests/test_catalogue.py checks that every key the source uses exists, that nothing
+is orphaned and that each key sits in its prefix's file.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from secure_exchange.ledger.schema import Finding, finding, mask_id, warning
+from secure_exchange.errors import Problem
+from secure_exchange.ledger.schema import error, mask_id, warning
 from secure_exchange.ledger.text import (
     byte_lengths,
     fixed_width_matrix,
@@ -48,7 +49,7 @@ class IdCheck:
     keys: np.ndarray
     birth_date: pa.Array
     sex: pa.Array
-    findings: tuple[Finding, ...]
+    findings: tuple[Problem, ...]
 
 
 def mod11_2_check(first17: str) -> str:
@@ -63,9 +64,9 @@ def legacy_to_18(id15: str) -> str:
     return first17 + mod11_2_check(first17)
 
 
-def _normalise(ids: pa.Array, rows: np.ndarray, sheet: str) -> tuple[pa.Array, list[Finding]]:
+def _normalise(ids: pa.Array, rows: np.ndarray, sheet: str) -> tuple[pa.Array, list[Problem]]:
     """Upper-case, full-width to ASCII (NFKC), and 15-digit legacy numbers to 18."""
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     odd = np.flatnonzero(~to_numpy(pc.string_is_ascii(ids)) | last_byte_is(ids, ord("x")))
     if len(odd):
         fixed = [
@@ -275,7 +276,7 @@ def check_ids(
     structured = _spread_numpy(np.ones(len(where), bool), where, n, False)
     keys = _spread_numpy(found.keys, where, n, -1)
     findings.extend(
-        finding(sheet, int(rows[i]), "id_number", "ledger.id.numeric")
+        error(sheet, int(rows[i]), "id_number", "ledger.id.numeric")
         for i in np.flatnonzero(numeric)
     )
     bad = _row_findings(
@@ -336,11 +337,11 @@ def _spread(
 
 def _row_findings(
     ids: pa.Array, rows: np.ndarray, where: np.ndarray, sheet: str, code: str, **params: object
-) -> list[Finding]:
+) -> list[Problem]:
     if not len(where):
         return []
     texts = pc.take(ids, pa.array(where, type=pa.int64())).to_pylist()
     return [
-        finding(sheet, int(rows[i]), "id_number", code, id=mask_id(text), **params)
+        error(sheet, int(rows[i]), "id_number", code, id=mask_id(text), **params)
         for i, text in zip(where, texts, strict=True)
     ]

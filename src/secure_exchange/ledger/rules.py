@@ -10,27 +10,28 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from secure_exchange.errors import Problem, Where
 from secure_exchange.ledger.ids import check_ids, ymd_digits_to_date32
-from secure_exchange.ledger.read import RawSheet
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
     RESIDENTS,
-    Finding,
+    ColumnLabel,
     PolicyLike,
-    column_label,
-    finding,
-    mask_id,
-    warning,
+    error,
 )
+from secure_exchange.ledger.sheet import RawSheet
 from secure_exchange.ledger.text import (
     byte_lengths,
     fixed_width_matrix,
+    nonempty,
     replace_rows,
     with_nulls,
 )
@@ -43,10 +44,6 @@ __all__ = [
     "CheckedBlock",
     "check_evaluation_block",
     "check_resident_block",
-    "duplicate_findings",
-    "key_to_id",
-    "orphan_findings",
-    "sorted_keys",
 ]
 
 SUBJECT_TYPES = ("农户", "新型农业经营主体", "个体工商户")
@@ -96,7 +93,7 @@ class CheckedBlock:
 
     table: pa.Table
     keys: np.ndarray
-    findings: tuple[Finding, ...]
+    findings: tuple[Problem, ...]
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -112,36 +109,39 @@ def _column(raw: RawSheet, name: str) -> pa.Array:
     return pa.array([""] * raw.num_rows, pa.string()) if column is None else column
 
 
-def _filled(column: pa.Array) -> np.ndarray:
-    return byte_lengths(column) > 0
-
-
 def _or_null(column: pa.Array) -> pa.Array:
-    return with_nulls(column, _filled(column))
+    return with_nulls(column, nonempty(column))
 
 
 def _at_rows(
-    raw: RawSheet, mask: np.ndarray, column: str, code: str, /, **params: object
-) -> list[Finding]:
-    """One error per masked row, all with the same message (translated once)."""
+    raw: RawSheet,
+    mask: np.ndarray,
+    column: str,
+    key: str,
+    /,
+    level: Literal["error", "warning"] = "error",
+    **params: object,
+) -> list[Problem]:
+    """One problem per masked row, all with the same key and (shared) parameters."""
     rows = raw.source_row[mask]
-    if not len(rows):
-        return []
-    message = finding(raw.sheet, None, column, code, **params).message
-    return [Finding(raw.sheet, row, column, code, message, "error") for row in rows.tolist()]
+    shared = MappingProxyType(params)
+    return [
+        Problem(key, shared, Where(sheet=raw.sheet, row=row, column=column), level)
+        for row in rows.tolist()
+    ]
 
 
-def _required(raw: RawSheet) -> list[Finding]:
+def _required(raw: RawSheet) -> list[Problem]:
     """Empty cells of required columns that the sheet has (absent ones are reported once)."""
-    found: list[Finding] = []
+    found: list[Problem] = []
     for spec in LEDGER_COLUMNS[raw.sheet].values():
         if spec.required and spec.name in raw.columns:
             found += _at_rows(
                 raw,
-                ~_filled(raw.columns[spec.name]),
+                ~nonempty(raw.columns[spec.name]),
                 spec.name,
                 "ledger.cell.empty",
-                column=column_label(raw.sheet, spec.name),
+                column=ColumnLabel(raw.sheet, spec.name),
             )
     return found
 
@@ -154,7 +154,7 @@ def _lookup_index(column: pa.Array, keys: Sequence[str], lower: bool) -> np.ndar
     """
     index = _np(pc.fill_null(pc.index_in(column, value_set=pa.array(list(keys))), -1))
     index = index.astype(np.int64)
-    rest = np.flatnonzero((index < 0) & _filled(column))
+    rest = np.flatnonzero((index < 0) & nonempty(column))
     if lower and len(rest):
         encoded = pc.dictionary_encode(pc.take(column, pa.array(rest, pa.int64())))
         position = {key: i for i, key in enumerate(keys)}
@@ -180,7 +180,7 @@ def _boolean(column: pa.Array) -> pa.Array:
 
 def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
     """Filled cells of ``name`` whose value did not map."""
-    return np.asarray(_filled(_column(raw, name)) & _np(pc.is_null(mapped)))
+    return np.asarray(nonempty(_column(raw, name)) & _np(pc.is_null(mapped)))
 
 
 # --- residents ----------------------------------------------------------------------------
@@ -189,7 +189,8 @@ def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
 def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
     """Every residents check that a block of rows can settle alone, and its table.
 
-    Duplicate IDs span blocks: ``duplicate_findings`` finds them from the keys of all blocks.
+    Duplicate IDs span blocks: ``spans.duplicate_findings`` finds them from the keys of all
+    blocks.
     """
     ids = check_ids(
         _column(raw, "id_number"), raw.source_row, RESIDENTS, numeric=raw.numeric_id, as_of=as_of
@@ -207,7 +208,7 @@ def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
             _unknown(raw, name, booleans[name]),
             name,
             "ledger.value.boolean",
-            column=column_label(RESIDENTS, name),
+            column=ColumnLabel(RESIDENTS, name),
         )
     phone, bad_phones = _tidy_phones(_column(raw, "phone"))
     found += _at_rows(raw, bad_phones, "phone", "ledger.value.phone")
@@ -225,86 +226,6 @@ def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
     ]
     table = pa.Table.from_arrays(arrays, schema=RESIDENT_SCHEMA)
     return CheckedBlock(table, ids.keys, tuple(found))
-
-
-def key_to_id(key: int) -> str:
-    """The 18-character ID number an int64 key stands for (``check_ids`` keys)."""
-    first17, check = divmod(key, 11)
-    return f"{first17:017d}" + ("X" if check == 10 else str(check))
-
-
-def duplicate_findings(
-    keys: np.ndarray, rows: np.ndarray, *, ordered: np.ndarray | None = None
-) -> list[Finding]:
-    """Every row of an ID that appears more than once (each naming the other rows).
-
-    ``keys`` are the residents' ID keys of the whole sheet (-1 for malformed IDs) and
-    ``rows`` their spreadsheet rows; ``ordered`` is ``sorted_keys(keys)`` if known already.
-    """
-    ordered = sorted_keys(keys) if ordered is None else ordered
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    if not len(repeated):
-        return []
-    where = np.flatnonzero(np.isin(keys, repeated))
-    rows_of: dict[int, list[int]] = {}
-    for index in where.tolist():
-        rows_of.setdefault(int(keys[index]), []).append(int(rows[index]))
-    found = []
-    for key, listed_rows in rows_of.items():
-        listed = "、".join(str(r) for r in listed_rows)
-        masked = mask_id(key_to_id(key))
-        found += [
-            finding(RESIDENTS, row, "id_number", "ledger.id.duplicate", id=masked, rows=listed)
-            for row in listed_rows
-        ]
-    return found
-
-
-def orphan_findings(
-    keys: np.ndarray,
-    rows: np.ndarray,
-    resident_keys: np.ndarray,
-    *,
-    ordered: np.ndarray | None = None,
-    among: np.ndarray | None = None,
-) -> list[Finding]:
-    """Evaluations whose (valid) ID is no resident's; ``keys`` are -1 for invalid IDs.
-
-    Sorted keys are matched against sorted keys, which keeps the binary search cache-warm
-    (``sorted_keys`` sorts the runs of sorted blocks by merging); it yields the few distinct
-    keys that are absent, and only those are then looked for row by row. ``ordered`` and
-    ``among`` are ``sorted_keys`` of ``keys`` and ``resident_keys`` when known already.
-    """
-    among = sorted_keys(resident_keys) if among is None else among
-    ordered = sorted_keys(keys) if ordered is None else ordered
-    if len(among):
-        hit = among[np.minimum(np.searchsorted(among, ordered), len(among) - 1)] == ordered
-        absent = np.unique(ordered[~hit])
-    else:
-        absent = np.unique(ordered)
-    if not len(absent):
-        return []
-    position = np.minimum(np.searchsorted(absent, keys), len(absent) - 1)
-    where = np.flatnonzero((absent[position] == keys) & (keys >= 0))
-    return [
-        finding(
-            EVALUATIONS,
-            int(rows[i]),
-            "id_number",
-            "ledger.eval.unknown_resident",
-            id=mask_id(key_to_id(int(keys[i]))),
-        )
-        for i in where.tolist()
-    ]
-
-
-def sorted_keys(keys: np.ndarray) -> np.ndarray:
-    """The valid (non-negative) keys in order.
-
-    Timsort (``kind="stable"``) merges already sorted runs, as left by blocks sorted on
-    their own, in linear time.
-    """
-    return np.sort(keys[keys >= 0], kind="stable")
 
 
 def _tidy_phones(phone: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -339,11 +260,11 @@ def _bad_phones(phone: pa.Array) -> np.ndarray:
     mobile_ok = (matrix <= 9).all(axis=1) & (matrix[:, 0] == 1) & (matrix[:, 1] >= 3)
     good = np.zeros(len(phone), dtype=bool)
     good[mobile[mobile_ok]] = True
-    rest = np.flatnonzero(~good & _filled(phone))
+    rest = np.flatnonzero(~good & nonempty(phone))
     if len(rest):
         subset = pc.take(phone, pa.array(rest, pa.int64()))
         good[rest] = _np(pc.match_substring_regex(subset, _PHONE))
-    return _filled(phone) & ~good
+    return nonempty(phone) & ~good
 
 
 # --- evaluations --------------------------------------------------------------------------
@@ -385,7 +306,7 @@ def check_evaluation_block(
 ) -> CheckedBlock:
     """Every evaluations check a block can settle alone (not yet: naming no resident).
 
-    The keys are -1 where the ID is invalid; ``orphan_findings`` matches the rest against
+    The keys are -1 where the ID is invalid; ``spans.orphan_findings`` matches the rest against
     the residents once both sheets are read. A panel date after ``as_of`` is a warning
     (most likely a mistyped year).
     """
@@ -398,7 +319,7 @@ def check_evaluation_block(
     code_index = pc.index_in(code, value_set=pa.array(arrays.codes, pa.string()))
     found += _at_rows(
         raw,
-        _filled(code) & _np(pc.is_null(code_index)),
+        nonempty(code) & _np(pc.is_null(code_index)),
         "code",
         "ledger.eval.code_unknown",
         policy=policy.id,
@@ -432,13 +353,13 @@ def _per_code(
     column: str,
     key: str,
     params: Sequence[tuple[str, object]] = (),
-) -> list[Finding]:
-    """Findings for masked rows; the message names the row's (validated) code."""
+) -> list[Problem]:
+    """Problems for masked rows; the message names the row's (validated) code."""
     where = np.flatnonzero(mask)
     codes = pc.take(code, pa.array(where, pa.int64())).to_pylist()
     extra = dict(params)
     return [
-        finding(
+        error(
             EVALUATIONS,
             int(raw.source_row[i]),
             column,
@@ -452,13 +373,13 @@ def _per_code(
 
 def _levels(
     raw: RawSheet, arrays: _PolicyArrays, idx: np.ndarray, code: pa.Array
-) -> tuple[pa.Array, list[Finding]]:
+) -> tuple[pa.Array, list[Problem]]:
     text = _column(raw, "level")
     level = _lookup(text, _LEVEL_ALIASES)
     level_idx = _np(pc.fill_null(pc.index_in(level, value_set=pa.array(LEVELS)), -1))
     known = idx >= 0
     levelled = known & arrays.levelled[np.clip(idx, 0, None)]
-    filled = _filled(text)
+    filled = nonempty(text)
     ok = (
         levelled
         & (level_idx >= 0)
@@ -493,11 +414,11 @@ def _levels(
 
 def _points(
     raw: RawSheet, arrays: _PolicyArrays, idx: np.ndarray, code: pa.Array
-) -> tuple[pa.Array, list[Finding]]:
+) -> tuple[pa.Array, list[Problem]]:
     text = _column(raw, "points")
     known = idx >= 0
     panel = known & arrays.panel[np.clip(idx, 0, None)]
-    filled = _filled(text)
+    filled = nonempty(text)
     digits = np.zeros(len(text), dtype=bool)
     value = np.zeros(len(text), np.int64)
     where = np.flatnonzero(filled)
@@ -536,7 +457,7 @@ _DATE_SHAPES = (
 )
 
 
-def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
+def _dates(raw: RawSheet) -> tuple[pa.Array, list[Problem]]:
     """Panel dates YYYY-MM-DD or YYYY/M/D, matched on the byte matrix, as date32."""
     text = _column(raw, "panel_date")
     lengths = byte_lengths(text)
@@ -562,23 +483,21 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Finding]]:
         day[where] = _digits_value(columns, second + 1, width)
     days, exists = ymd_digits_to_date32(year, month, day)
     ok = shaped & exists
-    found = _at_rows(raw, _filled(text) & ~ok, "panel_date", "ledger.value.date")
+    found = _at_rows(raw, nonempty(text) & ~ok, "panel_date", "ledger.value.date")
     return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()), found
 
 
-def _after(raw: RawSheet, panel_date: pa.Array, as_of: date) -> list[Finding]:
+def _after(raw: RawSheet, panel_date: pa.Array, as_of: date) -> list[Problem]:
     """A warning for each panel date after ``as_of``."""
     days = _np(pc.fill_null(panel_date.cast(pa.int32()), 0))
-    rows = raw.source_row[days > (as_of - date(1970, 1, 1)).days]
-    if not len(rows):
-        return []
-    message = warning(
-        EVALUATIONS, None, "panel_date", "ledger.eval.date_future", as_of=as_of.isoformat()
-    ).message
-    return [
-        Finding(EVALUATIONS, row, "panel_date", "ledger.eval.date_future", message, "warning")
-        for row in rows.tolist()
-    ]
+    return _at_rows(
+        raw,
+        days > (as_of - date(1970, 1, 1)).days,
+        "panel_date",
+        "ledger.eval.date_future",
+        "warning",
+        as_of=as_of.isoformat(),
+    )
 
 
 def _digits_value(columns: np.ndarray, start: int, stop: int) -> np.ndarray:

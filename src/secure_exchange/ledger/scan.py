@@ -17,52 +17,40 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pyarrow as pa
 
-from secure_exchange.errors import LedgerError
-from secure_exchange.ledger.read import LedgerSource, RawSheet
+from scoring.policy import load_policy
+from secure_exchange.errors import LedgerError, Problem
 from secure_exchange.ledger.rules import (
     EVALUATION_SCHEMA,
     RESIDENT_SCHEMA,
     CheckedBlock,
     check_evaluation_block,
     check_resident_block,
-    duplicate_findings,
-    orphan_findings,
 )
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
     RESIDENTS,
     CheckReport,
-    ColumnSpec,
-    Finding,
-    PolicyItemLike,
     PolicyLike,
-    mask_id,
 )
+from secure_exchange.ledger.sheet import RawSheet
+from secure_exchange.ledger.source import LedgerSource
+from secure_exchange.ledger.spans import duplicate_findings, orphan_findings
 
 __all__ = [
-    "EVALUATIONS",
-    "EVALUATION_SCHEMA",
-    "LEDGER_COLUMNS",
-    "RESIDENTS",
-    "RESIDENT_SCHEMA",
-    "CheckReport",
-    "ColumnSpec",
-    "Finding",
     "Ledger",
     "LedgerBlock",
     "LedgerCheck",
     "LedgerInvalidError",
     "LedgerScan",
-    "PolicyItemLike",
-    "PolicyLike",
+    "ScanOptions",
     "check_ledger",
     "load_ledger",
-    "mask_id",
     "read_ledger",
 ]
 
@@ -94,7 +82,7 @@ _AHEAD = 2  # blocks checked ahead of the one being handed out
 class LedgerBlock:
     """A block of checked rows of one sheet: the normalised table and its ID keys.
 
-    ``keys`` are int64 keys of the ID numbers (see ``_ledger_ids``): -1 where the ID is
+    ``keys`` are int64 keys of the ID numbers (see ``ids.id_keys``): -1 where the ID is
     malformed (residents) or invalid (evaluations). ``derived`` is what the ``work`` given
     to ``LedgerScan.blocks`` made of the block, None when the block has errors.
     """
@@ -151,7 +139,7 @@ class LedgerScan:
     numbers are kept, for the checks that span blocks (duplicate IDs, evaluations naming
     no resident); the tables themselves are the caller's to keep or let go. Blocks are
     parsed and checked a few ahead in worker threads (pyarrow and numpy release the GIL)
-    and handed out in order.
+    and handed out in order. The keyword arguments are those of ``ScanOptions``.
     """
 
     def __init__(
@@ -165,13 +153,9 @@ class LedgerScan:
     ) -> None:
         self.path = Path(path)
         self.as_of = date.today() if as_of is None else as_of
-        if policy is None:
-            from scoring.policy import load_policy  # scoring is imported only when needed
-
-            policy = load_policy()
-        self.policy = policy
+        self.policy = load_policy() if policy is None else policy
         self.progress = progress
-        self.findings: list[Finding] = []
+        self.findings: list[Problem] = []
         self.dropped: list[str] = []
         self.errors = 0
         self._report: CheckReport | None = None
@@ -262,7 +246,7 @@ class LedgerScan:
             self.progress(raw.num_rows)
         return block
 
-    def _note(self, findings: tuple[Finding, ...] | list[Finding]) -> None:
+    def _note(self, findings: tuple[Problem, ...] | list[Problem]) -> None:
         self.findings.extend(findings)
         self.errors += sum(1 for f in findings if f.level == "error")
 
@@ -286,31 +270,34 @@ class LedgerScan:
         return self._report
 
 
-def read_ledger(
-    path: Path,
-    *,
-    as_of: date | None = None,
-    drop_unknown: bool = False,
-    policy: PolicyLike | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Ledger:
+class ScanOptions(TypedDict, total=False):
+    """The keyword arguments of ``LedgerScan``, ``read_ledger``, ``check_ledger`` and
+    ``load_ledger``.
+
+    ``as_of``: the evaluation date birth dates must not be after (default: today).
+    ``drop_unknown``: drop columns outside the format (reported as a warning) instead of
+    reporting each as an error. ``policy``: the scoring policy whose item codes and levels
+    are valid (default: ``scoring.policy.load_policy()``). ``progress``: called with the
+    number of rows of each block read, residents first.
+    """
+
+    as_of: date | None
+    drop_unknown: bool
+    policy: PolicyLike | None
+    progress: Callable[[int], None] | None
+
+
+def read_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:
     """Read and check a ledger whole; always returns the tables and the report.
 
     Args:
         path: an ``.xlsx`` workbook or a folder with residents/evaluations CSV or Parquet.
-        as_of: the evaluation date birth dates must not be after (default: today).
-        drop_unknown: drop columns outside the format (reported as a warning) instead of
-            reporting each as an error.
-        policy: the scoring policy whose item codes and levels are valid (default:
-            ``scoring.policy.load_policy()``).
-        progress: called with the number of rows of each block read, residents first.
+        **options: see ``ScanOptions``.
 
     Raises:
         LedgerError: the path does not exist or is not a ledger container at all.
     """
-    with LedgerScan(
-        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
-    ) as scan:
+    with LedgerScan(path, **options) as scan:
         residents = _whole(scan.blocks(RESIDENTS), RESIDENT_SCHEMA)
         evaluations = _whole(scan.blocks(EVALUATIONS), EVALUATION_SCHEMA)
         report = scan.finish()
@@ -340,40 +327,22 @@ class LedgerCheck:
     dropped_columns: tuple[str, ...]
 
 
-def check_ledger(
-    path: Path,
-    *,
-    as_of: date | None = None,
-    drop_unknown: bool = False,
-    policy: PolicyLike | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> LedgerCheck:
+def check_ledger(path: Path, **options: Unpack[ScanOptions]) -> LedgerCheck:
     """Check a ledger in one pass, in bounded memory however large it is (see ``read_ledger``
     for the arguments)."""
-    with LedgerScan(
-        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
-    ) as scan:
+    with LedgerScan(path, **options) as scan:
         report = scan.finish()
     return LedgerCheck(report, scan.count(RESIDENTS), scan.count(EVALUATIONS), tuple(scan.dropped))
 
 
-def load_ledger(
-    path: Path,
-    *,
-    as_of: date | None = None,
-    drop_unknown: bool = False,
-    policy: PolicyLike | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Ledger:
+def load_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:
     """Like ``read_ledger`` but refuse a ledger with errors.
 
     Raises:
         LedgerInvalidError: the report has errors (``.report`` holds them).
         LedgerError: the path is not a ledger at all.
     """
-    ledger = read_ledger(
-        path, as_of=as_of, drop_unknown=drop_unknown, policy=policy, progress=progress
-    )
+    ledger = read_ledger(path, **options)
     if not ledger.report.ok:
         raise LedgerInvalidError(ledger.report)
     return ledger
@@ -386,12 +355,14 @@ _COLUMN_ORDER = {
 }
 
 
-def _order(item: Finding) -> tuple[int, int, int, str]:
-    sheet = 0 if item.sheet == RESIDENTS else 1
-    return sheet, item.row or 0, _COLUMN_ORDER.get((item.sheet, item.column or ""), -1), item.code
+def _order(item: Problem) -> tuple[int, int, int, str]:
+    where = item.where
+    sheet = 0 if where.sheet == RESIDENTS else 1
+    column = _COLUMN_ORDER.get((where.sheet or "", where.column or ""), -1)
+    return sheet, where.row or 0, column, item.key
 
 
-def _report(findings: list[Finding]) -> CheckReport:
+def _report(findings: list[Problem]) -> CheckReport:
     ordered = sorted(findings, key=_order)
     return CheckReport(
         errors=tuple(f for f in ordered if f.level == "error"),

@@ -1,4 +1,8 @@
-"""Column metadata of ledger format v1 (ledger-v1.md), the policy protocol and the findings."""
+"""Column metadata of ledger format v1 (ledger-v1.md), the policy protocol and the findings.
+
+A finding is the library's ``Problem``: a message key, its parameters and where it was found
+(sheet, spreadsheet row, canonical column). Its message is rendered when it is shown.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,22 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
-from secure_exchange.i18n import current_language, t
+from secure_exchange.errors import Problem, Where
+from secure_exchange.i18n import current_language
 
 __all__ = [
     "EVALUATIONS",
     "LEDGER_COLUMNS",
     "RESIDENTS",
     "CheckReport",
+    "ColumnLabel",
     "ColumnSpec",
-    "Finding",
     "PolicyItemLike",
     "PolicyLike",
     "column_label",
-    "finding",
+    "error",
     "mask_id",
+    "problem_json",
     "warning",
 ]
 
@@ -129,48 +135,49 @@ def column_label(sheet: str, column: str) -> str:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One problem in a ledger, located by sheet, spreadsheet row and canonical column."""
+class ColumnLabel:
+    """A message parameter naming a column: rendered by ``column_label`` when shown, so
+    in the reader's language rather than the one in force when the check ran."""
 
     sheet: str
-    row: int | None
-    column: str | None
-    code: str
-    message: str
-    level: str
+    column: str
 
-    def to_json(self) -> dict[str, str | int | None]:
-        """The JSON object of ``sx ledger check --json``."""
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "code": self.code,
-            "message": self.message,
-            "level": self.level,
-        }
+    def __str__(self) -> str:
+        return column_label(self.sheet, self.column)
 
 
-def finding(
-    sheet: str, row: int | None, column: str | None, code: str, /, **params: object
-) -> Finding:
-    """An error whose message is the translation of ``code`` with ``params``."""
-    return Finding(sheet, row, column, code, t(code, **params), "error")
+def error(
+    sheet: str, row: int | None, column: str | None, key: str, /, **params: object
+) -> Problem:
+    """An error in ``sheet`` at spreadsheet ``row`` and canonical ``column``."""
+    return Problem(key, params, Where(sheet=sheet, row=row, column=column), "error")
 
 
 def warning(
-    sheet: str, row: int | None, column: str | None, code: str, /, **params: object
-) -> Finding:
-    """A warning whose message is the translation of ``code`` with ``params``."""
-    return Finding(sheet, row, column, code, t(code, **params), "warning")
+    sheet: str, row: int | None, column: str | None, key: str, /, **params: object
+) -> Problem:
+    """A warning in ``sheet`` at spreadsheet ``row`` and canonical ``column``."""
+    return Problem(key, params, Where(sheet=sheet, row=row, column=column), "warning")
+
+
+def problem_json(problem: Problem) -> dict[str, str | int | None]:
+    """The JSON object of one finding in ``sx ledger check --json`` (message rendered now)."""
+    return {
+        "sheet": problem.where.sheet,
+        "row": problem.where.row,
+        "column": problem.where.column,
+        "code": problem.key,
+        "message": problem.message(),
+        "level": problem.level,
+    }
 
 
 @dataclass(frozen=True)
 class CheckReport:
     """Every error and warning found in a ledger, in sheet/row order."""
 
-    errors: tuple[Finding, ...]
-    warnings: tuple[Finding, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
@@ -181,6 +188,6 @@ class CheckReport:
         """``{"ok": bool, "errors": [...], "warnings": [...]}`` as in cli-v1."""
         return {
             "ok": self.ok,
-            "errors": [f.to_json() for f in self.errors],
-            "warnings": [f.to_json() for f in self.warnings],
+            "errors": [problem_json(p) for p in self.errors],
+            "warnings": [problem_json(p) for p in self.warnings],
         }

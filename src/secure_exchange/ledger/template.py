@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scoring.policy import load_policy
 from secure_exchange.i18n import current_language, t
 from secure_exchange.ledger.rules import LEVELS, SUBJECT_TYPES
 from secure_exchange.ledger.schema import (
@@ -40,10 +41,7 @@ def write_template(path: Path, policy: PolicyLike | None = None) -> Path:
     Returns:
         The path written.
     """
-    if policy is None:
-        from scoring.policy import load_policy  # scoring is imported only when needed
-
-        policy = load_policy()
+    policy = load_policy() if policy is None else policy
     book = Workbook()
     residents = book.active
     residents.title = RESIDENTS

@@ -10,6 +10,7 @@ __all__ = [
     "byte_lengths",
     "fixed_width_matrix",
     "last_byte_is",
+    "nonempty",
     "replace_rows",
     "to_numpy",
     "trim",
@@ -54,6 +55,11 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
         return np.zeros(0, np.int64)
     offsets, _ = _parts(array)
     return np.diff(offsets)
+
+
+def nonempty(array: pa.Array) -> np.ndarray:
+    """Rows whose string is not empty."""
+    return byte_lengths(array) > 0
 
 
 def last_byte_is(array: pa.Array, value: int) -> np.ndarray:

@@ -12,14 +12,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from secure_exchange.errors import VerificationError
+from secure_exchange.errors import IdentityError, PackageError, VerificationError
 from secure_exchange.formats import age as _age
+from secure_exchange.package.manifest import PartInfo, SchemaField
 
 __all__ = [
     "GroupStream",
-    "PartInfo",
     "batches_of",
     "read_part",
+    "recipients_of",
     "schema_fields",
     "write_groups",
 ]
@@ -35,16 +36,6 @@ class GroupStream:
 
     schema: pa.Schema
     batches: Iterable[pa.Table | pa.RecordBatch]
-
-
-@dataclass(frozen=True)
-class PartInfo:
-    """What the manifest says of one part."""
-
-    file: str
-    group: str
-    rows: int
-    size: int
 
 
 class _ArrowSink(io.RawIOBase):
@@ -63,9 +54,28 @@ class _ArrowSink(io.RawIOBase):
         return len(data)
 
 
-def schema_fields(schema: pa.Schema) -> list[dict[str, object]]:
-    """A stable JSON description of an Arrow schema, recorded in the manifest."""
-    return [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema]
+def schema_fields(schema: pa.Schema) -> tuple[SchemaField, ...]:
+    """A stable description of an Arrow schema, recorded in the manifest."""
+    return tuple(SchemaField(f.name, str(f.type), f.nullable) for f in schema)
+
+
+@contextlib.contextmanager
+def _key_errors() -> Iterator[None]:
+    """An age recipient refused by the age format is the key's fault: an IdentityError."""
+    try:
+        yield
+    except _age.AgeKeyError as exc:
+        raise IdentityError(exc.key, **exc.params) from exc
+
+
+def recipients_of(recipients: Iterable[str]) -> list[_age.X25519Recipient]:
+    """Parse ``age1…`` recipients (as an agreement names them).
+
+    Raises:
+        IdentityError: one of them is not a valid X25519 recipient.
+    """
+    with _key_errors():
+        return [_age.X25519Recipient.from_str(text) for text in recipients]
 
 
 def batches_of(source: pa.Table | GroupStream) -> Iterator[pa.Table]:
@@ -154,9 +164,9 @@ class _OpenPart:
         with contextlib.ExitStack() as setup:
             raw = setup.enter_context(path.open("xb"))
             setup.callback(_sync, raw)  # runs after the age stream's last chunk
-            self._sink = _ArrowSink(
-                setup.enter_context(_age.age._encrypt(raw, recipients, random=random))
-            )
+            with _key_errors():  # a low-order key is refused only when wrapping to it
+                writer = _age.age._encrypt(raw, recipients, random=random)
+            self._sink = _ArrowSink(setup.enter_context(writer))
             self._writer = setup.enter_context(
                 pq.ParquetWriter(self._sink, schema, compression="zstd")
             )
@@ -189,11 +199,20 @@ def _sync(raw: io.BufferedWriter) -> None:
 
 
 def read_part(ciphertext: bytes, identities: Sequence[_age.X25519Identity]) -> pa.Table:
-    """Decrypt one part in memory and read its Parquet; no byte touches the disk."""
-    reader = _age.decrypt(io.BytesIO(ciphertext), identities)
+    """Decrypt one part in memory and read its Parquet; no byte touches the disk.
+
+    Raises:
+        PackageError: the age file is damaged or none of ``identities`` opens it (the age
+            format's message); ``VerificationError`` if the Parquet table is unreadable.
+    """
     plain = bytearray(len(ciphertext))  # the plaintext is always shorter
-    size = reader.readinto(plain)
-    if reader.read(1):
+    try:
+        reader = _age.decrypt(io.BytesIO(ciphertext), identities)
+        size = reader.readinto(plain)
+        trailing = reader.read(1)
+    except _age.AgeError as exc:
+        raise PackageError(exc.key, **exc.params) from exc
+    if trailing:
         raise VerificationError("parquet", "package.part_unreadable")
     try:
         return pq.read_table(pa.BufferReader(pa.py_buffer(plain)[:size]))

@@ -1,3 +1,22 @@
-"""pseudonym layer."""
+"""The pseudonym layer: keyed subject tokens and the column groups a ledger is split into.
 
-from secure_exchange.pseudonym.core import *  # noqa: F403
+``pseudonymise`` splits whole tables, ``Splitter`` block by block (protocols/
+pseudonymisation-v1.md); ``token_key`` and ``tokens`` make the subject tokens.
+"""
+
+from secure_exchange.pseudonym.profile import GROUPS, ColumnRule, Profile, load_profile
+from secure_exchange.pseudonym.split import Pseudonymised, Splitter, pseudonymise
+from secure_exchange.pseudonym.tokens import Token, token_key, tokens
+
+__all__ = [
+    "GROUPS",
+    "ColumnRule",
+    "Profile",
+    "Pseudonymised",
+    "Splitter",
+    "Token",
+    "load_profile",
+    "pseudonymise",
+    "token_key",
+    "tokens",
+]

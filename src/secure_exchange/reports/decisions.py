@@ -3,37 +3,39 @@
 ``build_report`` turns a decisions table (``scoring.score`` output) into one HTML page with
 inline CSS and SVG charts: headline figures, coverage by community, credit limits and
 rates, credit lines against the plan's targets, the most frequent Annex 2 items and the
-split by subject type. The page holds aggregates only: no subject token, source row,
-masked ID or any per-subject value is ever written. ``write_report`` reads a decisions
-file (.csv/.parquet/.xlsx) and writes the page atomically.
+split by subject type. The page holds aggregates only (see ``facts``): no subject token,
+source row, masked ID or any per-subject value is ever written. ``write_report`` reads a
+decisions file (.csv/.parquet/.xlsx) and writes the page atomically.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from scoring.errors import LprError, PolicyError
+from scoring.errors import LprError
 from scoring.lpr import lpr_in_force
-from scoring.output import read_decisions
 from scoring.policy import Policy, load_policy
-from scoring.summary import STATUSES, CommunitySummary, summarise
-from secure_exchange.errors import SecureExchangeError
+from scoring.summary import STATUSES
 from secure_exchange.fsio import atomic_write
 from secure_exchange.i18n import current_language, has_message, t
 from secure_exchange.reports import svg as _svg
+from secure_exchange.reports.facts import (
+    TYPE_KEYS,
+    Facts,
+    TypeRow,
+    collect,
+    normalise,
+    policy_from,
+    read_table,
+)
 from secure_exchange.reports.svg import Bar, Segment, StackedRow, escape
 
-__all__ = ["READ_SUFFIXES", "TARGETS", "ReportError", "build_report", "write_report"]
+__all__ = ["TARGETS", "build_report", "write_report"]
 
-READ_SUFFIXES = (".csv", ".parquet", ".xlsx")
 TARGETS: tuple[tuple[str, int], ...] = (
     ("report.targets.2022", 100_000_000),
     ("report.targets.2023", 300_000_000),
@@ -47,169 +49,8 @@ COLORS: Mapping[str, str] = {
     "ineligible": "#9aa3ae",
     "vetoed": "#d64545",
 }
-_REQUIRED = (
-    "community",
-    "subject_type",
-    "status",
-    "credit_limit_yuan",
-    "rate_bp",
-    "reasons",
-    "policy",
-    "as_of",
-)
-_TYPE_KEYS = {
-    "农户": "report.type.farmer",
-    "新型农业经营主体": "report.type.new_agri",
-    "个体工商户": "report.type.business",
-}
-_CODE = r"^(?P<code>[BDV]\d+(?:\.\d+)?|E_[A-Z_]+|LIMIT_CAP|RATE_FLOOR_LPR)"
 _TOP_ITEMS = 10
 _WIDTH = 860
-
-
-class ReportError(SecureExchangeError):
-    """The decisions cannot be read or are not a decisions table."""
-
-
-@dataclass(frozen=True)
-class _TypeRow:
-    """Counts and credit of one subject type."""
-
-    subject_type: str
-    subjects: int
-    approved: int
-    credit_yuan: int
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """Every aggregate the page shows (no per-subject value)."""
-
-    subjects: int
-    counts: Mapping[str, int]
-    credit_yuan: int
-    communities: tuple[CommunitySummary, ...]
-    limit_bands: tuple[int, ...]
-    rates: tuple[tuple[int, int], ...]
-    rate_sum_bp: int
-    items: Mapping[str, int]
-    types: tuple[_TypeRow, ...]
-    as_of: tuple[date, ...]
-    policies: tuple[str, ...]
-
-
-# ---------------------------------------------------------------- input normalisation
-
-
-def _as_dates(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = pc.strptime(column, format="%Y-%m-%d", unit="s")
-    return pc.cast(column, pa.date32())
-
-
-def _normalise(decisions: pa.Table) -> pa.Table:
-    """The report's columns with fixed types; typed errors for anything else."""
-    missing = [c for c in _REQUIRED if c not in decisions.column_names]
-    if missing:
-        raise ReportError("report.input.columns", columns=", ".join(missing))
-    casts = {
-        "community": pa.string(),
-        "subject_type": pa.string(),
-        "status": pa.string(),
-        "credit_limit_yuan": pa.int64(),
-        "rate_bp": pa.int64(),
-        "reasons": pa.string(),
-        "policy": pa.string(),
-    }
-    columns: dict[str, pa.ChunkedArray] = {}
-    for name in _REQUIRED:
-        try:
-            column = decisions[name]
-            columns[name] = _as_dates(column) if name == "as_of" else pc.cast(column, casts[name])
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-            raise ReportError("report.input.values", column=name) from exc
-    for name in ("community", "subject_type", "reasons", "policy"):
-        columns[name] = pc.fill_null(columns[name], "")
-    columns["credit_limit_yuan"] = pc.fill_null(columns["credit_limit_yuan"], 0)
-    table = pa.table(columns)
-    if table.num_rows and not pc.all(pc.is_in(table["status"], pa.array(STATUSES))).as_py():
-        raise ReportError("report.input.values", column="status")
-    return table
-
-
-# ---------------------------------------------------------------- aggregation
-
-
-def _item_counts(reasons: pa.ChunkedArray) -> dict[str, int]:
-    """Subjects per reason code (B*, D*, V*, E_*, LIMIT_CAP, RATE_FLOOR_LPR)."""
-    parts = pc.split_pattern(reasons.combine_chunks(), "; ")
-    codes = pc.extract_regex(pc.list_flatten(parts), _CODE).field("code")
-    pairs = pa.table({"row": pc.list_parent_indices(parts), "code": codes})
-    pairs = pairs.filter(pc.is_valid(pairs["code"])).group_by(["row", "code"]).aggregate([])
-    counted = pairs.group_by("code").aggregate([("row", "count")]).to_pylist()
-    return {str(r["code"]): int(r["row_count"]) for r in counted}
-
-
-def _approved(table: pa.Table) -> pa.Table:
-    return table.filter(pc.equal(table["status"], "approved"))
-
-
-def _limit_bands(approved: pa.Table, policy: Policy | None) -> tuple[int, ...]:
-    """Approved subjects per 10,000-yuan band (upper bound included), band 1 first."""
-    limits = approved["credit_limit_yuan"].to_numpy().astype(np.int64)
-    bands = np.maximum((limits + 9_999) // 10_000, 1)
-    size = int(bands.max()) if bands.size else 0
-    if policy is not None:
-        size = max(size, -(-policy.limit.online_ceiling_yuan // 10_000))
-    counts = np.bincount(bands, minlength=size + 1)[1:] if size else np.zeros(0, np.int64)
-    return tuple(int(c) for c in counts)
-
-
-def _rates(approved: pa.Table) -> tuple[tuple[tuple[int, int], ...], int]:
-    rates = approved["rate_bp"].drop_null()
-    counted = pc.value_counts(rates).to_pylist() if len(rates) else []
-    pairs = tuple(sorted((int(r["values"]), int(r["counts"])) for r in counted))
-    return pairs, int(pc.sum(rates).as_py() or 0)
-
-
-def _type_order(types: Sequence[str], policy: Policy | None) -> list[str]:
-    known = list(policy.limit.caps) if policy is not None else list(_TYPE_KEYS)
-    return [k for k in known if k in types] + sorted(k for k in types if k not in known)
-
-
-def _types(table: pa.Table, policy: Policy | None) -> tuple[_TypeRow, ...]:
-    grouped = (
-        table.group_by(["subject_type", "status"])
-        .aggregate([("credit_limit_yuan", "sum"), ("status", "count")])
-        .to_pylist()
-    )
-    rows: dict[str, list[int]] = {}
-    for g in grouped:
-        acc = rows.setdefault(str(g["subject_type"]), [0, 0, 0])
-        acc[0] += int(g["status_count"])
-        acc[1] += int(g["status_count"]) if g["status"] == "approved" else 0
-        acc[2] += int(g["credit_limit_yuan_sum"] or 0)
-    return tuple(_TypeRow(k, *rows[k]) for k in _type_order(list(rows), policy))
-
-
-def _collect(table: pa.Table, policy: Policy | None) -> _Facts:
-    summary = summarise(table)
-    approved = _approved(table)
-    rates, rate_sum = _rates(approved)
-    communities = sorted(summary.communities, key=lambda c: (-c.subjects, c.community))
-    return _Facts(
-        subjects=summary.subjects,
-        counts=summary.counts,
-        credit_yuan=summary.credit_yuan,
-        communities=tuple(communities),
-        limit_bands=_limit_bands(approved, policy),
-        rates=rates,
-        rate_sum_bp=rate_sum,
-        items=_item_counts(table["reasons"]),
-        types=_types(table, policy),
-        as_of=tuple(sorted(d for d in pc.unique(table["as_of"]).to_pylist() if d)),
-        policies=tuple(sorted(p for p in pc.unique(table["policy"]).to_pylist() if p)),
-    )
 
 
 # ---------------------------------------------------------------- formatting
@@ -248,7 +89,7 @@ def _mean(total: int, count: int) -> int:
 
 
 def _type_label(subject_type: str) -> str:
-    key = _TYPE_KEYS.get(subject_type)
+    key = TYPE_KEYS.get(subject_type)
     return t(key) if key else subject_type
 
 
@@ -283,7 +124,7 @@ def _as_of_text(days: Sequence[date]) -> str:
     return days[0].isoformat() if len(days) == 1 else f"{days[0]} – {days[-1]}"
 
 
-def _header(facts: _Facts, policy: Policy | None, title: str, now: datetime) -> str:
+def _header(facts: Facts, policy: Policy | None, title: str, now: datetime) -> str:
     meta = [
         ("report.meta.as_of", _as_of_text(facts.as_of)),
         ("report.meta.policy", _policy_text(facts.policies)),
@@ -315,7 +156,7 @@ def _card(key: str, value: str, note: str, css: str = "") -> str:
     )
 
 
-def _cards(facts: _Facts, policy: Policy | None) -> str:
+def _cards(facts: Facts, policy: Policy | None) -> str:
     approved = facts.counts.get("approved", 0)
     average = (
         _money(_mean(facts.credit_yuan, approved), "report.money.small")
@@ -350,7 +191,7 @@ def _section(title_key: str, note: str, body: str, css: str = "") -> str:
     return f'<section class="{css}"><h2>{escape(t(title_key))}</h2>{note_html}{body}</section>'
 
 
-def _communities(facts: _Facts) -> str:
+def _communities(facts: Facts) -> str:
     segments = [
         Segment(
             _status_label(s), COLORS[s], "#1f2a37" if s in ("declined", "ineligible") else "#ffffff"
@@ -379,7 +220,7 @@ def _band_label(band: int) -> str:
     return t("report.limits.band", low=band - 1, high=band)
 
 
-def _limits(facts: _Facts) -> str:
+def _limits(facts: Facts) -> str:
     approved = facts.counts.get("approved", 0)
     bars = [
         Bar(_band_label(i + 1), n, f"{n:,}", COLORS["approved"])
@@ -395,7 +236,7 @@ def _limits(facts: _Facts) -> str:
     return _section("report.limits.title", t("report.limits.note"), chart + extra)
 
 
-def _rates_section(facts: _Facts, policy: Policy | None) -> str:
+def _rates_section(facts: Facts, policy: Policy | None) -> str:
     total = sum(c for _, c in facts.rates)
     bars = [
         Bar(_rate(bp), n, t("report.rates.bar_text", count=f"{n:,}", share=_share(n, total)))
@@ -428,7 +269,7 @@ def _lpr_bp(policy: Policy | None, as_of: Sequence[date]) -> int | None:
         return None
 
 
-def _targets(facts: _Facts) -> str:
+def _targets(facts: Facts) -> str:
     charts = []
     for key, target in TARGETS:
         done = facts.credit_yuan >= target
@@ -483,7 +324,7 @@ def _item_rows(
     )
 
 
-def _item_table(title_key: str, prefix: str, facts: _Facts, policy: Policy | None) -> str:
+def _item_table(title_key: str, prefix: str, facts: Facts, policy: Policy | None) -> str:
     found = sorted(
         ((n, c) for c, n in facts.items.items() if c.startswith(prefix)),
         key=lambda p: (-p[0], _code_order(p[1], policy)),
@@ -506,7 +347,7 @@ def _code_order(code: str, policy: Policy | None) -> tuple[int, str]:
     return (codes.index(code) if code in codes else len(codes), code)
 
 
-def _items(facts: _Facts, policy: Policy | None) -> str:
+def _items(facts: Facts, policy: Policy | None) -> str:
     tables = [
         _item_table("report.items.bonus", "B", facts, policy),
         _item_table("report.items.deduction", "D", facts, policy),
@@ -518,7 +359,7 @@ def _items(facts: _Facts, policy: Policy | None) -> str:
     )
 
 
-def _type_row(row: _TypeRow, policy: Policy | None) -> str:
+def _type_row(row: TypeRow, policy: Policy | None) -> str:
     cap = policy.limit.caps.get(row.subject_type) if policy is not None else None
     average = (
         _money(_mean(row.credit_yuan, row.approved), "report.money.small")
@@ -541,7 +382,7 @@ def _type_row(row: _TypeRow, policy: Policy | None) -> str:
     )
 
 
-def _types_section(facts: _Facts, policy: Policy | None) -> str:
+def _types_section(facts: Facts, policy: Policy | None) -> str:
     keys = ("type", "subjects", "approved", "share", "credit", "average", "cap")
     head = "".join(
         f"<th{' class=num' if i else ''}>{escape(t('report.types.' + k))}</th>"
@@ -616,7 +457,7 @@ section{padding:12px 16px;margin:10px 0}}
 """
 
 
-def _footer(facts: _Facts) -> str:
+def _footer(facts: Facts) -> str:
     source = t(
         "report.footer.source", policy=_policy_text(facts.policies), subjects=f"{facts.subjects:,}"
     )
@@ -641,7 +482,7 @@ def build_report(
     Raises:
         ReportError: a required column is missing or holds values that are not understood.
     """
-    facts = _collect(_normalise(decisions), policy)
+    facts = collect(normalise(decisions), policy)
     heading = title or t("report.title")
     moment = now if now is not None else datetime.now().astimezone()
     parts = [
@@ -664,42 +505,6 @@ def build_report(
     )
 
 
-# ---------------------------------------------------------------- file edge
-
-
-def _read(path: Path) -> pa.Table:
-    suffix = path.suffix.lower()
-    if suffix not in READ_SUFFIXES:
-        raise ReportError("report.input.unsupported", suffix=suffix or path.name)
-    if not path.is_file():
-        raise ReportError("report.input.missing", path=path)
-    try:
-        return read_decisions(path)
-    except (
-        OSError,
-        pa.ArrowException,
-        KeyError,
-        ValueError,
-        IndexError,
-        zipfile.BadZipFile,
-    ) as exc:
-        raise ReportError("report.input.unreadable", path=path) from exc
-
-
-def _policy_from(decisions: pa.Table) -> Policy | None:
-    """The built-in policy named in the decisions' ``policy`` column, if there is one."""
-    if "policy" not in decisions.column_names or decisions.num_rows == 0:
-        return None
-    ref = decisions["policy"][0].as_py()
-    name = str(ref or "").partition("@")[0]
-    if not name:
-        return None
-    try:
-        return load_policy(name)
-    except PolicyError:
-        return None
-
-
 def write_report(
     decisions_path_or_table: Path | str | pa.Table,
     out: Path,
@@ -720,12 +525,12 @@ def write_report(
     table = (
         decisions_path_or_table
         if isinstance(decisions_path_or_table, pa.Table)
-        else _read(Path(decisions_path_or_table))
+        else read_table(Path(decisions_path_or_table))
     )
     if isinstance(policy, str | Path):
         policy = load_policy(policy)
     elif policy is None:
-        policy = _policy_from(table)
+        policy = policy_from(table)
     page = build_report(table, policy)
     atomic_write(out, page.encode("utf-8"))
     return out

@@ -2,8 +2,8 @@
 
 An enrolled stick holds two plain files at its root, ``SX-MEDIA.json`` (who enrolled it, for
 which unit) and ``SX-MEDIA.json.minisig`` (a minisign signature by an officer or seal key of
-the enrolling station). The station remembers each label's SHA-256 in
-``SX_HOME/media/register.json``, so a stick counts as dedicated media only at the station that
+the enrolling station). The station remembers each label's SHA-256 in its media register
+(``HomeLayout.media_register``), so a stick counts as dedicated media only at the station that
 enrolled it. Nothing here relies on file permissions or timestamps, which FAT does not keep.
 """
 
@@ -16,16 +16,17 @@ import os
 import re
 import secrets
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import MediaError, SecureExchangeError
-from secure_exchange.formats.canonjson import as_obj
-from secure_exchange.station.home import Station, load_station
-from secure_exchange.trust.keys import Keyring, PublicIdentity, UnlockedIdentity
+from secure_exchange.formats.canonjson import as_obj, utc_timestamp
+from secure_exchange.station.common import PassphraseFn, unlock
+from secure_exchange.station.station import Station, key_actor
+from secure_exchange.trust import PublicIdentity, UnlockedIdentity
 
 __all__ = [
     "FORMAT",
@@ -39,7 +40,7 @@ __all__ = [
     "MediaNotRegisteredError",
     "MediaOtherUnitError",
     "MediaStatus",
-    "PassphraseFn",
+    "check_media",
     "check_target",
     "default_enrolling_key",
     "enroll",
@@ -59,7 +60,6 @@ _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 # A media id goes into audit events, which refuse long digit runs (they look like ID numbers
 # or phone numbers); ids holding one are drawn again.
 _DIGIT_RUN = re.compile(r"[0-9]{11,}")
-PassphraseFn = Callable[[str], bytes]
 _LABEL_FIELDS = (
     "format",
     "media_id",
@@ -189,10 +189,10 @@ class _Record:
 
 
 class _Register:
-    """``SX_HOME/media/register.json``: the sticks this station enrolled."""
+    """The media register (``HomeLayout.media_register``): the sticks this station enrolled."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / "media" / "register.json"
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     def load(self) -> dict[str, _Record]:
         try:
@@ -226,10 +226,6 @@ def _new_media_id() -> str:
             return candidate
 
 
-def _now_text(now: datetime | None) -> str:
-    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _trusted_comment(media_id: str) -> str:
     return f"{FORMAT} media:{media_id}"
 
@@ -252,19 +248,19 @@ def _shown(text: str) -> str:
     return _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), clean)
 
 
-def _check_signer(home: Path, station: Station, signer: UnlockedIdentity) -> None:
+def _check_signer(station: Station, signer: UnlockedIdentity) -> None:
     public = signer.public
-    if public.purpose not in SIGNING_PURPOSES or public.org != station.org:
+    if public.purpose not in SIGNING_PURPOSES or public.org != station.info.org:
         raise MediaError("media.key_not_allowed", name=public.name)
     try:
-        stored = Keyring(home).get(public.name)
+        stored = station.keyring.get(public.name)
     except SecureExchangeError:
         raise MediaError("media.key_not_allowed", name=public.name) from None
     if stored.fingerprint != public.fingerprint:
         raise MediaError("media.key_not_allowed", name=public.name)
 
 
-def _existing_label(root: Path, station: Station) -> str | None:
+def _existing_label(root: Path, org: str) -> str | None:
     """The media id of a label already on the stick (``"damaged"`` if unreadable).
 
     Raises:
@@ -277,7 +273,7 @@ def _existing_label(root: Path, station: Station) -> str | None:
         old = MediaLabel.from_bytes(data)
     except ValueError:
         return "damaged"
-    if old.unit != station.org:
+    if old.unit != org:
         raise MediaOtherUnitError("media.enroll_other_unit", path=root, unit=_shown(old.unit))
     return old.media_id
 
@@ -295,12 +291,12 @@ def _write_label(root: Path, label: MediaLabel, signer: UnlockedIdentity) -> byt
     back, back_sig = _read_bounded(root / LABEL_NAME), _read_bounded(root / SIGNATURE_NAME)
     if back != data or back_sig is None:
         raise MediaError("media.write_unverified", path=root)
-    signer.public.minisign.verify(back, back_sig.decode("ascii"))
+    signer.public.verify_signature(back, back_sig.decode("ascii"))
     return data
 
 
 def enroll_media(
-    home: Path, path: Path, signer: UnlockedIdentity, *, now: datetime | None = None
+    station: Station, path: Path, signer: UnlockedIdentity, *, now: datetime | None = None
 ) -> MediaLabel:
     """Mark the stick at ``path`` as this station's dedicated media (audited ``media.enrolled``).
 
@@ -311,34 +307,31 @@ def enroll_media(
         MediaOtherUnitError: the stick already carries another unit's label.
         MediaError: ``path`` is not a folder, or ``signer`` may not enrol media here.
     """
-    from secure_exchange.station import workflow  # late: workflow may itself use this module
-
-    station = load_station(home)
-    actor = workflow._actor(signer.public)
-    with workflow.audited(home, "media.enrolled", actor=actor) as op:
-        _check_signer(home, station, signer)
+    info = station.info
+    with station.audited("media.enrolled", actor=key_actor(signer.public)) as op:
+        _check_signer(station, signer)
         if not path.is_dir():
             raise MediaError("media.not_a_folder", path=path)
-        replaced = _existing_label(path, station)
+        replaced = _existing_label(path, info.org)
         label = MediaLabel(
             media_id=_new_media_id(),
-            unit=station.org,
-            party=station.party,
+            unit=info.org,
+            party=info.party,
             enrolled_by=signer.public.name,
             fingerprint=signer.public.fingerprint,
             key_id=signer.public.key_id,
-            enrolled=_now_text(now),
+            enrolled=utc_timestamp(now),
         )
         op.set_detail("media", label.media_id)
         if replaced is not None:
             op.set_detail("replaced", replaced)
         data = _write_label(path, label, signer)
-        _record(home, label, data, replaced)
+        _record(station, label, data, replaced)
     return label
 
 
-def _record(home: Path, label: MediaLabel, data: bytes, replaced: str | None) -> None:
-    register = _Register(home)
+def _record(station: Station, label: MediaLabel, data: bytes, replaced: str | None) -> None:
+    register = _Register(station.layout.media_register)
     records = register.load()
     if replaced is not None:
         records.pop(replaced, None)
@@ -352,20 +345,20 @@ def _record(home: Path, label: MediaLabel, data: bytes, replaced: str | None) ->
     register.save(records)
 
 
-def default_enrolling_key(home: Path) -> str:
+def default_enrolling_key(station: Station) -> str:
     """The station's only officer key; otherwise the user must name one with ``--as``."""
-    ring = Keyring(home)
-    officers = [k.name for k in ring.list() if k.purpose == "officer"]
+    keys = station.keyring.list()
+    officers = [k.name for k in keys if k.purpose == "officer"]
     if len(officers) == 1:
         return officers[0]
-    allowed = [k.name for k in ring.list() if k.purpose in SIGNING_PURPOSES]
+    allowed = [k.name for k in keys if k.purpose in SIGNING_PURPOSES]
     if not allowed:
         raise MediaError("media.no_officer_key")
     raise MediaError("media.choose_key", names=", ".join(allowed))
 
 
 def enroll(
-    home: Path,
+    station: Station,
     path: Path,
     passphrase: PassphraseFn,
     *,
@@ -373,14 +366,12 @@ def enroll(
     now: datetime | None = None,
 ) -> MediaLabel:
     """Unlock ``key_name`` (default: the only officer key) and enrol the stick at ``path``."""
-    from secure_exchange.station import workflow
-
-    name = key_name if key_name is not None else default_enrolling_key(home)
-    public = Keyring(home).get(name)
+    name = key_name if key_name is not None else default_enrolling_key(station)
+    public = station.keyring.get(name)
     if public.purpose not in SIGNING_PURPOSES:
         raise MediaError("media.key_not_allowed", name=name)
-    signer = workflow.unlock(home, name, passphrase)
-    return enroll_media(home, path, signer, now=now)
+    signer = unlock(station, name, passphrase)
+    return enroll_media(station, path, signer, now=now)
 
 
 # --------------------------------------------------------------------------- checking
@@ -404,9 +395,9 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _signer_key(home: Path, record: _Record, label: MediaLabel) -> PublicIdentity:
+def _signer_key(station: Station, record: _Record, label: MediaLabel) -> PublicIdentity:
     try:
-        key = Keyring(home).get(record.enrolled_by)
+        key = station.keyring.get(record.enrolled_by)
     except SecureExchangeError:
         raise MediaForgedError("media.forged", id=label.short_id) from None
     if not (key.fingerprint == record.fingerprint == label.fingerprint):
@@ -414,7 +405,7 @@ def _signer_key(home: Path, record: _Record, label: MediaLabel) -> PublicIdentit
     return key
 
 
-def check_target(home: Path, out_dir: Path) -> MediaCheck:
+def check_target(station: Station, out_dir: Path) -> MediaCheck:
     """Check that ``out_dir`` lies on a stick this station enrolled, and say which one.
 
     Raises:
@@ -423,7 +414,7 @@ def check_target(home: Path, out_dir: Path) -> MediaCheck:
         MediaOtherUnitError: the label belongs to another unit.
         MediaNotRegisteredError: this unit's label, but not enrolled at this station.
     """
-    station = load_station(home)
+    org = station.info.org
     root = _find_label_root(out_dir)
     if root is None:
         raise MediaNotEnrolledError("media.no_label", path=out_dir)
@@ -432,22 +423,40 @@ def check_target(home: Path, out_dir: Path) -> MediaCheck:
         label = MediaLabel.from_bytes(data)
     except ValueError:
         raise MediaForgedError("media.label_damaged", path=root) from None
-    if label.unit != station.org:
-        raise MediaOtherUnitError("media.other_unit", unit=_shown(label.unit), org=station.org)
-    record = _Register(home).load().get(label.media_id)
+    if label.unit != org:
+        raise MediaOtherUnitError("media.other_unit", unit=_shown(label.unit), org=org)
+    record = _Register(station.layout.media_register).load().get(label.media_id)
     if record is None:
         raise MediaNotRegisteredError("media.not_registered", id=label.short_id)
     if hashlib.sha256(data).hexdigest() != record.label_sha256:
         raise MediaForgedError("media.forged", id=label.short_id)
-    _verify_signature(root, label, data, _signer_key(home, record, label))
+    _verify_signature(root, label, data, _signer_key(station, record, label))
     return MediaCheck(label.media_id, root, label)
+
+
+def check_media(station: Station, out_dir: Path, *, allow_unenrolled: bool) -> dict[str, str]:
+    """Is ``out_dir`` on this unit's enrolled dedicated media? Logged either way.
+
+    Returns the audit detail naming the stick; with ``allow_unenrolled``, a target that is
+    not on enrolled media is allowed and the reason is named instead.
+    """
+    with station.audited("media.checked", detail={"allow_unenrolled": str(allow_unenrolled)}) as op:
+        try:
+            detail = check_target(station, out_dir).detail()
+        except MediaError as exc:
+            if not allow_unenrolled:
+                raise
+            detail = {"media": "unenrolled", "media.reason": str(getattr(exc, "reason", exc.key))}
+        for key, value in detail.items():
+            op.set_detail(key, value)
+    return detail
 
 
 def _verify_signature(root: Path, label: MediaLabel, data: bytes, key: PublicIdentity) -> None:
     sig = _read_bounded(root / SIGNATURE_NAME)
     try:
         text = (sig or b"").decode("ascii")
-        comment = key.minisign.verify(data, text)
+        comment = key.verify_signature(data, text)
     except (UnicodeDecodeError, SecureExchangeError):
         raise MediaForgedError("media.forged", id=label.short_id) from None
     if comment != _trusted_comment(label.media_id):
@@ -504,20 +513,19 @@ def _status(record: _Record, seen: dict[str, tuple[Path, str]]) -> MediaStatus:
 
 
 def list_media(
-    home: Path, *, roots: Sequence[Path] | None = None, extra_roots: Sequence[Path] = ()
+    station: Station, *, roots: Sequence[Path] | None = None, extra_roots: Sequence[Path] = ()
 ) -> list[MediaStatus]:
     """This station's enrolled sticks, oldest first, each present or absent now (audited).
 
     Args:
-        home: the station's home folder.
+        station: the station.
         roots: where to look for plugged-in sticks; default :func:`mount_roots`.
         extra_roots: more folders to look at (a stick mounted somewhere unusual).
     """
-    from secure_exchange.station import workflow
-
-    load_station(home)
-    with workflow.audited(home, "media.listed") as op:
-        records = sorted(_Register(home).load().values(), key=lambda r: (r.enrolled, r.media_id))
+    register = _Register(station.layout.media_register)
+    _ = station.info  # an uninitialised home is an error before anything is logged
+    with station.audited("media.listed") as op:
+        records = sorted(register.load().values(), key=lambda r: (r.enrolled, r.media_id))
         where = [*(mount_roots() if roots is None else roots), *extra_roots]
         seen = _labels_at(where)
         result = [_status(r, seen) for r in records]

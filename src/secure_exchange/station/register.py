@@ -1,21 +1,22 @@
 """The station's replay register and its own per-agreement sequence counter.
 
-``SX_HOME/state/replay.json`` remembers every package this station imported and the newest
-sequence number per (agreement, sender), so a replayed or older package is refused.
-``SX_HOME/state/sequence.json`` hands out this station's own sequence numbers.
+The replay register (``HomeLayout.replay_register``) remembers every package this station
+imported and the newest sequence number per (agreement, sender), so a replayed or older
+package is refused. The sequence counter (``HomeLayout.sequence_counter``) hands out this
+station's own sequence numbers.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import SecureExchangeError
-from secure_exchange.formats.canonjson import as_obj
-from secure_exchange.package.core import ReplayCheck, VerifiedPackage
+from secure_exchange.formats.canonjson import as_obj, utc_timestamp
+from secure_exchange.package import ReplayCheck, VerifiedPackage
 
 __all__ = ["ReplayRegister", "SequenceCounter"]
 
@@ -35,8 +36,8 @@ def _load(path: Path) -> dict[str, Any]:
 class ReplayRegister:
     """Packages imported at this station, by agreement and sender station."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / "state" / "replay.json"
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     @staticmethod
     def _key(agreement_sha: str, station: str) -> str:
@@ -63,7 +64,7 @@ class ReplayRegister:
         packages = as_obj(entry["packages"])
         packages[package.package_id] = {
             "sequence": package.sequence,
-            "imported": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "imported": utc_timestamp(now),
             "sums_sha256": package.sums_sha256,
         }
         last = entry.get("last_sequence")
@@ -82,8 +83,8 @@ class ReplayRegister:
 class SequenceCounter:
     """This station's own sequence numbers, one series per agreement."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / "state" / "sequence.json"
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     def next(self, agreement_sha: str) -> int:
         """Reserve and return the next number (durably, before the package is written)."""

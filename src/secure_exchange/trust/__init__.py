@@ -1,1 +1,46 @@
-"""trust layer."""
+"""The trust layer: identities (keys, cards, fingerprints) and agreements, the trust root.
+
+Key formats' errors are wrapped here with context: a bad key is an ``IdentityError``, a
+wrong passphrase a ``PassphraseError``, a signature that does not verify a
+``VerificationError`` (check ``signatures``).
+"""
+
+from __future__ import annotations
+
+from secure_exchange.trust.agreement import (
+    CATEGORIES,
+    DEFAULT_RECIPIENTS,
+    DEFAULT_THRESHOLDS,
+    PARTY_ROLES,
+    PURPOSE,
+    Agreement,
+    AgreementKey,
+    TrustStore,
+    new_agreement,
+)
+from secure_exchange.trust.keys import (
+    COSTS,
+    PURPOSES,
+    Keyring,
+    PublicIdentity,
+    UnlockedIdentity,
+    fingerprint_of,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "COSTS",
+    "DEFAULT_RECIPIENTS",
+    "DEFAULT_THRESHOLDS",
+    "PARTY_ROLES",
+    "PURPOSE",
+    "PURPOSES",
+    "Agreement",
+    "AgreementKey",
+    "Keyring",
+    "PublicIdentity",
+    "TrustStore",
+    "UnlockedIdentity",
+    "fingerprint_of",
+    "new_agreement",
+]

@@ -13,12 +13,18 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
-from secure_exchange.errors import AgreementError, SecureExchangeError
-from secure_exchange.formats.canonjson import as_obj
+from secure_exchange.errors import AgreementError, VerificationError
+from secure_exchange.formats.canonjson import (
+    JsonError,
+    as_obj,
+    canonical_json,
+    loads,
+    utc_timestamp,
+)
 from secure_exchange.trust.keys import PublicIdentity, UnlockedIdentity
 
 __all__ = [
@@ -154,8 +160,8 @@ class Agreement:
             if key is None:
                 continue
             try:
-                comment = key.identity.minisign.verify(self.body_bytes, sig)
-            except SecureExchangeError:
+                comment = key.identity.verify_signature(self.body_bytes, sig)
+            except VerificationError:
                 continue
             if comment == _SIG_TRUSTED_PREFIX + self.sha256:
                 good.append(key)
@@ -212,7 +218,10 @@ class Agreement:
     def from_bytes(cls, data: bytes) -> Agreement:
         """Parse an agreement file strictly; malformed input is an AgreementError."""
         try:
-            doc = json.loads(data.decode("utf-8"))
+            doc = loads(data)
+        except JsonError as exc:
+            raise AgreementError("agreement.malformed", what=exc.key) from exc
+        try:
             if doc.get("format") != FORMAT:
                 raise AgreementError("agreement.malformed", what="format")
             body = doc["body"]
@@ -222,11 +231,6 @@ class Agreement:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AgreementError("agreement.malformed", what=type(exc).__name__) from exc
         return cls(body, keys, sigs)
-
-
-def canonical_json(value: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the bytes that get hashed and signed."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _str_list(value: object) -> list[str]:
@@ -301,7 +305,7 @@ def new_agreement(
         "recipients": {g: list(s) for g, s in DEFAULT_RECIPIENTS.items()},
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(),
-        "created": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utc_timestamp(now),
     }
     _validate_body(body)
     for party in ("A", "B"):

@@ -10,18 +10,20 @@ it never leaves the station (protocols/pseudonymisation-v1.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
-from secure_exchange.errors import IdentityError, PassphraseError, SecureExchangeError
+from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
 from secure_exchange.formats import age as _age
 from secure_exchange.formats import minisign as _minisign
+from secure_exchange.formats.canonjson import utc_timestamp
+from secure_exchange.formats.errors import FormatError
 
 __all__ = [
     "COSTS",
@@ -43,6 +45,18 @@ COSTS: dict[str, tuple[int, int, int]] = {
     "standard": (_minisign.OPSLIMIT_SENSITIVE, 268_435_456, 18),
     "fast": (_minisign.OPSLIMIT_INTERACTIVE, _minisign.MEMLIMIT_INTERACTIVE, 10),
 }
+
+
+@contextlib.contextmanager
+def _key_errors() -> Iterator[None]:
+    """Wrap what the key formats refuse: a passphrase fault as PassphraseError, the rest as
+    IdentityError, each with the format's own message."""
+    try:
+        yield
+    except _minisign.KeyPassphraseError as exc:
+        raise PassphraseError(exc.key, **exc.params) from exc
+    except FormatError as exc:
+        raise IdentityError(exc.key, **exc.params) from exc
 
 
 def fingerprint_of(name: str, org: str, purpose: str, minisign_b64: str, age_recipient: str) -> str:
@@ -74,6 +88,20 @@ class PublicIdentity:
         return fingerprint_of(
             self.name, self.org, self.purpose, self.minisign.base64(), self.age_recipient
         )
+
+    def verify_signature(
+        self, data: bytes, signature_text: str, *, prehashed_only: bool = False
+    ) -> str:
+        """Verify a minisign signature by this key over ``data``; return its trusted comment.
+
+        Raises:
+            VerificationError: check ``signatures``: the signature is malformed, by another
+                key, or does not verify (minisign's message).
+        """
+        try:
+            return self.minisign.verify(data, signature_text, prehashed_only=prehashed_only)
+        except _minisign.SignatureError as exc:
+            raise VerificationError("signatures", exc.key, **exc.params) from exc
 
     def to_fields(self) -> dict[str, str]:
         """The card's fields, in card order."""
@@ -109,11 +137,12 @@ class PublicIdentity:
     @classmethod
     def from_fields(cls, fields: Mapping[str, str]) -> PublicIdentity:
         """Build from card fields; the fingerprint (and key id, if given) must match."""
+        if (
+            fields.get("format", _CARD_MAGIC) != _CARD_MAGIC
+            or fields.get("purpose") not in PURPOSES
+        ):
+            raise IdentityError("keys.card_malformed")
         try:
-            if fields.get("format", _CARD_MAGIC) != _CARD_MAGIC or (
-                fields["purpose"] not in PURPOSES
-            ):
-                raise IdentityError("keys.card_malformed")
             ident = cls(
                 name=fields["name"],
                 org=fields["org"],
@@ -122,9 +151,7 @@ class PublicIdentity:
                 age_recipient=str(_age.X25519Recipient.from_str(fields["age"])),
                 created=fields["created"],
             )
-        except KeyError as exc:
-            raise IdentityError("keys.card_malformed") from exc
-        except SecureExchangeError as exc:
+        except (KeyError, FormatError) as exc:
             raise IdentityError("keys.card_malformed") from exc
         if fields.get("fingerprint") != ident.fingerprint or (
             fields.get("minisign-key-id", ident.key_id) != ident.key_id
@@ -167,7 +194,8 @@ class UnlockedIdentity:
             data = path.read_bytes()
         except FileNotFoundError:
             raise IdentityError("keys.no_pseudonym_secret", name=self.public.name) from None
-        return _age.decrypt_bytes(data, [self.age_identity])
+        with _key_errors():
+            return _age.decrypt_bytes(data, [self.age_identity])
 
 
 class Keyring:
@@ -202,17 +230,17 @@ class Keyring:
             purpose=purpose,
             minisign=signing.public_key,
             age_recipient=str(age_id.recipient()),
-            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created=utc_timestamp(),
         )
         tmp = folder.with_name(f".{name}.creating")
         _fsio.private_dir(tmp)
         comment = f"sx {name} ({purpose})"
-        with _fsio.open_private(tmp / "minisign.key") as fh:
-            fh.write(
-                signing.to_file_text(
-                    passphrase, opslimit=opslimit, memlimit=memlimit, comment=comment
-                ).encode("ascii")
+        with _key_errors():
+            secret_key = signing.to_file_text(
+                passphrase, opslimit=opslimit, memlimit=memlimit, comment=comment
             )
+        with _fsio.open_private(tmp / "minisign.key") as fh:
+            fh.write(secret_key.encode("ascii"))
         secret_line = (str(age_id) + "\n").encode("ascii")
         scrypt = _age.ScryptRecipient(passphrase, work_factor=work_factor)
         with _fsio.open_private(tmp / "age.key.age") as fh:
@@ -246,10 +274,12 @@ class Keyring:
         """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError."""
         public = self.get(name)
         folder = self._dir(name)
-        signing = _minisign.SecretKey.from_file_text(
-            (folder / "minisign.key").read_text(encoding="ascii"), passphrase
-        )
-        age_id = _age.X25519Identity.from_str(self._age_secret(folder, passphrase))
+        text = (folder / "minisign.key").read_text(encoding="ascii")
+        with _key_errors():
+            signing = _minisign.SecretKey.from_file_text(text, passphrase)
+        age_secret = self._age_secret(folder, passphrase)
+        with _key_errors():
+            age_id = _age.X25519Identity.from_str(age_secret)
         if signing.public_key != public.minisign or str(age_id.recipient()) != public.age_recipient:
             raise IdentityError("keys.mismatch", name=name)
         return UnlockedIdentity(public, signing, age_id, self.home)
@@ -265,6 +295,8 @@ class Keyring:
             plain = _age.decrypt_bytes(data, [_age.ScryptIdentity(passphrase)])
         except _age.AgeNoIdentityMatchError:
             raise PassphraseError("keys.wrong_passphrase") from None
+        except _age.AgeError as exc:
+            raise IdentityError(exc.key, **exc.params) from exc
         return plain.decode("ascii").strip()
 
 

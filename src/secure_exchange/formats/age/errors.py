@@ -1,8 +1,12 @@
-"""Typed errors of the age implementation; integrity failures stay deliberately opaque."""
+"""Typed errors of the age implementation; integrity failures stay deliberately opaque.
+
+They are format errors (``FormatError``: a message key and its parameters); the layers
+above wrap them with context (a package part, a key file).
+"""
 
 from __future__ import annotations
 
-from secure_exchange.errors import IdentityError, PackageError
+from secure_exchange.formats.errors import FormatError
 
 __all__ = [
     "AgeArmorError",
@@ -16,7 +20,7 @@ __all__ = [
 ]
 
 
-class AgeError(PackageError):
+class AgeError(FormatError):
     """Base of every error raised while reading or writing an age file."""
 
 
@@ -62,5 +66,5 @@ class AgeArmorError(AgeError):
         super().__init__("age.armor")
 
 
-class AgeKeyError(AgeError, IdentityError):
+class AgeKeyError(AgeError):
     """A recipient or identity string is malformed (never echoes the secret)."""

@@ -1,4 +1,4 @@
-"""Message tables, one module per area, merged into one catalogue (see ``i18n``)."""
+"""Message tables, one module per key prefix, merged into one catalogue (see ``i18n``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Messages of the age file encryption layer (keys ``age.*``)."""
-
-from __future__ import annotations
+"""Messages of age file encryption: headers, recipients, identities, payload (``age.*``)."""
 
 __all__ = ["MESSAGES"]
 

@@ -1,6 +1,6 @@
-"""Messages of the access log: verification findings, fail-closed refusals, witnessing, CLI."""
+"""Messages of the access log: verification, refusals, witnessing, CLI, report (``audit.*``)."""
 
-from __future__ import annotations
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # Fail closed: the log cannot take the event, so nothing is done.
@@ -164,130 +164,122 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The log the {peer} witnessed for this station at size {size} differs from this "
         "station's log now: this log was changed.",
     ),
+    # CLI help and output.
+    "audit.help.group": (
+        "访问日志：核验、查看、导出、生成报告。",
+        "The access log: verify, show, export, report.",
+    ),
+    "audit.help.verify": (
+        "核验访问日志是否完整、未被改动（退出码 0 表示通过，1 表示有问题）。",
+        "Check that the access log is complete and unchanged (exit 0 if so, 1 if not).",
+    ),
+    "audit.help.json": (
+        "输出一个 JSON 文档，供脚本使用。",
+        "Print one JSON document for scripts.",
+    ),
+    "audit.help.json_lines": (
+        "每条记录输出一行 JSON。",
+        "Print one JSON line per event.",
+    ),
+    "audit.help.show": (
+        "查看日志记录（可按日期、人员、操作、数据包筛选）。",
+        "Show log events (filter by date, actor, action, package).",
+    ),
+    "audit.help.since": ("从这一天起（YYYY-MM-DD）。", "From this day on (YYYY-MM-DD)."),
+    "audit.help.until": ("到这一天为止（YYYY-MM-DD）。", "Up to this day (YYYY-MM-DD)."),
+    "audit.help.actor": ("只看这个密钥名的操作。", "Only events by this key name."),
+    "audit.help.action": (
+        "只看这类操作（如 package 或 package.opened）。",
+        "Only this action or family (e.g. package or package.opened).",
+    ),
+    "audit.help.package": ("只看这个数据包。", "Only events about this package."),
+    "audit.help.export": (
+        "把日志导出为 JSON Lines 或 OCSF 格式。",
+        "Export the log as JSON lines or OCSF events.",
+    ),
+    "audit.help.format": ("导出格式。", "Export format."),
+    "audit.help.out": ("输出文件。", "Output file."),
+    "audit.help.report": (
+        "生成给合规人员看的网页报告（单个 HTML 文件，可离线打开）。",
+        "Write an HTML report for compliance (one self-contained file, works offline).",
+    ),
+    "audit.help.report_out": ("报告文件（.html）。", "Report file (.html)."),
+    "audit.cli.warning": ("提醒：", "Warning: "),
+    "audit.cli.problem": ("问题：", "Problem: "),
+    "audit.cli.verify_ok": (
+        "访问日志核验通过：共 {size} 条记录，根哈希 {root}…；{checkpoints} 个检查点，"
+        "{witnessed} 个经对方见证。",
+        "The access log verifies: {size} events, root {root}…; {checkpoints} checkpoints, "
+        "{witnessed} witnessed by the peer.",
+    ),
+    "audit.cli.verify_failed": (
+        "访问日志核验未通过（问题见上，完好的记录共 {size} 条）。请联系合规人员。",
+        "The access log does NOT verify (see above; {size} good records). Call compliance.",
+    ),
+    "audit.cli.shown": ("共 {count} 条。", "{count} events."),
+    "audit.cli.exported": (
+        "已导出 {count} 条记录到 {path}。",
+        "Exported {count} events to {path}.",
+    ),
+    "audit.cli.reported": (
+        "报告已写入 {path}（含 {count} 条记录）。",
+        "Report written to {path} ({count} events).",
+    ),
+    "audit.col.seq": ("序号", "seq"),
+    "audit.col.time": ("时间", "time"),
+    "audit.col.actor": ("操作人", "actor"),
+    "audit.col.action": ("操作", "action"),
+    "audit.col.phase": ("阶段", "phase"),
+    "audit.col.outcome": ("结果", "outcome"),
+    "audit.col.package": ("数据包", "package"),
+    "audit.col.counts": ("数量", "counts"),
+    "audit.col.detail": ("说明", "detail"),
+    # HTML report.
+    "audit.report.title": ("访问日志报告 · {station}", "Access log report · {station}"),
+    "audit.report.note": (
+        "本报告只含操作记录（密钥名、数据包编号、数量、操作和结果），不含任何居民个人信息。",
+        "This report holds only the record of operations (key names, package ids, counts, "
+        "actions, outcomes), never a resident's personal data.",
+    ),
+    "audit.report.summary": ("概况", "Summary"),
+    "audit.report.station": ("站点", "Station"),
+    "audit.report.status": ("日志核验", "Log verification"),
+    "audit.report.verified": ("通过：日志完整、未被改动", "Passed: complete and unchanged"),
+    "audit.report.broken": ("未通过：见下方“需要关注”", "FAILED: see Flags below"),
+    "audit.report.events": ("记录条数", "Events"),
+    "audit.report.period": ("时间范围", "Period"),
+    "audit.report.root": ("根哈希", "Root hash"),
+    "audit.report.checkpoints": ("已签检查点", "Signed checkpoints"),
+    "audit.report.witnessed": ("对方见证", "Witnessed by the peer"),
+    "audit.report.flags": ("需要关注", "Flags"),
+    "audit.report.per_day": ("每天的操作次数", "Activity per day"),
+    "audit.report.by_actor": ("按操作人统计", "By actor"),
+    "audit.report.by_action": ("按操作类型统计", "By action"),
+    "audit.report.reidentifications": ("身份还原（重新识别）记录", "Re-identifications"),
+    "audit.report.failures": ("被拒绝和失败的操作", "Refusals and failures"),
+    "audit.report.none": ("无。", "None."),
+    "audit.report.col.seq": ("序号", "Seq"),
+    "audit.report.col.flag": ("说明", "What"),
+    "audit.report.col.time": ("时间", "Time"),
+    "audit.report.col.actor": ("操作人", "Actor"),
+    "audit.report.col.reason": ("理由", "Reason"),
+    "audit.report.col.rows": ("行数", "Rows"),
+    "audit.report.col.package": ("数据包", "Package"),
+    "audit.report.col.outcome": ("结果", "Outcome"),
+    "audit.report.col.action": ("操作", "Action"),
+    "audit.report.col.error": ("原因", "Reason"),
+    "audit.flag.bulk": (
+        "{time} {actor} 一次还原了 {rows} 人的身份（超过 100 人的批量还原）。",
+        "{time} {actor} re-identified {rows} rows in one go (bulk: more than 100).",
+    ),
+    "audit.flag.night": (
+        "{time} {actor} 在夜间（22:00–06:00）进行了“{action}”操作。",
+        '{time} {actor} did "{action}" at night (22:00–06:00).',
+    ),
+    "audit.flag.verify_failed": (
+        "{time} “{action}”核验未通过。",
+        '{time} "{action}" failed verification.',
+    ),
+    "audit.flag.gap": ("日志序号有缺口：{message}", "A gap in the log: {message}"),
+    "audit.flag.log": ("日志本身有问题：{message}", "The log itself: {message}"),
 }
-MESSAGES.update(
-    {
-        # CLI help and output.
-        "audit.help.group": (
-            "访问日志：核验、查看、导出、生成报告。",
-            "The access log: verify, show, export, report.",
-        ),
-        "audit.help.verify": (
-            "核验访问日志是否完整、未被改动（退出码 0 表示通过，1 表示有问题）。",
-            "Check that the access log is complete and unchanged (exit 0 if so, 1 if not).",
-        ),
-        "audit.help.json": (
-            "输出一个 JSON 文档，供脚本使用。",
-            "Print one JSON document for scripts.",
-        ),
-        "audit.help.json_lines": (
-            "每条记录输出一行 JSON。",
-            "Print one JSON line per event.",
-        ),
-        "audit.help.show": (
-            "查看日志记录（可按日期、人员、操作、数据包筛选）。",
-            "Show log events (filter by date, actor, action, package).",
-        ),
-        "audit.help.since": ("从这一天起（YYYY-MM-DD）。", "From this day on (YYYY-MM-DD)."),
-        "audit.help.until": ("到这一天为止（YYYY-MM-DD）。", "Up to this day (YYYY-MM-DD)."),
-        "audit.help.actor": ("只看这个密钥名的操作。", "Only events by this key name."),
-        "audit.help.action": (
-            "只看这类操作（如 package 或 package.opened）。",
-            "Only this action or family (e.g. package or package.opened).",
-        ),
-        "audit.help.package": ("只看这个数据包。", "Only events about this package."),
-        "audit.help.export": (
-            "把日志导出为 JSON Lines 或 OCSF 格式。",
-            "Export the log as JSON lines or OCSF events.",
-        ),
-        "audit.help.format": ("导出格式。", "Export format."),
-        "audit.help.out": ("输出文件。", "Output file."),
-        "audit.help.report": (
-            "生成给合规人员看的网页报告（单个 HTML 文件，可离线打开）。",
-            "Write an HTML report for compliance (one self-contained file, works offline).",
-        ),
-        "audit.help.report_out": ("报告文件（.html）。", "Report file (.html)."),
-        "audit.cli.no_home": (
-            "没有设置 SX_HOME（本机工作文件夹）。",
-            "SX_HOME (the station folder) is not set.",
-        ),
-        "audit.cli.warning": ("提醒：", "Warning: "),
-        "audit.cli.problem": ("问题：", "Problem: "),
-        "audit.cli.verify_ok": (
-            "访问日志核验通过：共 {size} 条记录，根哈希 {root}…；{checkpoints} 个检查点，"
-            "{witnessed} 个经对方见证。",
-            "The access log verifies: {size} events, root {root}…; {checkpoints} checkpoints, "
-            "{witnessed} witnessed by the peer.",
-        ),
-        "audit.cli.verify_failed": (
-            "访问日志核验未通过（问题见上，完好的记录共 {size} 条）。请联系合规人员。",
-            "The access log does NOT verify (see above; {size} good records). Call compliance.",
-        ),
-        "audit.cli.shown": ("共 {count} 条。", "{count} events."),
-        "audit.cli.exported": (
-            "已导出 {count} 条记录到 {path}。",
-            "Exported {count} events to {path}.",
-        ),
-        "audit.cli.reported": (
-            "报告已写入 {path}（含 {count} 条记录）。",
-            "Report written to {path} ({count} events).",
-        ),
-        "audit.col.seq": ("序号", "seq"),
-        "audit.col.time": ("时间", "time"),
-        "audit.col.actor": ("操作人", "actor"),
-        "audit.col.action": ("操作", "action"),
-        "audit.col.phase": ("阶段", "phase"),
-        "audit.col.outcome": ("结果", "outcome"),
-        "audit.col.package": ("数据包", "package"),
-        "audit.col.counts": ("数量", "counts"),
-        "audit.col.detail": ("说明", "detail"),
-        # HTML report.
-        "audit.report.title": ("访问日志报告 · {station}", "Access log report · {station}"),
-        "audit.report.note": (
-            "本报告只含操作记录（密钥名、数据包编号、数量、操作和结果），不含任何居民个人信息。",
-            "This report holds only the record of operations (key names, package ids, counts, "
-            "actions, outcomes), never a resident's personal data.",
-        ),
-        "audit.report.summary": ("概况", "Summary"),
-        "audit.report.station": ("站点", "Station"),
-        "audit.report.status": ("日志核验", "Log verification"),
-        "audit.report.verified": ("通过：日志完整、未被改动", "Passed: complete and unchanged"),
-        "audit.report.broken": ("未通过：见下方“需要关注”", "FAILED: see Flags below"),
-        "audit.report.events": ("记录条数", "Events"),
-        "audit.report.period": ("时间范围", "Period"),
-        "audit.report.root": ("根哈希", "Root hash"),
-        "audit.report.checkpoints": ("已签检查点", "Signed checkpoints"),
-        "audit.report.witnessed": ("对方见证", "Witnessed by the peer"),
-        "audit.report.flags": ("需要关注", "Flags"),
-        "audit.report.per_day": ("每天的操作次数", "Activity per day"),
-        "audit.report.by_actor": ("按操作人统计", "By actor"),
-        "audit.report.by_action": ("按操作类型统计", "By action"),
-        "audit.report.reidentifications": ("身份还原（重新识别）记录", "Re-identifications"),
-        "audit.report.failures": ("被拒绝和失败的操作", "Refusals and failures"),
-        "audit.report.none": ("无。", "None."),
-        "audit.report.col.seq": ("序号", "Seq"),
-        "audit.report.col.flag": ("说明", "What"),
-        "audit.report.col.time": ("时间", "Time"),
-        "audit.report.col.actor": ("操作人", "Actor"),
-        "audit.report.col.reason": ("理由", "Reason"),
-        "audit.report.col.rows": ("行数", "Rows"),
-        "audit.report.col.package": ("数据包", "Package"),
-        "audit.report.col.outcome": ("结果", "Outcome"),
-        "audit.report.col.action": ("操作", "Action"),
-        "audit.report.col.error": ("原因", "Reason"),
-        "audit.flag.bulk": (
-            "{time} {actor} 一次还原了 {rows} 人的身份（超过 100 人的批量还原）。",
-            "{time} {actor} re-identified {rows} rows in one go (bulk: more than 100).",
-        ),
-        "audit.flag.night": (
-            "{time} {actor} 在夜间（22:00–06:00）进行了“{action}”操作。",
-            '{time} {actor} did "{action}" at night (22:00–06:00).',
-        ),
-        "audit.flag.verify_failed": (
-            "{time} “{action}”核验未通过。",
-            '{time} "{action}" failed verification.',
-        ),
-        "audit.flag.gap": ("日志序号有缺口：{message}", "A gap in the log: {message}"),
-        "audit.flag.log": ("日志本身有问题：{message}", "The log itself: {message}"),
-    }
-)

@@ -1,12 +1,8 @@
-"""Messages of ``sx demo``."""
+"""Messages of ``sx demo`` (``demo.*``)."""
+
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "cli.help.demo": (
-        "用虚构数据演示全流程：社区、银行、合规三个工作站，无需输入口令。",
-        "Run the whole story on invented data: community, bank and compliance stations, "
-        "no prompts.",
-    ),
-    "cli.help.demo_residents": ("虚构居民人数。", "Number of invented residents."),
     "demo.readme": (
         "本文件夹由 sx demo 生成，全部为虚构数据，可随时删除。\n",
         "This folder was made by sx demo; everything in it is invented. Delete it at will.\n",
@@ -68,9 +64,3 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.file.audit-community": ("社区访问日志报告", "Community access-log report"),
     "demo.file.audit-bank": ("银行访问日志报告", "Bank access-log report"),
 }
-MESSAGES.update(
-    {
-        "demo.station.community": ("社区", "community"),
-        "demo.station.bank": ("银行", "bank"),
-    }
-)

@@ -1,4 +1,6 @@
-"""Messages of the JSON reader (formats.canonjson): why a document was refused."""
+"""Messages of the JSON reader (formats.canonjson): why a document was refused (``json.*``)."""
+
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "json.duplicate_key": (

@@ -1,6 +1,6 @@
-"""Messages of the ledger area: intake, checks, the template and ``sx ledger``."""
+"""Messages of the ledger area: intake, checks, the template and ``sx ledger`` (``ledger.*``)."""
 
-from __future__ import annotations
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # containers and files
@@ -180,95 +180,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "台账有 {count} 处错误，请先运行 sx ledger check 查看并改正。",
         "The ledger has {count} error(s); run sx ledger check to see and fix them.",
     ),
+    "ledger.help.group": (
+        "检查居民台账，生成台账模板。",
+        "Check resident ledgers, write the template.",
+    ),
+    "ledger.help.check": (
+        "检查台账（.xlsx 或 CSV 文件夹）并列出所有问题；无错误时退出码为 0。",
+        "Check a ledger (.xlsx or CSV folder) and list every problem; exit 0 when it has "
+        "no errors.",
+    ),
+    "ledger.help.json": (
+        "以一个 JSON 文档输出结果。",
+        "Print the result as one JSON document.",
+    ),
+    "ledger.help.drop_unknown": (
+        "舍弃不属于台账格式的列（会作为警告列出），而不是报错。",
+        "Drop columns outside the ledger format (listed as a warning) instead of failing.",
+    ),
+    "ledger.help.as_of": (
+        "评议日期 YYYY-MM-DD（默认今天），出生日期不得晚于此日。",
+        "Evaluation date YYYY-MM-DD (default today); birth dates must not be later.",
+    ),
+    "ledger.help.template": (
+        "生成带下拉选项和填写说明的空白台账模板（.xlsx）。",
+        "Write a blank ledger template (.xlsx) with drop-down lists and instructions.",
+    ),
+    "ledger.help.out": ("输出文件（.xlsx）。", "Output file (.xlsx)."),
+    "ledger.check.errors": ("错误", "Errors"),
+    "ledger.check.warnings": ("警告", "Warnings"),
+    "ledger.check.sheet": ("“{sheet}”表", "Sheet {sheet}"),
+    "ledger.check.row": ("第 {row} 行", "row {row}"),
+    "ledger.check.file": ("整表", "whole sheet"),
+    "ledger.check.summary_ok": (
+        "台账检查通过：无错误，{warnings} 条警告。",
+        "Ledger OK: no errors, {warnings} warning(s).",
+    ),
+    "ledger.check.summary_fail": (
+        "台账未通过检查：{errors} 处错误，{warnings} 条警告。请改正后再运行 sx ledger check。",
+        "Ledger failed the check: {errors} error(s), {warnings} warning(s). Fix them and "
+        "run sx ledger check again.",
+    ),
+    "ledger.check.progress": ("已读取 {rows} 行…", "{rows} rows read…"),
+    "ledger.template.written": ("模板已写入 {path}", "Template written to {path}"),
+    "ledger.template.title": ("居民台账填写说明", "How to fill in the resident ledger"),
+    "ledger.template.intro": (
+        "本台账用于全民授信评议。“居民”表每人一行，“评议”表每条评议记录一行；"
+        "请勿改动表头和工作表名称，不要增加其他列。",
+        "This ledger feeds the credit evaluation. Sheet 居民 (residents): one row per "
+        "subject; sheet 评议 (evaluations): one row per panel record. Do not change the "
+        "headers or sheet names and do not add columns.",
+    ),
+    "ledger.template.rule_id": (
+        "身份证号：18 位，末位 X 用大写；该列已设为文本格式，请勿改成数字格式。",
+        "ID number: 18 characters, a final X in capitals; the column is formatted as text, "
+        "keep it so.",
+    ),
+    "ledger.template.rule_bool": (
+        "是否类列：从下拉框选“是”或“否”。",
+        "Yes/no columns: pick 是 (yes) or 否 (no) from the drop-down.",
+    ),
+    "ledger.template.rule_phone": (
+        "联系电话：11 位手机号，或带区号的固定电话（如 0537-1234567）。",
+        "Phone: an 11-digit mobile number or a landline with its area code (e.g. 0537-1234567).",
+    ),
+    "ledger.template.rule_eval": (
+        "评议：项目代码见下表；分级项目须选级别，B9、D12 在“分值”填 1–50 的整数，"
+        "其余项目“级别”“分值”留空；评议日期写成 2022-06-28。",
+        "Evaluations: codes in the table below; levelled items need a level, B9 and D12 "
+        "need points 1-50, leave level and points empty otherwise; dates as 2022-06-28.",
+    ),
+    "ledger.template.policy": ("评分政策：{policy}", "Scoring policy: {policy}"),
+    "ledger.template.col_code": ("项目代码", "Code"),
+    "ledger.template.col_item": ("附件2 项目", "Annex 2 item"),
+    "ledger.template.col_kind": ("类型", "Kind"),
+    "ledger.template.col_points": ("分值", "Points"),
+    "ledger.template.kind.levelled": ("按级别计分", "by level"),
+    "ledger.template.kind.fixed": ("固定分值", "fixed"),
+    "ledger.template.kind.panel": ("评议小组定分", "set by the panel"),
+    "ledger.template.kind.veto": ("一票否决", "one-vote veto"),
+    "ledger.template.points.panel": ("评议定分 {low}～{high}", "panel sets {low} to {high}"),
+    "ledger.template.points.veto": ("否决", "veto"),
 }
-
-MESSAGES.update(
-    {
-        "ledger.help.group": (
-            "检查居民台账，生成台账模板。",
-            "Check resident ledgers, write the template.",
-        ),
-        "ledger.help.check": (
-            "检查台账（.xlsx 或 CSV 文件夹）并列出所有问题；无错误时退出码为 0。",
-            "Check a ledger (.xlsx or CSV folder) and list every problem; exit 0 when it has "
-            "no errors.",
-        ),
-        "ledger.help.json": (
-            "以一个 JSON 文档输出结果。",
-            "Print the result as one JSON document.",
-        ),
-        "ledger.help.drop_unknown": (
-            "舍弃不属于台账格式的列（会作为警告列出），而不是报错。",
-            "Drop columns outside the ledger format (listed as a warning) instead of failing.",
-        ),
-        "ledger.help.as_of": (
-            "评议日期 YYYY-MM-DD（默认今天），出生日期不得晚于此日。",
-            "Evaluation date YYYY-MM-DD (default today); birth dates must not be later.",
-        ),
-        "ledger.help.template": (
-            "生成带下拉选项和填写说明的空白台账模板（.xlsx）。",
-            "Write a blank ledger template (.xlsx) with drop-down lists and instructions.",
-        ),
-        "ledger.help.out": ("输出文件（.xlsx）。", "Output file (.xlsx)."),
-        "ledger.check.errors": ("错误", "Errors"),
-        "ledger.check.warnings": ("警告", "Warnings"),
-        "ledger.check.sheet": ("“{sheet}”表", "Sheet {sheet}"),
-        "ledger.check.row": ("第 {row} 行", "row {row}"),
-        "ledger.check.file": ("整表", "whole sheet"),
-        "ledger.check.summary_ok": (
-            "台账检查通过：无错误，{warnings} 条警告。",
-            "Ledger OK: no errors, {warnings} warning(s).",
-        ),
-        "ledger.check.summary_fail": (
-            "台账未通过检查：{errors} 处错误，{warnings} 条警告。请改正后再运行 sx ledger check。",
-            "Ledger failed the check: {errors} error(s), {warnings} warning(s). Fix them and "
-            "run sx ledger check again.",
-        ),
-        "ledger.check.progress": ("已读取 {rows} 行…", "{rows} rows read…"),
-        "ledger.template.written": ("模板已写入 {path}", "Template written to {path}"),
-    }
-)
-
-MESSAGES.update(
-    {
-        "ledger.template.title": ("居民台账填写说明", "How to fill in the resident ledger"),
-        "ledger.template.intro": (
-            "本台账用于全民授信评议。“居民”表每人一行，“评议”表每条评议记录一行；"
-            "请勿改动表头和工作表名称，不要增加其他列。",
-            "This ledger feeds the credit evaluation. Sheet 居民 (residents): one row per "
-            "subject; sheet 评议 (evaluations): one row per panel record. Do not change the "
-            "headers or sheet names and do not add columns.",
-        ),
-        "ledger.template.rule_id": (
-            "身份证号：18 位，末位 X 用大写；该列已设为文本格式，请勿改成数字格式。",
-            "ID number: 18 characters, a final X in capitals; the column is formatted as text, "
-            "keep it so.",
-        ),
-        "ledger.template.rule_bool": (
-            "是否类列：从下拉框选“是”或“否”。",
-            "Yes/no columns: pick 是 (yes) or 否 (no) from the drop-down.",
-        ),
-        "ledger.template.rule_phone": (
-            "联系电话：11 位手机号，或带区号的固定电话（如 0537-1234567）。",
-            "Phone: an 11-digit mobile number or a landline with its area code "
-            "(e.g. 0537-1234567).",
-        ),
-        "ledger.template.rule_eval": (
-            "评议：项目代码见下表；分级项目须选级别，B9、D12 在“分值”填 1–50 的整数，"
-            "其余项目“级别”“分值”留空；评议日期写成 2022-06-28。",
-            "Evaluations: codes in the table below; levelled items need a level, B9 and D12 "
-            "need points 1-50, leave level and points empty otherwise; dates as 2022-06-28.",
-        ),
-        "ledger.template.policy": ("评分政策：{policy}", "Scoring policy: {policy}"),
-        "ledger.template.col_code": ("项目代码", "Code"),
-        "ledger.template.col_item": ("附件2 项目", "Annex 2 item"),
-        "ledger.template.col_kind": ("类型", "Kind"),
-        "ledger.template.col_points": ("分值", "Points"),
-        "ledger.template.kind.levelled": ("按级别计分", "by level"),
-        "ledger.template.kind.fixed": ("固定分值", "fixed"),
-        "ledger.template.kind.panel": ("评议小组定分", "set by the panel"),
-        "ledger.template.kind.veto": ("一票否决", "one-vote veto"),
-        "ledger.template.points.panel": ("评议定分 {low}～{high}", "panel sets {low} to {high}"),
-        "ledger.template.points.veto": ("否决", "veto"),
-    }
-)

@@ -1,4 +1,6 @@
-"""Messages of dedicated USB media (专用U盘): enrolment, checks and the listing."""
+"""Messages of dedicated USB media (专用U盘): enrolment, checks and the listing (``media.*``)."""
+
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- refusals and failures (one line each) ---

@@ -1,4 +1,6 @@
-"""Messages of the minisign layer: key files, passphrases and signature checks."""
+"""Messages of the minisign layer: key files, passphrases and signature checks (``minisign.*``)."""
+
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "minisign.pubkey.malformed": (

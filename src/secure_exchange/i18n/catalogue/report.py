@@ -1,6 +1,6 @@
-"""Messages of the decisions report (``sx report``): page texts, errors, help."""
+"""Messages of the decisions report (``sx report``): page texts, errors, help (``report.*``)."""
 
-from __future__ import annotations
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # Page: header

@@ -1,6 +1,6 @@
-"""Messages of the Annex 2 scoring package (policy files, engine, outputs)."""
+"""Messages of the Annex 2 scoring package: policy files, engine, outputs (``score.*``)."""
 
-from __future__ import annotations
+__all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "score.policy.not_found": (

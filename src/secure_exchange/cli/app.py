@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import tempfile
@@ -12,15 +11,22 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli import _click_zh
+from secure_exchange.cli import audit, click_zh, core, demo, exchange, ledger, media, report
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
 
 __all__ = ["build_cli", "main"]
 
-# Area modules that add commands with ``register(root)``; missing ones are skipped so the
-# tool keeps working while an area is being built.
-_AREAS = ("core", "ledger", "exchange", "audit", "media", "report", "demo")
+# Each area adds its commands to the root group, in this order.
+_AREAS = (
+    core.register,
+    ledger.register,
+    exchange.register,
+    audit.register,
+    media.register,
+    report.register,
+    demo.register,
+)
 
 
 class _Root(click.Group):
@@ -47,7 +53,7 @@ class _Root(click.Group):
 
 def build_cli() -> click.Group:
     """Build a fresh ``sx`` group with help texts in the current language."""
-    _click_zh.install()
+    click_zh.install()
 
     @click.group(
         cls=_Root,
@@ -58,19 +64,9 @@ def build_cli() -> click.Group:
     def root() -> None:
         """Root group (help text comes from the catalogue)."""
 
-    _register_areas(root)
+    for register in _AREAS:
+        register(root)
     return root
-
-
-def _register_areas(root: click.Group) -> None:
-    for area in _AREAS:
-        try:
-            module = importlib.import_module(f"secure_exchange.cli.{area}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"secure_exchange.cli.{area}":
-                raise
-            continue
-        module.register(root)
 
 
 def _write_crash_report(exc: BaseException) -> Path:

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI areas: the station home, passphrases, JSON and progress."""
+"""Helpers shared by the CLI areas: the command's station, passphrases, JSON and progress."""
 
 from __future__ import annotations
 
@@ -8,27 +8,42 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from secure_exchange.errors import PassphraseError
 from secure_exchange.i18n import t
-from secure_exchange.station.home import station_home
+from secure_exchange.station import Station, station_home
 
 __all__ = [
+    "DATE",
     "PassphraseSource",
     "echo_json",
-    "home_path",
+    "out_option",
     "passphrase_option",
     "progress_bar",
     "stage_printer",
     "staged_counter",
+    "station",
 ]
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def home_path() -> Path:
-    """``SX_HOME`` or the per-user default."""
-    return station_home()
+
+def station() -> Station:
+    """The running command's station (``SX_HOME`` or the per-user default), one per command.
+
+    Made on first use and kept on the root context, so every operation of the command shares
+    one open access log, keyring and trust store.
+    """
+    root = click.get_current_context().find_root()
+    found = root.obj
+    if not isinstance(found, Station):
+        found = root.with_resource(Station.open(station_home()))
+        root.obj = found
+    return found
 
 
 class PassphraseSource:
@@ -68,6 +83,15 @@ def passphrase_option(func: Callable[..., object]) -> Callable[..., object]:
         default=None,
         help=t("cli.help.passphrase_file"),
     )(func)
+
+
+def out_option(
+    help_key: str | None = None, *, folder: bool = False, metavar: str | None = None
+) -> Callable[[_F], _F]:
+    """A required ``--out FILE`` option (``--out FOLDER`` with ``folder``)."""
+    kind = click.Path(file_okay=not folder, dir_okay=folder, path_type=Path)
+    help_text = t(help_key) if help_key is not None else None
+    return click.option("--out", type=kind, required=True, metavar=metavar, help=help_text)
 
 
 def echo_json(doc: object) -> None:

@@ -1,0 +1,22 @@
+"""Messages of the station home: initialisation and its files (``home.*``)."""
+
+__all__ = ["MESSAGES"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "home.org_empty": (
+        "单位名称不能为空，请用 --org 指定。",
+        "The organisation name is empty; give --org.",
+    ),
+    "home.already_initialised": (
+        "本工作站已初始化（{path}），无需重复执行 sx init。",
+        "This station is already initialised ({path}); sx init is not needed again.",
+    ),
+    "home.not_initialised": (
+        "工作站目录 {home} 尚未初始化，请先运行 sx init --org 单位名称 --role 角色。",
+        "The station folder {home} is not initialised; run sx init --org NAME --role ROLE first.",
+    ),
+    "home.unreadable": (
+        "无法读取 {path}（{error}），请检查工作站目录是否完好。",
+        "Cannot read {path} ({error}); check that the station folder is intact.",
+    ),
+}

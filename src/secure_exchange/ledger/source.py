@@ -1,0 +1,92 @@
+"""Ledger containers (xlsx workbook, or a folder of CSV or Parquet files) read block by block.
+
+A sheet arrives as a sequence of ``RawSheet`` blocks of whole rows, so a ledger of any size
+is read in bounded memory: CSV files are cut at record ends (``csv``), Parquet files by
+record batch (``parquet``), workbooks by runs of rows (``xlsx``). Every cell becomes text
+here; nothing is interpreted yet except that numeric cells in an ID column are flagged
+(Excel turned the ID into a number) so the rules can report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+from types import TracebackType
+
+from secure_exchange.errors import LedgerError
+from secure_exchange.ledger.csv import csv_blocks
+from secure_exchange.ledger.parquet import parquet_blocks
+from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
+from secure_exchange.ledger.sheet import Assembler, RawSheet
+from secure_exchange.ledger.xlsx import open_workbook, worksheet_blocks
+
+__all__ = ["BLOCK_BYTES", "BLOCK_ROWS", "LedgerSource"]
+
+BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
+BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
+
+_FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
+
+
+class LedgerSource:
+    """An open ledger container whose sheets are read block by block.
+
+    Use as a context manager: ``with LedgerSource(path, drop_unknown=False) as source:``
+    then ``for block in source.blocks(RESIDENTS): ...``. The last block of a sheet carries
+    the findings known only at its end (columns with data but no header, dropped columns).
+    The block sizes are ``BLOCK_BYTES`` and ``BLOCK_ROWS`` as they are when it is opened.
+    """
+
+    def __init__(self, path: Path, *, drop_unknown: bool, pool: Executor | None = None) -> None:
+        self.path = Path(path)
+        self.drop_unknown = drop_unknown
+        self.pool = pool
+        self.block_bytes = BLOCK_BYTES
+        self.block_rows = BLOCK_ROWS
+        self._book: object | None = None
+        if not self.path.exists():
+            raise LedgerError("ledger.not_found", path=str(self.path))
+        if self.path.is_dir():
+            return
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise LedgerError("ledger.container_unknown", path=str(self.path))
+        self._book = open_workbook(self.path)
+
+    def __enter__(self) -> LedgerSource:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the workbook, if any."""
+        if self._book is not None:
+            self._book.close()  # type: ignore[attr-defined]
+            self._book = None
+
+    def blocks(self, sheet: str) -> Iterator[RawSheet]:
+        """The blocks of one sheet (``RESIDENTS`` or ``EVALUATIONS``), in row order."""
+        assembler = Assembler(sheet, self.drop_unknown)
+        if self._book is not None:
+            yield from worksheet_blocks(assembler, self._book, self.block_rows)
+        else:
+            yield from self._folder_blocks(assembler)
+        yield assembler.finish()
+
+    def _folder_blocks(self, assembler: Assembler) -> Iterator[RawSheet]:
+        stem = _FILE_STEMS[assembler.sheet]
+        csv_path, parquet_path = self.path / f"{stem}.csv", self.path / f"{stem}.parquet"
+        if csv_path.is_file():
+            yield from csv_blocks(assembler, csv_path, self.pool, self.block_bytes)
+        elif parquet_path.is_file():
+            yield from parquet_blocks(assembler, parquet_path, self.block_rows)
+        else:
+            assembler.error(
+                None, None, "ledger.file.missing", file=f"{stem}.csv", sheet=assembler.sheet
+            )

@@ -1,0 +1,66 @@
+"""Opening a verified package (protocols/sealed-package-v1.md §5): decryption in memory only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pyarrow as pa
+
+from secure_exchange.errors import PackageError, VerificationError
+from secure_exchange.formats import age as _age
+from secure_exchange.package.manifest import GroupInfo, PartInfo
+from secure_exchange.package.parts import read_part, schema_fields
+from secure_exchange.package.verification import VerifiedPackage
+
+__all__ = ["open_package"]
+
+
+def open_package(
+    package: VerifiedPackage,
+    identities: Sequence[_age.X25519Identity],
+    groups: Iterable[str] | None = None,
+) -> dict[str, pa.Table]:
+    """Decrypt the groups these identities may read, in memory only.
+
+    Each part's bytes are the very bytes verification hashed (kept then, or read and
+    hashed again, so a file swapped after verification is refused), decrypted and parsed
+    from memory; row counts and schemas must match the manifest.
+
+    Raises:
+        PackageError: ``groups`` names a group these identities may not read, or one the
+            package lacks; a part's age file is damaged.
+        VerificationError: a part changed since verification, or disagrees with the manifest.
+    """
+    mine = {str(i.recipient()) for i in identities}
+    wanted = set(groups) if groups is not None else None
+    tables: dict[str, pa.Table] = {}
+    for name in package.groups():
+        info = package.manifest.group(name)
+        if info is None or (wanted is not None and name not in wanted):
+            continue
+        if not set(info.recipients) & mine:
+            if wanted is not None:
+                raise PackageError("package.not_a_reader", group=name)
+            continue
+        parts = [_open_part(package, p, identities) for p in package.parts if p.group == name]
+        tables[name] = _concat(info, parts)
+    if wanted is not None and wanted - tables.keys():
+        missing = "、".join(sorted(wanted - tables.keys()))
+        raise PackageError("package.group_missing", group=missing)
+    return tables
+
+
+def _open_part(
+    package: VerifiedPackage, part: PartInfo, identities: Sequence[_age.X25519Identity]
+) -> pa.Table:
+    table = read_part(package.read(part.file), identities)
+    if table.num_rows != part.rows:
+        raise VerificationError("manifest", "verify.rows", name=part.file)
+    return table
+
+
+def _concat(info: GroupInfo, tables: list[pa.Table]) -> pa.Table:
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    if schema_fields(table.schema) != info.schema:
+        raise VerificationError("manifest", "verify.schema", group=info.name)
+    return table

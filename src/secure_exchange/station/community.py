@@ -1,0 +1,240 @@
+"""Party A's operations (the community): check and seal the ledger, preview, read results.
+
+Each takes the command's :class:`~secure_exchange.station.station.Station` and is audited
+first (fail closed); the ledger, pseudonym and package layers do the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import cast
+
+import pyarrow as pa
+
+from scoring import Policy, ScoreResult, score, write_decisions
+from secure_exchange.audit import Operation
+from secure_exchange.errors import PackageError
+from secure_exchange.ledger import (
+    EVALUATIONS,
+    RESIDENTS,
+    CheckReport,
+    Ledger,
+    LedgerBlock,
+    LedgerCheck,
+    LedgerInvalidError,
+    LedgerScan,
+    read_ledger,
+)
+from secure_exchange.ledger import check_ledger as ledger_check
+from secure_exchange.package import GroupBatches, VerifiedPackage
+from secure_exchange.pseudonym import Splitter, token_key
+from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
+from secure_exchange.station.exchange import (
+    WITNESS_FILE,
+    open_imported,
+    seal_groups,
+    witness_bundle,
+)
+from secure_exchange.station.media import check_media
+from secure_exchange.station.results import masked_subjects, preview_tables, results_for_residents
+from secure_exchange.station.station import Station, key_actor
+
+__all__ = [
+    "SealOutcome",
+    "check_ledger",
+    "load_checked_ledger",
+    "read_results",
+    "score_ledger",
+    "seal_ledger",
+]
+
+
+@dataclass(frozen=True)
+class SealOutcome:
+    """What ``seal_ledger`` did: the package, rows per group, dropped columns, warnings."""
+
+    package: VerifiedPackage
+    dropped_columns: tuple[str, ...]
+    warnings: int
+
+
+def _file_detail(path: Path) -> dict[str, str]:
+    return {"file": path.name[-60:]}
+
+
+def check_ledger(
+    station: Station,
+    path: Path,
+    *,
+    as_of: date | None = None,
+    drop_unknown: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> LedgerCheck:
+    """Check a ledger in one streaming pass, logging the check (counts only)."""
+    with station.audited("ledger.checked", detail=_file_detail(path)) as op:
+        checked = ledger_check(path, as_of=as_of, drop_unknown=drop_unknown, progress=progress)
+        _count_check(op, checked.report, checked.residents, checked.evaluations)
+    return checked
+
+
+def load_checked_ledger(
+    station: Station,
+    path: Path,
+    *,
+    as_of: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Read a ledger whole (the preview, the results), refusing one with errors; logged."""
+    with station.audited("ledger.checked", detail=_file_detail(path)) as op:
+        ledger = read_ledger(path, as_of=as_of, progress=progress)
+        _count_check(op, ledger.report, ledger.residents.num_rows, ledger.evaluations.num_rows)
+    if not ledger.report.ok:
+        raise LedgerInvalidError(ledger.report)
+    return ledger
+
+
+def _count_check(op: Operation, report: CheckReport, residents: int, evaluations: int) -> None:
+    op.set_count("residents", residents)
+    op.set_count("evaluations", evaluations)
+    op.set_count("errors", len(report.errors))
+    op.set_count("warnings", len(report.warnings))
+    if not report.ok:
+        op.refuse("ledger.invalid")
+
+
+def seal_ledger(
+    station: Station,
+    path: Path,
+    agreement_number: str,
+    signer_names: Sequence[str],
+    out_dir: Path,
+    passphrase: PassphraseFn,
+    *,
+    drop_unknown: bool = False,
+    allow_unenrolled: bool = False,
+    progress: Callable[[int], None] | None = None,
+    stage: Stage = quiet,
+) -> SealOutcome:
+    """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange).
+
+    Two streaming passes, so memory stays bounded however large the ledger: first the
+    check alone (stage ``check``), so a ledger with errors is refused before anyone is
+    asked for a passphrase (stage ``unlock``); then (stage ``seal``) each block is checked again,
+    pseudonymised and written as it is read. The package is written under a hidden
+    temporary name; if the second pass finds any error (the file changed in between),
+    nothing is sealed, the temporary folder is removed and ``LedgerInvalidError`` carries
+    the full report.
+    """
+    if station.info.party != "A":
+        raise PackageError("package.ledger_needs_community", role=station.info.role)
+    agreement = station.trust.get(agreement_number)
+    agreement.check_in_force(datetime.now(UTC).date())
+    media_detail = check_media(station, out_dir, allow_unenrolled=allow_unenrolled)
+    stage("check")
+    checked = check_ledger(station, path, drop_unknown=drop_unknown, progress=progress)
+    if not checked.report.ok:
+        raise LedgerInvalidError(checked.report)
+    stage("unlock")
+    signers = unlock_all(station, signer_names, passphrase)
+    seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
+    if seal_key is None:
+        raise PackageError("package.seal_key_needed")
+    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
+    witness = witness_bundle(station, signers, agreement.party_org("B"))
+    stage("seal")
+    with (
+        station.audited("ledger.checked", detail={**_file_detail(path), "pass": "seal"}) as op,
+        LedgerScan(path, drop_unknown=drop_unknown, progress=progress) as scan,
+    ):
+        sealed = seal_groups(
+            station,
+            GroupBatches(splitter.schemas, _split_blocks(scan, splitter, op)),
+            splitter.categories,
+            agreement.number,
+            signers,
+            out_dir,
+            extra_files={WITNESS_FILE: witness},
+            detail=media_detail,
+        )
+    return SealOutcome(sealed, tuple(scan.dropped), len(scan.finish().warnings))
+
+
+def _split_blocks(
+    scan: LedgerScan, splitter: Splitter, op: Operation
+) -> Iterator[tuple[str, pa.Table]]:
+    """The groups' batches, block by block, while the ledger is clean; at the end, the
+    ledger's report decides (an error raises ``LedgerInvalidError``).
+
+    Blocks are split in the scan's workers, right after their checks; the evaluations'
+    notes are kept here, in ledger order, before any resident is split.
+    """
+    for block in scan.blocks(EVALUATIONS, _split_evaluations(splitter)):
+        if scan.clean and block.derived is not None:
+            batch, notes = cast("tuple[pa.Table, pa.Table | None]", block.derived)
+            splitter.keep(notes)
+            yield "evaluations", batch
+    for block in scan.blocks(RESIDENTS, _split_residents(splitter)):
+        if scan.clean and block.derived is not None:
+            scoring, identity = cast("tuple[pa.Table, pa.Table]", block.derived)
+            yield "scoring", scoring
+            yield "identity", identity
+    report = scan.finish()
+    _count_check(op, report, scan.count(RESIDENTS), scan.count(EVALUATIONS))
+    if not report.ok:
+        raise LedgerInvalidError(report)
+
+
+def _split_evaluations(splitter: Splitter) -> Callable[[LedgerBlock], object]:
+    return lambda block: splitter.split_evaluations(block.table, block.keys)
+
+
+def _split_residents(splitter: Splitter) -> Callable[[LedgerBlock], object]:
+    return lambda block: splitter.residents(block.table, block.keys)
+
+
+def score_ledger(
+    station: Station,
+    path: Path,
+    as_of: date,
+    policy: Policy,
+    out: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ScoreResult:
+    """The community's preview: score a checked ledger, keyed by source row and masked ID."""
+    ledger = load_checked_ledger(station, path, as_of=as_of, progress=progress)
+    residents, evaluations = preview_tables(ledger)
+    detail = {"input": "ledger", "policy": policy.ref[:60]}
+    with station.audited("scored", detail=detail) as op:
+        result = score(residents, evaluations, policy, as_of)
+        decisions = masked_subjects(result.decisions)
+        write_decisions(decisions, out)
+        op.set_count("subjects", decisions.num_rows)
+    return ScoreResult(decisions, result.warnings, result.warning_keys)
+
+
+def read_results(
+    station: Station,
+    path: Path,
+    ledger_path: Path,
+    key_name: str,
+    passphrase: PassphraseFn,
+    out: Path,
+) -> int:
+    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID)."""
+    identity = unlock(station, key_name, passphrase)
+    if identity.public.purpose != "seal":
+        raise PackageError("package.results_need_seal")
+    verified, tables = open_imported(station, path, identity, ["decisions"])
+    ledger = load_checked_ledger(station, ledger_path)
+    key = token_key(identity.pseudonym_secret(), verified.agreement.sha256)
+    with station.audited(
+        "results.read", actor=key_actor(identity.public), package=verified.package_id
+    ) as op:
+        keyed = results_for_residents(tables["decisions"], ledger.residents, key)
+        write_decisions(keyed, out)
+        op.set_count("rows", keyed.num_rows)
+    return int(keyed.num_rows)
