@@ -21,6 +21,7 @@ LAYERS = {
     "errors": 1,
     "i18n": 1,
     "fsio": 1,
+    "layout": 1,
     "trust": 2,
     "ledger": 2,
     "audit": 2,

@@ -7,6 +7,7 @@ from pathlib import Path
 from secure_exchange.errors import AuditError, SecureExchangeError
 from secure_exchange.formats.note import NoteError
 from secure_exchange.fsio import raise_for_os_error
+from secure_exchange.layout import HomeLayout
 
 __all__ = ["AuditUnavailableError", "CheckpointError", "WitnessError", "unavailable"]
 
@@ -42,7 +43,7 @@ def unavailable(exc: OSError | SecureExchangeError, home: Path) -> AuditUnavaila
     ``exc`` is the ``OSError`` of a direct write, or the error ``fsio`` made of one.
     """
     key = _FS_KEYS.get(_fs_key(exc), "audit.unavailable.write_failed")
-    return AuditUnavailableError(key, path=home / "audit")
+    return AuditUnavailableError(key, path=HomeLayout(home).audit)
 
 
 def _fs_key(exc: OSError | SecureExchangeError) -> str:

@@ -27,6 +27,7 @@ from secure_exchange.formats import merkle
 from secure_exchange.formats.canonjson import JsonError, as_obj, loads
 from secure_exchange.formats.note import Checkpoint, NoteError, NoteVerifier, parse_note
 from secure_exchange.fsio import atomic_write, fsync_dir, raise_for_os_error
+from secure_exchange.layout import HomeLayout
 
 try:  # POSIX advisory locking keeps two processes from interleaving appends.
     import fcntl
@@ -341,7 +342,7 @@ ORIGIN_PREFIX = "sx.audit/"
 
 def audit_dir(home: Path) -> Path:
     """``SX_HOME/audit``."""
-    return home / "audit"
+    return HomeLayout(home).audit
 
 
 def log_path(home: Path) -> Path:
@@ -418,7 +419,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def station_name(home: Path) -> str:
     """The station's name: ``org`` from ``station.json``, else the home folder's name."""
-    record = read_json(home / "station.json")
+    record = read_json(HomeLayout(home).station_file)
     for key in ("org", "role"):
         value = record.get(key)
         if isinstance(value, str) and value.strip():

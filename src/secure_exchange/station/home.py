@@ -16,71 +16,11 @@ import platformdirs
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import SecureExchangeError
+from secure_exchange.layout import HomeLayout
 
 __all__ = ["ROLES", "HomeLayout", "StationInfo", "init_station", "load_station", "station_home"]
 
 ROLES = ("community", "bank", "compliance")
-
-
-@dataclass(frozen=True)
-class HomeLayout:
-    """Every path of a station's home folder, defined once.
-
-    The lower layers keep their own files under the folders named here: the keyring under
-    ``keys/``, the trust store under ``agreements/``, the access log (its checkpoints,
-    witnessed heads and torn fragments) under ``audit/``.
-    """
-
-    root: Path
-
-    @property
-    def station_file(self) -> Path:
-        """``station.json``: the organisation's name and the station's role."""
-        return self.root / "station.json"
-
-    @property
-    def keys(self) -> Path:
-        """The keyring: one folder per identity."""
-        return self.root / "keys"
-
-    @property
-    def agreements(self) -> Path:
-        """The trust store: one file per trusted agreement."""
-        return self.root / "agreements"
-
-    @property
-    def audit(self) -> Path:
-        """The access log and everything that anchors it."""
-        return self.root / "audit"
-
-    @property
-    def state(self) -> Path:
-        """Small state files: the replay register and the sequence counter."""
-        return self.root / "state"
-
-    @property
-    def media(self) -> Path:
-        """What the station knows about its dedicated media."""
-        return self.root / "media"
-
-    @property
-    def replay_register(self) -> Path:
-        """Packages imported here, and the newest sequence number per sender."""
-        return self.state / "replay.json"
-
-    @property
-    def sequence_counter(self) -> Path:
-        """This station's own sequence numbers, one series per agreement."""
-        return self.state / "sequence.json"
-
-    @property
-    def media_register(self) -> Path:
-        """The sticks this station enrolled, with their labels' digests."""
-        return self.media / "register.json"
-
-    def folders(self) -> tuple[Path, ...]:
-        """The folders ``sx init`` creates."""
-        return (self.keys, self.agreements, self.audit, self.state, self.media)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from secure_exchange.formats.canonjson import (
     loads,
     utc_timestamp,
 )
+from secure_exchange.layout import HomeLayout
 from secure_exchange.trust.keys import PublicIdentity, UnlockedIdentity
 
 __all__ = [
@@ -321,7 +322,7 @@ class TrustStore:
     """Agreements this station trusts, under ``SX_HOME/agreements/``."""
 
     def __init__(self, home: Path) -> None:
-        self.root = home / "agreements"
+        self.root = HomeLayout(home).agreements
 
     def add(self, agreement: Agreement) -> Path:
         """Trust ``agreement`` (both seals must have signed it)."""

@@ -24,6 +24,7 @@ from secure_exchange.formats import age as _age
 from secure_exchange.formats import minisign as _minisign
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.formats.errors import FormatError
+from secure_exchange.layout import HomeLayout
 
 __all__ = [
     "COSTS",
@@ -189,7 +190,7 @@ class UnlockedIdentity:
 
     def pseudonym_secret(self) -> bytes:
         """The tokenisation secret kept with a seal key (party A only)."""
-        path = self.home / "keys" / self.public.name / "pseudonym.secret.age"
+        path = HomeLayout(self.home).keys / self.public.name / "pseudonym.secret.age"
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -203,7 +204,7 @@ class Keyring:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.root = home / "keys"
+        self.root = HomeLayout(home).keys
 
     def _dir(self, name: str) -> Path:
         if not _NAME_RE.match(name):
