@@ -9,15 +9,41 @@ a finding. The same functions replay the seed corpus and every kept crash in
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import io
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from secure_exchange.errors import SecureExchangeError
-from secure_exchange.formats import age, canonjson, minisign, note
+from secure_exchange.formats import age, canonjson, minisign, note, sha256sums
 from secure_exchange.formats.errors import FormatError
+from secure_exchange.ledger import check_ledger, write_csv_ledger
+from secure_exchange.package import (
+    Manifest,
+    MemoryReader,
+    Sender,
+    VerifiedPackage,
+    open_package,
+    seal,
+    verify,
+)
+from secure_exchange.package.layout import SIG_COMMENT, SUMS, signature_name, trusted_comment
+from secure_exchange.trust import Agreement
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import CATS, NOW, Parties, groups, make_parties  # noqa: E402
 
 __all__ = ["EXPECTED", "TARGETS", "Target"]
 
@@ -38,6 +64,7 @@ class Target:
     name: str
     run: Callable[[bytes], object]
     seeds: Callable[[], list[bytes]]
+    expected: tuple[type[BaseException], ...] = EXPECTED
 
 
 def _text(data: bytes) -> str:
@@ -113,6 +140,181 @@ def _note_seeds() -> list[bytes]:
     return [note.sign_note(checkpoint.text(), [_NOTE_SIGNER])]
 
 
+# --- SHA256SUMS ---------------------------------------------------------------------------
+
+
+def _sums(data: bytes) -> object:
+    return sha256sums.parse(data)
+
+
+def _sums_seeds() -> list[bytes]:
+    return [sha256sums.render({"manifest.json": "0" * 64, "scoring-000.parquet.age": "f" * 64})]
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+def _agreement(data: bytes) -> object:
+    agreement = Agreement.from_bytes(data)
+    agreement.check_sealed()
+    return agreement
+
+
+def _agreement_seeds() -> list[bytes]:
+    return [_world().parties.agreement.to_bytes()]
+
+
+# --- packages: the stick's holder, and a peer holding its own valid keys ---------------------
+
+
+@dataclass(frozen=True)
+class _World:
+    """Keys, an agreement and one genuine package, made once per process in a scratch folder."""
+
+    parties: Parties
+    package_id: str
+    files: dict[str, bytes]
+
+
+@functools.cache
+def _world() -> _World:
+    scratch = Path(tempfile.mkdtemp(prefix="sx-fuzz-world-"))
+    parties = make_parties(scratch)
+    stick = scratch / "stick"
+    stick.mkdir()
+    sealed = seal(
+        groups(),
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=stick,
+        sender=Sender(station=parties.agreement.party_org("A"), party="A"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+    )
+    files = {p.name: p.read_bytes() for p in sorted(sealed.path.iterdir())}
+    shutil.rmtree(scratch / "community", ignore_errors=True)
+    return _World(parties, sealed.package_id, files)
+
+
+def _verify_and_open(files: dict[str, bytes]) -> VerifiedPackage:
+    world = _world()
+    reader = MemoryReader(files, path=Path(world.package_id))
+    package = verify(reader, [world.parties.agreement], now=NOW, keep_groups=("scoring",))
+    open_package(package, [world.parties.scoring.age_identity], groups=["scoring"])
+    return package
+
+
+def _stick(data: bytes) -> object:
+    """The thief or the postman: any one file of a genuine package replaced, nothing re-signed."""
+    files = dict(_world().files)
+    if not data:
+        return _verify_and_open(files)
+    names = sorted(files)
+    files[names[data[0] % len(names)]] = data[1:]
+    return _verify_and_open(files)
+
+
+def _stick_seeds() -> list[bytes]:
+    files = _world().files
+    return [bytes([i]) + files[name] for i, name in enumerate(sorted(files))]
+
+
+def _resign(files: dict[str, bytes]) -> dict[str, bytes]:
+    """New SHA256SUMS and signatures by party A's own valid keys, as a malicious peer would."""
+    world = _world()
+    body = {n: d for n, d in files.items() if n != SUMS and not n.endswith(".minisig")}
+    sums = sha256sums.render(
+        {n: sha256sums.sha256_stream(io.BytesIO(d))[0] for n, d in body.items()}
+    )
+    body[SUMS] = sums
+    comment = trusted_comment(world.package_id, world.parties.agreement.sha256)
+    for signer in (world.parties.officer, world.parties.seal_a):
+        sig = signer.signing_key.sign(sums, trusted_comment=comment, untrusted_comment=SIG_COMMENT)
+        body[signature_name(signer.public.key_id)] = sig.encode("ascii")
+    return body
+
+
+def _peer_manifest(data: bytes) -> object:
+    """A peer with valid keys signs a manifest of its own making."""
+    files = dict(_world().files)
+    files["manifest.json"] = data
+    return _verify_and_open(_resign(files))
+
+
+def _peer_manifest_seeds() -> list[bytes]:
+    return [_world().files["manifest.json"]]
+
+
+def _peer_part(data: bytes) -> object:
+    """A peer with valid keys encrypts Parquet bytes of its own making as the scoring part."""
+    world = _world()
+    files = dict(world.files)
+    manifest = Manifest.from_bytes(files["manifest.json"])
+    part = next(p for p in manifest.parts if p.group == "scoring")
+    info = manifest.group("scoring")
+    if info is None:
+        raise LookupError("the genuine package has no scoring group")
+    recipients = [age.X25519Recipient.from_str(r) for r in info.recipients]
+    files[part.file] = age.encrypt_bytes(data, recipients)
+    parts = tuple(
+        dataclasses.replace(p, size=len(files[part.file])) if p.file == part.file else p
+        for p in manifest.parts
+    )
+    files["manifest.json"] = dataclasses.replace(manifest, parts=parts).to_bytes()
+    return _verify_and_open(_resign(files))
+
+
+def _peer_part_seeds() -> list[bytes]:
+    sink = io.BytesIO()
+    pq.write_table(groups()["scoring"], sink)
+    table = pa.table(
+        {"subject": ["0" * 32], "community": [None]}, schema=groups()["scoring"].schema
+    )
+    other = io.BytesIO()
+    pq.write_table(table, other)
+    return [sink.getvalue(), other.getvalue()]
+
+
+# --- ledgers (CSV and xlsx, as an officer's PC may hold them) --------------------------------
+
+_LEDGER_FILES = ("residents.csv", "evaluations.csv")
+
+
+@functools.cache
+def _genuine_ledger() -> dict[str, bytes]:
+    scratch = Path(tempfile.mkdtemp(prefix="sx-fuzz-ledger-"))
+    try:
+        folder = write_csv_ledger(scratch / "ledger", 5)
+        return {name: (folder / name).read_bytes() for name in _LEDGER_FILES}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _ledger(data: bytes) -> object:
+    """One file of a small genuine ledger replaced (first byte: which), then checked."""
+    files = dict(_genuine_ledger())
+    if data:
+        files[_LEDGER_FILES[data[0] % 2]] = data[1:]
+    folder = Path(tempfile.mkdtemp(prefix="sx-fuzz-ledger-", dir=_ram()))
+    try:
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        return check_ledger(folder, as_of=date(2022, 7, 1))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ledger_seeds() -> list[bytes]:
+    files = _genuine_ledger()
+    return [bytes([i]) + files[name] for i, name in enumerate(_LEDGER_FILES)]
+
+
+def _ram() -> str | None:
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() else None
+
+
 TARGETS: dict[str, Target] = {
     target.name: target
     for target in (
@@ -121,5 +323,11 @@ TARGETS: dict[str, Target] = {
         Target("minisign-signature", _minisign_signature, _minisign_seeds),
         Target("minisign-key", _minisign_key, _minisign_key_seeds),
         Target("note", _note, _note_seeds),
+        Target("sha256sums", _sums, _sums_seeds),
+        Target("agreement", _agreement, _agreement_seeds),
+        Target("package-stick", _stick, _stick_seeds),
+        Target("package-peer-manifest", _peer_manifest, _peer_manifest_seeds),
+        Target("package-peer-part", _peer_part, _peer_part_seeds),
+        Target("ledger-csv", _ledger, _ledger_seeds),
     )
 }
