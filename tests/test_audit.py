@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.audit import Actor, AuditLog, AuditUnavailableError, EventDraft
+from secure_exchange.audit import Actor, Anchors, AuditLog, AuditUnavailableError, EventDraft
 from secure_exchange.audit import store as _auditstore
 from secure_exchange.audit.export import to_ocsf
 from secure_exchange.errors import AuditError, LedgerError, PackageError, VerificationError
@@ -33,6 +33,12 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
         return self.now
+
+
+# The station's seal key, pinned as its keyring card and a trusted agreement would pin it
+# (tests/test_trust_anchors.py drives the real thing).
+SEAL = Ed25519NoteSigner("village-seal")
+PINNED = Anchors(own=(NoteVerifier.from_signer(SEAL),))
 
 
 @pytest.fixture(autouse=True)
@@ -365,13 +371,13 @@ def _rewrite_with_fresh_hash(home: Path, index: int, old: bytes, new: bytes) -> 
 
 def test_rewritten_record_with_recomputed_hash_caught_by_checkpoints(home: Path) -> None:
     log = _log(home)
-    signer = Ed25519NoteSigner("village-seal")
+    signer = SEAL
     _fill(log, 8)
     log.checkpoint(signer)  # size 8
     _fill(log, 8)
     log.checkpoint(signer)  # size 17
     _rewrite_with_fresh_hash(home, 12, b'"i":3', b'"i":7')
-    report = AuditLog.verify(home)
+    report = AuditLog.verify(home, PINNED)
     assert not report.ok
     bad = report.first_bad
     assert bad is not None
@@ -385,9 +391,9 @@ def test_rewritten_record_with_recomputed_hash_caught_by_checkpoints(home: Path)
 def test_truncated_log_caught_by_own_checkpoint(home: Path) -> None:
     log = _log(home)
     _fill(log, 6)
-    log.checkpoint(Ed25519NoteSigner("village-seal"))
+    log.checkpoint(SEAL)
     _write_lines(home, [*_lines(home)[:4], b""])
-    report = AuditLog.verify(home)
+    report = AuditLog.verify(home, PINNED)
     assert not report.ok
     assert report.first_bad is not None
     assert report.first_bad.key == "audit.bad.shorter"
@@ -453,7 +459,7 @@ def test_missing_log_does_not_verify(tmp_path: Path) -> None:
 def test_checkpoint_is_a_signed_c2sp_note(home: Path) -> None:
     log = _log(home)
     _fill(log, 3)
-    signer = Ed25519NoteSigner("village-seal")
+    signer = SEAL
     root = log.root()
     data = log.checkpoint(signer)
     note = open_note(data, [NoteVerifier.from_signer(signer)])
@@ -463,7 +469,7 @@ def test_checkpoint_is_a_signed_c2sp_note(home: Path) -> None:
     assert note.text.split("\n")[2] == base64.b64encode(root).decode()
     last = log.events()[-1]
     assert (last.action, last.counts) == ("log.checkpoint", {"size": 3})
-    report = AuditLog.verify(home)
+    report = AuditLog.verify(home, PINNED)
     assert report.ok
     assert [c.size for c in report.checkpoints] == [3]
     assert report.checkpoints[0].signers == ("village-seal",)
@@ -481,11 +487,11 @@ def test_two_signers_on_one_checkpoint(home: Path) -> None:
 
 def test_forged_checkpoint_signature_detected(home: Path) -> None:
     log = _log(home)
-    log.checkpoint(Ed25519NoteSigner("village-seal"))
+    log.checkpoint(SEAL)
     path = home / "audit" / "checkpoints" / "000000000000.note"
     forged = path.read_bytes().replace(b"\n0\n", b"\n1\n", 1)
     path.write_bytes(forged)
-    report = AuditLog.verify(home)
+    report = AuditLog.verify(home, PINNED)
     assert not report.ok
     assert report.checkpoints[0].problem is not None
     assert report.checkpoints[0].problem.key == "audit.note.bad_signature"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.audit import Actor, AuditLog, AuditVerifyReport, EventDraft
+from secure_exchange.audit import Actor, Anchors, AuditLog, AuditVerifyReport, EventDraft
 from secure_exchange.audit import store as _auditstore
 from secure_exchange.audit.report import find_flags, render_report
 from secure_exchange.cli import main
-from secure_exchange.formats.note import Ed25519NoteSigner
+from secure_exchange.formats.note import Ed25519NoteSigner, NoteVerifier
 from secure_exchange.i18n import set_language
 
 OFFICER = Actor("bank-officer", "fp-1")
@@ -55,7 +55,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         package="pkg-b",
         detail={"error": "package.replay"},
     )
-    log.checkpoint(Ed25519NoteSigner("bank-seal"))
+    seal = Ed25519NoteSigner("bank-seal")
+    log.checkpoint(seal)
+    # The seal key as the keyring card and a trusted agreement pin it (test_trust_anchors.py).
+    pinned = Anchors(own=(NoteVerifier.from_signer(seal),))
+    monkeypatch.setattr(Anchors, "from_home", classmethod(lambda _cls, _home: pinned))
     return station
 
 

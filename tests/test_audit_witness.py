@@ -1,7 +1,13 @@
-"""Witnessing across the USB stick: two stations swap bundles; forks and cuts are caught."""
+"""Witnessing across the USB stick: two stations swap bundles; forks and cuts are caught.
+
+Peers are known as the agreement pins them (``PeerKey``: agreement, party, seal key); here
+the keys are plain note keys, pinned by hand (tests/test_trust_anchors.py drives stations
+with real agreements).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -9,12 +15,29 @@ from pathlib import Path
 
 import pytest
 
-from secure_exchange.audit import Actor, AuditLog, EventDraft, WitnessError, WitnessResult
+from secure_exchange.audit import (
+    Actor,
+    Anchors,
+    AuditLog,
+    EventDraft,
+    PeerKey,
+    WitnessError,
+    WitnessResult,
+)
 from secure_exchange.audit import store as _auditstore
-from secure_exchange.formats.note import Ed25519NoteSigner, NoteVerifier
+from secure_exchange.formats.note import (
+    Checkpoint,
+    Ed25519NoteSigner,
+    Note,
+    NoteVerifier,
+    cosign,
+    parse_note,
+    sign_note,
+)
 from secure_exchange.i18n import set_language
 
 ACTOR = Actor("officer", "fp")
+AGREEMENT = hashlib.sha256(b"agreement 1").hexdigest()
 
 
 class Clock:
@@ -29,15 +52,24 @@ class Clock:
 
 
 class Station:
-    """One station: its home, its log and its note key."""
+    """One station: its home, its log, its note key and its party in the agreement."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, party: str = "A") -> None:
         self.home = root / name
         self.home.mkdir()
         (self.home / "station.json").write_text(json.dumps({"org": name, "role": "x"}))
+        self.party = party
         self.signer = Ed25519NoteSigner(f"{name}-seal")
         self.key = NoteVerifier.from_signer(self.signer)
         self.clock = Clock()
+
+    def me(self, agreement: str = AGREEMENT) -> PeerKey:
+        """This station as the agreement pins it: party and seal key."""
+        fingerprint = hashlib.sha256(self.key.public_key).hexdigest()[:32]
+        return PeerKey(agreement, "N-1", self.party, self.home.name, fingerprint, self.key)
+
+    def anchors(self, peer: Station) -> Anchors:
+        return Anchors(own=(self.key,), peers=(peer.me(),))
 
     @property
     def log(self) -> AuditLog:
@@ -47,11 +79,11 @@ class Station:
         drafts = [EventDraft("scored", actor=ACTOR, counts={"i": i}) for i in range(n)]
         self.log.append_many(drafts)
 
-    def send(self, peer: Station) -> bytes:
-        return self.log.witness_bundle(self.signer, peer.home.name)
+    def send(self, peer: Station, agreement: str = AGREEMENT) -> bytes:
+        return self.log.witness_bundle(self.signer, peer.me(agreement))
 
-    def receive(self, bundle: bytes, sender: Station) -> WitnessResult:
-        return self.log.receive_witness_bundle(bundle, sender.home.name, sender.key, self.signer)
+    def receive(self, bundle: bytes, sender: Station, agreement: str = AGREEMENT) -> WitnessResult:
+        return self.log.receive_witness_bundle(bundle, sender.me(agreement), self.signer)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +93,7 @@ def _english() -> None:
 
 @pytest.fixture
 def pair(tmp_path: Path) -> tuple[Station, Station]:
-    return Station(tmp_path, "village"), Station(tmp_path, "bank")
+    return Station(tmp_path, "village"), Station(tmp_path, "bank", "B")
 
 
 def _cut(station: Station, keep: int) -> None:
@@ -89,10 +121,10 @@ def test_round_trip_both_ways(pair: tuple[Station, Station]) -> None:
     again = bank.receive(village.send(bank), village)
     assert again.previous_size == 5
     assert again.cosigned_size == 6
-    for station, peer in ((village, "bank"), (bank, "village")):
-        report = AuditLog.verify(station.home)
+    for station, peer in ((village, bank), (bank, village)):
+        report = AuditLog.verify(station.home, station.anchors(peer))
         assert report.ok, report.first_bad
-        assert [w.peer for w in report.witnessed] == [peer]
+        assert [w.peer for w in report.witnessed] == [peer.home.name]
     events = [e.action for e in bank.log.events()]
     assert events.count("witness.received") == 4  # begin + end, twice
 
@@ -118,7 +150,7 @@ def test_deleting_records_the_peer_saw_is_caught(pair: tuple[Station, Station]) 
     village.receive(bank.send(village), bank)
     shutil.rmtree(village.home / "audit" / "checkpoints")  # hide the local evidence too
     _cut(village, 6)
-    report = AuditLog.verify(village.home)
+    report = AuditLog.verify(village.home, village.anchors(bank))
     assert not report.ok
     assert report.first_bad is not None
     assert report.first_bad.key == "audit.bad.shorter_than_witnessed"
@@ -163,7 +195,7 @@ def test_rollback_to_an_older_bundle_is_refused(pair: tuple[Station, Station]) -
 
 
 def test_same_size_other_root_is_a_fork(tmp_path: Path) -> None:
-    village, bank = Station(tmp_path, "village"), Station(tmp_path, "bank")
+    village, bank = Station(tmp_path, "village"), Station(tmp_path, "bank", "B")
     village.work(4)
     bank.receive(village.send(bank), village)
     twin_root = tmp_path / "twin"
@@ -187,7 +219,7 @@ def test_a_rewrite_below_a_head_both_signed_and_witnessed(pair: tuple[Station, S
     payload = lines[3][65:].replace(b'"i":2', b'"i":5')
     lines[3] = _auditstore.encode_record(payload)[:-1]
     path.write_bytes(b"\n".join(lines))
-    report = AuditLog.verify(village.home)
+    report = AuditLog.verify(village.home, village.anchors(bank))
     assert [c.size for c in report.checkpoints] == [w.size for w in report.witnessed] == [6]
     assert report.first_bad is not None
     assert report.first_bad.key == "audit.bad.rewritten"
@@ -215,7 +247,7 @@ def test_missing_proof_and_bad_signature_refused(pair: tuple[Station, Station]) 
     with pytest.raises(WitnessError, match="lacks the consistency proof"):
         bank.receive(json.dumps(bundle).encode(), village)
     impostor = Ed25519NoteSigner("village-seal")
-    forged = village.log.witness_bundle(impostor, "bank")
+    forged = village.log.witness_bundle(impostor, bank.me())
     with pytest.raises(WitnessError, match="no valid signature"):
         bank.receive(forged, village)
     with pytest.raises(WitnessError, match="malformed"):
@@ -237,32 +269,117 @@ def test_peer_witnessed_a_different_log_of_ours(pair: tuple[Station, Station]) -
     village.work(3)
     bank.receive(village.send(bank), village)
     reply = bank.send(village)
-    # Meanwhile the village's log is rewritten from scratch (and its checkpoints dropped).
+    # Meanwhile the village's log is rewritten from scratch (checkpoints and the marker that
+    # says there was a log dropped too, so the station itself no longer refuses).
     shutil.rmtree(village.home / "audit")
+    shutil.rmtree(village.home / "state")
     village.work(9)
     with pytest.raises(WitnessError, match="differs"):
         village.receive(reply, bank)
 
 
-def test_verify_reports_cosignature_forgery(pair: tuple[Station, Station]) -> None:
+def test_verify_takes_the_peer_key_from_the_agreement_not_peer_json(
+    pair: tuple[Station, Station],
+) -> None:
     village, bank = pair
     village.work(3)
     bank.receive(village.send(bank), village)
     village.receive(bank.send(village), bank)
-    peer_json = village.home / "audit" / "witness" / "bank" / "peer.json"
-    info = json.loads(peer_json.read_text())
-    info["key"] = str(NoteVerifier.from_signer(Ed25519NoteSigner("bank-seal")))
-    peer_json.write_text(json.dumps(info))
-    report = AuditLog.verify(village.home)
+    folder = village.home / "audit" / "witness" / bank.me().folder
+    forger = Ed25519NoteSigner("bank-seal")
+    info = json.loads((folder / "peer.json").read_text())
+    info["key"] = str(NoteVerifier.from_signer(forger))
+    (folder / "peer.json").write_text(json.dumps(info))
+    assert AuditLog.verify(village.home, village.anchors(bank)).ok  # the file is no key
+    for path in (folder / "ours").glob("*.note"):
+        text = parse_note(path.read_bytes()).text
+        path.write_bytes(Note(text, (cosign(text, forger, 1_700_000_000),)).to_bytes())
+    report = AuditLog.verify(village.home, village.anchors(bank))
     assert not report.ok
     assert report.witnessed[0].problem is not None
     assert report.witnessed[0].problem.key == "audit.check.bad_cosignature"
+    unpinned = AuditLog.verify(village.home, Anchors(own=(village.key,)))
+    assert unpinned.witnessed[0].problem is not None
+    assert unpinned.witnessed[0].problem.key == "audit.check.unpinned_peer"
 
 
-def test_unsafe_peer_names_get_hashed_folders(tmp_path: Path) -> None:
-    village = Station(tmp_path, "village")
+def test_witness_folders_are_named_by_agreement_party_and_seal_key(tmp_path: Path) -> None:
+    village, bank = Station(tmp_path, "village"), Station(tmp_path, "bank", "B")
     village.work(1)
-    village.log.witness_bundle(village.signer, "金乡农商银行/../x")
+    village.send(bank)
     names = [p.name for p in (village.home / "audit" / "witness").iterdir()]
-    assert len(names) == 1
-    assert names[0].startswith("h-")
+    assert names == [f"{AGREEMENT}.B.{bank.me().fingerprint}"]
+    with pytest.raises(ValueError, match="invalid peer folder"):
+        _auditstore.peer_dir(village.home, "金乡农商银行/../x")
+
+
+def test_a_known_seal_key_with_another_log_origin_is_refused(
+    pair: tuple[Station, Station],
+) -> None:
+    """Renaming the station changes its log's origin: the pinned key keeps the old one."""
+    village, bank = pair
+    village.work(3)
+    bank.receive(village.send(bank), village)
+    (village.home / "station.json").write_text(json.dumps({"org": "village\u200b"}))
+    with pytest.raises(WitnessError, match="different log"):
+        bank.receive(village.send(bank), village)
+    assert _last_end(bank) == ("refused", "audit.witness.origin_changed")
+
+
+def test_the_same_seal_key_under_another_agreement_is_the_same_log(
+    pair: tuple[Station, Station],
+) -> None:
+    """A new agreement with the same seal key does not start the peer afresh (no TOFU)."""
+    village, bank = pair
+    village.work(6)
+    bank.receive(village.send(bank), village)
+    second = hashlib.sha256(b"agreement 2").hexdigest()
+    village.work(2)
+    assert bank.receive(village.send(bank, second), village, second).previous_size == 6
+    shutil.rmtree(village.home / "audit" / "checkpoints")
+    shutil.rmtree(village.home / "audit" / "witness")
+    _cut(village, 4)
+    third = hashlib.sha256(b"agreement 3").hexdigest()
+    with pytest.raises(WitnessError, match="went backwards"):
+        bank.receive(village.send(bank, third), village, third)
+
+
+def test_legacy_name_keyed_state_moves_to_the_pinned_peer(
+    pair: tuple[Station, Station], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """State an older version kept under the peer's name moves where its pinned key says."""
+    village, bank = pair
+    village.work(3)
+    bank.receive(village.send(bank), village)
+    witness = bank.home / "audit" / "witness"
+    folder = witness / village.me().folder
+    legacy = witness / "village"
+    folder.rename(legacy)
+    info = {"peer": "village", "origin": "sx.audit/village", "key": str(village.key)}
+    (legacy / "peer.json").write_text(json.dumps(info))
+    pinned = Anchors(own=(bank.key,), peers=(village.me(),))
+    monkeypatch.setattr(Anchors, "from_home", classmethod(lambda _cls, _home: pinned))
+    for sub in ("checkpoints", "witness"):
+        shutil.rmtree(village.home / "audit" / sub)
+    _cut(village, 2)
+    _ = bank.log  # opening the log moves the state
+    assert [p.name for p in witness.iterdir()] == [village.me().folder]
+    assert (bank.home / "audit" / "witness-legacy" / "village" / "peer.json").is_file()
+    with pytest.raises(WitnessError, match="went backwards"):
+        bank.receive(village.send(bank), village)
+
+
+def test_checkpoint_keys_are_never_read_from_keys_txt(pair: tuple[Station, Station]) -> None:
+    village, bank = pair
+    village.work(3)
+    bank.receive(village.send(bank), village)
+    folder = village.home / "audit" / "checkpoints"
+    forger = Ed25519NoteSigner("village-seal")
+    for path in folder.glob("*.note"):
+        head = Checkpoint.parse(parse_note(path.read_bytes()).text)
+        path.write_bytes(sign_note(head.text(), [forger]))
+    (folder / "keys.txt").write_text(f"{NoteVerifier.from_signer(forger)}\n")
+    report = AuditLog.verify(village.home, village.anchors(bank))
+    assert not report.ok
+    assert report.checkpoints[0].problem is not None
+    assert report.checkpoints[0].problem.key == "audit.note.unverified"

@@ -147,7 +147,9 @@ def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: P
         "--package",
         str(sealed),
         "--reason",
-        "用户告知：2022年7月授信",
+        "notify",
+        "--ticket",
+        "TS-2022-07",
         "--out",
         str(world.root / "notify.csv"),
     )
@@ -251,8 +253,13 @@ def test_scoring_a_package_writes_only_output_and_log(
     finally:
         _GUARD["on"] = False
     audit_dir = str(world.bank / "audit")
+    scored_dir = str(world.bank / "state" / "scored")  # what was approved: tokens, signed
     allowed = {str(out), str(out.with_name(f".{out.name}.tmp-{os.getpid()}"))}  # fsio.replacing
-    unexpected = [w for w in _WRITES if w not in allowed and not w.startswith(audit_dir)]
+    unexpected = [
+        w
+        for w in _WRITES
+        if w not in allowed and not w.startswith(audit_dir) and not w.startswith(scored_dir)
+    ]
     assert unexpected == []
     assert any(w.startswith(audit_dir) for w in _WRITES)  # the hook does see writes
     assert list(tmp.iterdir()) == []
@@ -309,7 +316,7 @@ def test_reidentify_refuses_wrong_key_and_foreign_subjects(world: World, sealed:
     decisions = world.root / "bank-decisions.csv"
     if not decisions.exists():
         test_package_scores_equal_ledger_preview(world, sealed)
-    reason = ("--reason", "用户告知：核对")
+    reason = ("--reason", "notify")
     wrong_key = world.sx(
         world.bank,
         "reidentify",

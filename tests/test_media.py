@@ -67,6 +67,7 @@ def test_enrol_writes_signed_label_and_register(enrolled) -> None:
         "fingerprint": officer.public.fingerprint,
         "key_id": officer.public.key_id,
         "enrolled": "2022-07-01T09:00:00Z",
+        "volume": label.volume,  # the stick's filesystem UUID or serial; None if the OS hides it
     }
     assert len(label.media_id) == 32
     assert int(label.media_id, 16) >= 0
@@ -93,6 +94,7 @@ def test_check_target_at_root_and_in_subfolder(enrolled) -> None:
         "media": label.media_id,
         "media.enrolled_by": "zw-officer",
         "media.enrolled": "2022-07-01T09:00:00Z",
+        "media.volume": label.volume or "unavailable",
     }
 
 

@@ -286,20 +286,20 @@ def test_kept_parts_are_opened_from_the_verified_bytes(parties: Parties, tmp_pat
 
 def test_group_given_as_a_stream_of_batches(parties: Parties, tmp_path: Path) -> None:
     """A group too large to hold whole is sealed batch by batch, parts filling as they go."""
-    schema = pa.schema([("subject", pa.string()), ("n", pa.int64())])
+    schema = pa.schema([("subject", pa.string()), ("points", pa.int32())])
 
     def batches():  # type: ignore[no-untyped-def]
         for start in range(0, 150_000, 50_000):
             yield pa.record_batch(
                 [
                     pa.array([os.urandom(16).hex() for _ in range(50_000)]),
-                    pa.array(range(start, start + 50_000), pa.int64()),
+                    pa.array(range(start, start + 50_000), pa.int32()),
                 ],
                 schema=schema,
             )
 
     sealed = pkg.seal(
-        {"scoring": pkg.GroupStream(schema, batches())},
+        {"evaluations": pkg.GroupStream(schema, batches())},
         parties.agreement,
         [parties.officer, parties.seal_a],
         out_dir=tmp_path,
@@ -309,10 +309,10 @@ def test_group_given_as_a_stream_of_batches(parties: Parties, tmp_path: Path) ->
         now=NOW,
         max_part_bytes=1_000_000,
     )
-    assert sealed.rows("scoring") == 150_000
+    assert sealed.rows("evaluations") == 150_000
     assert len(sealed.parts) > 1
-    opened = pkg.open_package(sealed, [parties.scoring.age_identity])["scoring"]
-    assert opened.column("n").to_pylist() == list(range(150_000))
+    opened = pkg.open_package(sealed, [parties.scoring.age_identity])["evaluations"]
+    assert opened.column("points").to_pylist() == list(range(150_000))
 
 
 def test_stream_with_a_wrong_batch_leaves_nothing(parties: Parties, tmp_path: Path) -> None:
@@ -350,8 +350,9 @@ def test_empty_stream_gives_an_empty_group(parties: Parties, tmp_path: Path) -> 
 
 
 def _interleaved(rows: int, step: int) -> pkg.GroupBatches:
-    one = pa.schema([("subject", pa.string()), ("n", pa.int64())])
+    one = pa.schema([("subject", pa.string()), ("community", pa.string())])
     two = pa.schema([("subject", pa.string()), ("name", pa.string())])
+    three = pa.schema([("subject", pa.string()), ("code", pa.string())])
 
     def batches():  # type: ignore[no-untyped-def]
         for start in range(0, rows, step):
@@ -360,7 +361,10 @@ def _interleaved(rows: int, step: int) -> pkg.GroupBatches:
             yield (
                 "scoring",
                 pa.table(
-                    {"subject": subjects, "n": pa.array(range(start, start + count), pa.int64())}
+                    {
+                        "subject": subjects,
+                        "community": [str(n) for n in range(start, start + count)],
+                    }
                 ),
             )
             yield (
@@ -370,7 +374,7 @@ def _interleaved(rows: int, step: int) -> pkg.GroupBatches:
                 ),
             )
 
-    return pkg.GroupBatches({"scoring": one, "identity": two, "evaluations": one}, batches())
+    return pkg.GroupBatches({"scoring": one, "identity": two, "evaluations": three}, batches())
 
 
 def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path: Path) -> None:
@@ -395,7 +399,7 @@ def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path:
     opened = pkg.open_package(
         sealed, [parties.scoring.age_identity, parties.reidentify.age_identity]
     )
-    assert opened["scoring"].column("n").to_pylist() == list(range(120_000))
+    assert opened["scoring"].column("community").to_pylist() == [str(n) for n in range(120_000)]
     assert opened["identity"].column("subject").equals(opened["scoring"].column("subject"))
     assert opened["evaluations"].num_rows == 0
 

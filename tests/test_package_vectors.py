@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from secure_exchange.formats import age as _age
-from secure_exchange.package import open_package, verify
+from secure_exchange.package import DirectoryReader, open_package, verify
 from secure_exchange.trust import Agreement
 
 VECTORS = Path(__file__).resolve().parents[1] / "protocols" / "vectors"
@@ -27,7 +27,8 @@ def _meta() -> dict[str, str]:
 def test_vector_verifies_and_opens() -> None:
     agreement = Agreement.from_bytes((PKG / "agreement.json").read_bytes())
     assert agreement.sha256 == _meta()["agreement_sha256"]
-    checked = verify(PKG / "package", [agreement], now=datetime.fromisoformat(_meta()["now"]))
+    folder = DirectoryReader(PKG / "package", name=f"sx-{_meta()['package_id']}")  # §4.5
+    checked = verify(folder, [agreement], now=datetime.fromisoformat(_meta()["now"]))
     assert checked.package_id == _meta()["package_id"]
     ident = _age.X25519Identity.from_str((PKG / "keys" / "b-scoring.age-identity.txt").read_text())
     reid = _age.X25519Identity.from_str((PKG / "keys" / "b-reid.age-identity.txt").read_text())

@@ -30,6 +30,7 @@ from scoring.errors import OutputFormatError
 from secure_exchange import fsio
 
 __all__ = [
+    "FORMULA_PATTERN",
     "FORMULA_START",
     "SUFFIXES",
     "neutralise",
@@ -46,7 +47,8 @@ _BATCH = 65_536
 # with the full-width forms a Chinese input method types.
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 _LEADING_SPACE = " \u3000\u00a0"
-_FORMULA_PATTERN = r"^([ \x{3000}\x{00A0}]*[=+\-@\t\r\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}])"
+# The same rule as a pattern for pyarrow.compute (RE2), which the ledger checks use too.
+FORMULA_PATTERN = r"^([ \x{3000}\x{00A0}]*[=+\-@\t\r\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}])"
 
 
 def starts_like_formula(text: str) -> bool:
@@ -85,7 +87,7 @@ def _inert_csv_columns(table: pa.Table) -> pa.Table:
     for index, field in enumerate(table.schema):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             column = pc.replace_substring_regex(
-                table.column(index), pattern=_FORMULA_PATTERN, replacement=r"'\1"
+                table.column(index), pattern=FORMULA_PATTERN, replacement=r"'\1"
             )
             table = table.set_column(index, field, column)
     return table

@@ -193,11 +193,12 @@ def _bank_day(
         Station(bank),
         files / "to-notify.csv",
         package,
-        "用户告知：2022年授信结果（演示）",
+        "notify",
         files / "notify-list.csv",
         "bank-reid",
         _passphrase,
-    )
+        ticket="DEMO-2022-07",
+    ).rows
     say(t("demo.step.reidentified", count=result.notified))
     write_report(decisions, root / "report.html")
     result.files.update(

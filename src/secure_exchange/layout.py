@@ -66,6 +66,17 @@ class HomeLayout:
         return self.state / "sequence.json"
 
     @property
+    def scored(self) -> Path:
+        """What ``sx score PACKAGE`` approved, one signed record per package (pseudonyms
+        only), which ``sx reidentify`` is bound to."""
+        return self.state / "scored"
+
+    @property
+    def log_marker(self) -> Path:
+        """Written when the access log is started: a missing log was there (audit-log-v1 §5)."""
+        return self.state / "audit-log.json"
+
+    @property
     def media_register(self) -> Path:
         """The sticks this station enrolled, with their labels' digests."""
         return self.media / "register.json"

@@ -2,12 +2,21 @@
 
 Modules: ``events`` (what an event may hold), ``store`` (the files under ``SX_HOME/audit``),
 ``log`` (``AuditLog``: open, append, operations, checkpoints), ``witness`` (bundles across
-the USB stick), ``verify`` (the verify report), ``export`` (JSON lines, OCSF) and
+the USB stick), ``anchors`` (the keys pinned outside ``audit/`` and the station's state the
+log is checked against), ``verify`` (the verify report), ``export`` (JSON lines, OCSF) and
 ``report`` (the HTML page for compliance).
 """
 
+from secure_exchange.audit.anchors import Anchors, PeerKey, seal_fingerprint
 from secure_exchange.audit.errors import AuditUnavailableError, CheckpointError, WitnessError
-from secure_exchange.audit.events import Actor, Event, EventDraft, Operation
+from secure_exchange.audit.events import (
+    Actor,
+    Event,
+    EventDraft,
+    Operation,
+    PersonalDataError,
+    looks_personal,
+)
 from secure_exchange.audit.log import AuditLog
 from secure_exchange.audit.report import write_report
 from secure_exchange.audit.verify import AuditVerifyReport, CheckpointCheck, WitnessCheck
@@ -15,6 +24,7 @@ from secure_exchange.audit.witness import WitnessResult
 
 __all__ = [
     "Actor",
+    "Anchors",
     "AuditLog",
     "AuditUnavailableError",
     "AuditVerifyReport",
@@ -23,8 +33,12 @@ __all__ = [
     "Event",
     "EventDraft",
     "Operation",
+    "PeerKey",
+    "PersonalDataError",
     "WitnessCheck",
     "WitnessError",
     "WitnessResult",
+    "looks_personal",
+    "seal_fingerprint",
     "write_report",
 ]

@@ -1,18 +1,25 @@
 """Log events and their checks (protocols/audit-log-v1.md §1–2).
 
 An event holds only tokens, package ids, counts, key names, actions, outcomes and message
-keys: every string is checked against the personal-data guard (no ID number, no mobile)
-before it can reach the log.
+keys: every string is checked against the personal-data guard before it can reach the log.
+The guard reads a value the way a person would: full-width and other digits as digits,
+invisible characters dropped, digits joined across the spaces and dashes typed between
+them; then no ID-number-like run (17 digits and a digit or X) and no mobile-like run may
+remain, even glued to letters. Detail values are codes (printable ASCII) except under the
+few keys that name what the parties chose (an agreement, a file, a folder, an organisation);
+a name or an address has nowhere to go. A refusal is a :class:`PersonalDataError`: a plain
+message, never an internal error.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from secure_exchange.errors import SecureExchangeError
+from secure_exchange.errors import AuditError, SecureExchangeError
 from secure_exchange.formats.canonjson import as_obj, canonical_json
 
 __all__ = [
@@ -22,36 +29,111 @@ __all__ = [
     "Event",
     "EventDraft",
     "Operation",
+    "PersonalDataError",
     "check_no_personal_data",
     "error_outcome",
     "format_time",
+    "looks_personal",
 ]
 
 PHASES = ("begin", "end", "event")
 OUTCOMES = ("ok", "failed", "refused")
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
-# Digits inside a longer letters-and-digits token (a hash, a package id) are not personal
-# data; a run standing on its own, or among Chinese text, is.
+# Digits inside a longer letters-and-digits token (a hash, a key fingerprint) are not
+# personal data; a run standing on its own, or among Chinese text, is. This lenient form
+# checks what only software writes (actors, digests) and every record read back.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+# The strict form, for everything else written: letters beside the run are no excuse.
+_ID_RUN = re.compile(r"[0-9]{17}[0-9Xx]")
+_MOBILE_RUN = re.compile(r"1[3-9][0-9]{9}")
+# What people type between digits (after NFKC): spaces, dashes, dots, slashes, commas.
+_BETWEEN_DIGITS = re.compile(
+    r"(?<=[0-9])[\s\-\u2010-\u2015\u2212_./\\,\u3001\u00b7\u30fb]+(?=[0-9Xx])"
+)
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖", "00123456789123456789")
+# Detail keys that hold what the parties chose, in any script (an agreement's number, a
+# file or folder name, an organisation, a key name filter); every other value is a code.
+TEXT_KEYS = frozenset({"agreement", "number", "file", "folder", "peer", "actor"})
+# Detail keys (last dotted or underscored part) that hold digests, roots and ids, and the
+# shape of a digest or id in any other code (hex with a letter in it, or a UUID): the
+# digits inside are not data, as long as nothing stands around them.
+_DIGEST_KEYS = frozenset(
+    {"sha256", "root", "media", "policy", "digest", "fingerprint", "volume", "replaced"}
+)
+_DIGEST_VALUE = re.compile(
+    r"(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{16,128}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
+)
 _MAX_TEXT = 256
 _MAX_ITEMS = 32
 
 
-def check_no_personal_data(text: str) -> str:
-    """Return ``text``; raise ``ValueError`` if it looks like an ID number or a mobile."""
-    if _ID_NUMBER.search(text) or _MOBILE.search(text):
-        raise ValueError("audit values must not hold an ID number or a phone number")
+class PersonalDataError(AuditError, ValueError):
+    """A value bound for the log looks like personal data: refused, nothing is logged."""
+
+    outcome = "refused"
+
+
+def _digits_view(text: str) -> str:
+    """``text`` as a reader sees its digits: NFKC, any script's digits as ASCII, invisible
+    characters and combining marks dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(_CHINESE_DIGITS)
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cf", "Mn", "Me"):
+            continue
+        value = unicodedata.decimal(ch, None)
+        out.append(str(value) if value is not None and not ch.isascii() else ch)
+    return "".join(out)
+
+
+def looks_personal(text: str, *, strict: bool = True) -> bool:
+    """Whether ``text`` holds something like an ID number or a mobile number.
+
+    ``strict``: digits typed apart are joined and letters glued to the run do not hide it
+    (for values a person typed); otherwise the rule of audit-log-v1 §1 over normalised
+    digits (for digests, fingerprints and records read back).
+    """
+    view = _digits_view(text)
+    if not strict:
+        return bool(_ID_NUMBER.search(view) or _MOBILE.search(view))
+    joined = _BETWEEN_DIGITS.sub("", view)
+    return bool(_ID_RUN.search(joined) or _MOBILE_RUN.search(joined))
+
+
+def check_no_personal_data(text: str, what: str = "value", *, strict: bool = True) -> str:
+    """Return ``text``; raise :class:`PersonalDataError` if it looks like an ID or a phone."""
+    if looks_personal(text, strict=strict):
+        raise PersonalDataError("audit.personal_data.number", field=what)
     return text
 
 
-def _short_text(value: object, what: str) -> str:
+def _check_code(text: str, what: str) -> str:
+    """A code holds printable ASCII only: no name or address fits (any script)."""
+    if not all(" " <= ch <= "~" for ch in text):
+        raise PersonalDataError("audit.personal_data.text", field=what)
+    return text
+
+
+def _short_text(value: object, what: str, *, strict: bool = True) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a string")
     if len(value) > _MAX_TEXT:
         raise ValueError(f"{what} is longer than {_MAX_TEXT} characters")
-    return check_no_personal_data(value)
+    return check_no_personal_data(value, what, strict=strict)
+
+
+def _detail_value(key: str, value: object, *, stored: bool) -> str:
+    """One detail value, checked by what its key says it holds (see ``TEXT_KEYS``)."""
+    if stored:  # written under the rules of its day; read back with the lenient rule
+        return _short_text(value, key, strict=False)
+    if key in TEXT_KEYS:
+        return _short_text(value, key)
+    digest = re.split(r"[._]", key)[-1] in _DIGEST_KEYS
+    if not digest and isinstance(value, str):
+        digest = _DIGEST_VALUE.fullmatch(value) is not None
+    return _check_code(_short_text(value, key, strict=not digest), key)
 
 
 def _check_key(key: object) -> str:
@@ -71,10 +153,10 @@ def _check_counts(counts: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
-def _check_detail(detail: Mapping[str, str]) -> dict[str, str]:
+def _check_detail(detail: Mapping[str, str], *, stored: bool = False) -> dict[str, str]:
     if len(detail) > _MAX_ITEMS:
         raise ValueError("too many detail entries")
-    return {_check_key(k): _short_text(v, "a detail value") for k, v in detail.items()}
+    return {_check_key(k): _detail_value(k, v, stored=stored) for k, v in detail.items()}
 
 
 @dataclass(frozen=True)
@@ -85,8 +167,8 @@ class Actor:
     fingerprint: str
 
     def __post_init__(self) -> None:
-        _short_text(self.name, "actor name")
-        _short_text(self.fingerprint, "actor fingerprint")
+        _short_text(self.name, "actor", strict=False)
+        _short_text(self.fingerprint, "fingerprint", strict=False)
 
     def to_dict(self) -> dict[str, str]:
         """The JSON form."""
@@ -105,6 +187,8 @@ class EventDraft:
     counts: Mapping[str, int] = field(default_factory=dict)
     detail: Mapping[str, str] = field(default_factory=dict)
     op: int | None = None
+    stored: bool = field(default=False, kw_only=True, compare=False, repr=False)
+    """A record read back from the log: checked with the lenient rule it was written under."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.action, str) or len(self.action) > 64:
@@ -118,9 +202,9 @@ class EventDraft:
         if self.outcome is not None and self.outcome not in OUTCOMES:
             raise ValueError("outcome must be ok, failed or refused")
         if self.package is not None:
-            _short_text(self.package, "package id")
+            _short_text(self.package, "package", strict=not self.stored)
         object.__setattr__(self, "counts", _check_counts(self.counts))
-        object.__setattr__(self, "detail", _check_detail(self.detail))
+        object.__setattr__(self, "detail", _check_detail(self.detail, stored=self.stored))
 
 
 @dataclass(frozen=True)
@@ -192,6 +276,7 @@ class Event:
             counts=as_obj(obj.get("counts")),
             detail=as_obj(obj.get("detail")),
             op=_opt_int(obj.get("op")),
+            stored=True,
         )
         seq = obj["seq"]
         if not isinstance(seq, int):
@@ -234,12 +319,12 @@ class Operation:
         self.set_count(name, self.counts.get(name, 0) + value)
 
     def set_detail(self, name: str, value: str) -> None:
-        """Set a detail entry (refuses ID-number- or phone-like values)."""
+        """Set a detail entry (refuses ID-number- or phone-like values, text in a code)."""
         self.detail.update(_check_detail({name: value}))
 
     def set_package(self, package: str) -> None:
         """Name the package the operation turned out to concern."""
-        self.package = _short_text(package, "package id")
+        self.package = _short_text(package, "package")
 
     def refuse(self, reason_key: str) -> None:
         """End with outcome ``refused`` (without raising), citing a message key."""

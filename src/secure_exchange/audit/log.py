@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from secure_exchange.audit import store
+from secure_exchange.audit.anchors import Anchors, PeerKey, prior_use
 from secure_exchange.audit.errors import (
     AuditUnavailableError,
     CheckpointError,
@@ -37,8 +38,9 @@ from secure_exchange.audit.verify import (
     structure_problem,
     verify_log,
 )
-from secure_exchange.audit.witness import Witness, WitnessResult
+from secure_exchange.audit.witness import Witness, WitnessResult, migrate_legacy
 from secure_exchange.errors import AuditError, SecureExchangeError
+from secure_exchange.formats.canonjson import canonical_json
 from secure_exchange.formats.merkle import MerkleTree
 from secure_exchange.formats.note import (
     Checkpoint,
@@ -85,21 +87,22 @@ class AuditLog:
         """Open (creating if needed) the log of ``home``; refuse one that does not verify.
 
         Scans the whole file and checks the stored and witnessed tree heads (§5); keep
-        the returned log for the rest of the command rather than opening it again.
+        the returned log for the rest of the command rather than opening it again. A
+        missing log is started only where nothing shows the station kept one before.
 
         Raises:
-            AuditUnavailableError: the log cannot be created, is torn, or does not verify
-                structurally or against its checkpoints (fail closed).
+            AuditUnavailableError: the log cannot be created, is missing where the station
+                had one, is torn, or does not verify structurally or against its
+                checkpoints (fail closed).
         """
         path = store.log_path(home)
-        try:
-            if not path.exists():
-                store.create_dirs(store.audit_dir(home))
-                store.LogFile.create(path)
-        except OSError as exc:
-            raise unavailable(exc, home) from exc
+        clock = clock or _utc_now
+        if not path.exists():
+            cls._start(home, path)
         result = store.scan(path)
-        log = cls(home, result, clock or _utc_now)
+        log = cls(home, result, clock)
+        log._keep_marker()
+        migrate_legacy(home)
         problem = structure_problem(result)
         if problem is None:
             problem = anchor_problem(home, log._tree)
@@ -108,6 +111,26 @@ class AuditLog:
                 "audit.unavailable.broken", path=path, problem=problem.message()
             )
         return log
+
+    @staticmethod
+    def _start(home: Path, path: Path) -> None:
+        """Create the log, unless the station shows it had one (then fail closed, §5)."""
+        evidence = prior_use(home)
+        if evidence is not None:
+            raise AuditUnavailableError("audit.unavailable.log_missing", path=path, file=evidence)
+        try:
+            store.create_dirs(store.audit_dir(home))
+            store.LogFile.create(path)
+            store.write_file(store.marker_path(home), _marker(home))
+        except (OSError, SecureExchangeError) as exc:
+            raise unavailable(exc, home) from exc
+
+    def _keep_marker(self) -> None:
+        """Leave the log marker beside a log started by an older version (best effort)."""
+        marker = store.marker_path(self.home)
+        if not marker.exists():
+            with contextlib.suppress(OSError, SecureExchangeError):
+                store.write_file(marker, _marker(self.home))
 
     @property
     def size(self) -> int:
@@ -322,17 +345,9 @@ class AuditLog:
                     signatures = tuple(dict.fromkeys((*existing.signatures, *signatures)))
             note = Note(text, signatures).to_bytes()
             store.write_file(path, note)
-            self._remember_key(folder / "keys.txt", NoteVerifier.from_signer(signer))
         except (OSError, SecureExchangeError) as exc:
             raise unavailable(exc, self.home) from exc
         return head, note
-
-    @staticmethod
-    def _remember_key(path: Path, verifier: NoteVerifier) -> None:
-        keys = store.read_keys(path)
-        if verifier not in keys:
-            text = "".join(f"{k}\n" for k in [*keys, verifier])
-            store.write_file(path, text.encode())
 
     def checkpoint(self, signer: NoteSigner, *, actor: Actor | None = None) -> bytes:
         """Sign, store and log a checkpoint of the log as it is now; return the note."""
@@ -350,42 +365,51 @@ class AuditLog:
     def _witness(self) -> Witness:
         return Witness(self.home, self.origin, self._tree, self._clock)
 
-    def witness_bundle(self, signer: NoteSigner, peer: str) -> bytes:
+    def witness_bundle(self, signer: NoteSigner, peer: PeerKey) -> bytes:
         """Make the witness file for a package going to ``peer`` (witnessing-v1 §3).
 
         It holds a fresh signed checkpoint of this log, consistency proofs from every
         size the peer may hold, and this station's cosignature of the peer's newest
-        checkpoint. ``signer`` must be the key the peer knows this station by.
+        checkpoint. ``signer`` must be this station's seal key that the agreement names:
+        the key the peer checks the checkpoint with, and ``verify`` checks it with here.
         """
-        folder = store.peer_dir(self.home, peer)
         head, note = self._signed_checkpoint(signer)
-        bundle, proofs = self._witness().bundle(folder, peer, note, head, signer)
+        bundle, proofs = self._witness().bundle(peer, note, head, signer)
         self.record(
             "witness.sent",
             actor=_signer_actor(signer),
             counts={"size": head.size, "proofs": proofs},
-            detail={"peer": peer},
+            detail=_peer_detail(peer),
         )
         return bundle
+
+    def knows_peer(self, peer: PeerKey) -> bool:
+        """Whether this station kept a checkpoint of ``peer``'s log before (witnessing-v1 §4)."""
+        return self._witness().knows(peer)
 
     def receive_witness_bundle(
         self,
         bundle: bytes,
-        peer: str,
-        peer_key: NoteVerifier,
+        peer: PeerKey,
         my_signer: NoteSigner | None = None,
+        *,
+        package: str | None = None,
     ) -> WitnessResult:
         """Check and keep a peer's witness file (witnessing-v1 §4); logs ``witness.received``.
 
+        ``peer`` is the sender as the agreement pins it: the checkpoint must verify with
+        its seal key, and its log must extend the one kept for that key.
+
         Raises:
-            WitnessError: bad signature, or the peer's log forked, rolled back or was
-                truncated since the last bundle, or it witnessed a log of ours that
-                differs from ours.
+            WitnessError: bad signature, a log origin other than the one pinned for the
+                peer, or the peer's log forked, rolled back or was truncated since the
+                last bundle, or it witnessed a log of ours that differs from ours.
             AuditUnavailableError: the log cannot record the receipt.
         """
         actor = _signer_actor(my_signer) if my_signer else None
-        with self.operation("witness.received", actor=actor, detail={"peer": peer}) as op:
-            result = self._witness().accept(bundle, peer, peer_key, my_signer)
+        detail = _peer_detail(peer)
+        with self.operation("witness.received", actor=actor, package=package, detail=detail) as op:
+            result = self._witness().accept(bundle, peer, my_signer)
             op.set_count("size", result.size)
             if result.cosigned_size is not None:
                 op.set_count("cosigned_size", result.cosigned_size)
@@ -394,22 +418,39 @@ class AuditLog:
     # --- whole-log checks and maintenance (§3, §6) ---------------------------------------
 
     @staticmethod
-    def verify(home: Path) -> AuditVerifyReport:
+    def verify(home: Path, anchors: Anchors | None = None) -> AuditVerifyReport:
         """Check the log files of ``home`` without changing anything (audit-log-v1 §6).
 
         Checks every record's framing and leaf hash, contiguous ``seq``, times (warn
-        only), every stored checkpoint (signature and root at its size) and every
-        checkpoint a peer cosigned. ``first_bad`` names the first bad record.
+        only), every stored checkpoint (signature by a pinned key, root at its size),
+        every checkpoint a peer cosigned (the peer's pinned key), and the station's state
+        against the log. ``anchors``: the pinned keys, by default read from ``home``'s
+        keyring cards and trusted agreements (never from files under ``audit/``).
+        ``first_bad`` names the first bad record.
         """
-        return verify_log(home)
+        return verify_log(home, anchors if anchors is not None else Anchors.from_home(home))
 
     @classmethod
     def verify_and_record(
-        cls, home: Path, *, actor: Actor | None = None, clock: Callable[[], datetime] | None = None
+        cls,
+        home: Path,
+        *,
+        actor: Actor | None = None,
+        clock: Callable[[], datetime] | None = None,
+        anchors: Anchors | None = None,
+        copy: Path | None = None,
     ) -> AuditVerifyReport:
-        """``verify``, then log ``log.verified`` when the log can still take events."""
-        report = verify_log(home)
-        detail = {"error": report.first_bad.key} if report.first_bad else {}
+        """``verify``, then log ``log.verified`` when the log can still take events.
+
+        ``copy``: verify that station folder instead (``sx audit verify --home``, a copy
+        brought to compliance) with the keys pinned by its own cards and agreements, and
+        log the verification in ``home``'s log; the copy is not written to.
+        """
+        report = cls.verify(copy if copy is not None else home, anchors)
+        problems = report.problems()
+        detail = {"error": problems[0].key} if problems else {}
+        if copy is not None:
+            detail["folder"] = copy.name
         with contextlib.suppress(AuditError):
             cls.open(home, clock=clock).record(
                 "log.verified",
@@ -448,6 +489,20 @@ class AuditLog:
             detail={"kept": f"torn/{keep.name}"},
         )
         return result.torn_bytes
+
+
+def _peer_detail(peer: PeerKey) -> dict[str, str]:
+    return {"peer": peer.org, "agreement": peer.number, "party": peer.party}
+
+
+def _marker(home: Path) -> bytes:
+    """The log marker: this station started an access log (audit-log-v1 §5)."""
+    fields = {
+        "format": "sx-audit-marker/v1",
+        "origin": store.origin_for(store.station_name(home)),
+        "started": format_time(_utc_now()),
+    }
+    return canonical_json(fields) + b"\n"
 
 
 def _cut_tail(path: Path, keep: Path, offset: int) -> None:

@@ -67,7 +67,7 @@ def _is_final(event: Event) -> bool:
 def find_flags(events: Sequence[Event], report: AuditVerifyReport) -> list[Flag]:
     """Bulk re-identification, night work, failed verifications, gaps and torn tails."""
     flags: list[Flag] = []
-    for problem in (report.first_bad, report.torn_tail):
+    for problem in (report.first_bad, report.torn_tail, *report.state):
         if problem is not None:
             key = "audit.flag.gap" if problem.key == "audit.bad.seq" else "audit.flag.log"
             flags.append(Flag(key, {"message": problem.message()}, problem.where.seq))

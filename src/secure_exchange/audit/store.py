@@ -23,9 +23,8 @@ from typing import Any, BinaryIO
 
 from secure_exchange.audit.events import Event
 from secure_exchange.errors import AuditError, Problem, Where
-from secure_exchange.formats import merkle
 from secure_exchange.formats.canonjson import JsonError, as_obj, loads
-from secure_exchange.formats.note import Checkpoint, NoteError, NoteVerifier, parse_note
+from secure_exchange.formats.note import Checkpoint, NoteError, parse_note
 from secure_exchange.fsio import atomic_write, fsync_dir, raise_for_os_error
 from secure_exchange.layout import HomeLayout
 
@@ -46,6 +45,7 @@ __all__ = [
     "encode_record",
     "iter_payloads",
     "log_path",
+    "marker_path",
     "note_name",
     "notes",
     "origin_for",
@@ -53,7 +53,6 @@ __all__ = [
     "peer_dirs",
     "read_events",
     "read_json",
-    "read_keys",
     "scan",
     "station_name",
     "stored_heads",
@@ -336,7 +335,8 @@ def read_events(home: Path, limit: int) -> Iterator[Event]:
 
 # --- the folder layout -------------------------------------------------------------------
 
-_SAFE_PEER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# <agreement SHA-256>.<party>.<seal key fingerprint> (witnessing-v1 §4); nothing else.
+_PEER_FOLDER = re.compile(r"[0-9a-f]{64}\.[AB]\.[0-9a-f]{32}")
 ORIGIN_PREFIX = "sx.audit/"
 
 
@@ -350,27 +350,31 @@ def log_path(home: Path) -> Path:
     return audit_dir(home) / LOG_NAME
 
 
+def marker_path(home: Path) -> Path:
+    """The log marker, outside ``audit/``: the station started a log (audit-log-v1 §5)."""
+    return HomeLayout(home).log_marker
+
+
 def checkpoint_dir(home: Path) -> Path:
-    """Where this station's signed checkpoints and their ``keys.txt`` live (§4)."""
+    """Where this station's signed checkpoints live (§4)."""
     return audit_dir(home) / "checkpoints"
 
 
-def peer_dir(home: Path, peer: str) -> Path:
-    """The witnessing folder of ``peer``; an unsafe name gets a hashed one (witnessing-v1 §4)."""
-    if not peer or len(peer) > 128:
-        raise ValueError("invalid peer name")
-    if _SAFE_PEER.fullmatch(peer):
-        return audit_dir(home) / "witness" / peer
-    name = "h-" + merkle.leaf_hash(peer.encode()).hex()[:24]
-    return audit_dir(home) / "witness" / name
+def peer_dir(home: Path, folder: str) -> Path:
+    """The witnessing folder named ``folder`` (``PeerKey.folder``; witnessing-v1 §4)."""
+    if not _PEER_FOLDER.fullmatch(folder):
+        raise ValueError("invalid peer folder name")
+    return audit_dir(home) / "witness" / folder
 
 
-def peer_dirs(home: Path) -> list[Path]:
-    """Every peer's witnessing folder, sorted."""
+def peer_dirs(home: Path, *, legacy: bool = False) -> list[Path]:
+    """Every peer's witnessing folder, sorted; ``legacy``: those of older versions instead,
+    named after the peer's station name (witnessing-v1 §7)."""
     try:
-        return sorted(p for p in (audit_dir(home) / "witness").iterdir() if p.is_dir())
+        found = [p for p in (audit_dir(home) / "witness").iterdir() if p.is_dir()]
     except OSError:
         return []
+    return sorted(p for p in found if bool(_PEER_FOLDER.fullmatch(p.name)) != legacy)
 
 
 def note_name(size: int) -> str:
@@ -393,19 +397,6 @@ def stored_heads(folder: Path) -> list[Checkpoint]:
         with contextlib.suppress(OSError, NoteError):
             heads.append(Checkpoint.parse(parse_note(path.read_bytes()).text))
     return heads
-
-
-def read_keys(path: Path) -> list[NoteVerifier]:
-    """The verifier keys listed in ``path``, one a line (unreadable lines are skipped)."""
-    try:
-        lines = path.read_text(encoding="utf-8").split()
-    except OSError:
-        return []
-    keys = []
-    for line in lines:
-        with contextlib.suppress(NoteError):
-            keys.append(NoteVerifier.from_str(line))
-    return keys
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import click
 from secure_exchange.audit import AuditLog, AuditVerifyReport, Event, write_report
 from secure_exchange.cli.common import DATE, out_option, station
 from secure_exchange.errors import AuditError
-from secure_exchange.i18n import t
+from secure_exchange.i18n import printable, t
 from secure_exchange.station import user_actor
 
 __all__ = ["register"]
@@ -28,31 +28,49 @@ def register(root: click.Group) -> None:
     audit.add_command(_show_cmd())
     audit.add_command(_export_cmd())
     audit.add_command(_report_cmd())
+    audit.add_command(_repair_cmd())
+
+
+def _repair_cmd() -> click.Command:
+    @click.command("repair", help=t("audit.help.repair"))
+    def repair() -> None:
+        removed = AuditLog.repair_torn_tail(station().home, actor=user_actor())
+        if removed:
+            click.echo(t("audit.cli.repaired", bytes=removed))
+        else:
+            click.echo(t("audit.cli.nothing_to_repair"))
+
+    return repair
 
 
 def _verify_cmd() -> click.Command:
     @click.command("verify", help=t("audit.help.verify"))
     @click.option("--json", "as_json", is_flag=True, help=t("audit.help.json"))
-    def verify(as_json: bool) -> None:
-        report = AuditLog.verify_and_record(station().home, actor=user_actor())
+    @click.option(
+        "--home",
+        "copy",
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        default=None,
+        help=t("audit.help.home"),
+    )
+    def verify(as_json: bool, copy: Path | None) -> None:
+        report = AuditLog.verify_and_record(station().home, actor=user_actor(), copy=copy)
         if as_json:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
         else:
-            _render_verify(report)
+            _render_verify(report, pinned=copy is not None)
         if not report.ok:  # exit 1 through the root handler, with one line on stderr
             raise AuditError("audit.cli.verify_failed", size=report.size)
 
     return verify
 
 
-def _render_verify(report: AuditVerifyReport) -> None:
+def _render_verify(report: AuditVerifyReport, *, pinned: bool = False) -> None:
     for warning in report.warnings[:5]:
         click.echo(t("audit.cli.warning") + warning.message(), err=True)
-    problems = [p for p in (report.first_bad, report.torn_tail) if p is not None]
-    heads = [c.problem for c in report.checkpoints] + [w.problem for w in report.witnessed]
-    problems += [p for p in heads if p is not None and p not in problems]
-    for problem in problems:
-        click.echo(t("audit.cli.problem") + problem.message(), err=True)
+    for problem in report.problems():
+        where = f"{printable(problem.where.file)}: " if problem.where.file else ""
+        click.echo(t("audit.cli.problem") + where + problem.message(), err=True)
     if report.ok:
         click.echo(
             t(
@@ -63,6 +81,8 @@ def _render_verify(report: AuditVerifyReport) -> None:
                 witnessed=len(report.witnessed),
             )
         )
+    for key in report.pinned if pinned else ():
+        click.echo(t("audit.cli.pinned", **key))
 
 
 def _day(value: datetime | None) -> date | None:
@@ -124,7 +144,7 @@ def _row(event: Event) -> list[str]:
 
 def _render_table(events: list[Event]) -> None:
     header = [t(f"audit.col.{c}") for c in _COLUMNS]
-    rows = [_row(e) for e in events]
+    rows = [[printable(cell) for cell in _row(e)] for e in events]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]

@@ -18,9 +18,9 @@ from secure_exchange.cli.common import (
     station,
 )
 from secure_exchange.errors import VerificationError
-from secure_exchange.formats.canonjson import as_obj
-from secure_exchange.i18n import t
-from secure_exchange.package import VerifiedPackage, read_manifest_unverified
+from secure_exchange.formats.canonjson import utc_timestamp
+from secure_exchange.i18n import printable, t
+from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
 from secure_exchange.station import (
     ROLES,
     agreement_import,
@@ -216,36 +216,41 @@ def _package_cmds() -> list[click.Command]:
     @click.argument("package", type=folder)
     @click.option("--json", "as_json", is_flag=True)
     def inspect(package: Path, as_json: bool) -> None:
-        manifest = read_manifest_unverified(package)
+        try:  # read strictly, bounded, from a regular file only: a bad one is a refusal
+            manifest = read_manifest_unverified(package)
+        except VerificationError as exc:
+            if as_json:
+                echo_json({"ok": False, "check": exc.check, "error": str(exc), "code": exc.key})
+                raise SystemExit(1) from None
+            raise
         summary = _inspect_summary(manifest)
         if as_json:
             echo_json({"ok": True, "verified": False, **summary})
             return
         click.echo(t("cli.inspect_unverified"))
         for key, value in summary.items():
-            click.echo(f"{key}: {value}")
+            click.echo(f"{key}: {printable(str(value))}")  # unverified: sender-chosen
 
     return [verify, import_, inspect]
 
 
-def _inspect_summary(manifest: dict[str, object]) -> dict[str, object]:
-    groups = as_obj(manifest.get("groups", {}))
+def _inspect_summary(manifest: Manifest) -> dict[str, object]:
     return {
-        "package_id": manifest.get("package_id"),
-        "format": manifest.get("format"),
-        "agreement": manifest.get("agreement"),
-        "sender": manifest.get("sender"),
-        "sequence": manifest.get("sequence"),
-        "created": manifest.get("created"),
-        "expires": manifest.get("expires"),
-        "signers": manifest.get("signers"),
+        "package_id": manifest.package_id,
+        "format": FORMAT,
+        "agreement": {"number": manifest.agreement.number, "sha256": manifest.agreement.sha256},
+        "sender": {"party": manifest.sender.party, "station": manifest.sender.station},
+        "sequence": manifest.sequence,
+        "created": utc_timestamp(manifest.created),
+        "expires": utc_timestamp(manifest.expires),
+        "signers": list(manifest.signers),
         "groups": {
-            g: {
-                "rows": i.get("rows"),
-                "categories": i.get("categories"),
-                "readers": len(i.get("recipients", [])),
+            g.name: {
+                "rows": g.rows,
+                "categories": list(g.categories),
+                "readers": len(g.recipients),
             }
-            for g, i in groups.items()
+            for g in manifest.groups
         },
     }
 

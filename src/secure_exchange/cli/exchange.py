@@ -20,9 +20,11 @@ from secure_exchange.cli.common import (
     station,
 )
 from secure_exchange.errors import IdentityError
-from secure_exchange.i18n import t
+from secure_exchange.i18n import printable, t
 from secure_exchange.station import (
     read_results,
+    reason_labels,
+    reasons_text,
     reidentify,
     score_ledger,
     score_package,
@@ -212,7 +214,7 @@ def _render_summary(result: ScoreResult, day: date) -> None:
     ]
     rows += [
         [
-            c.community,
+            printable(c.community),
             str(c.subjects),
             *(str(c.counts.get(s, 0)) for s in statuses),
             f"{c.credit_yuan:,}",
@@ -242,7 +244,10 @@ def _reidentify_cmd() -> click.Command:
     @click.option(
         "--package", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True
     )
-    @click.option("--reason", required=True, help=t("cli.help.reason"))
+    @click.option(
+        "--reason", required=True, metavar="CODE", help=t("reid.help.reason", codes=reasons_text())
+    )
+    @click.option("--ticket", default=None, help=t("reid.help.ticket"))
     @out_option()
     @click.option("--as", "name", default=None)
     @passphrase_option
@@ -250,11 +255,12 @@ def _reidentify_cmd() -> click.Command:
         decisions: Path,
         package: Path,
         reason: str,
+        ticket: str | None,
         out: Path,
         name: str | None,
         passphrase_file: Path | None,
     ) -> None:
-        count = reidentify(
+        done = reidentify(
             station(),
             decisions,
             package,
@@ -262,7 +268,17 @@ def _reidentify_cmd() -> click.Command:
             out,
             name or _default_key("reidentify"),
             PassphraseSource(passphrase_file),
+            ticket=ticket,
         )
-        click.echo(t("cli.reidentified", count=count, path=out))
+        if done.not_approved:
+            message = t(
+                "reid.rows_not_approved",
+                count=done.not_approved,
+                package=done.package,
+                as_of=done.as_of,
+            )
+            click.echo(t("cli.warning_prefix") + message, err=True)
+        label = reason_labels()[done.reason]
+        click.echo(t("reid.done", count=done.rows, label=label, path=out))
 
     return reidentify_

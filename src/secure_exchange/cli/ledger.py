@@ -12,7 +12,7 @@ import click
 
 from secure_exchange.cli.common import DATE, out_option, station
 from secure_exchange.errors import Problem
-from secure_exchange.i18n import current_language, t
+from secure_exchange.i18n import current_language, printable, t
 from secure_exchange.ledger import CheckReport, column_label, write_template
 from secure_exchange.station import check_ledger
 
@@ -120,6 +120,6 @@ def _line(item: Problem) -> str:
     at = item.where
     where = t("ledger.check.row", row=at.row) if at.row else t("ledger.check.file")
     if at.column:
-        where += " · " + column_label(at.sheet or "", at.column)
+        where += " · " + printable(column_label(at.sheet or "", at.column))
     separator = "：" if current_language() == "zh" else ": "
     return where + separator + item.message()

@@ -9,18 +9,29 @@ dict ``key -> (zh, en)`` whose two templates name the same ``{placeholders}``.
 ``catalogue/__init__.py`` merges the files into ``CATALOGUE`` and refuses a key defined
 twice. tests/test_catalogue.py checks that every key the source uses exists, that nothing
 is orphaned and that each key sits in its prefix's file.
+
+Every parameter is shown escaped where it could act on the terminal or hide itself: file
+names from the stick, labels and other values a sender chooses may carry escape sequences,
+newlines or bidi overrides, so ``t`` renders control, format, private-use, unassigned and
+line/paragraph-separator characters as ``\\x1b``, ``\\u202e``… (:func:`printable`).
 """
 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 
 from secure_exchange.i18n.catalogue import CATALOGUE
 
-__all__ = ["current_language", "has_message", "set_language", "t"]
+__all__ = ["current_language", "has_message", "printable", "set_language", "t"]
 
 _forced: str | None = None
+# Unicode categories shown escaped: controls, format characters (bidi overrides, zero-width
+# joiners), surrogates (undecodable file-name bytes), private use, unassigned, and the line
+# and paragraph separators. Spaces (Zs), CJK and every other visible character stay.
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def set_language(lang: str | None) -> None:
@@ -48,11 +59,43 @@ def has_message(key: str) -> bool:
     return key in CATALOGUE
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that could act on a terminal or hide shown escaped.
+
+    ``\\t``, ``\\n``, ``\\r``; else ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN`` as Python
+    writes them. Backslashes are kept as they are (Windows paths), so escaping twice changes
+    nothing.
+    """
+    if text.isprintable():
+        return text  # the common case, decided in C
+    return "".join(_escaped(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if char in _SHORT:
+        return _SHORT[char]
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _shown(value: object) -> object:
+    """A parameter as it is put into a message: numbers as they are, the rest as safe text."""
+    if isinstance(value, int | float):
+        return value
+    return printable(str(value))
+
+
 def t(key: str, /, **params: object) -> str:
     """Translate ``key`` into the current language and fill in ``params``.
 
+    Each parameter goes in through :func:`printable`, so a file name holding an escape
+    sequence, a newline or a bidi override is shown, never obeyed.
     An unknown key is a programming error and raises ``KeyError`` so tests catch it.
     """
     zh, en = CATALOGUE[key]
     template = zh if current_language() == "zh" else en
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return template.format(**{name: _shown(value) for name, value in params.items()})

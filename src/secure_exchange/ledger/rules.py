@@ -2,6 +2,12 @@
 
 Each rule runs vectorised over a whole column; Python only builds findings for the rows
 that fail. Messages never echo a name, a phone or a full ID number.
+
+A free-text cell that starts like a spreadsheet formula (``scoring.output.FORMULA_PATTERN``:
+``= + - @``, tab, CR or their full-width forms after leading spaces) is a warning: the ledger
+comes from the other party, and whatever sx writes keeps such text inert, but the officer
+should see it. Columns with a format of their own (IDs, phones, dates, points, codes) refuse
+such text as errors already.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring.output import FORMULA_PATTERN
 from secure_exchange.errors import Problem, Where
 from secure_exchange.ledger.ids import check_ids, ymd_digits_to_date32
 from secure_exchange.ledger.schema import (
@@ -30,6 +37,7 @@ from secure_exchange.ledger.schema import (
 from secure_exchange.ledger.sheet import RawSheet
 from secure_exchange.ledger.text import (
     byte_lengths,
+    first_bytes,
     fixed_width_matrix,
     nonempty,
     replace_rows,
@@ -60,6 +68,17 @@ LEVELS = ("村级", "镇级", "县级", "市级", "省级", "国家级")
 _LEVEL_ALIASES = {**{level: level for level in LEVELS}, "乡级": "镇级", "街道级": "镇级"}
 _PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
 _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
+# The columns no format check constrains: where formula-like text could pass unnoticed.
+_FREE_TEXT = {
+    RESIDENTS: ("name", "community", *_TEXT_COLUMNS[1:]),
+    EVALUATIONS: ("note",),
+}
+# Formula-like but inert: a plain signed number (a loss, "-300.5") or a dash placeholder.
+_INERT = r"^[ \x{3000}\x{00A0}]*(-+|[+\-][0-9][0-9,]*(\.[0-9]+)?)$"
+# First bytes a formula-like cell can have: the ASCII signs, tab, CR, space, and the lead
+# bytes of U+00A0 (C2), U+3000 (E3) and the full-width signs U+FF0B/FF0D/FF1D/FF20 (EF).
+_FORMULA_LEAD = np.zeros(256, dtype=bool)
+_FORMULA_LEAD[[*b"=+-@\t\r ", 0xC2, 0xE3, 0xEF]] = True
 
 RESIDENT_SCHEMA = pa.schema(
     [
@@ -178,6 +197,30 @@ def _boolean(column: pa.Array) -> pa.Array:
     return pa.array(index < len(_TRUE), pa.bool_(), mask=index < 0)
 
 
+def _formula_cells(raw: RawSheet) -> list[Problem]:
+    """A warning for each free-text cell that starts like a spreadsheet formula.
+
+    The first byte of every cell picks the few candidates; only those meet the patterns.
+    """
+    found: list[Problem] = []
+    for name in _FREE_TEXT[raw.sheet]:
+        column = raw.columns.get(name)
+        if column is None:
+            continue
+        rows = np.flatnonzero(_FORMULA_LEAD[first_bytes(column)])
+        if not len(rows):
+            continue
+        subset = pc.take(column, pa.array(rows, pa.int64()))
+        like = _np(pc.match_substring_regex(subset, FORMULA_PATTERN))
+        like &= ~_np(pc.match_substring_regex(subset, _INERT))
+        mask = np.zeros(len(column), dtype=bool)
+        mask[rows[like]] = True
+        found += _at_rows(
+            raw, mask, name, "ledger.value.formula", "warning", column=ColumnLabel(raw.sheet, name)
+        )
+    return found
+
+
 def _unknown(raw: RawSheet, name: str, mapped: pa.Array) -> np.ndarray:
     """Filled cells of ``name`` whose value did not map."""
     return np.asarray(nonempty(_column(raw, name)) & _np(pc.is_null(mapped)))
@@ -212,6 +255,7 @@ def check_resident_block(raw: RawSheet, as_of: date) -> CheckedBlock:
         )
     phone, bad_phones = _tidy_phones(_column(raw, "phone"))
     found += _at_rows(raw, bad_phones, "phone", "ledger.value.phone")
+    found += _formula_cells(raw)
     texts = {name: phone if name == "phone" else _column(raw, name) for name in _TEXT_COLUMNS}
     arrays = [
         pa.array(raw.source_row, pa.int32()),
@@ -328,7 +372,7 @@ def check_evaluation_block(
     level, level_found = _levels(raw, arrays, idx, code)
     points, points_found = _points(raw, arrays, idx, code)
     panel_date, date_found = _dates(raw)
-    found += level_found + points_found + date_found
+    found += level_found + points_found + date_found + _formula_cells(raw)
     if as_of is not None:
         found += _after(raw, panel_date, as_of)
     table = pa.Table.from_arrays(

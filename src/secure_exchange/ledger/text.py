@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "byte_lengths",
+    "first_bytes",
     "fixed_width_matrix",
     "last_byte_is",
     "nonempty",
@@ -55,6 +56,15 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
         return np.zeros(0, np.int64)
     offsets, _ = _parts(array)
     return np.diff(offsets)
+
+
+def first_bytes(array: pa.Array) -> np.ndarray:
+    """The first byte of every string (0 for an empty one)."""
+    offsets, data = _parts(array)
+    if len(data) == 0:
+        return np.zeros(len(array), np.uint8)
+    first = data.take(offsets[:-1], mode="clip")
+    return np.where(offsets[1:] > offsets[:-1], first, 0).astype(np.uint8)
 
 
 def nonempty(array: pa.Array) -> np.ndarray:

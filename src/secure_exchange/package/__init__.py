@@ -8,11 +8,13 @@ layout, signatures and threshold, hashes, manifest, agreement force and scope, e
 replay. Nothing is decrypted or parsed before.
 
 Modules: ``layout`` (§1 names and limits), ``manifest`` (§3), ``reader`` (bounded reads),
-``verification`` (§4), ``opening`` (§5), ``sealing`` (§6), ``parts`` (Parquet in age).
+``verification`` (§4), ``columns`` and ``scope`` (what each group may carry, how long a
+package lives), ``opening`` (§5), ``sealing`` (§6), ``parts`` (Parquet in age).
 """
 
 from __future__ import annotations
 
+from secure_exchange.package.columns import GROUP_COLUMNS, GroupColumns
 from secure_exchange.package.layout import FORMAT, MAX_PART_BYTES, SIG_COMMENT
 from secure_exchange.package.manifest import (
     AgreementRef,
@@ -25,24 +27,33 @@ from secure_exchange.package.manifest import (
 from secure_exchange.package.opening import open_package
 from secure_exchange.package.parts import GroupStream
 from secure_exchange.package.reader import DirectoryReader, MemoryReader, PackageReader
-from secure_exchange.package.sealing import Categories, GroupBatches, Groups, seal
+from secure_exchange.package.sealing import (
+    Categories,
+    GroupBatches,
+    Groups,
+    remove_stale_partials,
+    seal,
+)
 from secure_exchange.package.verification import (
     CHECKS,
     ReplayCheck,
     VerifiedPackage,
     read_manifest_unverified,
+    sender_seal,
     verify,
 )
 
 __all__ = [
     "CHECKS",
     "FORMAT",
+    "GROUP_COLUMNS",
     "MAX_PART_BYTES",
     "SIG_COMMENT",
     "AgreementRef",
     "Categories",
     "DirectoryReader",
     "GroupBatches",
+    "GroupColumns",
     "GroupInfo",
     "GroupStream",
     "Groups",
@@ -56,6 +67,8 @@ __all__ = [
     "VerifiedPackage",
     "open_package",
     "read_manifest_unverified",
+    "remove_stale_partials",
     "seal",
+    "sender_seal",
     "verify",
 ]

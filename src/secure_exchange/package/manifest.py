@@ -8,6 +8,7 @@ manifest as packages carry it (two-space indented JSON, UTF-8, fields in §3's o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +16,12 @@ from typing import Any, TypeVar
 
 from secure_exchange.errors import VerificationError
 from secure_exchange.formats.canonjson import JsonError, loads, parse_utc_timestamp, utc_timestamp
-from secure_exchange.package.layout import FORMAT
+from secure_exchange.package.layout import FORMAT, MAX_SEQUENCE
 
 __all__ = ["AgreementRef", "GroupInfo", "Manifest", "PartInfo", "SchemaField", "Sender"]
 
 _T = TypeVar("_T")
+_PACKAGE_ID = re.compile(r"[0-9]{8}-[a-hjkmnp-z]{20}")  # §3: the date, then 20 letters
 
 
 @dataclass(frozen=True)
@@ -140,12 +142,15 @@ class Manifest:
         top = _Obj(doc, "", _FIELDS, optional=("extra_files",))
         agreement = top.obj("agreement", ("number", "sha256"))
         sender = top.obj("sender", ("party", "station"))
+        package_id = top.text("package_id")
+        if not _PACKAGE_ID.fullmatch(package_id):
+            raise _malformed("package_id")
         return cls(
-            package_id=top.text("package_id"),
+            package_id=package_id,
             agreement=AgreementRef(agreement.text("number"), agreement.text("sha256")),
             purpose=top.text("purpose"),
             sender=Sender(sender.text("party"), sender.text("station")),
-            sequence=top.count("sequence"),
+            sequence=top.count("sequence", maximum=MAX_SEQUENCE),
             created=top.time("created"),
             expires=top.time("expires"),
             signers=top.texts("signers"),
@@ -208,10 +213,10 @@ class _Obj:
         """Field ``name``, a string."""
         return _as_text(self._get(name), self._path(name))
 
-    def count(self, name: str) -> int:
-        """Field ``name``, an integer ≥ 0."""
+    def count(self, name: str, maximum: int = 2**63 - 1) -> int:
+        """Field ``name``, an integer from 0 to ``maximum``."""
         value = self._get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
             raise _malformed(self._path(name))
         return value
 

@@ -10,6 +10,7 @@ from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.formats import age as _age
 from secure_exchange.package.manifest import GroupInfo, PartInfo
 from secure_exchange.package.parts import read_part, schema_fields
+from secure_exchange.package.scope import undeclared_categories
 from secure_exchange.package.verification import VerifiedPackage
 
 __all__ = ["open_package"]
@@ -22,9 +23,11 @@ def open_package(
 ) -> dict[str, pa.Table]:
     """Decrypt the groups these identities may read, in memory only.
 
-    Each part's bytes are the very bytes verification hashed (kept then, or read and
-    hashed again, so a file swapped after verification is refused), decrypted and parsed
-    from memory; row counts and schemas must match the manifest.
+    Each part's bytes are the very bytes verification hashed: kept then, or read again and
+    hashed as they are decrypted, the plaintext used only once the hash matched (so a file
+    swapped after verification is refused). Each part's Parquet footer is checked against
+    the manifest (rows, schema) before its columns are decoded, within a bounded budget;
+    the columns that carry data must carry only the categories the manifest declares.
 
     Raises:
         PackageError: ``groups`` names a group these identities may not read, or one the
@@ -42,7 +45,7 @@ def open_package(
             if wanted is not None:
                 raise PackageError("package.not_a_reader", group=name)
             continue
-        parts = [_open_part(package, p, identities) for p in package.parts if p.group == name]
+        parts = [_open_part(package, info, p, identities) for p in package.parts if p.group == name]
         tables[name] = _concat(info, parts)
     if wanted is not None and wanted - tables.keys():
         missing = "、".join(sorted(wanted - tables.keys()))
@@ -51,16 +54,23 @@ def open_package(
 
 
 def _open_part(
-    package: VerifiedPackage, part: PartInfo, identities: Sequence[_age.X25519Identity]
+    package: VerifiedPackage,
+    info: GroupInfo,
+    part: PartInfo,
+    identities: Sequence[_age.X25519Identity],
 ) -> pa.Table:
-    table = read_part(package.read(part.file), identities)
-    if table.num_rows != part.rows:
-        raise VerificationError("manifest", "verify.rows", name=part.file)
-    return table
+    kept = package.blobs.get(part.file)
+    source = kept if kept is not None else package.stream(part.file)
+    return read_part(source, identities, rows=part.rows, schema=info.schema, name=part.file)
 
 
 def _concat(info: GroupInfo, tables: list[pa.Table]) -> pa.Table:
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     if schema_fields(table.schema) != info.schema:
         raise VerificationError("manifest", "verify.schema", group=info.name)
+    undeclared = undeclared_categories(info, table)
+    if undeclared:
+        raise VerificationError(
+            "parquet", "package.part_categories", group=info.name, category="、".join(undeclared)
+        )
     return table

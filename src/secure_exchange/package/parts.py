@@ -8,13 +8,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from secure_exchange.errors import IdentityError, PackageError, VerificationError
 from secure_exchange.formats import age as _age
+from secure_exchange.package.layout import ROW_GROUP_ROWS, part_name
 from secure_exchange.package.manifest import PartInfo, SchemaField
+from secure_exchange.package.reader import HashedStream
 
 __all__ = [
     "GroupStream",
@@ -25,7 +28,14 @@ __all__ = [
     "write_groups",
 ]
 
-ROW_GROUP_ROWS = 65_536
+DECODE_FLOOR = 64 * 1024 * 1024
+DECODE_RATIO = 64
+"""A part may decode to at most ``max(DECODE_FLOOR, DECODE_RATIO × its Parquet bytes)``:
+genuine parts decode to a few times their size (zstd, dictionaries); a bomb to thousands."""
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,7 @@ def write_groups(
                     continue
                 part = open_parts.get(group)
                 if part is None:
-                    name = f"{group}-{len(done[group]) + 1:04d}.parquet.age"
+                    name = part_name(group, len(done[group]) + 1)
                     part = open_parts[group] = _OpenPart(
                         folder / name, schema, recipients[group], random
                     )
@@ -133,7 +143,7 @@ def write_groups(
             if group in open_parts:
                 done[group].append(open_parts.pop(group).close(group))
             elif not done[group]:
-                name = f"{group}-0001.parquet.age"
+                name = part_name(group, 1)
                 empty = _OpenPart(folder / name, schema, recipients[group], random)
                 empty.write(schema.empty_table())
                 done[group].append(empty.close(group))
@@ -198,23 +208,99 @@ def _sync(raw: io.BufferedWriter) -> None:
     os.fsync(raw.fileno())
 
 
-def read_part(ciphertext: bytes, identities: Sequence[_age.X25519Identity]) -> pa.Table:
+def read_part(
+    source: bytes | HashedStream,
+    identities: Sequence[_age.X25519Identity],
+    *,
+    rows: int | None = None,
+    schema: Sequence[SchemaField] | None = None,
+    name: str = "",
+) -> pa.Table:
     """Decrypt one part in memory and read its Parquet; no byte touches the disk.
+
+    ``source`` is either the ciphertext verification kept, or the part's file hashed as it
+    is read: then the plaintext is used only once the file proved to be the one verified.
+    The Parquet footer is read first: its row count must be ``rows``, its schema
+    ``schema``, no row group larger than the writer makes, and its declared size within
+    the part's decoding budget; the columns are then decoded a step at a time while the
+    decoded bytes stay within that budget. Every check runs before anything is returned.
 
     Raises:
         PackageError: the age file is damaged or none of ``identities`` opens it (the age
-            format's message); ``VerificationError`` if the Parquet table is unreadable.
+            format's message); ``VerificationError`` if the part changed since verification,
+            its Parquet table is unreadable or disagrees with ``rows`` and ``schema``, or it
+            decodes to more than its budget.
     """
-    plain = bytearray(len(ciphertext))  # the plaintext is always shorter
+    plain = _decrypt(source, identities)
+    budget = max(DECODE_FLOOR, DECODE_RATIO * len(plain))
     try:
-        reader = _age.decrypt(io.BytesIO(ciphertext), identities)
-        size = reader.readinto(plain)
-        trailing = reader.read(1)
-    except _age.AgeError as exc:
-        raise PackageError(exc.key, **exc.params) from exc
+        parquet = pq.ParquetFile(pa.BufferReader(pa.py_buffer(plain)))
+        _check_footer(parquet, rows, schema, budget, name)
+        return _decode(parquet, rows, budget, name)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # names that are not UTF-8, too
+        raise VerificationError("parquet", "package.part_unreadable") from exc
+
+
+def _decrypt(source: bytes | HashedStream, identities: Sequence[_age.X25519Identity]) -> memoryview:
+    if isinstance(source, HashedStream):
+        hashed: HashedStream | None = source
+        stream: _Readable = source
+        size = source.size
+    else:
+        hashed, stream, size = None, io.BytesIO(source), len(source)
+    plain = bytearray(size)  # the plaintext is always shorter than the ciphertext
+    try:
+        try:
+            reader = _age.decrypt(stream, identities)
+            used = reader.readinto(plain)
+            trailing = reader.read(1)
+        except _age.AgeError as exc:
+            if hashed is not None:
+                hashed.check()  # a file changed since verification says so first
+            raise PackageError(exc.key, **exc.params) from exc
+        if hashed is not None:
+            hashed.check()  # §5 the very bytes verified, before any plaintext byte is used
+    finally:
+        if hashed is not None:
+            hashed.close()
     if trailing:
         raise VerificationError("parquet", "package.part_unreadable")
-    try:
-        return pq.read_table(pa.BufferReader(pa.py_buffer(plain)[:size]))
-    except (pa.ArrowException, OSError) as exc:
-        raise VerificationError("parquet", "package.part_unreadable") from exc
+    return memoryview(plain)[:used]
+
+
+def _check_footer(
+    parquet: pq.ParquetFile,
+    rows: int | None,
+    schema: Sequence[SchemaField] | None,
+    budget: int,
+    name: str,
+) -> None:
+    meta = parquet.metadata
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    counted = sum(g.num_rows for g in groups)
+    if rows is not None and not meta.num_rows == counted == rows:
+        raise VerificationError(
+            "parquet", "package.part_rows", name=name, rows=meta.num_rows, expected=rows
+        )
+    if schema is not None and schema_fields(parquet.schema_arrow) != tuple(schema):
+        raise VerificationError("parquet", "package.part_schema", name=name)
+    if any(g.num_rows > ROW_GROUP_ROWS for g in groups):
+        raise VerificationError("parquet", "package.part_row_group", name=name, rows=ROW_GROUP_ROWS)
+    if sum(g.total_byte_size for g in groups) > budget:
+        raise VerificationError("parquet", "package.part_too_large", name=name)
+
+
+def _decode(parquet: pq.ParquetFile, rows: int | None, budget: int, name: str) -> pa.Table:
+    batches = []
+    decoded = 0
+    for batch in parquet.iter_batches(batch_size=ROW_GROUP_ROWS):
+        decoded += batch.get_total_buffer_size()
+        if decoded > budget:
+            raise VerificationError("parquet", "package.part_too_large", name=name)
+        batches.append(batch)
+    table = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+    if rows is not None and table.num_rows != rows:
+        raise VerificationError(
+            "parquet", "package.part_rows", name=name, rows=table.num_rows, expected=rows
+        )
+    return table

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +20,7 @@ from secure_exchange.formats import sha256sums
 from secure_exchange.package import parts as _parts
 from secure_exchange.package.layout import (
     MANIFEST,
+    MAX_LIFETIME,
     MAX_PART_BYTES,
     SIG_COMMENT,
     SIG_SUFFIX,
@@ -29,10 +32,11 @@ from secure_exchange.package.layout import (
 from secure_exchange.package.manifest import AgreementRef, GroupInfo, Manifest, PartInfo, Sender
 from secure_exchange.package.parts import GroupStream
 from secure_exchange.package.reader import DirectoryReader, digest
+from secure_exchange.package.scope import check_schemas
 from secure_exchange.package.verification import VerifiedPackage, check_threshold, verify
 from secure_exchange.trust import Agreement, UnlockedIdentity
 
-__all__ = ["Categories", "GroupBatches", "Groups", "seal"]
+__all__ = ["Categories", "GroupBatches", "Groups", "remove_stale_partials", "seal"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ def seal(
     """Write a signed, encrypted package as a new folder inside ``out_dir``.
 
     The package is written under a hidden temporary name, synced, read back and verified,
-    and only then renamed; on any failure the temporary folder is removed.
+    and only then renamed; on any failure the temporary folder is removed. While it is
+    written, the temporary folder is held (``fsio.hold_folder``), so that
+    ``remove_stale_partials`` leaves it alone.
 
     Args:
         groups: column group name → table, or ``GroupStream`` of batches for a group too
@@ -119,8 +125,10 @@ def seal(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"sx-{plan.package_id}"
     tmp = out_dir / f".sx-{plan.package_id}.partial"
+    held: list[int] = []
     try:
         tmp.mkdir()
+        held += _fsio.hold_folder(tmp)  # not stale while written
         readers = {
             group: _parts.recipients_of(agreement.group_recipients(group)) for group in schemas
         }
@@ -155,7 +163,8 @@ def seal(
             )
             _write_small(tmp / signature_name(signer.public.key_id), sig.encode("ascii"))
         _fsio.fsync_dir(tmp)
-        checked = verify(tmp, [agreement], now=now)  # read back before its final name
+        # read back before its final name, checked under that name
+        checked = verify(DirectoryReader(tmp, name=final.name), [agreement], now=now)
         tmp.rename(final)
         _fsio.fsync_dir(out_dir)
     except OSError as exc:
@@ -165,7 +174,35 @@ def seal(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        for fd in held:
+            os.close(fd)
     return dataclasses.replace(checked, path=final, reader=DirectoryReader(final))
+
+
+# --- partial folders a killed seal left (§6) ------------------------------------------------
+
+_PARTIAL_RE = re.compile(r"\.sx-[0-9]{8}-[a-z]{20}\.partial")
+
+
+def remove_stale_partials(out_dir: Path) -> int:
+    """Remove the partial folders killed seals left in ``out_dir`` (§6); return how many.
+
+    Only what a seal writes: a real folder (never a link) named ``.sx-<package_id>.partial``
+    holding nothing but plain files a package may hold, that no running seal is writing (a
+    seal holds its partial folder; where the OS has no locks, one untouched for an hour).
+    Anything else is left as it is.
+    """
+    try:
+        names = sorted(n for n in os.listdir(out_dir) if _PARTIAL_RE.fullmatch(n))
+    except OSError:
+        return 0
+    return sum(_fsio.remove_stale_folder(out_dir / name, _ours) for name in names)
+
+
+def _ours(name: str, mode: int) -> bool:
+    """Whether a partial folder's entry is a plain file a seal writes."""
+    return stat.S_ISREG(mode) and is_valid_name(name)
 
 
 def _plan(
@@ -188,9 +225,12 @@ def _plan(
     check_threshold(agreement, sender.party, keys)
     for group in schemas:
         agreement.group_recipients(group)
+    check_schemas(schemas, sender.party)  # what the receiver would refuse (§4.6)
     _check_categories(agreement, categories)
     package_id = f"{now:%Y%m%d}-{_letters(nonce)}"
-    return _SealPlan(agreement, signers, sender, now, now + valid_for, package_id)
+    end = datetime.combine(agreement.valid_until + timedelta(days=1), time(), UTC)
+    expires = min(now + valid_for, now + MAX_LIFETIME, end)  # §4.7 within the agreement
+    return _SealPlan(agreement, signers, sender, now, expires, package_id)
 
 
 def _check_categories(agreement: Agreement, categories: Categories) -> None:
@@ -273,4 +313,9 @@ def _write_small(path: Path, data: bytes) -> None:
 def _sums_text(folder: Path) -> bytes:
     """``SHA256SUMS`` of every file written so far (§1)."""
     reader = DirectoryReader(folder)
-    return sha256sums.render({name: digest(reader, name).sha256 for name in reader.names()})
+    return sha256sums.render(
+        {
+            name: digest(reader, name, (folder / name).stat().st_size).sha256
+            for name in reader.names()
+        }
+    )

@@ -17,20 +17,30 @@ from pathlib import Path
 from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.formats import minisign as _minisign
 from secure_exchange.formats import sha256sums
-from secure_exchange.formats.canonjson import JsonError, as_obj, loads, utc_timestamp
+from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.package.layout import (
     MANIFEST,
     MAX_FILE,
     MAX_SMALL_FILE,
+    SEQUENCE_WINDOW,
     SIG_COMMENT,
     SIG_SUFFIX,
     SUMS,
+    folder_name,
     is_valid_name,
+    part_name,
     signature_name,
     trusted_comment,
 )
 from secure_exchange.package.manifest import Manifest, PartInfo, Sender
-from secure_exchange.package.reader import Digest, DirectoryReader, PackageReader, digest
+from secure_exchange.package.reader import (
+    Digest,
+    DirectoryReader,
+    HashedStream,
+    PackageReader,
+    digest,
+)
+from secure_exchange.package.scope import check_columns, check_lifetime
 from secure_exchange.trust import Agreement, AgreementKey
 
 __all__ = [
@@ -40,6 +50,7 @@ __all__ = [
     "check_hash",
     "check_threshold",
     "read_manifest_unverified",
+    "sender_seal",
     "verify",
 ]
 
@@ -54,6 +65,10 @@ CHECKS = (
     "expiry",
     "replay",
 )
+
+KEEP_BUDGET = 512 * 1024 * 1024
+"""Bytes of parts ``verify(keep_groups=…)`` keeps in memory at most; past it, parts are
+opened by reading them again, hashed as they are decrypted (§5)."""
 
 
 @dataclass(frozen=True)
@@ -85,25 +100,58 @@ class VerifiedPackage:
         """Row count of ``group`` across its parts."""
         return sum(part.rows for part in self.parts if part.group == group)
 
+    @property
+    def sender_seal(self) -> AgreementKey:
+        """The sending party's seal key as the agreement pins it (§4.8, ``sender_seal``)."""
+        return sender_seal(self.agreement, self.sender.party, self.signers)
+
     def read(self, name: str) -> bytes:
         """The bytes of listed file ``name`` exactly as verified (§5).
 
-        Bytes kept at verification come from memory; any other file is read again and
-        hashed again, so a file swapped since is refused (check ``hashes``).
+        Bytes kept at verification come from memory; any other file is read again (never
+        more than its size) and hashed again, so a file swapped since is refused (check
+        ``hashes``).
         """
         data = self.blobs.get(name)
         if data is None:
-            data = self.reader.read(name, MAX_FILE)
+            data = self.reader.read(name, self._size(name))
             check_hash(name, hashlib.sha256(data).hexdigest(), self.hashes[name])
         return data
 
+    def stream(self, name: str) -> HashedStream:
+        """Listed file ``name`` to be read once, hashed as it is read (§5): call ``check``
+        on it before using what was read."""
+        return HashedStream(self.reader.open(name), name, self._size(name), self.hashes[name])
+
+    def _size(self, name: str) -> int:
+        part = next((p for p in self.parts if p.file == name), None)
+        return part.size if part is not None else MAX_SMALL_FILE
+
+
+def sender_seal(agreement: Agreement, party: str, signers: Iterable[AgreementKey]) -> AgreementKey:
+    """Who sent a package, in the agreement's terms: ``party``'s seal key (§4.8).
+
+    The first of the party's seal keys, in agreement order, among ``signers``; else the
+    party's first seal key. Replay and witness state are keyed by it (with the agreement),
+    never by the station name the manifest gives, which the sender chooses.
+    """
+    seals = agreement.keys_for(f"{party}:seal")
+    if not seals:
+        raise _fail("agreement", "verify.no_seal_key", party=party)
+    signed = {k.key_id for k in signers}
+    return next((k for k in seals if k.key_id in signed), seals[0])
+
 
 class ReplayCheck:
-    """Replay policy for ``verify``: refuse what was imported, or require that it was."""
+    """Replay policy for ``verify``: refuse what was imported, or require that it was.
+
+    ``seen(agreement_sha256, sender_seal, package_id)`` answers whether the package was
+    imported and the newest sequence imported from that sender (``sender_seal``).
+    """
 
     def __init__(
         self,
-        seen: Callable[[str, str, str], tuple[bool, int | None]],
+        seen: Callable[[str, AgreementKey, str], tuple[bool, int | None]],
         *,
         require_imported: bool = False,
     ) -> None:
@@ -150,15 +198,18 @@ def verify(
     names = _layout(reader)  # §4.1 layout
     sums = _read_small(reader, SUMS, "layout")
     candidates = _signatures(reader, names, sums, list(trusted))  # §4.2 and §4.3
-    digests = _hashes(reader, names, sums, tuple(f"{g}-" for g in keep_groups))  # §4.4
-    manifest = _manifest(digests)  # §4.5 manifest, parsed from the bytes just hashed
+    listed = _listing(names, sums)  # §4.4 SHA256SUMS lists every other file, nothing else
+    manifest, entry = _manifest(reader, listed)  # §4.4 its hash; §4.5 parsed from those bytes
+    digests = _hashes(reader, manifest, listed, set(keep_groups))  # §4.4 sizes, then hashes
+    digests[MANIFEST] = entry
     signed = _pick_agreement(manifest, candidates)  # §4.5
     _check_sender(manifest, signed.keys)  # §4.5
     _agreement_and_scope(manifest, signed.agreement, now)  # §4.6 agreement and scope
+    check_lifetime(manifest, signed.agreement, now)  # §4.7 created, expires within bounds
     if check_expiry and manifest.expires < now:  # §4.7 expiry
         raise _fail("expiry", "verify.expired", expires=utc_timestamp(manifest.expires))
     if replay is not None:
-        _replay(replay, signed.agreement, manifest)  # §4.8 replay
+        _replay(replay, signed, manifest)  # §4.8 replay
     return VerifiedPackage(
         path=reader.path,
         package_id=manifest.package_id,
@@ -271,9 +322,7 @@ def check_threshold(agreement: Agreement, party: str, keys: Sequence[AgreementKe
             raise AgreementError("package.threshold", role=role, count=count)
 
 
-def _hashes(
-    reader: PackageReader, names: list[str], sums: bytes, keep: tuple[str, ...]
-) -> dict[str, Digest]:
+def _listing(names: list[str], sums: bytes) -> dict[str, str]:
     try:
         listed = sha256sums.parse(sums)
     except sha256sums.SumsError:
@@ -285,41 +334,65 @@ def _hashes(
         raise _fail("hashes", "verify.unlisted_file", name=name)
     for name in sorted(listed.keys() - payload):  # ... and nothing else
         raise _fail("hashes", "verify.missing_file", name=name)
+    return listed
+
+
+def _hashes(
+    reader: PackageReader, manifest: Manifest, listed: Mapping[str, str], keep: set[str]
+) -> dict[str, Digest]:
+    """Hash every file but the manifest: a part only once its size is the manifest's (a
+    file of another size is never read), streamed, and kept in memory only for the groups
+    in ``keep`` and within ``KEEP_BUDGET``; an extra file is small and read whole."""
+    parts = {p.file: p for p in manifest.parts}
+    budget = KEEP_BUDGET
     digests = {}
     for name, expected in sorted(listed.items()):
-        found = digest(reader, name, keep=_keep_limit(name, keep))
+        if name == MANIFEST:
+            continue
+        part = parts.get(name)
+        if part is None:
+            data = _read_small(reader, name, "hashes")
+            found = Digest(hashlib.sha256(data).hexdigest(), len(data), data)
+        else:
+            kept = part.group in keep and part.size <= budget
+            budget -= part.size if kept else 0
+            found = digest(reader, name, part.size, keep=kept)  # §4.4, §4.5 size first
         check_hash(name, found.sha256, expected)  # §4.4 every hash matches
         digests[name] = found
     return digests
 
 
-def _keep_limit(name: str, keep: tuple[str, ...]) -> int:
-    """How many bytes of ``name`` to keep while hashing it (0: none)."""
-    if name == MANIFEST:
-        return MAX_SMALL_FILE  # parsed next, from the very bytes hashed
-    return MAX_FILE if keep and name.startswith(keep) else 0
-
-
-def _manifest(digests: Mapping[str, Digest]) -> Manifest:
-    entry = digests.get(MANIFEST)
-    if entry is None:
+def _manifest(reader: PackageReader, listed: Mapping[str, str]) -> tuple[Manifest, Digest]:
+    expected = listed.get(MANIFEST)
+    if expected is None:
         raise _fail("manifest", "verify.manifest_missing")
-    if entry.data is None:
-        raise _fail("manifest", "verify.file_too_large", name=MANIFEST)
-    manifest = Manifest.from_bytes(entry.data)  # §4.5 format
-    described = {p.file for p in manifest.parts} | set(manifest.extra_files) | {MANIFEST}
-    for name in sorted(described ^ digests.keys()):  # §4.5 files agree with the folder
+    data = _read_small(reader, MANIFEST, "manifest")
+    sha256 = hashlib.sha256(data).hexdigest()
+    check_hash(MANIFEST, sha256, expected)  # §4.4 its hash matches
+    manifest = Manifest.from_bytes(data)  # §4.5 format, parsed from the very bytes hashed
+    if reader.name is not None and reader.name != folder_name(manifest.package_id):
+        raise _fail(  # §4.5 the folder is the package's own
+            "manifest", "verify.folder_name", folder=reader.name, package=manifest.package_id
+        )
+    described = [p.file for p in manifest.parts] + [*manifest.extra_files, MANIFEST]
+    for name in sorted(set(described) ^ listed.keys()):  # §4.5 files agree with the folder
         raise _fail("manifest", "verify.manifest_files", name=name)
+    for name in sorted({n for n in described if described.count(n) > 1}):  # each once
+        raise _fail("manifest", "verify.manifest_files", name=name)
+    numbers: dict[str, int] = {}
     for part in manifest.parts:
-        if part.size != digests[part.file].size:  # §4.5 sizes agree with the folder
-            raise _fail("manifest", "verify.part_size", name=part.file)
-        if manifest.group(part.group) is None:
+        numbers[part.group] = numbers.get(part.group, 0) + 1
+        if part.size > MAX_FILE:  # §1 no file is larger
+            raise _fail("manifest", "verify.file_too_large", name=part.file)
+        if manifest.group(part.group) is None or part.file != part_name(
+            part.group, numbers[part.group]
+        ):  # §1 <group>-NNNN.parquet.age, from 0001
             raise _fail("manifest", "verify.manifest_files", name=part.file)
     for group in manifest.groups:
         parts = [p for p in manifest.parts if p.group == group.name]
         if not parts or group.rows != sum(p.rows for p in parts):
             raise _fail("manifest", "verify.rows", name=group.name)
-    return manifest
+    return manifest, Digest(sha256, len(data), data)
 
 
 def _pick_agreement(manifest: Manifest, candidates: list[_Signed]) -> _Signed:
@@ -359,11 +432,13 @@ def _agreement_and_scope(manifest: Manifest, agreement: Agreement, now: datetime
             raise _fail("scope", exc.key, **exc.params) from exc
         if tuple(sorted(group.recipients)) != readers:  # §4.6 exactly the agreement's keys
             raise _fail("scope", "verify.recipients", group=group.name)
+    check_columns(manifest)  # §4.6 every group carries only the columns the profile allows
 
 
-def _replay(replay: ReplayCheck, agreement: Agreement, manifest: Manifest) -> None:
+def _replay(replay: ReplayCheck, signed: _Signed, manifest: Manifest) -> None:
     package_id, sequence = manifest.package_id, manifest.sequence
-    imported, last = replay.seen(agreement.sha256, manifest.sender.station, package_id)
+    sender = sender_seal(signed.agreement, manifest.sender.party, signed.keys)  # not the name
+    imported, last = replay.seen(signed.agreement.sha256, sender, package_id)
     if replay.require_imported:  # §4.8 score and reidentify need an imported package
         if not imported:
             raise _fail("replay", "verify.not_imported", package=package_id)
@@ -372,14 +447,22 @@ def _replay(replay: ReplayCheck, agreement: Agreement, manifest: Manifest) -> No
         raise _fail("replay", "verify.replayed", package=package_id)
     if last is not None and sequence <= last:  # ... and so is a sequence not above the last
         raise _fail("replay", "verify.rollback", sequence=sequence, last=last)
+    if sequence > (last or 0) + SEQUENCE_WINDOW:  # ... or far beyond it: never recorded
+        raise _fail("replay", "verify.sequence_jump", sequence=sequence, last=last or 0)
 
 
-def read_manifest_unverified(path: Path) -> dict[str, object]:
-    """The manifest as it stands, for ``inspect`` of a package that does not verify."""
-    data = _read_small(DirectoryReader(path), MANIFEST, "manifest")
+def read_manifest_unverified(path: Path) -> Manifest:
+    """The manifest as it stands, for ``inspect`` of a package that does not verify: read
+    bounded from a regular file only, and strictly (§3), so a malformed one is a refusal.
+
+    Raises:
+        VerificationError: check ``layout`` (no regular manifest file) or ``manifest``.
+    """
+    reader = DirectoryReader(path)
     try:
-        return as_obj(loads(data))
-    except JsonError as exc:
-        raise _fail("manifest", "verify.manifest_malformed", error=exc.key) from exc
-    except TypeError:
-        raise _fail("manifest", "verify.manifest_malformed", error="manifest") from None
+        names = reader.names()
+    except OSError:
+        raise _fail("layout", "verify.not_a_package", path=path) from None
+    if MANIFEST not in names:
+        raise _fail("manifest", "verify.manifest_missing")
+    return Manifest.from_bytes(_read_small(reader, MANIFEST, "manifest"))

@@ -6,7 +6,12 @@ grouped by who runs them: every station (set-up, keys, agreements, packages, med
 community (party A) and the bank (party B).
 """
 
-from secure_exchange.station.bank import reidentify, score_package, seal_decisions
+from secure_exchange.station.bank import (
+    Reidentification,
+    reidentify,
+    score_package,
+    seal_decisions,
+)
 from secure_exchange.station.common import (
     PassphraseFn,
     Stage,
@@ -60,7 +65,14 @@ from secure_exchange.station.media import (
     list_media,
     mount_roots,
 )
-from secure_exchange.station.notify import NOTIFY_COLUMNS, notification_list
+from secure_exchange.station.notify import (
+    NOTIFY_COLUMNS,
+    REASONS,
+    ReidentifyError,
+    notification_list,
+    reason_labels,
+    reasons_text,
+)
 from secure_exchange.station.register import ReplayRegister, SequenceCounter
 from secure_exchange.station.results import results_for_residents
 from secure_exchange.station.station import Station, key_actor, user_actor
@@ -68,6 +80,7 @@ from secure_exchange.station.station import Station, key_actor, user_actor
 __all__ = [
     "LABEL_NAME",
     "NOTIFY_COLUMNS",
+    "REASONS",
     "ROLES",
     "SIGNATURE_NAME",
     "WITNESS_FILE",
@@ -80,6 +93,8 @@ __all__ = [
     "MediaOtherUnitError",
     "MediaStatus",
     "PassphraseFn",
+    "Reidentification",
+    "ReidentifyError",
     "ReplayRegister",
     "SealOutcome",
     "SequenceCounter",
@@ -109,6 +124,8 @@ __all__ = [
     "notification_list",
     "open_imported",
     "read_results",
+    "reason_labels",
+    "reasons_text",
     "reidentify",
     "results_for_residents",
     "score_ledger",

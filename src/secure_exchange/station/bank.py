@@ -2,21 +2,26 @@
 
 Each takes the command's :class:`~secure_exchange.station.station.Station`, verifies the
 imported package again before anything is decrypted, and is audited first (fail closed).
+Scoring a package records, signed by the scoring key, which subjects it approved
+(``station.scored``); re-identification reveals only those, whatever the decisions file
+handed to it says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from scoring import Policy, ScoreResult, score, write_decisions
 from scoring.output import read_decisions
-from secure_exchange.errors import PackageError
-from secure_exchange.package import VerifiedPackage
+from secure_exchange.errors import PackageError, SecureExchangeError
+from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -24,10 +29,24 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
-from secure_exchange.station.notify import notification_list
+from secure_exchange.station.notify import (
+    ReidentifyError,
+    check_listed,
+    check_reason,
+    count_unknown,
+    notification_list,
+    select_approved,
+)
+from secure_exchange.station.scored import (
+    ScoringRecord,
+    file_sha256,
+    load_record,
+    sums_digest,
+    write_record,
+)
 from secure_exchange.station.station import Station, key_actor
 
-__all__ = ["reidentify", "score_package", "seal_decisions"]
+__all__ = ["Reidentification", "reidentify", "score_package", "seal_decisions"]
 
 
 def score_package(
@@ -41,7 +60,8 @@ def score_package(
     *,
     stage: Stage = quiet,
 ) -> ScoreResult:
-    """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write."""
+    """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
+    and record (signed) which subjects were approved."""
     identity = unlock(station, key_name, passphrase)
     verified, tables = open_imported(
         station, path, identity, ["scoring", "evaluations"], stage=stage
@@ -50,14 +70,37 @@ def score_package(
         "scored",
         actor=key_actor(identity.public),
         package=verified.package_id,
-        detail={"input": "package", "policy": policy.ref[:60]},
+        detail={"input": "package", "policy": policy.ref[:60], "as_of": as_of.isoformat()},
     ) as op:
         stage("score")
         result = score(tables["scoring"], tables["evaluations"], policy, as_of)
         stage("write")
         write_decisions(result.decisions, out)
+        digest = file_sha256(out)
+        record = ScoringRecord.of(verified, policy.ref, as_of, result.decisions, digest)
+        write_record(station, record, identity)
+        op.set_detail("decisions_sha256", digest)
         op.set_count("subjects", result.decisions.num_rows)
+        for status, count in sorted(record.statuses.items()):
+            op.set_count(f"status.{status}", count)
     return result
+
+
+@dataclass(frozen=True)
+class Reidentification:
+    """What ``reidentify`` revealed and refused, and the scoring it followed."""
+
+    rows: int
+    listed: int
+    reason: str
+    package: str
+    as_of: str
+    policy: str
+
+    @property
+    def not_approved(self) -> int:
+        """Rows of the file this station's scoring had not approved (not revealed)."""
+        return self.listed - self.rows
 
 
 def reidentify(
@@ -69,28 +112,85 @@ def reidentify(
     key_name: str,
     passphrase: PassphraseFn,
     *,
-    statuses: Sequence[str] = ("approved",),
-) -> int:
-    """Write name, phone, community, limit and rate for the listed subjects only."""
-    reason = reason.strip()
-    if len(reason) < 4:
-        raise PackageError("reid.reason_needed")
-    decisions = read_decisions(decisions_path)
-    if statuses:
-        keep = pc.is_in(decisions.column("status"), value_set=pa.array(list(statuses)))
-        decisions = decisions.filter(keep)
+    ticket: str | None = None,
+) -> Reidentification:
+    """Write name, phone, community, limit and rate of the listed subjects that this
+    station's scoring of the package approved; the file's own statuses are not read.
+
+    ``reason`` is a code of ``notify.REASONS``; ``ticket`` an optional short reference.
+    Refused (:class:`~secure_exchange.station.notify.ReidentifyError`): a reason or ticket
+    that is not one, a package never scored here or whose scoring record does not verify,
+    a listed subject the package does not hold, and a file with no approved subject.
+    """
+    code, ticket = check_reason(reason, ticket)
+    listed = _listed_subjects(decisions_path)
+    check_listed(listed)
+    digest = sums_digest(path)
     identity = unlock(station, key_name, passphrase)
-    verified, tables = open_imported(station, path, identity, ["identity"], reason=reason[:200])
-    with station.audited(
-        "reidentified",
-        actor=key_actor(identity.public),
-        package=verified.package_id,
-        detail={"reason": reason[:200]},
-        counts={"rows": decisions.num_rows},
-    ):
-        listing = notification_list(decisions, tables["identity"])
+    detail = {"reason": code, **({"ticket": ticket} if ticket else {})}
+    with station.audited("reidentified", actor=key_actor(identity.public), detail=detail) as op:
+        op.set_count("listed", len(listed))
+        op.set_count("rows", 0)
+        record = load_record(station, digest, path.name)
+        op.set_package(record.package)
+        op.set_detail("as_of", record.as_of)
+        op.set_detail("policy", record.policy[:60])
+        same = file_sha256(decisions_path) == record.decisions_sha256
+        op.set_detail("decisions", "as_scored" if same else "other")
+        verified, tables = open_imported(station, path, identity, ["identity"], reason=code)
+        if not record.matches(verified):
+            raise ReidentifyError("reid.record_invalid", folder=path.name)
+        selection = select_approved(listed, record.approved)
+        unknown = count_unknown(listed, tables["identity"])
+        op.set_count("unknown", unknown)
+        op.set_count("not_approved", selection.refused - unknown)
+        if unknown:
+            raise ReidentifyError("reid.unknown_subjects", count=unknown)
+        if not selection.rows.num_rows:
+            raise ReidentifyError(
+                "reid.none_approved", count=len(listed), package=record.package, as_of=record.as_of
+            )
+        listing = notification_list(selection.rows, tables["identity"])
         write_decisions(listing, out)
-    return int(listing.num_rows)
+        op.set_count("rows", listing.num_rows)
+    return Reidentification(
+        int(listing.num_rows), len(listed), code, record.package, record.as_of, record.policy
+    )
+
+
+def _listed_subjects(path: Path) -> pa.Array:
+    """The ``subject`` column of a decisions file, whatever else it holds or lacks.
+
+    A file filtered or re-saved in Excel keeps working: fewer rows, other columns or
+    another order, a CSV in the PC's own encoding (only the ASCII subject column is read).
+    """
+    try:
+        table = _read_subjects(path)
+    except SecureExchangeError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, pa.ArrowException):
+        raise ReidentifyError("reid.decisions_unreadable", file=path.name) from None
+    if "subject" not in table.column_names:
+        raise ReidentifyError("reid.no_subject_column", file=path.name)
+    return table.column("subject").cast(pa.string()).combine_chunks()
+
+
+def _read_subjects(path: Path) -> pa.Table:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        options = pa_csv.ConvertOptions(
+            include_columns=["subject"],
+            column_types={"subject": pa.string()},
+            strings_can_be_null=False,
+        )
+        try:
+            return pa_csv.read_csv(path, convert_options=options)
+        except pa.ArrowKeyError:  # no ``subject`` column to include
+            raise ReidentifyError("reid.no_subject_column", file=path.name) from None
+    if suffix == ".parquet":
+        schema = pq.read_schema(path)
+        return pq.read_table(path, columns=["subject"] if "subject" in schema.names else [])
+    return read_decisions(path)
 
 
 def seal_decisions(
@@ -108,8 +208,9 @@ def seal_decisions(
     decisions = read_decisions(decisions_path)
     if "source_row" in decisions.column_names:
         raise PackageError("package.decisions_from_ledger")
+    decisions = GROUP_COLUMNS["decisions"].conform(decisions)  # its columns' types, no others
     signers = unlock_all(station, signer_names, passphrase)
-    witness = witness_bundle(station, signers, agreement.party_org("A"))
+    witness = witness_bundle(station, signers, agreement)
     return seal_groups(
         station,
         {"decisions": decisions},

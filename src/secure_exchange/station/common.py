@@ -62,6 +62,7 @@ def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIde
     """Unlock an identity; a wrong passphrase is logged as a failure."""
     public = station.keyring.get(name)
     with station.audited("key.unlocked", actor=key_actor(public)):
+        station.keyring.require_private(name)  # refused before the passphrase is asked for
         return station.keyring.unlock(name, passphrase(name))
 
 
@@ -121,9 +122,11 @@ def agreement_sign(station: Station, path: Path, name: str, passphrase: Passphra
 def agreement_import(station: Station, path: Path) -> Agreement:
     """Trust an agreement that both parties' seals signed."""
     agreement = Agreement.from_bytes(path.read_bytes())
-    with station.audited(
-        "agreement.imported",
-        detail={"number": agreement.number, "sha256": agreement.sha256[:16]},
-    ):
+    detail = {"number": agreement.number, "sha256": agreement.sha256[:16]}
+    with station.audited("agreement.imported", detail=detail):
+        agreement.check_sealed()
+        # Logged before it is trusted: a kill in between leaves the log ahead of the
+        # trust store, never behind it (audit-log-v1 §9).
+        station.log.record("agreement.registered", actor=None, detail=detail)
         station.trust.add(agreement)
     return agreement

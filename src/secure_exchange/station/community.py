@@ -143,7 +143,7 @@ def seal_ledger(
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
     splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
-    witness = witness_bundle(station, signers, agreement.party_org("B"))
+    witness = witness_bundle(station, signers, agreement)
     stage("seal")
     with (
         station.audited("ledger.checked", detail={**_file_detail(path), "pass": "seal"}) as op,

@@ -3,6 +3,8 @@
 The package layer does the work over the package's bytes; here the station supplies its
 trusted agreements, its replay register and sequence counter, and its access log, whose
 checkpoint travels in every package for the receiving station to witness (witnessing-v1).
+A sender is known by the agreement's pinned seal key, never by the name it gives: the
+name must be the agreement's name for its party, exactly, or the package is refused.
 """
 
 from __future__ import annotations
@@ -14,24 +16,26 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from secure_exchange.audit import Operation
+from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerprint
 from secure_exchange.errors import PackageError, VerificationError
-from secure_exchange.formats.note import NoteVerifier
 from secure_exchange.package import (
     Categories,
     Groups,
     Sender,
     VerifiedPackage,
     open_package,
+    remove_stale_partials,
     seal,
+    sender_seal,
     verify,
 )
 from secure_exchange.station.common import Stage, quiet
 from secure_exchange.station.station import Station, key_actor
-from secure_exchange.trust import UnlockedIdentity
+from secure_exchange.trust import Agreement, UnlockedIdentity
 
 __all__ = [
     "WITNESS_FILE",
+    "check_own_name",
     "import_package",
     "open_imported",
     "seal_groups",
@@ -42,11 +46,55 @@ __all__ = [
 WITNESS_FILE = "witness.json"
 
 
-def witness_bundle(station: Station, signers: Sequence[UnlockedIdentity], peer: str) -> bytes:
-    """This station's signed log checkpoint for ``peer`` to witness, signed by the seal key
-    (or by the first signer when none is a seal key)."""
-    seal_key = next((s for s in signers if s.public.purpose == "seal"), signers[0])
-    return station.log.witness_bundle(seal_key, peer)
+def printable(name: str) -> str:
+    """``name`` with every character a terminal would not show (an invisible one, a
+    control) written as ``\\uXXXX``, so two names that look alike read differently."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in name)
+
+
+def check_own_name(station: Station, agreement: Agreement) -> None:
+    """Refuse to seal under a name that is not the agreement's for this station's party:
+    the receiver would refuse the package (sealed-package-v1 §4.5)."""
+    info = station.info
+    party = info.party or ""
+    org = agreement.party_org(party)
+    if info.org != org:
+        raise PackageError(
+            "package.org_not_party",
+            name=printable(info.org),
+            party=party,
+            org=printable(org),
+            number=agreement.number,
+        )
+
+
+def _check_sender_name(package: VerifiedPackage) -> None:
+    """The manifest's sender name must be the agreement's name for its party, exactly."""
+    org = package.agreement.party_org(package.sender.party)
+    if package.sender.station != org:
+        raise VerificationError(
+            "manifest",
+            "verify.sender_not_party",
+            name=printable(package.sender.station),
+            party=package.sender.party,
+            org=printable(org),
+        )
+
+
+def witness_bundle(
+    station: Station, signers: Sequence[UnlockedIdentity], agreement: Agreement
+) -> bytes:
+    """This station's signed log checkpoint for the other party of ``agreement`` to witness,
+    signed by this party's seal key as the agreement pins it (``package.sender_seal``)."""
+    party = station.info.party or ""
+    named = [k for s in signers if (k := agreement.key(s.public.key_id)) is not None]
+    pinned = sender_seal(agreement, party, named)
+    signer = next((s for s in signers if s.public.key_id == pinned.key_id), None)
+    if signer is None:
+        raise PackageError("package.seal_key_needed")
+    other = "B" if party == "A" else "A"
+    peer = PeerKey.of(agreement, sender_seal(agreement, other, ()))
+    return station.log.witness_bundle(signer, peer)
 
 
 def seal_groups(
@@ -66,13 +114,23 @@ def seal_groups(
     if info.party is None:
         raise PackageError("package.station_cannot_seal", role=info.role)
     agreement = station.trust.get(agreement_number)
+    check_own_name(station, agreement)
     with station.audited(
         "package.sealed",
         actor=key_actor(signers[0].public if signers else None),
-        detail={"agreement": agreement.number, **(detail or {})},
+        counts={"sequence": station.sequence.peek(agreement.sha256)},
+        detail={
+            "agreement": agreement.number,
+            "agreement_sha256": agreement.sha256,
+            **(detail or {}),
+        },
     ) as op:
         agreement.check_in_force(datetime.now(UTC).date())
+        stale = remove_stale_partials(out_dir)  # what a killed seal left (§6)
+        if stale:
+            op.set_count("stale_partials_removed", stale)
         sequence = station.sequence.next(agreement.sha256)
+        op.set_count("sequence", sequence)
         result = seal(
             groups,
             agreement,
@@ -99,6 +157,7 @@ def _verifying(
     with station.audited(action, detail={"folder": path.name}) as op:
         result = verify(path, trusted, replay=station.register.check())
         op.set_package(result.package_id)
+        _check_sender_name(result)
         yield op, result
 
 
@@ -113,18 +172,40 @@ def import_package(station: Station, path: Path) -> VerifiedPackage:
     with _verifying(station, "package.imported", path) as (op, result):
         witnessed = _receive_witness(station, result)
         op.set_detail("witnessed", "yes" if witnessed else "no")
-        station.register.record(result)
+        _register(station, result)
         return result
 
 
+def _register(station: Station, package: VerifiedPackage) -> None:
+    """Log, then record, the import in the replay register (audit-log-v1 §9)."""
+    station.log.record(
+        "package.registered",
+        actor=None,
+        package=package.package_id,
+        counts={"sequence": package.sequence},
+        detail={
+            "agreement_sha256": package.agreement.sha256,
+            "party": package.sender_seal.party,
+            "seal_fingerprint": seal_fingerprint(package.sender_seal.identity),
+        },
+    )
+    station.register.record(package)
+
+
 def _receive_witness(station: Station, package: VerifiedPackage) -> bool:
-    """Check and keep the sender's log checkpoint carried by the package (witnessing-v1)."""
+    """Check and keep the sender's log checkpoint carried by the package (witnessing-v1).
+
+    The sender is the agreement's party and its pinned seal key: the checkpoint must
+    verify with that key and extend the log kept for it. A sender whose log was
+    witnessed before must send a witness file again.
+    """
+    peer = PeerKey.of(package.agreement, package.sender_seal)
     if WITNESS_FILE not in package.hashes:
+        if station.log.knows_peer(peer):
+            raise WitnessError("audit.witness.missing", peer=peer.org)
         return False
     data = package.read(WITNESS_FILE)  # hashed again: the file may have changed since
-    seal_key = next(k for k in package.signers if k.role == "seal")
-    verifier = NoteVerifier(seal_key.identity.name, seal_key.identity.minisign.key)
-    station.log.receive_witness_bundle(data, package.sender.station, verifier)
+    station.log.receive_witness_bundle(data, peer, package=package.package_id)
     return True
 
 
@@ -153,10 +234,8 @@ def open_imported(
             keep_groups=groups,
         )
         op.set_package(verified.package_id)
-        recorded = station.register.imported_digest(
-            verified.agreement.sha256, verified.sender.station, verified.package_id
-        )
-        if recorded != verified.sums_sha256:
+        _check_sender_name(verified)
+        if station.register.imported_digest(verified) != verified.sums_sha256:
             raise VerificationError("replay", "verify.changed_since_import")
         stage("decrypt")
         tables = open_package(verified, [identity.age_identity], groups)

@@ -5,6 +5,12 @@ which unit) and ``SX-MEDIA.json.minisig`` (a minisign signature by an officer or
 the enrolling station). The station remembers each label's SHA-256 in its media register
 (``HomeLayout.media_register``), so a stick counts as dedicated media only at the station that
 enrolled it. Nothing here relies on file permissions or timestamps, which FAT does not keep.
+
+The label also records the volume it was written to (``station.volume``: the filesystem
+UUID on Linux, the volume serial on Windows), so the two files copied onto another stick
+are refused there. Where the OS gave no volume id at enrolment the label says ``null`` and
+the check's audit detail says ``unavailable``; a byte-for-byte image of the stick copies
+the id too (protocols/THREAT-MODEL.md).
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from pathlib import Path
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import MediaError, SecureExchangeError
-from secure_exchange.formats.canonjson import as_obj, utc_timestamp
+from secure_exchange.formats.canonjson import JsonError, as_obj, loads, utc_timestamp
 from secure_exchange.station.common import PassphraseFn, unlock
 from secure_exchange.station.station import Station, key_actor
+from secure_exchange.station.volume import volume_id
 from secure_exchange.trust import PublicIdentity, UnlockedIdentity
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "MediaNotRegisteredError",
     "MediaOtherUnitError",
     "MediaStatus",
+    "MediaVolumeError",
     "check_media",
     "check_target",
     "default_enrolling_key",
@@ -69,6 +77,7 @@ _LABEL_FIELDS = (
     "fingerprint",
     "key_id",
     "enrolled",
+    "volume",
 )
 
 
@@ -96,6 +105,12 @@ class MediaNotRegisteredError(MediaError):
     reason = "not_registered"
 
 
+class MediaVolumeError(MediaError):
+    """The label was enrolled on another volume: its two files were copied to this one."""
+
+    reason = "other_volume"
+
+
 @dataclass(frozen=True)
 class MediaLabel:
     """The signed label at the root of a dedicated stick."""
@@ -107,6 +122,7 @@ class MediaLabel:
     fingerprint: str
     key_id: str
     enrolled: str
+    volume: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -120,16 +136,22 @@ class MediaLabel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> MediaLabel:
-        """Parse a label; a malformed one raises ``ValueError``."""
+        """Parse a label strictly (duplicate keys, depth); a malformed one is ``ValueError``.
+
+        A label enrolled before volumes were recorded has no ``volume`` field.
+        """
         try:
-            doc = as_obj(json.loads(data.decode("utf-8")))
-        except (UnicodeDecodeError, TypeError) as exc:
+            doc = as_obj(loads(data))
+        except (JsonError, TypeError) as exc:
             raise ValueError("not a media label") from exc
+        doc.setdefault("volume", None)
         if set(doc) != set(_LABEL_FIELDS) or doc["format"] != FORMAT:
             raise ValueError("not a media label")
-        party = doc["party"]
-        values = [doc[k] for k in _LABEL_FIELDS[1:] if k != "party"]
-        if not all(isinstance(v, str) for v in values) or not isinstance(party, str | None):
+        optional = ("party", "volume")
+        values = [doc[k] for k in _LABEL_FIELDS[1:] if k not in optional]
+        if not all(isinstance(v, str) for v in values) or not all(
+            isinstance(doc[k], str | None) for k in optional
+        ):
             raise ValueError("not a media label")
         if not _ID_RE.match(doc["media_id"]):
             raise ValueError("not a media label")
@@ -145,11 +167,12 @@ class MediaCheck:
     label: MediaLabel
 
     def detail(self) -> dict[str, str]:
-        """Audit event detail naming the stick (no personal data)."""
+        """Audit event detail naming the stick and its volume (no personal data)."""
         return {
             "media": self.media_id,
             "media.enrolled_by": self.label.enrolled_by,
             "media.enrolled": self.label.enrolled,
+            "media.volume": self.label.volume or "unavailable",
         }
 
 
@@ -162,7 +185,7 @@ class MediaStatus:
     fingerprint: str
     enrolled: str
     label_sha256: str
-    state: str  # "present", "absent", or "altered" (found, but its label changed)
+    state: str  # "present", "absent", or "altered" (found, but changed or on another volume)
     where: Path | None
 
     @property
@@ -196,11 +219,11 @@ class _Register:
 
     def load(self) -> dict[str, _Record]:
         try:
-            doc = as_obj(json.loads(self.path.read_text(encoding="utf-8")))
+            doc = as_obj(loads(self.path.read_bytes()))
             return {k: _Record(k, **as_obj(v)) for k, v in as_obj(doc["media"]).items()}
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, JsonError, ValueError, TypeError, KeyError) as exc:
             raise SecureExchangeError(
                 "home.unreadable", path=self.path, error=type(exc).__name__
             ) from exc
@@ -321,6 +344,7 @@ def enroll_media(
             fingerprint=signer.public.fingerprint,
             key_id=signer.public.key_id,
             enrolled=utc_timestamp(now),
+            volume=volume_id(path),
         )
         op.set_detail("media", label.media_id)
         if replaced is not None:
@@ -413,6 +437,7 @@ def check_target(station: Station, out_dir: Path) -> MediaCheck:
         MediaForgedError: the label changed since enrolment, or its signature is bad.
         MediaOtherUnitError: the label belongs to another unit.
         MediaNotRegisteredError: this unit's label, but not enrolled at this station.
+        MediaVolumeError: the label was enrolled on another volume (copied here).
     """
     org = station.info.org
     root = _find_label_root(out_dir)
@@ -431,7 +456,21 @@ def check_target(station: Station, out_dir: Path) -> MediaCheck:
     if hashlib.sha256(data).hexdigest() != record.label_sha256:
         raise MediaForgedError("media.forged", id=label.short_id)
     _verify_signature(root, label, data, _signer_key(station, record, label))
+    _check_volume(root, label)
     return MediaCheck(label.media_id, root, label)
+
+
+def _check_volume(root: Path, label: MediaLabel) -> None:
+    """A label that recorded its volume must be on that volume now (fail closed)."""
+    if label.volume is None:
+        return  # enrolled where the OS named no volume: the detail says "unavailable"
+    found = volume_id(root)
+    if found is None:
+        raise MediaVolumeError("media.volume_unknown", id=label.short_id, volume=label.volume)
+    if found != label.volume:
+        raise MediaVolumeError(
+            "media.volume_mismatch", id=label.short_id, volume=label.volume, found=found
+        )
 
 
 def check_media(station: Station, out_dir: Path, *, allow_unenrolled: bool) -> dict[str, str]:
@@ -491,7 +530,9 @@ def _labels_at(roots: Sequence[Path]) -> dict[str, tuple[Path, str]]:
             label = MediaLabel.from_bytes(data)
         except ValueError:
             continue
-        seen.setdefault(label.media_id, (root, hashlib.sha256(data).hexdigest()))
+        moved = label.volume is not None and volume_id(root) != label.volume
+        digest = "" if moved else hashlib.sha256(data).hexdigest()  # a copy counts as altered
+        seen.setdefault(label.media_id, (root, digest))
     return seen
 
 

@@ -1,24 +1,37 @@
 """The station's replay register and its own per-agreement sequence counter.
 
 The replay register (``HomeLayout.replay_register``) remembers every package this station
-imported and the newest sequence number per (agreement, sender), so a replayed or older
-package is refused. The sequence counter (``HomeLayout.sequence_counter``) hands out this
-station's own sequence numbers.
+imported and the newest sequence number per sender, so a replayed or older package is
+refused. A sender is the agreement (its SHA-256), the party and that party's seal key as
+the agreement pins it (``package.sender_seal``), never the station name the manifest gives:
+a sender who renames itself is still the same sender (sealed-package-v1 §4.8). The sequence
+counter (``HomeLayout.sequence_counter``) hands out this station's own sequence numbers.
+
+Register format ``sx-replay/v2``: ``{"format", "senders": {"<sha256>/<party>/<seal
+fingerprint>": {"last_sequence", "packages": {id: {...}}}}, "legacy": {...}}``. A register
+written by older versions (keyed ``<sha256>/<station name>``) is kept under ``legacy`` and
+still read: an entry counts for the party whose card names that organisation exactly, and
+every package id in it counts as imported under its agreement.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from secure_exchange import fsio as _fsio
+from secure_exchange.audit import seal_fingerprint
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.formats.canonjson import as_obj, utc_timestamp
 from secure_exchange.package import ReplayCheck, VerifiedPackage
+from secure_exchange.trust import AgreementKey
 
-__all__ = ["ReplayRegister", "SequenceCounter"]
+__all__ = ["ReplayRegister", "SequenceCounter", "sender_key"]
+
+FORMAT = "sx-replay/v2"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -33,51 +46,101 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, sort_keys=True)
+    _fsio.atomic_write(path, text.encode())
+
+
+def sender_key(agreement_sha: str, seal: AgreementKey) -> str:
+    """``<agreement sha256>/<party>/<seal key fingerprint>``: a sender in the register."""
+    return f"{agreement_sha}/{seal.party}/{seal_fingerprint(seal.identity)}"
+
+
+class _Register:
+    """The register's two sections, read from the file (an older flat one is all legacy)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("format") == FORMAT:
+            self.senders = as_obj(data.get("senders", {}))
+            self.legacy = as_obj(data.get("legacy", {}))
+        else:
+            self.senders, self.legacy = {}, data
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "senders": self.senders, "legacy": self.legacy}
+
+    def entries(self, agreement_sha: str, seal: AgreementKey) -> Iterator[dict[str, Any]]:
+        """This sender's entry, then the older one under its organisation's exact name."""
+        for entry in (
+            self.senders.get(sender_key(agreement_sha, seal)),
+            self.legacy.get(f"{agreement_sha}/{seal.identity.org}"),
+        ):
+            if isinstance(entry, dict):
+                yield entry
+
+    def under(self, agreement_sha: str) -> Iterator[dict[str, Any]]:
+        """Every entry under the agreement, whoever sent it."""
+        for section in (self.senders, self.legacy):
+            for key, entry in section.items():
+                if key.startswith(agreement_sha + "/") and isinstance(entry, dict):
+                    yield entry
+
+
+def _packages(entry: dict[str, Any]) -> dict[str, Any]:
+    return as_obj(entry.get("packages", {}))
+
+
+def _last(entry: dict[str, Any]) -> int | None:
+    last = entry.get("last_sequence")
+    return int(str(last)) if last is not None else None
+
+
 class ReplayRegister:
-    """Packages imported at this station, by agreement and sender station."""
+    """Packages imported at this station, by agreement and the sender's pinned seal key."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @staticmethod
-    def _key(agreement_sha: str, station: str) -> str:
-        return f"{agreement_sha}/{station}"
+    def _read(self) -> _Register:
+        return _Register(_load(self.path))
 
-    def seen(self, agreement_sha: str, station: str, package_id: str) -> tuple[bool, int | None]:
-        """Whether ``package_id`` was imported, and the newest sequence seen from the sender."""
-        entry = _load(self.path).get(self._key(agreement_sha, station))
-        if entry is None:
-            return False, None
-        packages = as_obj(entry.get("packages", {}))
-        last = entry.get("last_sequence")
-        return package_id in packages, int(str(last)) if last is not None else None
+    def seen(
+        self, agreement_sha: str, seal: AgreementKey, package_id: str
+    ) -> tuple[bool, int | None]:
+        """Whether ``package_id`` was imported under the agreement (from any sender), and
+        the newest sequence imported from the sender whose seal key is ``seal``."""
+        register = self._read()
+        imported = any(package_id in _packages(e) for e in register.under(agreement_sha))
+        lasts = [n for e in register.entries(agreement_sha, seal) if (n := _last(e)) is not None]
+        return imported, max(lasts, default=None)
 
     def check(self, *, require_imported: bool = False) -> ReplayCheck:
         """A replay policy for ``package.verify`` backed by this register."""
         return ReplayCheck(self.seen, require_imported=require_imported)
 
     def record(self, package: VerifiedPackage, *, now: datetime | None = None) -> None:
-        """Remember an imported package (atomic, durable)."""
-        data = _load(self.path)
-        key = self._key(package.agreement.sha256, package.sender.station)
-        entry = data.setdefault(key, {"last_sequence": None, "packages": {}})
-        packages = as_obj(entry["packages"])
-        packages[package.package_id] = {
+        """Remember an imported package under its sender's seal key (atomic, durable)."""
+        register = self._read()
+        key = sender_key(package.agreement.sha256, package.sender_seal)
+        entry = as_obj(register.senders.setdefault(key, {"last_sequence": None, "packages": {}}))
+        _packages(entry)[package.package_id] = {
             "sequence": package.sequence,
             "imported": utc_timestamp(now),
             "sums_sha256": package.sums_sha256,
         }
-        last = entry.get("last_sequence")
-        entry["last_sequence"] = max(package.sequence, int(str(last)) if last is not None else -1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _fsio.atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True).encode())
+        last = _last(entry)
+        entry["last_sequence"] = max(package.sequence, last if last is not None else -1)
+        _write(self.path, register.to_json())
 
-    def imported_digest(self, agreement_sha: str, station: str, package_id: str) -> str | None:
+    def imported_digest(self, package: VerifiedPackage) -> str | None:
         """SHA-256 of the SHA256SUMS recorded at import, to spot a swapped package later."""
-        entry = _load(self.path).get(self._key(agreement_sha, station), {})
-        packages = as_obj(entry.get("packages", {}))
-        info = packages.get(package_id)
-        return None if info is None else str(info["sums_sha256"])
+        register = self._read()
+        for entry in register.entries(package.agreement.sha256, package.sender_seal):
+            info = _packages(entry).get(package.package_id)
+            if isinstance(info, dict):
+                return str(info["sums_sha256"])
+        return None
 
 
 class SequenceCounter:
@@ -86,11 +149,14 @@ class SequenceCounter:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def peek(self, agreement_sha: str) -> int:
+        """The number ``next`` would hand out now."""
+        return int(str(_load(self.path).get(agreement_sha, 0))) + 1
+
     def next(self, agreement_sha: str) -> int:
         """Reserve and return the next number (durably, before the package is written)."""
         data = _load(self.path)
         value = int(str(data.get(agreement_sha, 0))) + 1
         data[agreement_sha] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _fsio.atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True).encode())
+        _write(self.path, data)
         return value

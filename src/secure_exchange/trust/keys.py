@@ -6,6 +6,12 @@ Layout under ``SX_HOME/keys/<name>/``: ``identity.card`` (the public key card, p
 age-encrypted with the same passphrase, so ``age -d`` opens it). A seal key of party A also
 holds ``pseudonym.secret.age``: the tokenisation secret, age-encrypted to the seal key itself;
 it never leaves the station (protocols/pseudonymisation-v1.md).
+
+The folder is 0700 and the secret files 0600. On POSIX a secret file or key folder that
+group or others may use is refused before it is read, with the ``chmod`` that fixes it (as
+ssh does): a copy restored from a backup stick comes back readable by everyone, and a
+scrypt-protected key in everyone's reach invites an offline passphrase search. Windows
+keeps its own ACLs on the user's profile; mode bits mean nothing there and are not checked.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +45,8 @@ __all__ = [
 PURPOSES = ("officer", "seal", "scoring", "reidentify")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _CARD_MAGIC = "sx-key-card-v1"
+_SECRET_FILES = ("minisign.key", "age.key.age", "pseudonym.secret.age")
+_OTHERS = stat.S_IRWXG | stat.S_IRWXO  # any access by group or others
 
 # Key-derivation cost for the passphrase protecting a secret key. "standard" is for real
 # keys; "fast" exists for tests and the demo (weak passphrase protection, never for real use).
@@ -46,6 +55,38 @@ COSTS: dict[str, tuple[int, int, int]] = {
     "standard": (_minisign.OPSLIMIT_SENSITIVE, 268_435_456, 18),
     "fast": (_minisign.OPSLIMIT_INTERACTIVE, _minisign.MEMLIMIT_INTERACTIVE, 10),
 }
+
+
+def _require_private(path: Path, *, folder: bool = False) -> None:
+    """Refuse a secret key file (or key folder) that group or others may read or change.
+
+    POSIX only (mode bits); a missing path is left to the reader that needs it.
+
+    Raises:
+        IdentityError: ``keys.unprotected_file`` / ``keys.unprotected_dir``, naming the
+            ``chmod 600 FILE`` / ``chmod 700 DIR`` that fixes it.
+    """
+    if os.name == "nt":
+        return
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_IMODE(mode) & _OTHERS:
+        raise IdentityError(
+            "keys.unprotected_dir" if folder else "keys.unprotected_file", path=path
+        )
+
+
+_CREATED_FILES = re.compile(
+    r"minisign\.key|age\.key\.age|pseudonym\.secret\.age|minisign\.pub|identity\.card"
+    r"|\.(minisign\.pub|identity\.card)\.tmp-[0-9]+"
+)
+
+
+def _creating_file(name: str, mode: int) -> bool:
+    """Whether an entry of a ``.<name>.creating`` folder is a plain file ``create`` writes."""
+    return stat.S_ISREG(mode) and _CREATED_FILES.fullmatch(name) is not None
 
 
 @contextlib.contextmanager
@@ -191,6 +232,8 @@ class UnlockedIdentity:
     def pseudonym_secret(self) -> bytes:
         """The tokenisation secret kept with a seal key (party A only)."""
         path = HomeLayout(self.home).keys / self.public.name / "pseudonym.secret.age"
+        _require_private(path.parent, folder=True)
+        _require_private(path)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -234,6 +277,7 @@ class Keyring:
             created=utc_timestamp(),
         )
         tmp = folder.with_name(f".{name}.creating")
+        _fsio.remove_stale_folder(tmp, _creating_file, unlocked_age=0)  # a killed run's
         _fsio.private_dir(tmp)
         comment = f"sx {name} ({purpose})"
         with _key_errors():
@@ -271,9 +315,24 @@ class Keyring:
         except FileNotFoundError:
             raise IdentityError("keys.not_found", name=name) from None
 
+    def require_private(self, name: str) -> None:
+        """Refuse the identity ``name`` if its folder or a secret file is open to others.
+
+        Called before a passphrase is asked for, and again by every reader of a secret.
+        """
+        folder = self._dir(name)
+        _require_private(folder, folder=True)
+        for secret in _SECRET_FILES:
+            _require_private(folder / secret)
+
     def unlock(self, name: str, passphrase: bytes) -> UnlockedIdentity:
-        """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError."""
+        """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError.
+
+        Raises:
+            IdentityError: also when a secret file or the folder is open to others.
+        """
         public = self.get(name)
+        self.require_private(name)
         folder = self._dir(name)
         text = (folder / "minisign.key").read_text(encoding="ascii")
         with _key_errors():
@@ -287,6 +346,7 @@ class Keyring:
 
     def export_age_identity(self, name: str, passphrase: bytes) -> str:
         """The ``AGE-SECRET-KEY-1…`` line, for an auditor's stock-tool check."""
+        self.require_private(name)
         return self._age_secret(self._dir(name), passphrase)
 
     @staticmethod

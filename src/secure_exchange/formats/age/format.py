@@ -1,7 +1,9 @@
 """The age v1 header: stanzas, canonical unpadded base64, 64-column bodies, the MAC line.
 
 Parsing is as strict as the spec and the C2SP CCTV vectors demand: a header is accepted
-only in its one canonical encoding, so the MAC can be checked over the bytes as read.
+only in its one canonical encoding, so the MAC can be checked over the bytes as read. It
+is bounded too: at most ``MAX_STANZAS`` stanzas and ``MAX_HEADER`` bytes, so a file of
+junk stanzas costs nothing to refuse.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from secure_exchange.formats.age.source import LineTooLongError, Source
 
 __all__ = [
     "INTRO",
+    "MAX_HEADER",
+    "MAX_STANZAS",
     "Header",
     "Stanza",
     "b64decode",
@@ -33,7 +37,8 @@ COLUMNS_PER_LINE = 64
 BYTES_PER_LINE = COLUMNS_PER_LINE // 4 * 3
 _MAX_LINE = 64 * 1024
 _MAX_INTRO = 256
-_MAX_HEADER = 16 * 1024 * 1024
+MAX_STANZAS = 128  # recipients of one file; a header with more is refused, not parsed on
+MAX_HEADER = 256 * 1024  # header bytes, likewise (a post-quantum stanza is about 1.6 KB)
 _B64_CHARS = re.compile(rb"[A-Za-z0-9+/]*")
 _ARG_CHARS = re.compile(rb"[\x21-\x7e]+")
 
@@ -140,8 +145,8 @@ def _read_stanza(opening: bytes, src: Source, raw: bytearray) -> Stanza:
         body += chunk
         if len(chunk) < BYTES_PER_LINE:  # a short (possibly empty) line ends the body
             return Stanza(args[0], tuple(args[1:]), bytes(body))
-        if len(raw) > _MAX_HEADER:
-            raise AgeHeaderError()
+        if len(raw) > MAX_HEADER:
+            raise _too_large()
 
 
 def _parse_footer(line: bytes) -> bytes:
@@ -185,6 +190,13 @@ def parse_header(src: Source) -> Header:
             mac = _parse_footer(line)
             return Header(tuple(stanzas), mac, bytes(raw) + _FOOTER_PREFIX)
         raw += line
+        if len(stanzas) == MAX_STANZAS:
+            raise _too_large()
         stanzas.append(_read_stanza(line, src, raw))
-        if len(raw) > _MAX_HEADER:
-            raise AgeHeaderError()
+        if len(raw) > MAX_HEADER:
+            raise _too_large()
+
+
+def _too_large() -> AgeHeaderError:
+    """A header past ``MAX_STANZAS`` or ``MAX_HEADER``: refused before any work on it."""
+    return AgeHeaderError("age.header_too_large", stanzas=MAX_STANZAS, size=MAX_HEADER)

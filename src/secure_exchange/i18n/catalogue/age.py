@@ -48,4 +48,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "私钥格式不正确：应为以 AGE-SECRET-KEY-1 开头的一串字符，请核对密钥文件。",
         "The private key is malformed: it should start with AGE-SECRET-KEY-1; check the key file.",
     ),
+    "age.header_too_large": (
+        "加密文件的文件头过大（最多 {stanzas} 个接收方、{size} 字节），不予打开。",
+        "The encrypted file's header is larger than allowed (at most {stanzas} recipients "
+        "and {size} bytes); it is not opened.",
+    ),
 }

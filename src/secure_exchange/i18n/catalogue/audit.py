@@ -27,7 +27,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The access log ({path}) was cut short or changed while in use; nothing was done.",
     ),
     "audit.interrupted": ("操作被中断。", "The operation was interrupted."),
+    # The personal-data guard (audit-log-v1 §1.2): a value the log must not take.
+    "audit.personal_data.number": (
+        "“{field}”的内容像身份证号或手机号，访问日志不能记录个人信息，已拒绝，未执行任何操作。",
+        "'{field}' looks like it holds an ID number or a phone number; the access log may "
+        "not hold personal data. Refused; nothing was done.",
+    ),
+    "audit.personal_data.text": (
+        "“{field}”只能是代码（英文字母、数字和符号），不能是姓名或地址等文字，已拒绝，"
+        "未执行任何操作。",
+        "'{field}' may hold only a code (ASCII letters, digits and signs), not a name or an "
+        "address. Refused; nothing was done.",
+    ),
     # Findings of verify (first bad record and friends).
+    "audit.unavailable.log_missing": (
+        "本机的访问日志（{path}）不见了，但本机以前有过日志（{file} 可以证明），不会新建日志，"
+        "本次操作没有执行。请从备份恢复 SX_HOME/audit，或联系合规人员。",
+        "The access log ({path}) is missing, but this station kept one before ({file} shows "
+        "it), so no fresh log is started and nothing was done: restore SX_HOME/audit from the "
+        "backup or contact compliance.",
+    ),
     "audit.bad.missing": ("找不到访问日志：{path}。", "The access log is missing: {path}."),
     "audit.bad.header": (
         "日志文件开头不是访问日志格式。",
@@ -55,10 +74,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "audit.bad.torn": (
         "日志末尾有一条没写完的记录（共 {bytes} 字节，可能是写入时断电或程序被强行结束）；"
-        "前 {size} 条记录完好。需由合规人员修复。",
+        "前 {size} 条记录完好。需由合规人员用 sx audit repair 修复。",
         "The log ends with a record that was never finished ({bytes} bytes, probably a power "
         "cut or a killed program); the {size} records before it are intact. Compliance must "
-        "repair it.",
+        "repair it (sx audit repair).",
     ),
     "audit.bad.shorter": (
         "日志比本机在第 {size} 条时签署的检查点还短（现在只有 {actual} 条）：较新的记录被删除了。",
@@ -87,6 +106,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.check.unreadable": (
         "检查点文件 {file} 无法读取。",
         "The checkpoint file {file} cannot be read.",
+    ),
+    "audit.check.no_station_key": (
+        "检查点 {file} 无法核对：本机没有列入可信协议的单位公章密钥（seal）。",
+        "The checkpoint {file} cannot be checked: no seal key of this station is named in a "
+        "trusted agreement.",
+    ),
+    "audit.check.unpinned_peer": (
+        "{peer}对第 {size} 条检查点的见证签名无法核对：可信协议中没有对方的单位公章密钥。",
+        "The {peer}'s cosignature of the checkpoint at size {size} cannot be checked: no "
+        "trusted agreement names that peer's seal key.",
+    ),
+    "audit.state.unreadable": (
+        "本机状态文件 {file} 无法读取，无法与日志核对。",
+        "The station's state file {file} cannot be read, so it cannot be checked against the log.",
+    ),
+    "audit.state.unlogged_import": (
+        "防重放登记表中有 {count} 个数据包（第一个：{package}）在日志里没有导入记录：日志缺了记录。",
+        "{count} package(s) in the replay register (the first: {package}) have no import in "
+        "the log: records are missing.",
+    ),
+    "audit.state.unlogged_sequence": (
+        "协议 {number} 下本机已发出 {count} 个序号，但日志里只有 {logged} 次封装：日志缺了记录。",
+        "The sequence counter handed out {count} number(s) under agreement {number}, but the "
+        "log shows only {logged} seal operation(s): records are missing.",
+    ),
+    "audit.state.unlogged_agreement": (
+        "可信协议 {number} 在日志里没有导入记录：日志缺了记录，或协议是绕过 sx 放进来的。",
+        "The trusted agreement {number} has no import in the log: records are missing, or it "
+        "was put in place without sx.",
     ),
     "audit.check.bad_cosignature": (
         "{peer}对第 {size} 条检查点的见证签名无效。",
@@ -151,6 +199,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The {peer}'s witness file lacks the consistency proof from size {seen} to {size}; "
         "refused.",
     ),
+    "audit.witness.missing": (
+        "来自{peer}的数据包没有见证文件，而对方的日志以前见证过，拒绝接收。",
+        "The package from the {peer} carries no witness file although its log was witnessed "
+        "before; refused.",
+    ),
     "audit.witness.bad_cosignature": (
         "{peer}对本机日志的见证签名无效，拒绝接收。",
         "The {peer}'s cosignature of this station's log does not verify; refused.",
@@ -169,6 +222,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "访问日志：核验、查看、导出、生成报告。",
         "The access log: verify, show, export, report.",
     ),
+    "audit.help.repair": (
+        "修复访问日志末尾没写完的记录（断电或程序被强行结束之后）：残片另存到 audit/torn/，"
+        "日志截到最后一条完整记录，修复本身记入日志。其他损坏不会被修复。供合规人员使用。",
+        "Repair the access log's unfinished last record (after a power cut or a killed "
+        "program): the fragment is kept under audit/torn/, the log is cut at its last whole "
+        "record and the repair is logged. Any other damage is left alone. For compliance.",
+    ),
+    "audit.cli.repaired": (
+        "已修复：末尾没写完的记录（{bytes} 字节）已移到 audit/torn/，修复已记入日志。",
+        "Repaired: the unfinished last record ({bytes} bytes) was moved to audit/torn/ and "
+        "the repair was logged.",
+    ),
+    "audit.cli.nothing_to_repair": (
+        "日志末尾没有没写完的记录，无需修复。",
+        "The log has no unfinished last record; nothing to repair.",
+    ),
     "audit.help.verify": (
         "核验访问日志是否完整、未被改动（退出码 0 表示通过，1 表示有问题）。",
         "Check that the access log is complete and unchanged (exit 0 if so, 1 if not).",
@@ -176,6 +245,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.help.json": (
         "输出一个 JSON 文档，供脚本使用。",
         "Print one JSON document for scripts.",
+    ),
+    "audit.help.home": (
+        "核验复制来的工作站文件夹 DIR 的日志（合规人员用）：密钥取自该文件夹的公钥卡和可信协议，"
+        "请与纸质协议上的指纹核对。",
+        "Verify the log of a copied station folder DIR (compliance): the keys come from that "
+        "folder's key cards and trusted agreements; compare their fingerprints with the paper "
+        "agreement.",
     ),
     "audit.help.json_lines": (
         "每条记录输出一行 JSON。",
@@ -206,6 +282,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.help.report_out": ("报告文件（.html）。", "Report file (.html)."),
     "audit.cli.warning": ("提醒：", "Warning: "),
     "audit.cli.problem": ("问题：", "Problem: "),
+    "audit.cli.pinned": (
+        "核对所用的密钥：{org}（{party}方）单位公章 {name}，指纹 {fingerprint}（协议 {agreement}），"
+        "请与纸质协议核对。",
+        "Checked with: {org} (party {party}) seal key {name}, fingerprint {fingerprint} "
+        "(agreement {agreement}); compare it with the paper agreement.",
+    ),
     "audit.cli.verify_ok": (
         "访问日志核验通过：共 {size} 条记录，根哈希 {root}…；{checkpoints} 个检查点，"
         "{witnessed} 个经对方见证。",

@@ -171,17 +171,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "As of {day}: {subjects} subjects, total credit {credit} yuan",
     ),
     "cli.help.reidentify": (
-        "为需告知的客户回识姓名与电话（需回识密钥与事由，逐行计入日志）。",
-        "Re-identify customers to notify them: name and phone (needs the re-identification "
-        "key and a reason; every row is logged).",
-    ),
-    "cli.help.reason": (
-        "回识事由，如“用户告知：2022年7月授信”。",
-        "Reason, e.g. 'customer notification, July 2022'.",
-    ),
-    "cli.reidentified": (
-        "已回识 {count} 位客户，写入 {path}",
-        "Re-identified {count} customers into {path}",
+        "为本站评分时获批准、需告知的客户回识姓名与电话（需回识密钥与事由代码，计入日志）。",
+        "Re-identify customers this station's scoring approved, to notify them: name and "
+        "phone (needs the re-identification key and a reason code; logged with counts).",
     ),
     "cli.help.results": (
         "社区读取银行回传的评分结果，按本台账的行号与脱敏身份证号对应到居民。",

@@ -47,4 +47,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "密钥 {name} 不含假名化密钥：只有甲方的单位公章密钥（seal）带有它。",
         "Key {name} holds no pseudonymisation secret: only party A's seal key has one.",
     ),
+    "keys.unprotected_file": (
+        "私钥文件 {path} 本机其他用户也能读取或改动，已拒绝使用。请先运行：chmod 600 {path}",
+        "Secret key file {path} can be read or changed by other users of this computer, so "
+        "it is not used. Fix it with: chmod 600 {path}",
+    ),
+    "keys.unprotected_dir": (
+        "密钥文件夹 {path} 本机其他用户也能访问，已拒绝使用。请先运行：chmod 700 {path}",
+        "Key folder {path} can be opened by other users of this computer, so it is not "
+        "used. Fix it with: chmod 700 {path}",
+    ),
 }

@@ -132,6 +132,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Phone number malformed: use an 11-digit mobile number or a landline with its area "
         "code (e.g. 0537-1234567).",
     ),
+    "ledger.value.formula": (
+        "{column}以 = + - @ 等符号开头，像电子表格公式，Excel、WPS 打开时可能执行它；"
+        "请核对这一格（sx 写出的文件一律按文本保存）。",
+        "{column} starts like a spreadsheet formula (= + - @ …), which Excel or WPS could "
+        "run; check the cell (sx always writes it out as text).",
+    ),
     "ledger.eval.date_future": (
         "评议日期晚于评估日期 {as_of}，请核对是否写错了年份或月份。",
         "The panel date is after the evaluation date {as_of}; check the year and month.",

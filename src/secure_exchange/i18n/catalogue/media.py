@@ -24,6 +24,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这个U盘（编号 {id}）虽标明属于本单位，但不是在本工作站登记的，不能使用；如确属本站，请在本工作站重新登记（sx media enroll）。",
         "This stick ({id}) is labelled for this unit but was not enrolled at this station, so it cannot be used; if it belongs here, enrol it again at this station (sx media enroll).",
     ),
+    "media.volume_mismatch": (
+        "专用U盘 {id} 的标签登记在卷 {volume} 上，现在却在卷 {found} 上：标签文件是从别的U盘复制过来的，不能使用；请交管理员核查。",
+        "The label of dedicated media {id} was enrolled on volume {volume} but is now on volume {found}: its files were copied from another stick. Do not use it; have an administrator check it.",
+    ),
+    "media.volume_unknown": (
+        "专用U盘 {id} 的标签登记在卷 {volume} 上，但现在无法读出该位置所在的卷，无法确认是同一个U盘，不能使用。",
+        "The label of dedicated media {id} was enrolled on volume {volume}, but the volume of this folder cannot be read now, so it cannot be shown to be the same stick; it cannot be used.",
+    ),
     "media.enroll_other_unit": (
         "{path} 已登记为“{unit}”的专用U盘，不能改登记到本单位；请归还对方单位，或换一个U盘。",
         "{path} is already enrolled as dedicated media of {unit} and cannot be taken over by this unit; return it, or use another stick.",

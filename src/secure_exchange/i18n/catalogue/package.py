@@ -7,6 +7,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有社区/村工作站可以封装台账（本站角色：{role}）。",
         "Only a community station seals ledgers (this station: {role}).",
     ),
+    "package.org_not_party": (
+        "本机的单位名称“{name}”（station.json）与协议 {number} 中{party}方的单位名称“{org}”"
+        "不一致（须逐字相同），没有封装。",
+        "This station's organisation “{name}” (station.json) is not the one agreement "
+        "{number} names for party {party} (“{org}”); the names must match exactly. Nothing "
+        "was sealed.",
+    ),
     "package.seal_key_needed": (
         "封装需要单位公章密钥（seal）参与签名。",
         "Sealing needs the unit's seal key among the signers.",
@@ -45,6 +52,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "package.part_unreadable": (
         "解密后的数据不是有效的 Parquet 表。",
         "The decrypted part is not a valid Parquet table.",
+    ),
+    "package.part_rows": (
+        "{name} 中有 {rows} 行，与清单所写的 {expected} 行不符，未读取。",
+        "{name} holds {rows} rows where the manifest says {expected}; it was not read.",
+    ),
+    "package.part_schema": (
+        "{name} 的表结构与清单所写的不符，未读取。",
+        "{name} has a schema other than the manifest's; it was not read.",
+    ),
+    "package.part_row_group": (
+        "{name} 的行组超过 {rows} 行，不是本格式写出的文件，未读取。",
+        "{name} has a row group of more than {rows} rows, which this format never writes; "
+        "it was not read.",
+    ),
+    "package.part_too_large": (
+        "{name} 解码后远大于其文件大小（疑为数据炸弹），未读取。",
+        "{name} decodes to far more than its size (a decompression bomb?); it was not read.",
+    ),
+    "package.part_categories": (
+        "数据组 {group} 含有清单未申报的数据类别：{category}。",
+        "Column group {group} carries data categories its manifest does not declare: "
+        "{category}.",
+    ),
+    "package.group_columns": (
+        "数据组 {group} 不能携带列 {column}（假名化规则不允许，或类型不符）。",
+        "Column group {group} may not carry column {column} (the pseudonymisation profile "
+        "does not allow it, or not of that type).",
+    ),
+    "package.group_column_type": (
+        "数据组 {group} 的列 {column} 无法转换为规定的类型。",
+        "Column {column} of group {group} cannot be converted to the type it must have.",
+    ),
+    "package.group_not_allowed": (
+        "{party}方不能发送数据组 {group}。",
+        "Party {party} may not send column group {group}.",
     ),
     "package.signer_not_in_agreement": (
         "密钥 {name} 不是协议中本方的签名密钥，不能签署数据包。",

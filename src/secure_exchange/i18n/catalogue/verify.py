@@ -90,6 +90,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Package sequence {sequence} is not newer than {last}, already imported: an older "
         "package is refused (rollback).",
     ),
+    "verify.sender_not_party": (
+        "数据包的发送方名称“{name}”与协议中{party}方的单位名称“{org}”不一致（须逐字相同），"
+        "拒绝接收。",
+        "The package's sender “{name}” is not the organisation the agreement names for "
+        "party {party} (“{org}”): the names must match exactly; refused.",
+    ),
+    "verify.no_seal_key": (
+        "协议没有为{party}方列出单位公章密钥（seal），无法确认发送方。",
+        "The agreement names no seal key for party {party}, so the sender cannot be told.",
+    ),
     "verify.not_imported": (
         "数据包 {package} 尚未导入本工作站，请先运行 sx import。",
         "Package {package} has not been imported at this station; run sx import first.",
@@ -105,5 +115,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify.schema": (
         "数据组 {group} 的表结构与清单不符。",
         "Column group {group} has a schema other than the manifest's.",
+    ),
+    "verify.group_columns": (
+        "数据组 {group} 含有假名化规则不允许它携带的列（或类型不符）：{column}。",
+        "Column group {group} carries a column the pseudonymisation profile does not allow "
+        "it (or of another type): {column}.",
+    ),
+    "verify.group_subject": (
+        "数据组 {group} 缺少主体标记列 subject。",
+        "Column group {group} lacks the subject token column.",
+    ),
+    "verify.group_sender": (
+        "数据组 {group} 不能由{party}方发送。",
+        "Column group {group} may not be sent by party {party}.",
+    ),
+    "verify.group_unknown": (
+        "假名化规则中没有数据组 {group}。",
+        "The pseudonymisation profile knows no column group {group}.",
+    ),
+    "verify.folder_name": (
+        "数据包文件夹名 {folder} 与清单中的编号 {package} 不符（文件夹被改名？），不予接受。",
+        "The package folder's name {folder} does not match its manifest's id {package} "
+        "(renamed?); it is refused.",
+    ),
+    "verify.sequence_jump": (
+        "数据包序号 {sequence} 比该发送方最近导入的序号 {last} 超前太多，不予接受。",
+        "Package sequence {sequence} runs too far ahead of the last one imported from this "
+        "sender ({last}); it is refused.",
+    ),
+    "verify.expires_after_agreement": (
+        "数据包有效期至 {expires}，超出协议的有效期（至 {end}）。",
+        "The package expires at {expires}, after the agreement's last day ({end}).",
+    ),
+    "verify.expires_absurd": (
+        "数据包的有效期（至 {expires}）不合理：早于封装时间或超过一年。",
+        "The package's expiry ({expires}) is implausible: before it was sealed, or more "
+        "than a year after.",
+    ),
+    "verify.created_in_future": (
+        "数据包的封装时间 {created} 晚于本机时间，不予接受（请核对两端电脑的时钟）。",
+        "The package claims to be sealed at {created}, later than this computer's clock; it "
+        "is refused (check both computers' clocks).",
     ),
 }

@@ -1,0 +1,138 @@
+"""What each column group of a package may carry: the receiver's side of the profiles.
+
+A receiver holds every group to this table before anything is decrypted (sealed-package-v1
+§4.6) and to the decoded data after (§5). For the three groups that leave the village it
+is protocols/pseudonymisation-v1.md §1 with the ledger's column types (what
+``pseudonym.Splitter`` writes; a test keeps them equal); for ``decisions``, which the bank
+seals back, the scorer's decision columns without ``source_row`` (``scoring.DECISION_SCHEMA``;
+a test keeps them equal). It is kept here as data, not derived from the sender's code, so
+that verification depends on neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from secure_exchange.errors import PackageError
+
+__all__ = ["GROUP_COLUMNS", "SUBJECT", "GroupColumns"]
+
+SUBJECT = "subject"
+"""The subject token column; every group carries it (it stands for the ID number)."""
+
+_ID = "身份证号码"
+_NOTES = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())]),
+    )
+)
+
+
+@dataclass(frozen=True)
+class GroupColumns:
+    """The columns one group may carry, with their types and Annex 3 categories ("" for
+    none), and the agreement party that sends the group. A package may carry fewer columns
+    (the subject token always), never another, never of another type."""
+
+    group: str
+    sender: str
+    schema: pa.Schema
+    categories: Mapping[str, str]
+
+    def type_of(self, column: str) -> pa.DataType | None:
+        """The type ``column`` must have in this group, or ``None`` if it may not be here."""
+        index = self.schema.get_field_index(column)
+        return None if index < 0 else self.schema.field(index).type
+
+    def conform(self, table: pa.Table) -> pa.Table:
+        """``table`` with each column cast to the type this group gives it (order kept).
+
+        Raises:
+            PackageError: a column the group may not carry, or one that cannot be cast.
+        """
+        columns = []
+        for field in table.schema:
+            wanted = self.type_of(field.name)
+            if wanted is None:
+                raise PackageError("package.group_columns", group=self.group, column=field.name)
+            try:
+                columns.append(table.column(field.name).cast(wanted))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise PackageError(
+                    "package.group_column_type", group=self.group, column=field.name
+                ) from None
+        return pa.table(columns, names=table.column_names)
+
+
+def _group(group: str, sender: str, columns: list[tuple[str, pa.DataType, str]]) -> GroupColumns:
+    schema = pa.schema([(SUBJECT, pa.string()), *((name, kind) for name, kind, _ in columns)])
+    categories = {SUBJECT: _ID, **{name: category for name, _, category in columns}}
+    return GroupColumns(group, sender, schema, categories)
+
+
+_TEXT, _FLAG, _DATE = pa.string(), pa.bool_(), pa.date32()
+
+GROUP_COLUMNS: Mapping[str, GroupColumns] = {
+    "scoring": _group(
+        "scoring",
+        "A",
+        [
+            ("community", _TEXT, ""),
+            ("subject_type", _TEXT, ""),
+            ("full_civil_capacity", _FLAG, ""),
+            ("fixed_residence", _FLAG, ""),
+            ("fixed_income", _FLAG, ""),
+            ("major_bad_credit", _FLAG, ""),
+            ("birth_date", _DATE, _ID),  # derived from the ID number
+            ("sex", _TEXT, _ID),
+        ],
+    ),
+    "evaluations": _group(
+        "evaluations",
+        "A",
+        [
+            ("code", _TEXT, ""),
+            ("level", _TEXT, ""),
+            ("points", pa.int32(), ""),
+            ("panel_date", _DATE, ""),
+        ],
+    ),
+    "identity": _group(
+        "identity",
+        "A",
+        [
+            ("id_number", _TEXT, _ID),
+            ("name", _TEXT, "居民姓名"),
+            ("phone", _TEXT, "电话号码"),
+            ("address", _TEXT, "家庭住址"),
+            ("household_id", _TEXT, "家庭关系"),
+            ("relation", _TEXT, "家庭关系"),
+            ("real_estate", _TEXT, "不动产"),
+            ("business_data", _TEXT, "各类经营数据"),
+            ("evaluation_notes", _NOTES, ""),
+        ],
+    ),
+    "decisions": _group(
+        "decisions",
+        "B",
+        [
+            ("community", _TEXT, ""),
+            ("subject_type", _TEXT, ""),
+            ("status", _TEXT, ""),
+            ("base_points", pa.int32(), ""),
+            ("bonus_points", pa.int32(), ""),
+            ("deduction_points", pa.int32(), ""),
+            ("total_points", pa.int32(), ""),
+            ("credit_limit_yuan", pa.int64(), ""),
+            ("rate_bp", pa.int32(), ""),
+            ("reasons", _TEXT, ""),
+            ("policy", _TEXT, ""),
+            ("as_of", _DATE, ""),
+        ],
+    ),
+}
+"""Every group a package may carry, by name."""
