@@ -72,8 +72,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "package.part_categories": (
         "数据组 {group} 含有清单未申报的数据类别：{category}。",
-        "Column group {group} carries data categories its manifest does not declare: "
-        "{category}.",
+        "Column group {group} carries data categories its manifest does not declare: {category}.",
     ),
     "package.group_columns": (
         "数据组 {group} 不能携带列 {column}（假名化规则不允许，或类型不符）。",
