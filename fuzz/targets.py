@@ -9,6 +9,7 @@ a finding. The same functions replay the seed corpus and every kept crash in
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import io
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from secure_exchange.audit import AuditLog, PeerKey
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.formats import age, canonjson, minisign, note, sha256sums
 from secure_exchange.formats.errors import FormatError
@@ -38,6 +40,7 @@ from secure_exchange.package import (
     verify,
 )
 from secure_exchange.package.layout import SIG_COMMENT, SUMS, signature_name, trusted_comment
+from secure_exchange.station import MediaLabel
 from secure_exchange.trust import Agreement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,6 +182,7 @@ class _World:
 @functools.cache
 def _world() -> _World:
     scratch = Path(tempfile.mkdtemp(prefix="sx-fuzz-world-"))
+    atexit.register(shutil.rmtree, scratch, True)
     parties = make_parties(scratch)
     stick = scratch / "stick"
     stick.mkdir()
@@ -276,6 +280,60 @@ def _peer_part_seeds() -> list[bytes]:
     return [sink.getvalue(), other.getvalue()]
 
 
+# --- witness bundles (witnessing-v1 §4) -------------------------------------------------------
+
+
+@functools.cache
+def _bank_bundle() -> bytes:
+    world = _world()
+    agreement = world.parties.agreement
+    home = Path(tempfile.mkdtemp(prefix="sx-fuzz-bank-", dir=_ram()))
+    atexit.register(shutil.rmtree, home, True)
+    log = AuditLog.open(home)
+    log.record("fuzz.seed", actor=None)
+    to_a = PeerKey.of(agreement, agreement.keys_for("A:seal")[0])
+    return log.witness_bundle(world.parties.seal_b, to_a)
+
+
+def _witness(data: bytes) -> object:
+    """The community receives a witness file from the bank: bytes the bank (or a thief) chose."""
+    world = _world()
+    agreement = world.parties.agreement
+    home = Path(tempfile.mkdtemp(prefix="sx-fuzz-community-", dir=_ram()))
+    try:
+        log = AuditLog.open(home)
+        from_b = PeerKey.of(agreement, agreement.keys_for("B:seal")[0])
+        return log.receive_witness_bundle(data, from_b, world.parties.seal_a)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _witness_seeds() -> list[bytes]:
+    return [_bank_bundle()]
+
+
+# --- media labels -----------------------------------------------------------------------------
+
+
+def _media_label(data: bytes) -> object:
+    return MediaLabel.from_bytes(data)
+
+
+def _media_label_seeds() -> list[bytes]:
+    label = {
+        "format": "sx-media-v1",
+        "media_id": "0" * 32,
+        "unit": "金乡街道真武社区",
+        "party": "A",
+        "enrolled_by": "zw-seal",
+        "fingerprint": "f" * 64,
+        "key_id": "0123456789ABCDEF",
+        "enrolled": "2022-07-01T09:00:00Z",
+        "volume": "0F2A-77C1",
+    }
+    return [canonjson.canonical_json(label)]
+
+
 # --- ledgers (CSV and xlsx, as an officer's PC may hold them) --------------------------------
 
 _LEDGER_FILES = ("residents.csv", "evaluations.csv")
@@ -329,5 +387,14 @@ TARGETS: dict[str, Target] = {
         Target("package-peer-manifest", _peer_manifest, _peer_manifest_seeds),
         Target("package-peer-part", _peer_part, _peer_part_seeds),
         Target("ledger-csv", _ledger, _ledger_seeds),
+        Target("witness-bundle", _witness, _witness_seeds),
+        # a label's reader answers ValueError for "not a label" (its callers turn that into
+        # MediaError with the file named), so ValueError is a clean refusal here
+        Target(
+            "media-label",
+            _media_label,
+            _media_label_seeds,
+            (*EXPECTED, ValueError),
+        ),
     )
 }
