@@ -265,8 +265,24 @@ def _validate_body(body: Mapping[str, object]) -> None:
     unknown = set(_str_list(body["categories"])) - set(CATEGORIES)
     if unknown:
         raise AgreementError("agreement.unknown_category", category="、".join(sorted(unknown)))
-    if not str(body["number"]).strip():
+    if not isinstance(body["number"], str) or not body["number"].strip():
         raise AgreementError("agreement.malformed", what="number")
+    if not isinstance(body["purpose"], str):
+        raise AgreementError("agreement.malformed", what="purpose")
+    _validate_tables(body)
+
+
+def _validate_tables(body: Mapping[str, object]) -> None:
+    """Every field read later has its type now, so a malformed file fails here, named."""
+    for party in ("A", "B"):
+        section = as_obj(body[f"party_{party.lower()}"])
+        if not isinstance(section.get("org"), str) or not section["org"].strip():
+            raise AgreementError("agreement.malformed", what=f"party_{party.lower()}.org")
+        thresholds = as_obj(as_obj(body["thresholds"])[party])
+        if not all(type(n) is int and 0 <= n <= 16 for n in thresholds.values()):
+            raise AgreementError("agreement.malformed", what="thresholds")
+    for selectors in as_obj(body["recipients"]).values():
+        _str_list(selectors)
 
 
 def _ordered_categories(categories: Iterable[str]) -> list[str]:
