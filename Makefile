@@ -35,7 +35,7 @@ fuzz-smoke: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python fuzz/run.py --seconds $${FUZZ_SECONDS:-300} --keep
 
-test: lint typecheck unit fuzz-smoke
+test: lint typecheck fuzz-smoke unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
