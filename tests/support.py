@@ -18,6 +18,7 @@ from scoring import score
 from scoring.policy import Policy
 from secure_exchange.cli import build_cli
 from secure_exchange.ledger import CheckReport
+from secure_exchange.ledger.synthetic import COMMUNITIES
 from secure_exchange.trust.agreement import Agreement, new_agreement
 from secure_exchange.trust.keys import Keyring, UnlockedIdentity
 
@@ -255,20 +256,15 @@ def broken_copy(tmp_path: Path) -> Path:
 SAMPLE = SHARED / "samples" / "ledger-sample-utf8"
 EXPECTED = SHARED / "samples" / "ledger-sample.expected-2022-07-01.csv"
 TRUE = {"是": True, "否": False}
-COMMUNITIES = (
-    "真武",
-    "高尚",
-    "金山",
-    "金府",
-    "金西",
-    "春秋",
-    "莎岭",
-    "十里",
-    "金河",
-    "金宇",
-    "刘庄",
-    "周庄",
-    "金桥",
+# the scorer's outcome columns that a published decisions file must reproduce
+DECISION_KEYS = (
+    "status",
+    "base_points",
+    "bonus_points",
+    "deduction_points",
+    "total_points",
+    "credit_limit_yuan",
+    "rate_bp",
 )
 
 SCORING_SCHEMA = pa.schema(

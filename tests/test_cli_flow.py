@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import NUMBER, World, shared_path
+from tests.support import DECISION_KEYS, NUMBER, World, shared_path
 
 
 def _sample_people() -> tuple[list[str], list[str], list[str]]:
@@ -111,15 +111,7 @@ def test_package_scores_equal_ledger_preview(world: World, sealed: Path) -> None
     for row in expected:
         got = preview[row["source_row"]]
         assert got["subject"] == row["masked_id"]
-        for key in (
-            "status",
-            "base_points",
-            "bonus_points",
-            "deduction_points",
-            "total_points",
-            "credit_limit_yuan",
-            "rate_bp",
-        ):
+        for key in DECISION_KEYS:
             assert got[key] == row[key], (row["source_row"], key)
 
 

@@ -14,7 +14,15 @@ from scoring.engine import DECISION_SCHEMA, score
 from scoring.errors import LprError, ScoringError
 from scoring.policy import Policy, load_policy
 from secure_exchange.i18n import set_language
-from tests.support import EXPECTED, person, read_csv, record, sample_tables, tables
+from tests.support import (
+    DECISION_KEYS,
+    EXPECTED,
+    person,
+    read_csv,
+    record,
+    sample_tables,
+    tables,
+)
 
 AS_OF = date(2022, 7, 1)
 POLICY = load_policy()
@@ -474,13 +482,5 @@ def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path)
     for row in expected:
         mine = got[row["source_row"]]
         assert mine["subject"] == row["masked_id"]
-        for key in (
-            "status",
-            "base_points",
-            "bonus_points",
-            "deduction_points",
-            "total_points",
-            "credit_limit_yuan",
-            "rate_bp",
-        ):
+        for key in DECISION_KEYS:
             assert mine[key] == row[key], (sample, row["source_row"], key)
