@@ -514,9 +514,9 @@ def build_world(root: Path) -> World:
         "--out",
         str(agreement),
     )
-    w.sx(w.community, "agreement", "sign", str(agreement), "--as", "zw-seal")
-    w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal")
-    w.sx(w.community, "agreement", "import", str(agreement))
-    w.sx(w.bank, "agreement", "import", str(agreement))
+    w.sx(w.community, "agreement", "sign", str(agreement), "--as", "zw-seal", "--yes")
+    w.sx(w.bank, "agreement", "sign", str(agreement), "--as", "bank-seal", "--yes")
+    w.sx(w.community, "agreement", "import", str(agreement), "--yes")
+    w.sx(w.bank, "agreement", "import", str(agreement), "--yes")
     w.sx(w.community, "media", "enroll", str(w.stick), "--as", "zw-officer")
     return w

@@ -120,8 +120,8 @@ def _second_agreement(w: World) -> None:
         *("agreement", "new", "--number", NUMBER_2, *options),
         *("--valid-from", "2022-01-01", "--valid-until", "2099-12-31", "--out", str(path)),
     )
-    w.sx(w.community, "agreement", "sign", str(path), "--as", "zw-seal")
-    w.sx(w.bank, "agreement", "sign", str(path), "--as", "bank-seal")
+    w.sx(w.community, "agreement", "sign", str(path), "--as", "zw-seal", "--yes")
+    w.sx(w.bank, "agreement", "sign", str(path), "--as", "bank-seal", "--yes")
 
 
 def _manifest(package: Path) -> dict[str, object]:
@@ -203,7 +203,7 @@ COMMANDS = [
         "agreement-import",
         "base",
         "bank",
-        lambda w: ["agreement", "import", str(w.root / "agreement-2.json")],
+        lambda w: ["agreement", "import", str(w.root / "agreement-2.json"), "--yes"],
         2,
     ),
     Command("audit-show", "base", "bank", lambda w: ["audit", "show"], 1),

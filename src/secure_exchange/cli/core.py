@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,10 +18,12 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
-from secure_exchange.errors import VerificationError
+from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
+from secure_exchange.fsio import atomic_write, raise_for_os_error
 from secure_exchange.i18n import printable, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
+from secure_exchange.reports import agreement_lines, agreement_page
 from secure_exchange.station import (
     ROLES,
     agreement_import,
@@ -33,7 +36,7 @@ from secure_exchange.station import (
     init,
     verify_package,
 )
-from secure_exchange.trust import PURPOSES
+from secure_exchange.trust import PURPOSES, Agreement, agreement_view
 
 __all__ = ["register"]
 
@@ -132,12 +135,16 @@ def _agreement_group() -> click.Group:
     card = click.Path(exists=True, dir_okay=False, path_type=Path)
 
     @agreement.command("new", help=t("cli.help.agreement_new"))
-    @click.option("--number", required=True)
-    @click.option("--party-a", type=card, multiple=True, required=True)
-    @click.option("--party-b", type=card, multiple=True, required=True)
-    @click.option("--valid-from", type=DATE, required=True)
-    @click.option("--valid-until", type=DATE, required=True)
-    @out_option()
+    @click.option("--number", required=True, metavar="NO", help=t("paper.help.number"))
+    @click.option(
+        "--party-a", type=card, multiple=True, required=True, help=t("paper.help.party_a")
+    )
+    @click.option(
+        "--party-b", type=card, multiple=True, required=True, help=t("paper.help.party_b")
+    )
+    @click.option("--valid-from", type=DATE, required=True, help=t("paper.help.valid_from"))
+    @click.option("--valid-until", type=DATE, required=True, help=t("paper.help.valid_until"))
+    @out_option("paper.help.out")
     def new(
         number: str,
         party_a: tuple[Path, ...],
@@ -155,15 +162,38 @@ def _agreement_group() -> click.Group:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--as", "name", required=True)
     @passphrase_option
-    def sign(file: Path, name: str, passphrase_file: Path | None) -> None:
-        signed = agreement_sign(station(), file, name, PassphraseSource(passphrase_file))
+    @_yes_option
+    def sign(file: Path, name: str, passphrase_file: Path | None, yes: bool) -> None:
+        confirm = _confirmer(yes, "sign", name)
+        signed = agreement_sign(station(), file, name, PassphraseSource(passphrase_file), confirm)
         click.echo(t("cli.agreement_signed", number=signed.number, name=name))
 
     @agreement.command("import", help=t("cli.help.agreement_import"))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def import_(file: Path) -> None:
-        done = agreement_import(station(), file)
+    @_yes_option
+    def import_(file: Path, yes: bool) -> None:
+        done = agreement_import(station(), file, _confirmer(yes, "import", ""))
         click.echo(t("cli.agreement_imported", number=done.number, sha=done.sha256))
+
+    @agreement.command("show", help=t("paper.help.show"))
+    @click.argument("which", metavar="NO|FILE")
+    @click.option(
+        "--html",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE.html",
+        help=t("paper.help.html"),
+    )
+    @click.option("--force", is_flag=True, help=t("paper.help.force"))
+    def show(which: str, html: Path | None, force: bool) -> None:
+        if html is not None and html.exists() and not force:
+            raise AgreementError("paper.page_exists", path=html)
+        view = agreement_view(_find_agreement(which))
+        for line in agreement_lines(view):
+            click.echo(line)
+        if html is not None:
+            _write_page(html, agreement_page(view), force)
+            click.echo(t("paper.page_written", path=html))
 
     @agreement.command("list", help=t("cli.help.agreement_list"))
     def list_() -> None:
@@ -179,6 +209,51 @@ def _agreement_group() -> click.Group:
             )
 
     return agreement
+
+
+def _yes_option(func: Callable[..., object]) -> Callable[..., object]:
+    return click.option("--yes", "-y", is_flag=True, help=t("paper.help.yes"))(func)
+
+
+def _confirmer(yes: bool, verb: str, name: str) -> Callable[[Agreement], None]:
+    """Show the agreement, then ask (y/N) unless ``--yes``; no terminal and no --yes: refuse."""
+
+    def confirm(agreement: Agreement) -> None:
+        for line in agreement_lines(agreement_view(agreement)):
+            click.echo(line)
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            raise AgreementError("paper.no_terminal", number=agreement.number)
+        question = (
+            t("paper.confirm.sign", name=name) if verb == "sign" else t("paper.confirm.import")
+        )
+        if not click.confirm(question, default=False):
+            raise AgreementError("paper.declined", number=agreement.number)
+
+    return confirm
+
+
+def _find_agreement(which: str) -> Agreement:
+    """A file's agreement when ``which`` names a file, else the trusted one of that number."""
+    path = Path(which)
+    if path.is_file():
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise AgreementError("paper.unreadable", path=path) from exc
+        return Agreement.from_bytes(data)
+    return station().trust.get(which)
+
+
+def _write_page(path: Path, page: str, force: bool) -> None:
+    """Write the page; an existing file is replaced only with ``--force``."""
+    if path.exists() and not force:
+        raise AgreementError("paper.page_exists", path=path)
+    try:
+        atomic_write(path, page.encode("utf-8"))
+    except OSError as exc:
+        raise_for_os_error(exc, path)
 
 
 def _day(value: date) -> date:

@@ -6,5 +6,15 @@ decisions table. The page holds aggregates only, drawn as inline SVG (``svg``).
 
 from secure_exchange.reports.decisions import TARGETS, build_report, write_report
 from secure_exchange.reports.facts import READ_SUFFIXES, ReportError
+from secure_exchange.reports.paper import agreement_lines, agreement_page, role_name
 
-__all__ = ["READ_SUFFIXES", "TARGETS", "ReportError", "build_report", "write_report"]
+__all__ = [
+    "READ_SUFFIXES",
+    "TARGETS",
+    "ReportError",
+    "agreement_lines",
+    "agreement_page",
+    "build_report",
+    "role_name",
+    "write_report",
+]

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
+from secure_exchange.errors import AgreementError
 from secure_exchange.station.home import StationInfo, init_station
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import Agreement, PublicIdentity, UnlockedIdentity, new_agreement
@@ -105,9 +106,21 @@ def agreement_new(
     return agreement
 
 
-def agreement_sign(station: Station, path: Path, name: str, passphrase: PassphraseFn) -> Agreement:
-    """Add this station's signature by key ``name`` to the agreement file in place."""
+def agreement_sign(
+    station: Station,
+    path: Path,
+    name: str,
+    passphrase: PassphraseFn,
+    confirm: Callable[[Agreement], None] | None = None,
+) -> Agreement:
+    """Add this station's signature by key ``name`` to the agreement file in place.
+
+    ``confirm`` is shown the parsed agreement before any key is unlocked, and raises to stop:
+    what the person confirmed is exactly what gets signed.
+    """
     agreement = Agreement.from_bytes(path.read_bytes())
+    if confirm is not None:
+        confirm(agreement)
     signer = unlock(station, name, passphrase)
     with station.audited(
         "agreement.signed",
@@ -119,9 +132,21 @@ def agreement_sign(station: Station, path: Path, name: str, passphrase: Passphra
     return signed
 
 
-def agreement_import(station: Station, path: Path) -> Agreement:
-    """Trust an agreement that both parties' seals signed."""
+def _sealed(agreement: Agreement) -> bool:
+    try:
+        agreement.check_sealed()
+    except AgreementError:
+        return False
+    return True
+
+
+def agreement_import(
+    station: Station, path: Path, confirm: Callable[[Agreement], None] | None = None
+) -> Agreement:
+    """Trust an agreement that both parties' seals signed (``confirm`` as for signing)."""
     agreement = Agreement.from_bytes(path.read_bytes())
+    if confirm is not None and _sealed(agreement):  # an unsealed one is refused below, logged
+        confirm(agreement)
     detail = {"number": agreement.number, "sha256": agreement.sha256[:16]}
     with station.audited("agreement.imported", detail=detail):
         agreement.check_sealed()

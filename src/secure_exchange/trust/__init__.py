@@ -26,6 +26,7 @@ from secure_exchange.trust.keys import (
     UnlockedIdentity,
     fingerprint_of,
 )
+from secure_exchange.trust.view import AgreementView, KeyLine, PartyView, agreement_view
 
 __all__ = [
     "CATEGORIES",
@@ -37,10 +38,14 @@ __all__ = [
     "PURPOSES",
     "Agreement",
     "AgreementKey",
+    "AgreementView",
+    "KeyLine",
     "Keyring",
+    "PartyView",
     "PublicIdentity",
     "TrustStore",
     "UnlockedIdentity",
+    "agreement_view",
     "fingerprint_of",
     "new_agreement",
 ]
