@@ -114,8 +114,10 @@ def test_template_command_writes_a_workbook(tmp_path: Path, lang: str) -> None:
     assert code == 0
     assert str(out) in output
     assert openpyxl.load_workbook(out).sheetnames == ["居民", "评议", "说明"]
-    code, _ = invoke("ledger", "check", str(out))
-    assert code == 0
+    code, checked = invoke("ledger", "check", str(out))
+    assert code == 1  # the headers are right; it holds no resident yet
+    assert "no data rows" in checked
+    assert checked.count("\n    ") == 1
 
 
 def test_help_is_translated() -> None:

@@ -53,19 +53,23 @@ def _check_command() -> click.Command:
         ctx: click.Context, path: Path, as_json: bool, drop_unknown: bool, as_of: datetime | None
     ) -> None:
         progress = _progress()
-        report = check_ledger(
+        checked = check_ledger(
             station(),
             path,
             as_of=as_of.date() if as_of else None,
             drop_unknown=drop_unknown,
             progress=progress,
-        ).report
+        )
+        report = checked.report
         if progress is not None:
             click.echo("", err=True)
         if as_json:
             click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         else:
             _render(report)
+            if report.ok:
+                counts = {"residents": checked.residents, "evaluations": checked.evaluations}
+                click.echo(t("ledger.check.counts", **counts))
         ctx.exit(0 if report.ok else 1)
 
     return check

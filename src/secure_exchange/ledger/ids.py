@@ -244,6 +244,16 @@ def id_keys(ids: pa.Array) -> np.ndarray:
     return _spread_numpy(found.keys, found.where, n, -1)
 
 
+# An ID number Excel turned into a number and wrote in scientific notation (CSV export).
+_SCIENTIFIC = r"^[0-9](\.[0-9]*)?[eE]\+?[0-9]{1,3}$"
+
+
+def _scientific(ids: pa.Array) -> np.ndarray:
+    """Where a cell holds a number in scientific notation rather than an ID."""
+    hit = pc.match_substring_regex(ids, pattern=_SCIENTIFIC)
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def check_ids(
     ids: pa.Array,
     rows: np.ndarray,
@@ -261,6 +271,7 @@ def check_ids(
     ids, findings = _normalise(ids, rows, sheet)
     n = len(ids)
     numeric = np.zeros(n, dtype=bool) if numeric is None else numeric
+    numeric = numeric | _scientific(ids)  # a CSV Excel saved: 3.70828E+17
     lengths = byte_lengths(ids)
     empty = lengths == 0
     found = _structured(

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from scoring.output import FORMULA_PATTERN
 from secure_exchange.errors import Problem, Where
+from secure_exchange.ledger.dates import loose_dates
 from secure_exchange.ledger.ids import check_ids, ymd_digits_to_date32
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
@@ -502,7 +503,8 @@ _DATE_SHAPES = (
 
 
 def _dates(raw: RawSheet) -> tuple[pa.Array, list[Problem]]:
-    """Panel dates YYYY-MM-DD or YYYY/M/D, matched on the byte matrix, as date32."""
+    """Panel dates YYYY-MM-DD or YYYY/M/D on the byte matrix, else 2022年6月28日 or 2022.6.28
+    (``dates``), as date32."""
     text = _column(raw, "panel_date")
     lengths = byte_lengths(text)
     n = len(text)
@@ -525,6 +527,12 @@ def _dates(raw: RawSheet) -> tuple[pa.Array, list[Problem]]:
         year[where] = _digits_value(columns, 0, first)
         month[where] = _digits_value(columns, first + 1, second)
         day[where] = _digits_value(columns, second + 1, width)
+    rest = np.flatnonzero(~shaped & (lengths > 0))
+    if len(rest):  # 2022年6月28日, 2022.6.28 …: the few rows the fast shapes miss
+        loose_year, loose_month, loose_day, hit = loose_dates(text.take(pa.array(rest)))
+        rest = rest[hit]
+        shaped[rest], year[rest] = True, loose_year[hit]
+        month[rest], day[rest] = loose_month[hit], loose_day[hit]
     days, exists = ymd_digits_to_date32(year, month, day)
     ok = shaped & exists
     found = _at_rows(raw, nonempty(text) & ~ok, "panel_date", "ledger.value.date")

@@ -40,7 +40,12 @@ from secure_exchange.ledger.schema import (
 )
 from secure_exchange.ledger.sheet import RawSheet
 from secure_exchange.ledger.source import LedgerSource
-from secure_exchange.ledger.spans import duplicate_findings, orphan_findings
+from secure_exchange.ledger.spans import (
+    duplicate_findings,
+    orphan_findings,
+    whole_ledger_findings,
+)
+from secure_exchange.ledger.text import nonempty
 
 __all__ = [
     "Ledger",
@@ -102,6 +107,8 @@ class _SheetState:
     rows: list[np.ndarray] = field(default_factory=list)
     count: int = 0
     done: bool = False
+    has_ids: bool = False  # the sheet was found and has its ID column
+    phones: int = 0  # rows with a phone number (residents)
 
     def add(self, keys: np.ndarray, ordered: np.ndarray, rows: np.ndarray) -> None:
         """Keep a block's keys, its valid keys sorted, and its rows."""
@@ -241,6 +248,9 @@ class LedgerScan:
             if name not in self.dropped:
                 self.dropped.append(name)
         self._note(checked.findings)
+        state.has_ids = state.has_ids or "id_number" in raw.columns
+        if raw.num_rows and "phone" in raw.columns:
+            state.phones += int(np.count_nonzero(nonempty(raw.columns["phone"])))
         state.add(checked.keys, ordered, raw.source_row)
         if raw.num_rows and self.progress is not None:
             self.progress(raw.num_rows)
@@ -258,14 +268,26 @@ class LedgerScan:
             if not state.done:
                 for _ in self.blocks(sheet):
                     pass
-        resident_keys, resident_rows, among = self._sheets[RESIDENTS].joined()
+        residents = self._sheets[RESIDENTS]
+        resident_keys, resident_rows, among = residents.joined()
         evaluation_keys, evaluation_rows, ordered = self._sheets[EVALUATIONS].joined()
         self._note(duplicate_findings(resident_keys, resident_rows, ordered=among))
-        self._note(
-            orphan_findings(
-                evaluation_keys, evaluation_rows, resident_keys, ordered=ordered, among=among
-            )
+        # A residents sheet missing, unreadable or without its ID column already says why:
+        # no follow-on flood of evaluations "naming no resident", no "empty ledger".
+        whole = residents.has_ids and not any(
+            f.level == "error"
+            and f.where.sheet == RESIDENTS
+            and f.where.row is None
+            and f.where.column in (None, "id_number")
+            for f in self.findings
         )
+        if whole:
+            self._note(
+                orphan_findings(
+                    evaluation_keys, evaluation_rows, resident_keys, ordered=ordered, among=among
+                )
+            )
+        self._note(whole_ledger_findings(whole, residents.count, residents.phones))
         self._report = _report(self.findings)
         return self._report
 

@@ -49,30 +49,39 @@ def _specs(*specs: ColumnSpec) -> Mapping[str, ColumnSpec]:
     return MappingProxyType({spec.name: spec for spec in specs})
 
 
+# Aliases: headers officers' own sheets carry for the same column (matched after trimming,
+# case-insensitively). Each alias names one column of its sheet only.
+_ID_ALIASES = ("身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码")
+
 _RESIDENT_SPECS = _specs(
-    ColumnSpec("id_number", "身份证号", required=True, category="身份证号码"),
-    ColumnSpec("name", "姓名", required=True, category="居民姓名"),
+    ColumnSpec("id_number", "身份证号", _ID_ALIASES, required=True, category="身份证号码"),
+    ColumnSpec("name", "姓名", ("居民姓名", "户主姓名"), required=True, category="居民姓名"),
     ColumnSpec("community", "所属社区", ("社区", "村庄", "社区/村庄", "社区／村庄"), True),
     ColumnSpec("subject_type", "主体类型", required=True),
     ColumnSpec("full_civil_capacity", "完全民事行为能力", required=True),
     ColumnSpec("fixed_residence", "固定住所", required=True),
     ColumnSpec("fixed_income", "固定收入来源", required=True),
     ColumnSpec("major_bad_credit", "重大不良信用记录", required=True),
-    ColumnSpec("phone", "联系电话", category="电话号码"),
-    ColumnSpec("address", "家庭住址", category="家庭住址"),
+    ColumnSpec(
+        "phone",
+        "联系电话",
+        ("电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"),
+        category="电话号码",
+    ),
+    ColumnSpec("address", "家庭住址", ("住址", "地址", "家庭地址"), category="家庭住址"),
     ColumnSpec("household_id", "户号", category="家庭关系"),
-    ColumnSpec("relation", "与户主关系", category="家庭关系"),
+    ColumnSpec("relation", "与户主关系", ("家庭关系",), category="家庭关系"),
     ColumnSpec("real_estate", "不动产", category="不动产"),
     ColumnSpec("business_data", "经营数据", category="各类经营数据"),
 )
 
 _EVALUATION_SPECS = _specs(
-    ColumnSpec("id_number", "身份证号", required=True, category="身份证号码"),
-    ColumnSpec("code", "项目代码", required=True),
+    ColumnSpec("id_number", "身份证号", _ID_ALIASES, required=True, category="身份证号码"),
+    ColumnSpec("code", "项目代码", ("代码", "评议项目代码", "项目编号"), required=True),
     ColumnSpec("level", "级别"),
-    ColumnSpec("points", "分值"),
-    ColumnSpec("note", "说明"),
-    ColumnSpec("panel_date", "评议日期", required=True),
+    ColumnSpec("points", "分值", ("分数",)),
+    ColumnSpec("note", "说明", ("备注",)),
+    ColumnSpec("panel_date", "评议日期", ("评议时间",), required=True),
 )
 
 LEDGER_COLUMNS: Mapping[str, Mapping[str, ColumnSpec]] = MappingProxyType(

@@ -26,7 +26,11 @@ __all__ = ["BLOCK_BYTES", "BLOCK_ROWS", "LedgerSource"]
 BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
 BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
 
-_FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
+# A folder's file of each sheet: the English stem of the format, or the sheet's own name
+# (居民.csv / 评议.csv, as officers name them); the first that exists is read.
+_FILE_STEMS = {RESIDENTS: ("residents", RESIDENTS), EVALUATIONS: ("evaluations", EVALUATIONS)}
+# Spreadsheet formats openpyxl cannot read: the officer saves them again as .xlsx.
+_RESAVE = (".xls", ".et", ".ett", ".ods", ".numbers", ".wps")
 
 
 class LedgerSource:
@@ -49,6 +53,8 @@ class LedgerSource:
             raise LedgerError("ledger.not_found", path=str(self.path))
         if self.path.is_dir():
             return
+        if self.path.suffix.lower() in _RESAVE:
+            raise LedgerError("ledger.resave_xlsx", file=self.path.name)
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise LedgerError("ledger.container_unknown", path=str(self.path))
         self._book = open_workbook(self.path)
@@ -80,13 +86,20 @@ class LedgerSource:
         yield assembler.finish()
 
     def _folder_blocks(self, assembler: Assembler) -> Iterator[RawSheet]:
-        stem = _FILE_STEMS[assembler.sheet]
-        csv_path, parquet_path = self.path / f"{stem}.csv", self.path / f"{stem}.parquet"
-        if csv_path.is_file():
-            yield from csv_blocks(assembler, csv_path, self.pool, self.block_bytes)
-        elif parquet_path.is_file():
-            yield from parquet_blocks(assembler, parquet_path, self.block_rows)
-        else:
-            assembler.error(
-                None, None, "ledger.file.missing", file=f"{stem}.csv", sheet=assembler.sheet
-            )
+        stems = _FILE_STEMS[assembler.sheet]
+        for stem in stems:
+            csv_path, parquet_path = self.path / f"{stem}.csv", self.path / f"{stem}.parquet"
+            if csv_path.is_file():
+                yield from csv_blocks(assembler, csv_path, self.pool, self.block_bytes)
+                return
+            if parquet_path.is_file():
+                yield from parquet_blocks(assembler, parquet_path, self.block_rows)
+                return
+        assembler.error(
+            None,
+            None,
+            "ledger.file.missing",
+            file=f"{stems[0]}.csv",
+            own=f"{stems[1]}.csv",
+            sheet=assembler.sheet,
+        )

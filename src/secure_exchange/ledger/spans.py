@@ -9,9 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from secure_exchange.errors import Problem
-from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS, error, mask_id
+from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS, error, mask_id, warning
 
-__all__ = ["duplicate_findings", "key_to_id", "orphan_findings", "sorted_keys"]
+__all__ = [
+    "duplicate_findings",
+    "key_to_id",
+    "orphan_findings",
+    "sorted_keys",
+    "whole_ledger_findings",
+]
 
 
 def key_to_id(key: int) -> str:
@@ -92,3 +98,15 @@ def sorted_keys(keys: np.ndarray) -> np.ndarray:
     their own, in linear time.
     """
     return np.sort(keys[keys >= 0], kind="stable")
+
+
+def whole_ledger_findings(found: bool, residents: int, phones: int) -> list[Problem]:
+    """A ledger without residents is an error (once its sheet was found); one without any
+    phone number a warning: the approved cannot be told of their credit line."""
+    if not found:
+        return []
+    if not residents:
+        return [error(RESIDENTS, None, None, "ledger.empty", sheet=RESIDENTS)]
+    if not phones:
+        return [warning(RESIDENTS, None, "phone", "ledger.phone.none")]
+    return []

@@ -28,8 +28,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sheet '{sheet}' is empty; row 1 must hold the headers.",
     ),
     "ledger.file.missing": (
-        "文件夹里没有 {file}（“{sheet}”表），请补上该文件。",
-        "The folder has no {file} (sheet '{sheet}'); add that file.",
+        "文件夹里没有 {file} 或 {own}（“{sheet}”表），请补上该文件。",
+        "The folder has neither {file} nor {own} (sheet '{sheet}'); add that file.",
+    ),
+    "ledger.resave_xlsx": (
+        "{file} 是旧版或其他软件的表格格式，无法读取：请在 Excel 或 WPS 中打开，"
+        "另存为 .xlsx（Excel 工作簿）后重试。",
+        "{file} is an old or foreign spreadsheet format that cannot be read: open it in "
+        "Excel or WPS and save it as .xlsx (Excel workbook), then retry.",
+    ),
+    "ledger.empty": (
+        "“{sheet}”表没有任何数据行：台账是空的，请填写居民信息后重试。",
+        "Sheet '{sheet}' has no data rows: the ledger is empty. Fill in the residents and retry.",
+    ),
+    "ledger.phone.none": (
+        "台账中没有任何联系电话：获得授信的居民将无法收到通知。请补填“联系电话”列。",
+        "The ledger holds no phone number at all: approved residents cannot be told of "
+        "their credit line. Fill in the phone column.",
     ),
     "ledger.file.cr_only": (
         "{file} 的换行符是旧式 Mac 格式，无法可靠读取：请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重试。",
@@ -217,6 +232,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ledger.check.sheet": ("“{sheet}”表", "Sheet {sheet}"),
     "ledger.check.row": ("第 {row} 行", "row {row}"),
     "ledger.check.file": ("整表", "whole sheet"),
+    "ledger.check.counts": (
+        "已读取：“居民”表 {residents} 行，“评议”表 {evaluations} 行。",
+        "Read: {residents} row(s) of residents, {evaluations} row(s) of evaluations.",
+    ),
     "ledger.check.summary_ok": (
         "台账检查通过：无错误，{warnings} 条警告。",
         "Ledger OK: no errors, {warnings} warning(s).",
