@@ -24,7 +24,14 @@ from collections.abc import Mapping
 
 from secure_exchange.i18n.catalogue import CATALOGUE
 
-__all__ = ["current_language", "has_message", "printable", "set_language", "t"]
+__all__ = [
+    "current_language",
+    "has_message",
+    "printable",
+    "set_language",
+    "t",
+    "translations",
+]
 
 _forced: str | None = None
 # Unicode categories shown escaped: controls, format characters (bidi overrides, zero-width
@@ -52,6 +59,11 @@ def current_language(env: Mapping[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def translations(key: str) -> tuple[str, str]:
+    """The Chinese and English templates of ``key`` (to read back what either language wrote)."""
+    return CATALOGUE[key]
 
 
 def has_message(key: str) -> bool:

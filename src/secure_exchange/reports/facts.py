@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.errors import PolicyError
-from scoring.output import read_decisions
 from scoring.policy import Policy, load_policy
 from scoring.summary import STATUSES, CommunitySummary, summarise
 from secure_exchange.errors import SecureExchangeError
+from secure_exchange.reports.people import read_output
 
 __all__ = [
     "READ_SUFFIXES",
@@ -207,7 +207,7 @@ def read_table(path: Path) -> pa.Table:
     if not path.is_file():
         raise ReportError("report.input.missing", path=path)
     try:
-        return read_decisions(path)
+        return read_output(path)  # a workbook rendered for people reads back canonical
     except (
         OSError,
         pa.ArrowException,

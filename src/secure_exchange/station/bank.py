@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from scoring import Policy, ScoreResult, score, write_decisions
-from scoring.output import read_decisions
+from scoring import Policy, ScoreResult, score
 from secure_exchange.errors import PackageError, SecureExchangeError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
+from secure_exchange.reports import read_output, write_output
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -75,7 +75,7 @@ def score_package(
         stage("score")
         result = score(tables["scoring"], tables["evaluations"], policy, as_of)
         stage("write")
-        write_decisions(result.decisions, out)
+        write_output(result.decisions, out, "decisions")  # xlsx in words, CSV canonical
         digest = file_sha256(out)
         record = ScoringRecord.of(verified, policy.ref, as_of, result.decisions, digest)
         write_record(station, record, identity)
@@ -151,7 +151,7 @@ def reidentify(
                 "reid.none_approved", count=len(listed), package=record.package, as_of=record.as_of
             )
         listing = notification_list(selection.rows, tables["identity"])
-        write_decisions(listing, out)
+        write_output(listing, out, "calllist")
         op.set_count("rows", listing.num_rows)
     return Reidentification(
         int(listing.num_rows), len(listed), code, record.package, record.as_of, record.policy
@@ -190,7 +190,7 @@ def _read_subjects(path: Path) -> pa.Table:
     if suffix == ".parquet":
         schema = pq.read_schema(path)
         return pq.read_table(path, columns=["subject"] if "subject" in schema.names else [])
-    return read_decisions(path)
+    return read_output(path)  # a workbook rendered for people reads back canonical
 
 
 def seal_decisions(
@@ -205,7 +205,7 @@ def seal_decisions(
     if station.info.party != "B":
         raise PackageError("package.decisions_need_bank", role=station.info.role)
     agreement = station.trust.get(agreement_number)
-    decisions = read_decisions(decisions_path)
+    decisions = read_output(decisions_path)
     if "source_row" in decisions.column_names:
         raise PackageError("package.decisions_from_ledger")
     decisions = GROUP_COLUMNS["decisions"].conform(decisions)  # its columns' types, no others

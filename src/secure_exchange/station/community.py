@@ -14,7 +14,7 @@ from typing import cast
 
 import pyarrow as pa
 
-from scoring import Policy, ScoreResult, score, write_decisions
+from scoring import Policy, ScoreResult, score
 from secure_exchange.audit import Operation
 from secure_exchange.errors import PackageError
 from secure_exchange.ledger import (
@@ -31,6 +31,7 @@ from secure_exchange.ledger import (
 from secure_exchange.ledger import check_ledger as ledger_check
 from secure_exchange.package import GroupBatches, VerifiedPackage
 from secure_exchange.pseudonym import Splitter, token_key
+from secure_exchange.reports import write_output
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -39,7 +40,12 @@ from secure_exchange.station.exchange import (
     witness_bundle,
 )
 from secure_exchange.station.media import check_media
-from secure_exchange.station.results import masked_subjects, preview_tables, results_for_residents
+from secure_exchange.station.results import (
+    masked_subjects,
+    names_for_rows,
+    preview_tables,
+    results_for_residents,
+)
 from secure_exchange.station.station import Station, key_actor
 
 __all__ = [
@@ -211,7 +217,7 @@ def score_ledger(
     with station.audited("scored", detail=detail) as op:
         result = score(residents, evaluations, policy, as_of)
         decisions = masked_subjects(result.decisions)
-        write_decisions(decisions, out)
+        write_output(decisions, out, "preview")
         op.set_count("subjects", decisions.num_rows)
     return ScoreResult(decisions, result.warnings, result.warning_keys)
 
@@ -235,6 +241,7 @@ def read_results(
         "results.read", actor=key_actor(identity.public), package=verified.package_id
     ) as op:
         keyed = results_for_residents(tables["decisions"], ledger.residents, key)
-        write_decisions(keyed, out)
+        names = {"name": names_for_rows(keyed, ledger.residents)}  # the community's own data
+        write_output(keyed, out, "results", people_only=names)
         op.set_count("rows", keyed.num_rows)
     return int(keyed.num_rows)

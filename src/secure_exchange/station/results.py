@@ -13,7 +13,13 @@ import pyarrow.compute as pc
 from secure_exchange import pseudonym  # its ``tokens`` shares a name with a module of its own
 from secure_exchange.ledger import Ledger, mask_id
 
-__all__ = ["SCORING_INPUT", "masked_subjects", "preview_tables", "results_for_residents"]
+__all__ = [
+    "SCORING_INPUT",
+    "masked_subjects",
+    "names_for_rows",
+    "preview_tables",
+    "results_for_residents",
+]
 
 # Columns of the residents table the scoring engine reads (besides the subject key).
 SCORING_INPUT = [
@@ -61,3 +67,9 @@ def results_for_residents(decisions: pa.Table, residents: pa.Table, key: bytes) 
         .add_column(0, "subject", masked)
         .sort_by("source_row")
     )
+
+
+def names_for_rows(keyed: pa.Table, residents: pa.Table) -> pa.Array:
+    """The resident's name of each row of ``keyed`` (by its ledger ``source_row``)."""
+    index = pc.index_in(keyed.column("source_row"), value_set=residents.column("source_row"))
+    return residents.column("name").take(index)
