@@ -200,3 +200,13 @@ def test_xlsx_with_only_sheet1_names_the_missing_sheets_once(tmp_path: Path) -> 
     book.save(tmp_path / "l.xlsx")
     report = read_ledger(tmp_path / "l.xlsx", as_of=AS_OF).report
     assert [f.key for f in report.errors] == ["ledger.sheet.missing", "ledger.sheet.missing"]
+
+
+def test_an_unreadable_resident_id_does_not_flood_the_evaluations(tmp_path: Path) -> None:
+    folder = write_ledger(
+        tmp_path / "l",
+        [resident(), resident("3.70828E+17")],
+        [evaluation(), evaluation(ID_B)],
+    )
+    report = read_ledger(folder, as_of=AS_OF).report
+    assert codes(report) == [("居民", 3, "id_number", "ledger.id.numeric")]

@@ -109,6 +109,7 @@ class _SheetState:
     done: bool = False
     has_ids: bool = False  # the sheet was found and has its ID column
     phones: int = 0  # rows with a phone number (residents)
+    unreadable: int = 0  # ID numbers that cannot be read at all (Excel's numbers, malformed)
 
     def add(self, keys: np.ndarray, ordered: np.ndarray, rows: np.ndarray) -> None:
         """Keep a block's keys, its valid keys sorted, and its rows."""
@@ -136,6 +137,9 @@ class _SheetState:
 
 
 _Checked = tuple[RawSheet, CheckedBlock, LedgerBlock, np.ndarray]
+# A resident whose ID cannot be read: evaluations naming that person would be reported as
+# naming no resident, so that check waits until the IDs are fixed (the cause, once).
+_UNREADABLE_ID = frozenset(("ledger.id.numeric", "ledger.id.format"))
 
 
 class LedgerScan:
@@ -249,6 +253,7 @@ class LedgerScan:
                 self.dropped.append(name)
         self._note(checked.findings)
         state.has_ids = state.has_ids or "id_number" in raw.columns
+        state.unreadable += sum(1 for f in checked.findings if f.key in _UNREADABLE_ID)
         if raw.num_rows and "phone" in raw.columns:
             state.phones += int(np.count_nonzero(nonempty(raw.columns["phone"])))
         state.add(checked.keys, ordered, raw.source_row)
@@ -281,7 +286,7 @@ class LedgerScan:
             and f.where.column in (None, "id_number")
             for f in self.findings
         )
-        if whole:
+        if whole and not residents.unreadable:  # else their evaluations would be follow-ons
             self._note(
                 orphan_findings(
                     evaluation_keys, evaluation_rows, resident_keys, ordered=ordered, among=among

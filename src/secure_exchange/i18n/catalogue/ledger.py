@@ -158,8 +158,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The panel date is after the evaluation date {as_of}; check the year and month.",
     ),
     "ledger.value.date": (
-        "评议日期格式不对：请写成 2022-06-28 这样的日期（也可写 2022/6/28），且须是真实存在的日期。",
-        "Panel date malformed: write a real date such as 2022-06-28 (2022/6/28 is accepted too).",
+        "评议日期格式不对：请写成 2022-06-28 这样的日期（也可写 2022/6/28、2022年6月28日、"
+        "2022.6.28），且须是真实存在的日期。",
+        "Panel date malformed: write a real date such as 2022-06-28 (2022/6/28, 2022年6月28日 "
+        "and 2022.6.28 are accepted too).",
     ),
     "ledger.eval.unknown_resident": (
         "身份证号 {id} 在“居民”表中找不到：请先在“居民”表登记此人，或更正号码。",
