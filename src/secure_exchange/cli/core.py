@@ -135,16 +135,12 @@ def _agreement_group() -> click.Group:
     card = click.Path(exists=True, dir_okay=False, path_type=Path)
 
     @agreement.command("new", help=t("cli.help.agreement_new"))
-    @click.option("--number", required=True, metavar="NO", help=t("paper.help.number"))
-    @click.option(
-        "--party-a", type=card, multiple=True, required=True, help=t("paper.help.party_a")
-    )
-    @click.option(
-        "--party-b", type=card, multiple=True, required=True, help=t("paper.help.party_b")
-    )
-    @click.option("--valid-from", type=DATE, required=True, help=t("paper.help.valid_from"))
-    @click.option("--valid-until", type=DATE, required=True, help=t("paper.help.valid_until"))
-    @out_option("paper.help.out")
+    @click.option("--number", required=True)
+    @click.option("--party-a", type=card, multiple=True, required=True)
+    @click.option("--party-b", type=card, multiple=True, required=True)
+    @click.option("--valid-from", type=DATE, required=True)
+    @click.option("--valid-until", type=DATE, required=True)
+    @out_option()
     def new(
         number: str,
         party_a: tuple[Path, ...],
@@ -157,6 +153,8 @@ def _agreement_group() -> click.Group:
             station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
+
+    _document_new(new)
 
     @agreement.command("sign", help=t("cli.help.agreement_sign"))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -209,6 +207,22 @@ def _agreement_group() -> click.Group:
             )
 
     return agreement
+
+
+def _document_new(command: click.Command) -> None:
+    """Every option of ``agreement new`` explained in its ``--help``."""
+    helps = {
+        "number": ("paper.help.number", "NO"),
+        "party_a": ("paper.help.party_a", "CARD"),
+        "party_b": ("paper.help.party_b", "CARD"),
+        "valid_from": ("paper.help.valid_from", "YYYY-MM-DD"),
+        "valid_until": ("paper.help.valid_until", "YYYY-MM-DD"),
+        "out": ("paper.help.out", "FILE.json"),
+    }
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name in helps:
+            key, metavar = helps[param.name]
+            param.help, param.metavar = t(key), metavar
 
 
 def _yes_option(func: Callable[..., object]) -> Callable[..., object]:
