@@ -72,7 +72,7 @@ COLUMNS: Mapping[str, Column] = {
     "name": Column("people.col.name", "text", 12),
     "phone": Column("people.col.phone", "text", 15),
     "community": Column("people.col.community", "text", 14),
-    "subject_type": Column("people.col.subject_type", "text", 14),
+    "subject_type": Column("people.col.subject_type", "text", 18),
     "status": Column("people.col.status", "status", 12),
     "base_points": Column("people.col.base_points", "int", 8),
     "bonus_points": Column("people.col.bonus_points", "int", 8),
