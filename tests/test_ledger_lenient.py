@@ -86,7 +86,19 @@ def test_chinese_file_names_and_id_header_alias(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "header", ["身份证号码", "公民身份号码", " 身份证号码 ", "ID_NUMBER", "手机号码", "备注"]
+    "header",
+    [
+        "身份证号码",
+        "公民身份号码",
+        " 身份证号码 ",
+        "ID_NUMBER",
+        "身份证号*",
+        "身份证 号码",
+        "身份证号（18位）",
+        "身份证号码(必填)*",
+        "手机号码",
+        "备注",
+    ],
 )
 def test_header_aliases(tmp_path: Path, header: str) -> None:
     res_header, eval_header = list(RES_HEADER), list(EVAL_HEADER)

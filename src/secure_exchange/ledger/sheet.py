@@ -7,6 +7,7 @@ spreadsheet does and drops blank rows, so the three containers give the same blo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,15 @@ class RawSheet:
 def clean_header(text: str) -> str:
     """Trim whitespace (full-width spaces included) and a stray BOM from a header cell."""
     return text.replace("\ufeff", "").strip()
+
+
+# What a header may carry around its name in officers' own sheets: spaces inside, a
+# required-field star, a note in brackets at the end (身份证号（18位）, 联系电话(手机)*).
+_HEADER_NOISE = re.compile(r"\s+|[*＊]|[（(][^（）()]*[）)]$")
+
+
+def _loose(text: str) -> str:
+    return _HEADER_NOISE.sub("", _HEADER_NOISE.sub("", text)).lower()
 
 
 def _header_lookup(sheet: str) -> dict[str, str]:
@@ -88,7 +98,7 @@ class Assembler:
         self.width = len(headers)
         for index, header in enumerate(headers):
             text = clean_header(header)
-            canonical = lookup.get(text.lower())
+            canonical = lookup.get(text.lower()) or lookup.get(_loose(text))
             if canonical is None:
                 if text:
                     self.unknown[index] = text
