@@ -232,3 +232,17 @@ def test_community_results_carry_names(world: World, scored: tuple[Path, Path]) 
         header = next(csv.reader(fh))
     assert header[:3] == ["subject", "source_row", "community"]
     assert "name" not in header
+
+
+def test_community_preview_carries_names(world: World) -> None:
+    out = world.root / "预览.xlsx"
+    ledger = str(shared_path("samples", "ledger-sample-utf8"))
+    world.sx(world.community, "score", ledger, "--as-of", "2022-07-01", "--out", str(out), env=ZH)
+    sheet = _sheet(out)
+    assert sheet.title == "授信预览"
+    headers = [c.value for c in sheet[1]]
+    assert headers[:2] == ["身份证号（隐去中间）", "姓名"]
+    assert "台账行号" in headers
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert all(names)
+    assert len(names) == 24

@@ -217,7 +217,8 @@ def score_ledger(
     with station.audited("scored", detail=detail) as op:
         result = score(residents, evaluations, policy, as_of)
         decisions = masked_subjects(result.decisions)
-        write_output(decisions, out, "preview")
+        names = {"name": names_for_rows(decisions, ledger.residents)}  # its own residents
+        write_output(decisions, out, "preview", people_only=names)
         op.set_count("subjects", decisions.num_rows)
     return ScoreResult(decisions, result.warnings, result.warning_keys)
 
