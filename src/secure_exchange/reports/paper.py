@@ -68,7 +68,7 @@ def agreement_lines(view: AgreementView) -> list[str]:
         lines.append(t("paper.needs", needs=_needs(party)))
     lines.append(t("paper.readers"))
     for group, selectors in view.readers:
-        readers = "、".join(_selector(s) for s in selectors)
+        readers = t("paper.list_sep").join(_selector(s) for s in selectors)
         lines.append(t("paper.reader", group=_group_name(group), readers=readers))
     if view.foreign_signatures:
         lines.append(t("paper.foreign", count=view.foreign_signatures))
@@ -149,7 +149,7 @@ def agreement_page(view: AgreementView) -> str:
         parts.append(_party_section(party))
     parts.append(f"<h2>{e(t('paper.page.readers'))}</h2><table>")
     for group, selectors in view.readers:
-        readers = "、".join(_selector(s) for s in selectors)
+        readers = t("paper.list_sep").join(_selector(s) for s in selectors)
         parts.append(f"<tr><th>{e(_group_name(group))}</th><td>{e(readers)}</td></tr>")
     parts.append("</table>")
     parts.append('<div class="boxes">' + "".join(_box(p) for p in view.parties) + "</div>")
@@ -173,13 +173,13 @@ def _party_section(party: PartyView) -> str:
     )
     rows = "".join(
         "<tr>"
-        f"<td>{e(role_name(k.role))}</td><td>{e(k.name)}</td>"
+        f'<td>{e(role_name(k.role))}</td><td class="mono">{e(k.name)}</td>'
         f'<td class="mono">{e(k.key_id)}</td><td class="fp">{e(k.fingerprint)}</td>'
         f"<td>{e(t('paper.signed') if k.signed else t('paper.unsigned'))}</td></tr>"
         for k in party.keys
     )
     header = "".join(f"<th>{e(c)}</th>" for c in cols)
-    needs = f"<p>{e(t('paper.page.needs'))}：{e(_needs(party))}</p>"
+    needs = f"<p>{e(t('paper.page.needs', needs=_needs(party)))}</p>"
     return f"<h2>{e(head)}</h2><table><tr>{header}</tr>{rows}</table>{needs}"
 
 
