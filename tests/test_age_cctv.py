@@ -172,9 +172,9 @@ def _success_names() -> list[str]:
 def test_cctv_reencrypt_is_byte_exact(name: str) -> None:
     """Re-encrypting a success vector's plaintext with its file key and nonce matches it.
 
-    The payload must match byte for byte; so must the whole file for scrypt, whose salt
-    is in the header (an X25519 ephemeral secret or an ML-KEM encapsulation is not, so
-that header can't be redone).
+        The payload must match byte for byte; so must the whole file for scrypt, whose salt
+        is in the header (an X25519 ephemeral secret or an ML-KEM encapsulation is not, so
+    that header can't be redone).
     """
     vector = load(VECTORS / name)
     data = vector.body

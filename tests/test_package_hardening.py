@@ -63,6 +63,12 @@ def _fields(table: pa.Table) -> list[dict[str, object]]:
     return [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in table.schema]
 
 
+def _recipient(text: str) -> _age.Recipient:
+    if text.startswith("age1pq1"):
+        return _age.HybridRecipient.from_str(text)
+    return _age.X25519Recipient.from_str(text)
+
+
 @dataclasses.dataclass
 class _Forge:
     """A genuine package taken apart: files by name and the manifest as a JSON document."""
@@ -79,7 +85,7 @@ class _Forge:
     def part(self, group: str, plain: bytes, rows: int, schema: list | None = None) -> None:
         """Replace ``group``'s only part with ``plain`` (Parquet bytes) encrypted to its readers."""
         info = self.doc["groups"][group]
-        recipients = [_age.X25519Recipient.from_str(r) for r in info["recipients"]]
+        recipients = [_recipient(r) for r in info["recipients"]]
         (part,) = [p for p in self.doc["parts"] if p["group"] == group]
         self.files[part["file"]] = _age.encrypt_bytes(plain, recipients)
         part.update(rows=rows, size=len(self.files[part["file"]]))
@@ -203,7 +209,7 @@ def test_undeclared_category_found_in_the_data_is_refused(parties: Parties, tmp_
     forge.part("identity", _parquet(table), 5, _fields(table))
     checked = _verify(parties, pkg.MemoryReader(forge.resign()))
     with pytest.raises(VerificationError, match="电话号码") as info:
-        pkg.open_package(checked, [parties.reidentify.age_identity], ["identity"])
+        pkg.open_package(checked, parties.reidentify.age_identities, ["identity"])
     assert info.value.key == "package.part_categories"
 
 
@@ -675,7 +681,7 @@ def test_genuine_packages_still_verify_and_open(parties: Parties, tmp_path: Path
     sealed = _seal(parties, tmp_path, sequence=7)
     checked = _verify(parties, sealed.path, keep_groups=["scoring"])
     opened = pkg.open_package(
-        checked, [parties.scoring.age_identity, parties.reidentify.age_identity]
+        checked, [parties.scoring.age_identity, *parties.reidentify.age_identities]
     )
     for group in ("scoring", "evaluations", "identity"):
         assert opened[group].equals(groups()[group]), group

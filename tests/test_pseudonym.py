@@ -190,7 +190,9 @@ def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
         now=now,
     )
     checked = verify(sealed.path, [parties.agreement], now=now)
-    opened = open_package(checked, [parties.scoring.age_identity, parties.reidentify.age_identity])
+    opened = open_package(
+        checked, [parties.scoring.age_identity, *parties.reidentify.age_identities]
+    )
     assert set(opened) == {"scoring", "evaluations", "identity"}
     for group, table in split.groups.items():
         assert opened[group].equals(table), group

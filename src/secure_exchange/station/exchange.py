@@ -238,5 +238,5 @@ def open_imported(
         if station.register.imported_digest(verified) != verified.sums_sha256:
             raise VerificationError("replay", "verify.changed_since_import")
         stage("decrypt")
-        tables = open_package(verified, [identity.age_identity], groups)
+        tables = open_package(verified, identity.age_identities, groups)
     return verified, tables
