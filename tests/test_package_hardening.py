@@ -33,7 +33,7 @@ from secure_exchange.package import ReplayCheck, Sender
 from secure_exchange.package.layout import SIG_COMMENT, SUMS, signature_name, trusted_comment
 from secure_exchange.pseudonym import Splitter, load_profile
 from secure_exchange.trust import UnlockedIdentity
-from tests.support import CATS, NOW, Parties, groups
+from tests.support import AGE_WINDOW, CATS, NOW, Parties, groups
 
 ORG_A = "金乡街道真武社区"
 TOKENS = [f"{i:032x}" for i in range(5)]
@@ -249,7 +249,7 @@ def test_group_columns_are_what_the_senders_write() -> None:
     Splitter (what party A writes) and with the scorer's decisions (what the bank writes)."""
     rules = pkg.GROUP_COLUMNS
     assert set(rules) == {"scoring", "evaluations", "identity", "decisions"}
-    for group, schema in Splitter(bytes(32)).schemas.items():
+    for group, schema in Splitter(bytes(32), AGE_WINDOW).schemas.items():
         assert rules[group].schema.equals(schema), group
         assert rules[group].sender == "A"
     profile = load_profile()

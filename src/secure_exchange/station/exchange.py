@@ -21,6 +21,7 @@ from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.package import (
     Categories,
     Groups,
+    Risks,
     Sender,
     VerifiedPackage,
     open_package,
@@ -108,6 +109,7 @@ def seal_groups(
     extra_files: Mapping[str, bytes] | None = None,
     detail: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    risk: Risks | Callable[[], Risks] | None = None,
 ) -> VerifiedPackage:
     """Seal column groups into a package under the named agreement (audited)."""
     info = station.info
@@ -139,6 +141,7 @@ def seal_groups(
             sender=Sender(info.party, info.org),
             sequence=sequence,
             categories=categories,
+            risk=risk,
             extra_files=extra_files,
             progress=progress,
         )

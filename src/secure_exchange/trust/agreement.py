@@ -149,6 +149,13 @@ class Agreement:
         return {str(r): int(n) for r, n in table[party].items()}
 
     @property
+    def risk_limits(self) -> dict[str, int]:
+        """Per group, the largest share of rows unique on its quasi-identifiers that a
+        package may carry, in basis points (500 = 5%); groups without a limit are absent."""
+        table = as_obj(self.body.get("max_unique_bp", {}))
+        return {str(group): int(limit) for group, limit in table.items()}
+
+    @property
     def hybrid_groups(self) -> tuple[str, ...]:
         """Groups whose parts are sealed to hybrid (post-quantum) recipients only."""
         return tuple(_str_list(self.body.get("hybrid_groups", [])))
@@ -304,6 +311,10 @@ def _validate_tables(body: Mapping[str, object]) -> None:
             raise AgreementError("agreement.malformed", what="thresholds")
     for selectors in as_obj(body["recipients"]).values():
         _str_list(selectors)
+    if "max_unique_bp" in body:
+        limits = as_obj(body["max_unique_bp"])
+        if not all(type(n) is int and 0 <= n <= 10_000 for n in limits.values()):
+            raise AgreementError("agreement.malformed", what="max_unique_bp")
     if "hybrid_groups" in body:
         hybrid = _str_list(body["hybrid_groups"])
         if not set(hybrid) <= set(as_obj(body["recipients"])):
@@ -330,11 +341,14 @@ def new_agreement(
     thresholds: Mapping[str, Mapping[str, int]] | None = None,
     now: datetime | None = None,
     hybrid_groups: Iterable[str] = DEFAULT_HYBRID_GROUPS,
+    max_unique_bp: Mapping[str, int] | None = None,
 ) -> Agreement:
     """Draft an unsigned agreement between party A's and party B's key cards.
 
     ``hybrid_groups`` are the groups only hybrid (post-quantum) keys may read; every key
     that reads one must have a hybrid recipient (a v2 card). Pass ``()`` for none.
+    ``max_unique_bp`` limits, per group, the share of rows unique on its quasi-identifiers
+    (basis points): a package above it is refused by its writer and its reader.
     """
     a, b = list(party_a), list(party_b)
     orgs = {p: {i.org for i in ids} for p, ids in (("A", a), ("B", b))}
@@ -351,6 +365,7 @@ def new_agreement(
         "thresholds": {p: dict(t) for p, t in (thresholds or DEFAULT_THRESHOLDS).items()},
         "recipients": {g: list(s) for g, s in DEFAULT_RECIPIENTS.items()},
         "hybrid_groups": sorted(set(hybrid_groups)),
+        **({"max_unique_bp": dict(max_unique_bp)} if max_unique_bp is not None else {}),
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(),
         "created": utc_timestamp(now),
