@@ -86,7 +86,7 @@ def run_demo(
     say(t("demo.step.stations"))
     _stations(homes)
     say(t("demo.step.agreement", number=NUMBER))
-    _agreement(root, homes)
+    _agreement(root, homes, as_of)
     say(t("demo.step.media"))
     enroll(Station(homes["community"]), stick, _passphrase, key_name="jx-officer")
     files = root / "community-files"
@@ -140,7 +140,9 @@ def _stations(homes: dict[str, Path]) -> None:
             create_key(station, name, purpose, DEMO_PASSPHRASE, cost="fast")
 
 
-def _agreement(root: Path, homes: dict[str, Path]) -> None:
+def _agreement(root: Path, homes: dict[str, Path], as_of: date | None = None) -> None:
+    """The agreement in force from 30 days before ``as_of`` (or today) to 335 days after
+    today: the scoring date must lie within it (the age facts hold for its days only)."""
     cards: dict[str, list[Path]] = {"community": [], "bank": []}
     for role in cards:
         for ident in Station(homes[role]).keyring.list():
@@ -155,7 +157,7 @@ def _agreement(root: Path, homes: dict[str, Path]) -> None:
         NUMBER,
         cards["community"],
         cards["bank"],
-        today - timedelta(days=30),
+        min(today, as_of or today) - timedelta(days=30),
         today + timedelta(days=335),
         path,
     )
