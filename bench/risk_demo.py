@@ -33,7 +33,10 @@ def measure(residents: int) -> dict[str, object]:
         "one year (2022)": (date(2022, 1, 1), date(2022, 12, 31)),
         "the demo's": (date(2022, 7, 1) - timedelta(days=30), today + timedelta(days=335)),
     }
-    out: dict[str, object] = {"residents": residents, "evaluation_records": ledger.evaluations.num_rows}
+    out: dict[str, object] = {
+        "residents": residents,
+        "evaluation_records": ledger.evaluations.num_rows,
+    }
     for label, (start, end) in windows.items():
         window = AgeWindow(start, end, 18, 60)
         for profile in ("ledger-v1", "ledger-v2"):
