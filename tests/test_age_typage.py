@@ -116,3 +116,33 @@ def test_two_hybrid_recipients_each_opens_with_typage(typage: Path) -> None:
             typage, {"op": "decrypt", "identities": [str(identity)], "data": _b64(ciphertext)}
         )
         assert base64.b64decode(opened["data"]) == b"both"
+
+
+def test_typage_opens_the_hybrid_identity_part_of_a_package(typage: Path, tmp_path: Path) -> None:
+    """A package under a new agreement seals its identity group to hybrid recipients only;
+    an auditor's independent age implementation opens that part with the reidentify key."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from secure_exchange.package import Sender, seal
+    from tests.support import CATS, NOW, groups, make_parties
+
+    parties = make_parties(tmp_path / "keys")
+    sealed = seal(
+        groups(),
+        parties.agreement,
+        [parties.officer, parties.seal_a],
+        out_dir=tmp_path / "stick",
+        sender=Sender("A", "x"),
+        sequence=1,
+        categories=CATS,
+        now=NOW,
+    )
+    part = next(sealed.path.glob("identity-*.parquet.age")).read_bytes()
+    assert b"-> mlkem768x25519 " in part
+    assert b"-> X25519 " not in part
+    assert parties.reidentify.hybrid_identity is not None
+    secret = str(parties.reidentify.hybrid_identity)
+    opened = _node(typage, {"op": "decrypt", "identities": [secret], "data": _b64(part)})
+    table = pq.read_table(pa.BufferReader(base64.b64decode(opened["data"])))
+    assert table.equals(groups()["identity"])
