@@ -39,6 +39,7 @@ DYNAMIC_PREFIXES = {
     "ledger.template.kind.": "ledger/template.py: the kind of each scoring item",
     "media.state.": "cli/media.py: the state of each stick in `sx media list`",
     "report.reason.": "reports/decisions.py: why a subject is not eligible (E_* codes)",
+    "report.risk.": "reports/risk.py: headings, groups and columns of the risk table",
     "report.status.": "reports/decisions.py: a decision's status",
     "report.types.": "reports/decisions.py: a subject type in the types table",
     "status.": "cli/exchange.py: a decision's status in the score summary",

@@ -32,6 +32,7 @@ from secure_exchange.station import (
     enroll,
     import_package,
     init,
+    package_risk,
     read_results,
     reidentify,
     score_ledger,
@@ -106,6 +107,10 @@ def run_demo(
     )
     result.package = sealed.package.path
     say(t("demo.step.sealed", package=sealed.package.path.name))
+    scoring = sealed.package.manifest.group("scoring")
+    if scoring is not None and scoring.risk is not None:
+        share = f"{scoring.risk.unique_share * 100:.1f}"
+        say(t("demo.step.risk", share=share, smallest=scoring.risk.smallest_class))
     _bank_day(root, homes, sealed.package.path, result, as_of, say)
     _return_trip(root, homes, result, ledger, say)
     _compliance(root, homes, sealed.package.path, result, say)
@@ -202,7 +207,7 @@ def _bank_day(
         ticket="DEMO-2022-07",
     ).rows
     say(t("demo.step.reidentified", count=result.notified))
-    write_report(decisions, root / "report.html")
+    write_report(decisions, root / "report.html", risk=package_risk(Station(bank), package))
     result.files.update(
         decisions=decisions, notify=files / "notify-list.csv", report=root / "report.html"
     )

@@ -12,6 +12,7 @@ from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
     echo_json,
+    echo_risk,
     out_option,
     passphrase_option,
     stage_printer,
@@ -194,6 +195,7 @@ def _package_json(result: VerifiedPackage) -> dict[str, object]:
         "sequence": result.sequence,
         "signers": [k.identity.name for k in result.signers],
         "groups": {g: result.rows(g) for g in result.groups()},
+        "risk": {g.name: g.risk.to_json() for g in result.manifest.groups if g.risk is not None},
     }
 
 
@@ -278,3 +280,4 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
     )
     for group in result.groups():
         click.echo(t("cli.group_rows", group=group, rows=result.rows(group)))
+        echo_risk(result.manifest.group(group))

@@ -20,6 +20,7 @@ from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerp
 from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.package import (
     Categories,
+    GroupRisk,
     Groups,
     Risks,
     Sender,
@@ -39,6 +40,7 @@ __all__ = [
     "check_own_name",
     "import_package",
     "open_imported",
+    "package_risk",
     "seal_groups",
     "verify_package",
     "witness_bundle",
@@ -168,6 +170,19 @@ def verify_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify a package against this station's trusted agreements and replay register."""
     with _verifying(station, "package.verified", path) as (_op, result):
         return result
+
+
+def package_risk(station: Station, path: Path) -> dict[str, GroupRisk]:
+    """The re-identification risk an imported package's signed manifest records, per group
+    (verified again first; nothing is decrypted)."""
+    trusted = station.trust.all()
+    with station.audited("package.verified", detail={"folder": path.name}) as op:
+        verified = verify(
+            path, trusted, replay=station.register.check(require_imported=True), check_expiry=False
+        )
+        op.set_package(verified.package_id)
+        _check_sender_name(verified)
+    return {g.name: g.risk for g in verified.manifest.groups if g.risk is not None}
 
 
 def import_package(station: Station, path: Path) -> VerifiedPackage:

@@ -204,4 +204,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.col.subjects": ("参评", "subjects"),
     "cli.col.credit": ("授信总额（元）", "credit (yuan)"),
     "cli.col.total": ("合计", "total"),
+    "cli.group_risk": (
+        "    重识别风险：{share}% 的记录可凭其余列唯一识别（最小组 {smallest} 条；准标识列 {columns} 个）",
+        "    re-identification risk: {share}% of rows unique on the other columns (smallest "
+        "class {smallest}; {columns} quasi-identifiers)",
+    ),
 }
