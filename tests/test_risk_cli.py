@@ -1,0 +1,54 @@
+"""The risk through the CLI: ``sx seal`` and ``sx verify`` print it; ``sx report --package``
+shows it in the bank's report, in the station's language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support import NUMBER, World, shared_path
+
+
+def test_seal_verify_and_report_show_the_risk(world: World, tmp_path: Path) -> None:
+    ledger = shared_path("samples", "ledger-sample.xlsx")
+    stick = world.stick / "risk"
+    sealed = world.sx(
+        world.community,
+        "seal",
+        str(ledger),
+        "--agreement",
+        NUMBER,
+        "--out",
+        str(stick),
+        "--allow-unenrolled",
+    )
+    assert "re-identification risk:" in sealed.output
+    package = Path(sealed.output.strip().splitlines()[-1])
+    checked = world.sx(world.bank, "verify", str(package), "--json")
+    risk = json.loads(checked.output)["risk"]
+    assert set(risk) == {"scoring", "evaluations"}
+    assert risk["scoring"]["rows"] == 24
+    assert "birth_date" not in risk["scoring"]["quasi_identifiers"]
+    world.sx(world.bank, "import", str(package))
+    decisions = tmp_path / "decisions.csv"
+    world.sx(world.bank, "score", str(package), "--as-of", "2022-07-01", "--out", str(decisions))
+    report = tmp_path / "report.html"
+    world.sx(world.bank, "report", str(decisions), "--package", str(package), "--out", str(report))
+    page = report.read_text(encoding="utf-8")
+    assert "Re-identification risk of the scored data" in page
+    assert "age status" in page
+    report_zh = tmp_path / "report-zh.html"
+    world.sx(
+        world.bank,
+        "report",
+        str(decisions),
+        "--package",
+        str(package),
+        "--out",
+        str(report_zh),
+        env={"SX_LANG": "zh_CN.UTF-8"},
+    )
+    page_zh = report_zh.read_text(encoding="utf-8")
+    assert "再识别风险" in page_zh
+    assert "age status" not in page_zh
+    assert "年龄条件" in page_zh
