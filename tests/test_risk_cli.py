@@ -52,3 +52,12 @@ def test_seal_verify_and_report_show_the_risk(world: World, tmp_path: Path) -> N
     assert "再识别风险" in page_zh
     assert "age status" not in page_zh
     assert "年龄条件" in page_zh
+
+
+def test_keys_export_the_hybrid_recipient_and_identity(world: World) -> None:
+    from secure_exchange.formats.age import HybridIdentity, HybridRecipient
+
+    public = world.sx(world.bank, "keys", "export", "bank-reid", "--format", "age-pq").output
+    recipient = HybridRecipient.from_str(public.strip())
+    secret = world.sx(world.bank, "keys", "export-age-identity", "bank-reid", "--hybrid").output
+    assert HybridIdentity.from_str(secret.strip()).recipient() == recipient

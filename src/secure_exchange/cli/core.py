@@ -18,7 +18,7 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
-from secure_exchange.errors import VerificationError
+from secure_exchange.errors import IdentityError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.i18n import printable, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
@@ -97,16 +97,19 @@ def _keys_group() -> click.Group:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["card", "age", "minisign"]),
+        type=click.Choice(["card", "age", "age-pq", "minisign"]),
         default="card",
         show_default=True,
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def export(name: str, fmt: str, out: Path | None) -> None:
         ident = export_public(station(), name, fmt)
+        if fmt == "age-pq" and not ident.age_pq:
+            raise IdentityError("keys.no_hybrid", name=name)
         text = {
             "card": ident.to_card(),
             "age": ident.age_recipient + "\n",
+            "age-pq": ident.age_pq + "\n",
             "minisign": ident.minisign.to_file_text(f"sx {ident.name} ({ident.purpose})"),
         }[fmt]
         if out is None:
@@ -117,10 +120,11 @@ def _keys_group() -> click.Group:
 
     @keys.command("export-age-identity", help=t("cli.help.keys_export_age"))
     @click.argument("name")
+    @click.option("--hybrid", is_flag=True, help=t("cli.help.keys_export_hybrid"))
     @passphrase_option
-    def export_age(name: str, passphrase_file: Path | None) -> None:
+    def export_age(name: str, hybrid: bool, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name)
-        click.echo(export_age_identity(station(), name, secret))
+        click.echo(export_age_identity(station(), name, secret, hybrid=hybrid))
 
     return keys
 

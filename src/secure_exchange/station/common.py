@@ -80,11 +80,15 @@ def export_public(station: Station, name: str, fmt: str) -> PublicIdentity:
         return ident
 
 
-def export_age_identity(station: Station, name: str, passphrase: bytes) -> str:
-    """The secret age identity, for an auditor's stock-tool check (logged)."""
+def export_age_identity(
+    station: Station, name: str, passphrase: bytes, *, hybrid: bool = False
+) -> str:
+    """The secret age identity (with ``hybrid``, the ML-KEM-768 + X25519 one), for an
+    auditor's check with a stock tool (logged)."""
     actor = key_actor(station.keyring.get(name))
-    with station.audited("key.exported", actor=actor, detail={"secret": "age"}):
-        return station.keyring.export_age_identity(name, passphrase)
+    secret = "age-pq" if hybrid else "age"
+    with station.audited("key.exported", actor=actor, detail={"secret": secret}):
+        return station.keyring.export_age_identity(name, passphrase, hybrid=hybrid)
 
 
 def agreement_new(

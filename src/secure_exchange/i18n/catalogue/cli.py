@@ -209,4 +209,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "    re-identification risk: {share}% of rows unique on the other columns (smallest "
         "class {smallest}; {columns} quasi-identifiers)",
     ),
+    "cli.help.keys_export_hybrid": (
+        "导出抗量子（ML-KEM-768 + X25519 混合）私钥 AGE-SECRET-KEY-PQ-1…，供支持该类型的 age 工具使用",
+        "Export the post-quantum (ML-KEM-768 + X25519 hybrid) AGE-SECRET-KEY-PQ-1… identity, "
+        "for an age tool that reads hybrids",
+    ),
 }
