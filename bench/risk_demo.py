@@ -7,6 +7,11 @@ facts over the agreement's validity). Each is measured as ``sx seal`` measures i
 unique on every column but the subject token, and the smallest equivalence class.
 Windows: a one-year agreement (2022), and the demo's own (from 30 days before its as-of
 date, 2022-07-01, to 335 days after the day it runs, so that both fall inside).
+
+"joined" is what the scoring key really holds: it reads both groups and can join them on
+the subject token, so each resident's scoring row plus the multiset of its evaluation
+records. ``sx seal`` measures and records each group alone; this joined figure is
+measured here only.
 """
 
 from __future__ import annotations
@@ -15,12 +20,32 @@ import argparse
 import json
 import os
 import tempfile
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import pyarrow as pa
 
 from scoring import AgeWindow, load_policy
 from secure_exchange.ledger import read_ledger, write_csv_ledger
 from secure_exchange.pseudonym import load_profile, pseudonymise
+
+
+def joined_unique(scoring: pa.Table, evaluations: pa.Table) -> float:
+    """Share of residents unique on their scoring row plus their evaluation records."""
+    records: dict[str, list[tuple[str, str, int]]] = {}
+    for row in evaluations.to_pylist():
+        record = (row["code"], row["level"] or "", row["points"] or 0)
+        records.setdefault(row["subject"], []).append(record)
+    keys = [
+        (
+            *(v for k, v in row.items() if k != "subject"),
+            tuple(sorted(records.get(row["subject"], []))),
+        )
+        for row in scoring.to_pylist()
+    ]
+    counts = Counter(keys)
+    return sum(1 for key in keys if counts[key] == 1) / len(keys) if keys else 0.0
 
 
 def measure(residents: int) -> dict[str, object]:
@@ -43,6 +68,10 @@ def measure(residents: int) -> dict[str, object]:
             split = pseudonymise(
                 ledger.residents, ledger.evaluations, os.urandom(32), window, load_profile(profile)
             )
+            joined = joined_unique(split.groups["scoring"], split.groups["evaluations"])
+            out[f"{profile} scoring+evaluations joined, window {label}"] = {
+                "unique_percent": round(100 * joined, 2)
+            }
             for group, risk in split.risk.items():
                 out[f"{profile} {group}, window {label} {start}..{end}"] = {
                     "unique_percent": round(100 * risk.unique_share, 2),
