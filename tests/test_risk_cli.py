@@ -61,3 +61,47 @@ def test_keys_export_the_hybrid_recipient_and_identity(world: World) -> None:
     recipient = HybridRecipient.from_str(public.strip())
     secret = world.sx(world.bank, "keys", "export-age-identity", "bank-reid", "--hybrid").output
     assert HybridIdentity.from_str(secret.strip()).recipient() == recipient
+
+
+def test_agreement_new_sets_the_hybrid_groups_and_the_ceiling(world: World, tmp_path: Path) -> None:
+    cards: list[str] = []
+    for flag, names in (
+        ("--party-a", ("zw-officer", "zw-seal")),
+        ("--party-b", ("bank-scoring", "bank-reid", "bank-seal")),
+    ):
+        for name in names:
+            cards += [flag, str(world.root / f"{name}.card")]
+    dates = ["--valid-from", "2022-01-01", "--valid-until", "2022-12-31"]
+    default = tmp_path / "default.json"
+    world.sx(
+        world.community,
+        "agreement",
+        "new",
+        "--number",
+        "协〔2022〕8号",
+        *cards,
+        *dates,
+        "--out",
+        str(default),
+    )
+    body = json.loads(default.read_bytes())["body"]
+    assert body["hybrid_groups"] == ["identity"]
+    assert "max_unique_bp" not in body
+    waived = tmp_path / "waived.json"
+    world.sx(
+        world.community,
+        "agreement",
+        "new",
+        "--number",
+        "协〔2022〕9号",
+        *cards,
+        *dates,
+        "--no-hybrid",
+        "--max-unique-percent",
+        "5",
+        "--out",
+        str(waived),
+    )
+    body = json.loads(waived.read_bytes())["body"]
+    assert body["hybrid_groups"] == []
+    assert body["max_unique_bp"] == {"evaluations": 500, "scoring": 500}

@@ -142,6 +142,13 @@ def _agreement_group() -> click.Group:
     @click.option("--party-b", type=card, multiple=True, required=True)
     @click.option("--valid-from", type=DATE, required=True)
     @click.option("--valid-until", type=DATE, required=True)
+    @click.option("--no-hybrid", is_flag=True, help=t("cli.help.agreement_no_hybrid"))
+    @click.option(
+        "--max-unique-percent",
+        type=click.FloatRange(0, 100),
+        default=None,
+        help=t("cli.help.agreement_max_unique"),
+    )
     @out_option()
     def new(
         number: str,
@@ -149,10 +156,20 @@ def _agreement_group() -> click.Group:
         party_b: tuple[Path, ...],
         valid_from: date,
         valid_until: date,
+        no_hybrid: bool,
+        max_unique_percent: float | None,
         out: Path,
     ) -> None:
         made = agreement_new(
-            station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
+            station(),
+            number,
+            party_a,
+            party_b,
+            _day(valid_from),
+            _day(valid_until),
+            out,
+            hybrid=not no_hybrid,
+            max_unique_bp=None if max_unique_percent is None else round(max_unique_percent * 100),
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
 

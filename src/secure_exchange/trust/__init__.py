@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from secure_exchange.trust.agreement import (
     CATEGORIES,
+    DEFAULT_HYBRID_GROUPS,
     DEFAULT_RECIPIENTS,
     DEFAULT_THRESHOLDS,
     PARTY_ROLES,
@@ -30,6 +31,7 @@ from secure_exchange.trust.keys import (
 __all__ = [
     "CATEGORIES",
     "COSTS",
+    "DEFAULT_HYBRID_GROUPS",
     "DEFAULT_RECIPIENTS",
     "DEFAULT_THRESHOLDS",
     "PARTY_ROLES",
