@@ -39,6 +39,8 @@ AGE_COLUMNS = ("age_status", "age_from", "age_until", "age_window")
 """The columns ``age_facts`` adds, in order."""
 
 _STATUSES = ("eligible", "ineligible", "changes")
+_EPOCH = date(1970, 1, 1)
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,24 @@ class AgeWindow:
         return cls(date.fromisoformat(start), date.fromisoformat(end), int(low), int(high))
 
 
-def _birthdays(birth: pa.Array | pa.ChunkedArray, years: int) -> npt.NDArray[np.datetime64]:
-    """Each ``years``-th birthday; 29 February becomes 1 March in common years."""
-    year = np.asarray(pc.year(birth).to_numpy(zero_copy_only=False), dtype=np.int64)
-    month = np.asarray(pc.month(birth).to_numpy(zero_copy_only=False), dtype=np.int64)
-    day = np.asarray(pc.day(birth).to_numpy(zero_copy_only=False), dtype=np.int64)
-    months = (year + years - 1970) * 12 + (month - 1)
-    first = months.astype("datetime64[M]").astype("datetime64[D]")
-    days: npt.NDArray[np.datetime64] = first + (day - 1).astype("timedelta64[D]")
-    return days  # Feb 1 + 28 days: Mar 1 in a common year, Feb 29 in a leap year
+_FIRST_YEAR = 1800
+# Days since 1970-01-01 of the first of each month from 1800 to 2300, by (year, month).
+_MONTH_STARTS = (
+    np.arange("1800-01", "2301-01", dtype="datetime64[M]").astype("datetime64[D]").astype(np.int64)
+)
+
+
+def _birthdays(year: IntArray, month: IntArray, day: IntArray, years: int) -> IntArray:
+    """Each ``years``-th birthday as days since 1970-01-01; 29 February becomes 1 March in
+    common years."""
+    year = year + years
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    moved = (month == 2) & (day == 29) & ~leap
+    index = (year - _FIRST_YEAR) * 12 + np.where(moved, 3, month) - 1
+    if len(index) and (index.min() < 0 or index.max() >= len(_MONTH_STARTS)):
+        raise ValueError("a birth date outside the years age facts cover")
+    out: IntArray = _MONTH_STARTS[index] + np.where(moved, 1, day) - 1
+    return out
 
 
 def age_facts(birth: pa.Array | pa.ChunkedArray, window: AgeWindow) -> dict[str, pa.Array]:
@@ -86,10 +97,16 @@ def age_facts(birth: pa.Array | pa.ChunkedArray, window: AgeWindow) -> dict[str,
     if birth.null_count:
         raise ValueError("age facts need every birth date")
     size = len(birth)
-    first_ok = _birthdays(birth, window.min_age)  # first eligible day
-    first_out = _birthdays(birth, window.max_age + 1)  # first ineligible day
-    start = np.datetime64(window.start, "D")
-    end = np.datetime64(window.end, "D")
+    if isinstance(birth, pa.ChunkedArray):
+        birth = birth.combine_chunks()
+    year, month, day = (
+        np.asarray(part(birth).to_numpy(zero_copy_only=False), dtype=np.int64)
+        for part in (pc.year, pc.month, pc.day)
+    )
+    first_ok = _birthdays(year, month, day, window.min_age)  # first eligible day
+    first_out = _birthdays(year, month, day, window.max_age + 1)  # first ineligible day
+    start = (window.start - _EPOCH).days
+    end = (window.end - _EPOCH).days
     becomes = (first_ok > start) & (first_ok <= end)
     leaves = (first_out > start) & (first_out <= end)
     eligible = (first_ok <= start) & (first_out > end)
@@ -99,8 +116,12 @@ def age_facts(birth: pa.Array | pa.ChunkedArray, window: AgeWindow) -> dict[str,
     names = pa.array(list(_STATUSES), pa.string())
     return {
         "age_status": names.take(pa.array(status)),
-        "age_from": pa.array(first_ok, pa.date32(), mask=~becomes),
-        "age_until": pa.array(first_out, pa.date32(), mask=~leaves),
+        "age_from": pa.array(first_ok.astype(np.int32), pa.int32(), mask=~becomes).cast(
+            pa.date32()
+        ),
+        "age_until": pa.array(first_out.astype(np.int32), pa.int32(), mask=~leaves).cast(
+            pa.date32()
+        ),
         "age_window": pa.repeat(pa.scalar(window.label(), pa.string()), size),
     }
 

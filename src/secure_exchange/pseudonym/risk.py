@@ -15,7 +15,9 @@ import threading
 from collections import Counter
 from collections.abc import Hashable, Sequence
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from secure_exchange.package import GroupRisk
 
@@ -27,28 +29,28 @@ class RiskMeter:
 
     def __init__(self, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
-        self._classes: Counter[tuple[Hashable, ...]] = Counter()
+        self._classes: Counter[bytes] = Counter()
+        self._codes: list[dict[Hashable, int]] = [{} for _ in self.columns]
         self._rows = 0
         self._lock = threading.Lock()
 
     def add(self, table: pa.Table) -> None:
-        """Count a batch of the group (its quasi-identifier columns)."""
+        """Count a batch of the group (its quasi-identifier columns).
+
+        Each column is dictionary-encoded (nulls as a value of their own), the codes are
+        combined into one integer per row, and the classes of the batch are counted on
+        those; only the batch's classes, keyed by their values' codes (the same in every
+        batch), are merged into the running counts. Exact: no row is hashed.
+        """
         if not table.num_rows:
             return
-        if not self.columns:
-            with self._lock:
-                self._classes[()] += table.num_rows
-                self._rows += table.num_rows
-            return
+        names = list(self.columns)
         counted = (
-            table.select(list(self.columns))
-            .group_by(list(self.columns))
-            .aggregate([([], "count_all")])
+            table.select(names).group_by(names).aggregate([([], "count_all")]) if names else None
         )
-        keys = zip(*(counted.column(c).to_pylist() for c in self.columns), strict=True)
-        sizes = counted.column("count_all").to_pylist()
-        with self._lock:
-            for key, size in zip(keys, sizes, strict=True):
+        with self._lock:  # the value codes are shared between batches
+            classes, sizes = _batch_classes(counted, self.columns, self._codes, table.num_rows)
+            for key, size in zip(classes, sizes, strict=True):
                 self._classes[key] += size
             self._rows += table.num_rows
 
@@ -63,3 +65,29 @@ class RiskMeter:
             sum(1 for s in sizes if s == 1),
             min(sizes) if sizes else 0,
         )
+
+
+def _batch_classes(
+    counted: pa.Table | None,
+    columns: Sequence[str],
+    codes_of: list[dict[Hashable, int]],
+    rows: int,
+) -> tuple[list[bytes], list[int]]:
+    """The equivalence classes of one batch (``counted``: its rows grouped by ``columns``,
+    with ``count_all``), each as the bytes of its values' codes (a value has the same code
+    in every batch: ``codes_of``, one dict per column), and their sizes."""
+    if counted is None:  # no quasi-identifier: one class of every row
+        return [b""], [rows]
+    codes = []
+    for name, known in zip(columns, codes_of, strict=True):
+        encoded = pc.dictionary_encode(counted.column(name), null_encoding="encode")
+        encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
+        values = encoded.dictionary.to_pylist()
+        to_code = np.array([known.setdefault(v, len(known)) for v in values], np.int32)
+        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        codes.append(to_code[indices])
+    matrix = np.ascontiguousarray(np.stack(codes, axis=1))
+    width = matrix.shape[1] * matrix.itemsize
+    data = matrix.tobytes()
+    keys = [data[i : i + width] for i in range(0, len(data), width)]
+    return keys, counted.column("count_all").to_pylist()
