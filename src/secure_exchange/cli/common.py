@@ -109,7 +109,7 @@ def echo_risk(group: GroupInfo | None) -> None:
     click.echo(
         t(
             "cli.group_risk",
-            share=f"{risk.unique_share * 100:.1f}",
+            share=f"{risk.unique_share * 100:.{2 if 0 < risk.unique_share < 0.001 else 1}f}",
             smallest=f"{risk.smallest_class:,}",
             columns=len(risk.quasi_identifiers),
         )
