@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
+from scoring import AgeWindow
 from scoring.policy import load_policy
 from secure_exchange.ledger import (
     EVALUATIONS,
@@ -39,6 +40,7 @@ from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
 
 AS_OF = date(2022, 7, 1)
 KEY = token_key(os.urandom(32), "00" * 32)
+WINDOW = AgeWindow(date(2022, 1, 1), date(2022, 12, 31), 18, 60)  # a one-year agreement
 
 
 def best_of(repeat: int, *runs: Callable[[], object]) -> list[float]:
@@ -61,7 +63,7 @@ def plain(folder: Path) -> None:
 def whole(folder: Path) -> None:
     """Both tables read whole and checked, then split whole (the way of session 1)."""
     checked = read_ledger(folder, as_of=AS_OF, policy=load_policy())
-    pseudonymise(checked.residents, checked.evaluations, KEY)
+    pseudonymise(checked.residents, checked.evaluations, KEY, WINDOW)
 
 
 def stream_check(folder: Path) -> None:
@@ -71,7 +73,7 @@ def stream_check(folder: Path) -> None:
 
 def stream(folder: Path) -> None:
     """What ``sx seal`` does before encryption: check and split block by block."""
-    splitter = Splitter(KEY)
+    splitter = Splitter(KEY, WINDOW)
     with LedgerScan(folder, as_of=AS_OF, policy=load_policy()) as scan:
         for block in scan.blocks(
             EVALUATIONS, lambda b: splitter.split_evaluations(b.table, b.keys)

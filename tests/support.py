@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner, Result
 
-from scoring import score
+from scoring import AgeWindow, score
 from scoring.policy import Policy
 from secure_exchange.cli import build_cli
 from secure_exchange.ledger import CheckReport
@@ -50,6 +50,15 @@ class Parties:
     reidentify: UnlockedIdentity
     seal_b: UnlockedIdentity
     agreement: Agreement
+
+
+def age_window(agreement: Agreement) -> AgeWindow:
+    """The age facts' window a seal under ``agreement`` uses (its validity, ages 18-60)."""
+    return AgeWindow(agreement.valid_from, agreement.valid_until, 18, 60)
+
+
+AGE_WINDOW = AgeWindow(date(2022, 1, 1), date(2022, 12, 31), 18, 60)
+"""A one-year window for tests that pseudonymise without an agreement."""
 
 
 def make_key(home: Path, name: str, org: str, purpose: str) -> UnlockedIdentity:

@@ -80,7 +80,8 @@ def test_roles_per_party_and_categories(parties: Parties, tmp_path: Path) -> Non
 def test_recipients_per_group(parties: Parties) -> None:
     d = draft(parties)
     assert d.group_recipients("scoring") == (parties.scoring.public.age_recipient,)
-    assert d.group_recipients("identity") == (parties.reidentify.public.age_recipient,)
+    assert d.group_recipients("identity") == (parties.reidentify.public.age_pq,)
+    assert d.hybrid_groups == ("identity",)
 
 
 def test_trust_store(parties: Parties, tmp_path: Path) -> None:

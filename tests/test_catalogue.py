@@ -46,6 +46,7 @@ DYNAMIC_PREFIXES = {
     "paper.party.": "reports/paper.py: 甲方/乙方 in the agreement view",
     "paper.role.": "reports/paper.py: a key's role in the agreement view",
     "report.reason.": "reports/decisions.py: why a subject is not eligible (E_* codes)",
+    "report.risk.": "reports/risk.py: headings, groups and columns of the risk table",
     "report.status.": "reports/decisions.py: a decision's status",
     "report.types.": "reports/decisions.py: a subject type in the types table",
     "status.": "cli/exchange.py: a decision's status in the score summary",

@@ -46,7 +46,7 @@ def test_round_trip_each_key_reads_only_its_groups(parties: Parties, tmp_path: P
     bank = pkg.open_package(checked, [parties.scoring.age_identity])
     assert set(bank) == {"scoring", "evaluations"}
     assert bank["scoring"].equals(groups()["scoring"])
-    reid = pkg.open_package(checked, [parties.reidentify.age_identity])
+    reid = pkg.open_package(checked, parties.reidentify.age_identities)
     assert set(reid) == {"identity"}
     assert reid["identity"].equals(groups()["identity"])
 
@@ -397,7 +397,7 @@ def test_groups_filled_together_each_get_their_parts(parties: Parties, tmp_path:
     assert sum(n.startswith("identity-") for n in names) > 1
     assert names[:2] == ["scoring-0001.parquet.age", "scoring-0002.parquet.age"]
     opened = pkg.open_package(
-        sealed, [parties.scoring.age_identity, parties.reidentify.age_identity]
+        sealed, [parties.scoring.age_identity, *parties.reidentify.age_identities]
     )
     assert opened["scoring"].column("community").to_pylist() == [str(n) for n in range(120_000)]
     assert opened["identity"].column("subject").equals(opened["scoring"].column("subject"))

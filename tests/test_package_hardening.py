@@ -33,7 +33,7 @@ from secure_exchange.package import ReplayCheck, Sender
 from secure_exchange.package.layout import SIG_COMMENT, SUMS, signature_name, trusted_comment
 from secure_exchange.pseudonym import Splitter, load_profile
 from secure_exchange.trust import UnlockedIdentity
-from tests.support import CATS, NOW, Parties, groups
+from tests.support import AGE_WINDOW, CATS, NOW, Parties, groups
 
 ORG_A = "金乡街道真武社区"
 TOKENS = [f"{i:032x}" for i in range(5)]
@@ -63,6 +63,12 @@ def _fields(table: pa.Table) -> list[dict[str, object]]:
     return [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in table.schema]
 
 
+def _recipient(text: str) -> _age.Recipient:
+    if text.startswith("age1pq1"):
+        return _age.HybridRecipient.from_str(text)
+    return _age.X25519Recipient.from_str(text)
+
+
 @dataclasses.dataclass
 class _Forge:
     """A genuine package taken apart: files by name and the manifest as a JSON document."""
@@ -79,7 +85,7 @@ class _Forge:
     def part(self, group: str, plain: bytes, rows: int, schema: list | None = None) -> None:
         """Replace ``group``'s only part with ``plain`` (Parquet bytes) encrypted to its readers."""
         info = self.doc["groups"][group]
-        recipients = [_age.X25519Recipient.from_str(r) for r in info["recipients"]]
+        recipients = [_recipient(r) for r in info["recipients"]]
         (part,) = [p for p in self.doc["parts"] if p["group"] == group]
         self.files[part["file"]] = _age.encrypt_bytes(plain, recipients)
         part.update(rows=rows, size=len(self.files[part["file"]]))
@@ -203,7 +209,7 @@ def test_undeclared_category_found_in_the_data_is_refused(parties: Parties, tmp_
     forge.part("identity", _parquet(table), 5, _fields(table))
     checked = _verify(parties, pkg.MemoryReader(forge.resign()))
     with pytest.raises(VerificationError, match="电话号码") as info:
-        pkg.open_package(checked, [parties.reidentify.age_identity], ["identity"])
+        pkg.open_package(checked, parties.reidentify.age_identities, ["identity"])
     assert info.value.key == "package.part_categories"
 
 
@@ -243,7 +249,7 @@ def test_group_columns_are_what_the_senders_write() -> None:
     Splitter (what party A writes) and with the scorer's decisions (what the bank writes)."""
     rules = pkg.GROUP_COLUMNS
     assert set(rules) == {"scoring", "evaluations", "identity", "decisions"}
-    for group, schema in Splitter(bytes(32)).schemas.items():
+    for group, schema in Splitter(bytes(32), AGE_WINDOW).schemas.items():
         assert rules[group].schema.equals(schema), group
         assert rules[group].sender == "A"
     profile = load_profile()
@@ -675,7 +681,7 @@ def test_genuine_packages_still_verify_and_open(parties: Parties, tmp_path: Path
     sealed = _seal(parties, tmp_path, sequence=7)
     checked = _verify(parties, sealed.path, keep_groups=["scoring"])
     opened = pkg.open_package(
-        checked, [parties.scoring.age_identity, parties.reidentify.age_identity]
+        checked, [parties.scoring.age_identity, *parties.reidentify.age_identities]
     )
     for group in ("scoring", "evaluations", "identity"):
         assert opened[group].equals(groups()[group]), group

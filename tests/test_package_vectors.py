@@ -1,4 +1,4 @@
-"""The committed sealed-package v1 vectors verify, open to the expected rows, and regenerate."""
+"""The committed sealed-package v2 vectors verify, open to the expected rows, and regenerate."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from secure_exchange.package import DirectoryReader, open_package, verify
 from secure_exchange.trust import Agreement
 
 VECTORS = Path(__file__).resolve().parents[1] / "protocols" / "vectors"
-PKG = VECTORS / "package-v1"
+PKG = VECTORS / "package-v2"
 
 
 def _meta() -> dict[str, str]:
@@ -53,3 +53,23 @@ def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
 
     walk(cmp)
     assert mismatches == []
+
+
+def test_vector_keys_carry_hybrid_recipients() -> None:
+    from secure_exchange.trust import PublicIdentity
+
+    for card in sorted((PKG / "keys").glob("*.card")):
+        public = PublicIdentity.from_card(card.read_text(encoding="utf-8"))
+        text = (PKG / "keys" / card.name.replace(".card", ".age-pq-identity.txt")).read_text()
+        assert str(_age.HybridIdentity.from_str(text).recipient()) == public.age_pq
+
+
+def test_vector_scoring_group_is_minimal_and_measured() -> None:
+    manifest = json.loads((PKG / "package" / "manifest.json").read_bytes())
+    assert manifest["format"] == "sx-package-v2"
+    scoring = manifest["groups"]["scoring"]
+    names = [f["name"] for f in scoring["schema"]]
+    assert "birth_date" not in names
+    assert "sex" not in names
+    assert scoring["risk"]["quasi_identifiers"] == names[1:]
+    assert scoring["risk"]["rows"] == 3

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from secure_exchange.ledger import LEDGER_COLUMNS, read_ledger
 from secure_exchange.pseudonym import load_profile, pseudonymise, token_key, tokens
-from tests.support import shared_path
+from tests.support import AGE_WINDOW, age_window, shared_path
 
 IDS = ["370828198705220258", "37082819881213657X", "370828200503234272", "110105194912310021"]
 REPO = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_malformed_ids_refused() -> None:
 
 def test_groups_from_the_sample() -> None:
     ledger = read_ledger(shared_path("samples", "ledger-sample-utf8"))
-    split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32))
+    split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32), AGE_WINDOW)
     scoring, evals, identity = (split.groups[g] for g in ("scoring", "evaluations", "identity"))
     assert "name" not in scoring.column_names
     assert "id_number" not in scoring.column_names + evals.column_names
@@ -138,9 +138,10 @@ def test_groups_from_the_sample() -> None:
 
 
 def test_profile_in_protocols_is_the_shipped_one() -> None:
-    shipped = REPO / "src" / "secure_exchange" / "pseudonym" / "profiles" / "ledger-v1.toml"
-    documented = REPO / "protocols" / "profiles" / "ledger-v1.toml"
-    assert shipped.read_bytes() == documented.read_bytes()
+    for name in ("ledger-v1.toml", "ledger-v2.toml"):
+        shipped = REPO / "src" / "secure_exchange" / "pseudonym" / "profiles" / name
+        documented = REPO / "protocols" / "profiles" / name
+        assert shipped.read_bytes() == documented.read_bytes()
 
 
 def test_profile_covers_every_ledger_column() -> None:
@@ -156,7 +157,8 @@ SAMPLES = ("ledger-sample.xlsx", "ledger-sample-utf8", "ledger-sample-gb18030")
 def test_three_sample_formats_give_identical_groups() -> None:
     key = os.urandom(32)
     splits = [
-        pseudonymise(*_tables(read_ledger(shared_path("samples", name))), key) for name in SAMPLES
+        pseudonymise(*_tables(read_ledger(shared_path("samples", name))), key, AGE_WINDOW)
+        for name in SAMPLES
     ]
     for group in ("scoring", "evaluations", "identity"):
         first = splits[0].groups[group]
@@ -177,7 +179,9 @@ def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
 
     parties = make_parties(tmp_path / "keys")
     ledger = read_ledger(shared_path("samples", "ledger-sample.xlsx"))
-    split = pseudonymise(ledger.residents, ledger.evaluations, os.urandom(32))
+    split = pseudonymise(
+        ledger.residents, ledger.evaluations, os.urandom(32), age_window(parties.agreement)
+    )
     now = datetime(2022, 7, 1, tzinfo=UTC)
     sealed = seal(
         split.groups,
@@ -187,10 +191,13 @@ def test_sealed_sample_opens_to_exactly_what_went_in(tmp_path: Path) -> None:
         sender=Sender("A", "x"),
         sequence=1,
         categories=split.categories,
+        risk=split.risk,
         now=now,
     )
     checked = verify(sealed.path, [parties.agreement], now=now)
-    opened = open_package(checked, [parties.scoring.age_identity, parties.reidentify.age_identity])
+    opened = open_package(
+        checked, [parties.scoring.age_identity, *parties.reidentify.age_identities]
+    )
     assert set(opened) == {"scoring", "evaluations", "identity"}
     for group, table in split.groups.items():
         assert opened[group].equals(table), group

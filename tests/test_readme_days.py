@@ -1,8 +1,9 @@
 """The README's days, run as written: every ``sh`` line between the ``days`` markers, in
-order, in a temporary home, with a folder for the stick. Four substitutions keep it a
+order, in a temporary home, with a folder for the stick. Five substitutions keep it a
 test: the stick ``/media/usb`` is a temporary folder, keys use ``--kdf fast``, the two
-agreement confirmations get ``--yes``, and the agreement's dates are moved to enclose
-today. The officer's filled-in ledger ``台账.xlsx`` is the shared sample workbook. The
+agreement confirmations get ``--yes``, the agreement's dates are moved to enclose
+today, and scoring is as of today (inside the agreement, as the package's age facts
+need). The officer's filled-in ledger ``台账.xlsx`` is the shared sample workbook. The
 PowerShell blocks are checked to run the same ``sx`` verbs as the ``sh`` block they follow.
 """
 
@@ -48,6 +49,8 @@ def _script(stick: Path) -> str:
         body = re.sub(r"(sx agreement (?:sign|import) \S+(?: --as \S+)?)", r"\1 --yes", body)
         body = re.sub(r"--valid-from \S+", f"--valid-from {today - timedelta(days=1)}", body)
         body = re.sub(r"--valid-until \S+", f"--valid-until {today + timedelta(days=365)}", body)
+        # The bank scores on a day inside the agreement (its age facts cover that window).
+        body = re.sub(r"(sx score \S+ )--as-of \S+", rf"\1--as-of {today}", body)
         lines.append(body)
     return "\n".join(lines) + "\n"
 

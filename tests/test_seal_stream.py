@@ -15,7 +15,7 @@ from secure_exchange.ledger import LedgerInvalidError, read_ledger
 from secure_exchange.ledger import source as ledger_source
 from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
 from secure_exchange.station import SealOutcome, Station, community, seal_ledger, unlock
-from tests.support import CLI_PASS, NUMBER, World, shared_path
+from tests.support import CLI_PASS, NUMBER, World, age_window, shared_path
 
 PEOPLE = ("samples", "ledger-sample-utf8", "residents.csv")
 
@@ -69,10 +69,12 @@ def test_streamed_package_holds_exactly_the_whole_table_split(
     verified = pkg.verify(outcome.package.path, [outcome.package.agreement])
     key = token_key(seal_key.pseudonym_secret(), verified.agreement.sha256)
     ledger = read_ledger(source)
-    expected = pseudonymise(ledger.residents, ledger.evaluations, key).groups
+    window = age_window(verified.agreement)
+    expected = pseudonymise(ledger.residents, ledger.evaluations, key, window).groups
     readers = [
-        unlock(Station(world.bank), name, _passphrase).age_identity
+        identity
         for name in ("bank-scoring", "bank-reid")
+        for identity in unlock(Station(world.bank), name, _passphrase).age_identities
     ]
     opened = pkg.open_package(verified, readers)
     for group, table in expected.items():

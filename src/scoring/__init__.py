@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scoring.age_facts import AGE_COLUMNS, AgeWindow, age_facts
 from scoring.engine import DECISION_SCHEMA, ScoreResult, score
 from scoring.errors import LprError, OutputFormatError, PolicyError, ScoringError
 from scoring.output import write_decisions
@@ -9,7 +10,9 @@ from scoring.policy import Item, Policy, load_policy
 from scoring.summary import CommunitySummary, Summary, summarise
 
 __all__ = [
+    "AGE_COLUMNS",
     "DECISION_SCHEMA",
+    "AgeWindow",
     "CommunitySummary",
     "Item",
     "LprError",
@@ -19,6 +22,7 @@ __all__ = [
     "ScoreResult",
     "ScoringError",
     "Summary",
+    "age_facts",
     "load_policy",
     "score",
     "summarise",

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 from scoring._explain import Explainer
 from scoring._records import Records, index_of, subject_index, to_records
+from scoring.age_facts import AGE_COLUMNS, age_unmet
 from scoring.errors import ScoringError
 from scoring.lpr import lpr_in_force, lpr_is_stale
 from scoring.policy import BaseRule, Item, Policy
@@ -71,7 +72,7 @@ DECISION_SCHEMA = pa.schema(
 )
 """Decision columns in order; ``source_row`` only when the scoring input has it."""
 
-_SCORING_COLUMNS = ("subject", "birth_date", "community", "subject_type")
+_SCORING_COLUMNS = ("subject", "community", "subject_type")
 STALE_LPR = "score.lpr.stale"
 _EVALUATION_COLUMNS = ("subject", "code", "level", "points")
 
@@ -96,8 +97,9 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     """Score every subject of ``scoring`` with its ``evaluations`` under ``policy``.
 
     Args:
-        scoring: the scoring column group (``subject``, ``birth_date``, ``community``,
-            ``subject_type``, the base-condition booleans; optional ``source_row``).
+        scoring: the scoring column group (``subject``, ``birth_date`` or the age facts
+            of ``scoring.age_facts``, ``community``, ``subject_type``, the base-condition
+            booleans; optional ``source_row``).
         evaluations: ``subject``, ``code``, ``level``, ``points`` (extra columns ignored).
         policy: a loaded policy.
         as_of: the evaluation date (ages, LPR in force).
@@ -108,6 +110,8 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     """
     lpr = lpr_in_force(policy.rate, as_of)
     _require(scoring, (*_SCORING_COLUMNS, *(c.column for c in policy.base.conditions)))
+    if "birth_date" not in scoring.column_names:  # a sealed group carries age facts
+        _require(scoring, AGE_COLUMNS)
     _require(evaluations, _EVALUATION_COLUMNS)
     size = scoring.num_rows
     records = to_records(
@@ -155,8 +159,12 @@ def _ages(birth: pa.ChunkedArray, as_of: date) -> IntArray:
 
 def _base(scoring: pa.Table, base: BaseRule, as_of: date, explain: Explainer) -> BoolArray:
     """Base item met per subject; records ``BASE+30`` or the unmet conditions."""
-    ages = _ages(scoring["birth_date"], as_of)
-    unmet = [(base.age_reason, (ages < base.min_age) | (ages > base.max_age))]
+    if "birth_date" in scoring.column_names:
+        ages = _ages(scoring["birth_date"], as_of)
+        too_young_or_old = (ages < base.min_age) | (ages > base.max_age)
+    else:
+        too_young_or_old = age_unmet(scoring, base.min_age, base.max_age, as_of)
+    unmet = [(base.age_reason, too_young_or_old)]
     for condition in base.conditions:
         column = pc.cast(scoring[condition.column], pa.bool_())
         ok = pc.fill_null(pc.equal(column, condition.required), False)

@@ -32,6 +32,7 @@ from secure_exchange.station import (
     enroll,
     import_package,
     init,
+    package_risk,
     read_results,
     reidentify,
     score_ledger,
@@ -86,7 +87,7 @@ def run_demo(
     say(t("demo.step.stations"))
     _stations(homes)
     say(t("demo.step.agreement", number=NUMBER))
-    _agreement(root, homes)
+    _agreement(root, homes, as_of)
     say(t("demo.step.media"))
     enroll(Station(homes["community"]), stick, _passphrase, key_name="jx-officer")
     files = root / "community-files"
@@ -106,6 +107,10 @@ def run_demo(
     )
     result.package = sealed.package.path
     say(t("demo.step.sealed", package=sealed.package.path.name))
+    scoring = sealed.package.manifest.group("scoring")
+    if scoring is not None and scoring.risk is not None:
+        share = f"{scoring.risk.unique_share * 100:.1f}"
+        say(t("demo.step.risk", share=share, smallest=scoring.risk.smallest_class))
     _bank_day(root, homes, sealed.package.path, result, as_of, say)
     _return_trip(root, homes, result, ledger, say)
     _compliance(root, homes, sealed.package.path, result, say)
@@ -140,7 +145,9 @@ def _stations(homes: dict[str, Path]) -> None:
             create_key(station, name, purpose, DEMO_PASSPHRASE, cost="fast")
 
 
-def _agreement(root: Path, homes: dict[str, Path]) -> None:
+def _agreement(root: Path, homes: dict[str, Path], as_of: date | None = None) -> None:
+    """The agreement in force from 30 days before ``as_of`` (or today) to 335 days after
+    today: the scoring date must lie within it (the age facts hold for its days only)."""
     cards: dict[str, list[Path]] = {"community": [], "bank": []}
     for role in cards:
         for ident in Station(homes[role]).keyring.list():
@@ -155,7 +162,7 @@ def _agreement(root: Path, homes: dict[str, Path]) -> None:
         NUMBER,
         cards["community"],
         cards["bank"],
-        today - timedelta(days=30),
+        min(today, as_of or today) - timedelta(days=30),
         today + timedelta(days=335),
         path,
     )
@@ -200,7 +207,7 @@ def _bank_day(
         ticket="DEMO-2022-07",
     ).rows
     say(t("demo.step.reidentified", count=result.notified))
-    write_report(decisions, root / "report.html")
+    write_report(decisions, root / "report.html", risk=package_risk(Station(bank), package))
     result.files.update(
         decisions=decisions, notify=files / "notify-list.csv", report=root / "report.html"
     )

@@ -14,12 +14,14 @@ import click
 
 from secure_exchange.errors import PassphraseError
 from secure_exchange.i18n import t
+from secure_exchange.package import GroupInfo
 from secure_exchange.station import Station, station_home
 
 __all__ = [
     "DATE",
     "PassphraseSource",
     "echo_json",
+    "echo_risk",
     "out_option",
     "passphrase_option",
     "progress_bar",
@@ -97,6 +99,21 @@ def out_option(
 def echo_json(doc: object) -> None:
     """Print one JSON document (UTF-8, not escaped) on stdout."""
     click.echo(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def echo_risk(group: GroupInfo | None) -> None:
+    """Print the re-identification risk a group's manifest entry records, if any."""
+    if group is None or group.risk is None:
+        return
+    risk = group.risk
+    click.echo(
+        t(
+            "cli.group_risk",
+            share=f"{risk.unique_share * 100:.{2 if 0 < risk.unique_share < 0.001 else 1}f}",
+            smallest=f"{risk.smallest_class:,}",
+            columns=len(risk.quasi_identifiers),
+        )
+    )
 
 
 @contextmanager

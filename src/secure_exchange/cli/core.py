@@ -13,12 +13,13 @@ from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
     echo_json,
+    echo_risk,
     out_option,
     passphrase_option,
     stage_printer,
     station,
 )
-from secure_exchange.errors import AgreementError, VerificationError
+from secure_exchange.errors import AgreementError, IdentityError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.fsio import atomic_write, raise_for_os_error
 from secure_exchange.i18n import printable, t
@@ -99,16 +100,19 @@ def _keys_group() -> click.Group:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["card", "age", "minisign"]),
+        type=click.Choice(["card", "age", "age-pq", "minisign"]),
         default="card",
         show_default=True,
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def export(name: str, fmt: str, out: Path | None) -> None:
         ident = export_public(station(), name, fmt)
+        if fmt == "age-pq" and not ident.age_pq:
+            raise IdentityError("keys.no_hybrid", name=name)
         text = {
             "card": ident.to_card(),
             "age": ident.age_recipient + "\n",
+            "age-pq": ident.age_pq + "\n",
             "minisign": ident.minisign.to_file_text(f"sx {ident.name} ({ident.purpose})"),
         }[fmt]
         if out is None:
@@ -119,10 +123,11 @@ def _keys_group() -> click.Group:
 
     @keys.command("export-age-identity", help=t("cli.help.keys_export_age"))
     @click.argument("name")
+    @click.option("--hybrid", is_flag=True, help=t("cli.help.keys_export_hybrid"))
     @passphrase_option
-    def export_age(name: str, passphrase_file: Path | None) -> None:
+    def export_age(name: str, hybrid: bool, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name)
-        click.echo(export_age_identity(station(), name, secret))
+        click.echo(export_age_identity(station(), name, secret, hybrid=hybrid))
 
     return keys
 
@@ -140,6 +145,13 @@ def _agreement_group() -> click.Group:
     @click.option("--party-b", type=card, multiple=True, required=True)
     @click.option("--valid-from", type=DATE, required=True)
     @click.option("--valid-until", type=DATE, required=True)
+    @click.option("--no-hybrid", is_flag=True, help=t("cli.help.agreement_no_hybrid"))
+    @click.option(
+        "--max-unique-percent",
+        type=click.FloatRange(0, 100),
+        default=None,
+        help=t("cli.help.agreement_max_unique"),
+    )
     @out_option()
     def new(
         number: str,
@@ -147,10 +159,20 @@ def _agreement_group() -> click.Group:
         party_b: tuple[Path, ...],
         valid_from: date,
         valid_until: date,
+        no_hybrid: bool,
+        max_unique_percent: float | None,
         out: Path,
     ) -> None:
         made = agreement_new(
-            station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
+            station(),
+            number,
+            party_a,
+            party_b,
+            _day(valid_from),
+            _day(valid_until),
+            out,
+            hybrid=not no_hybrid,
+            max_unique_bp=None if max_unique_percent is None else round(max_unique_percent * 100),
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
 
@@ -283,6 +305,7 @@ def _package_json(result: VerifiedPackage) -> dict[str, object]:
         "sequence": result.sequence,
         "signers": [k.identity.name for k in result.signers],
         "groups": {g: result.rows(g) for g in result.groups()},
+        "risk": {g.name: g.risk.to_json() for g in result.manifest.groups if g.risk is not None},
     }
 
 
@@ -367,3 +390,4 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
     )
     for group in result.groups():
         click.echo(t("cli.group_rows", group=group, rows=result.rows(group)))
+        echo_risk(result.manifest.group(group))

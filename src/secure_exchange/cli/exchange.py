@@ -12,6 +12,7 @@ from scoring import ScoreResult, load_policy, summarise
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
+    echo_risk,
     out_option,
     passphrase_option,
     progress_bar,
@@ -91,6 +92,7 @@ def _seal_cmd() -> click.Command:
         sealed = outcome.package
         for group in sealed.groups():
             click.echo(t("cli.group_rows", group=group, rows=sealed.rows(group)))
+            echo_risk(sealed.manifest.group(group))
         click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
         click.echo(str(sealed.path))
 

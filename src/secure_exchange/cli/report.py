@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import out_option
+from secure_exchange.cli.common import out_option, station
 from secure_exchange.i18n import t
 from secure_exchange.reports import write_report
+from secure_exchange.station import package_risk
 
 __all__ = ["register"]
 
@@ -23,8 +24,15 @@ def _report_cmd() -> click.Command:
     @click.argument("decisions", type=click.Path(dir_okay=False, path_type=Path))
     @out_option("report.help.out")
     @click.option("--policy", "policy_ref", default=None, help=t("report.help.policy"))
-    def report(decisions: Path, out: Path, policy_ref: str | None) -> None:
-        written = write_report(decisions, out, policy=policy_ref)
+    @click.option(
+        "--package",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help=t("report.help.package"),
+    )
+    def report(decisions: Path, out: Path, policy_ref: str | None, package: Path | None) -> None:
+        risk = package_risk(station(), package) if package is not None else None
+        written = write_report(decisions, out, policy=policy_ref, risk=risk)
         click.echo(t("report.cli.written", path=written))
 
     return report

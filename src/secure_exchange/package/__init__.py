@@ -1,4 +1,4 @@
-"""Sealed packages, format v1 (protocols/sealed-package-v1.md): seal, verify, open.
+"""Sealed packages, format v2 (protocols/sealed-package-v1.md): seal, verify, open.
 
 A package is a folder of plain files that a FAT32 stick holds: the column groups as Parquet
 encrypted with age to the keys the agreement names, ``manifest.json``, ``SHA256SUMS`` over
@@ -19,6 +19,7 @@ from secure_exchange.package.layout import FORMAT, MAX_PART_BYTES, SIG_COMMENT
 from secure_exchange.package.manifest import (
     AgreementRef,
     GroupInfo,
+    GroupRisk,
     Manifest,
     PartInfo,
     SchemaField,
@@ -31,6 +32,7 @@ from secure_exchange.package.sealing import (
     Categories,
     GroupBatches,
     Groups,
+    Risks,
     remove_stale_partials,
     seal,
 )
@@ -55,6 +57,7 @@ __all__ = [
     "GroupBatches",
     "GroupColumns",
     "GroupInfo",
+    "GroupRisk",
     "GroupStream",
     "Groups",
     "Manifest",
@@ -62,6 +65,7 @@ __all__ = [
     "PackageReader",
     "PartInfo",
     "ReplayCheck",
+    "Risks",
     "SchemaField",
     "Sender",
     "VerifiedPackage",

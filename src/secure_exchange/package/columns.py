@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from secure_exchange.errors import PackageError
+from secure_exchange.package.manifest import GroupInfo, GroupRisk
 
-__all__ = ["GROUP_COLUMNS", "SUBJECT", "GroupColumns"]
+__all__ = ["GROUP_COLUMNS", "SUBJECT", "GroupColumns", "risk_problem"]
 
 SUBJECT = "subject"
 """The subject token column; every group carries it (it stands for the ID number)."""
@@ -87,8 +88,12 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("fixed_residence", _FLAG, ""),
             ("fixed_income", _FLAG, ""),
             ("major_bad_credit", _FLAG, ""),
-            ("birth_date", _DATE, _ID),  # derived from the ID number
-            ("sex", _TEXT, _ID),
+            # The age facts (scoring.age_facts), derived from the ID number's birth date;
+            # since sx-package-v2 they replace the birth date, and sex is not sent at all.
+            ("age_status", _TEXT, _ID),
+            ("age_from", _DATE, _ID),
+            ("age_until", _DATE, _ID),
+            ("age_window", _TEXT, ""),
         ],
     ),
     "evaluations": _group(
@@ -98,7 +103,6 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("code", _TEXT, ""),
             ("level", _TEXT, ""),
             ("points", pa.int32(), ""),
-            ("panel_date", _DATE, ""),
         ],
     ),
     "identity": _group(
@@ -136,3 +140,27 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
     ),
 }
 """Every group a package may carry, by name."""
+
+
+def risk_problem(group: GroupInfo, risk: GroupRisk | None, limit: int | None) -> str | None:
+    """What is wrong with a group's risk record, as a message key (``None``: nothing).
+
+    A record must describe the group as declared: its rows, every column but ``subject`` as
+    a quasi-identifier, counts that fit; a group the agreement limits must carry one, at or
+    below the limit (basis points of rows unique).
+    """
+    if risk is None:
+        return None if limit is None else "package.risk_missing"
+    columns = tuple(f.name for f in group.schema if f.name != SUBJECT)
+    if (
+        risk.quasi_identifiers != columns
+        or risk.rows != group.rows
+        or risk.unique > risk.rows
+        or risk.smallest_class > risk.rows
+        or (risk.rows > 0) != (risk.smallest_class > 0)
+        or (risk.smallest_class == 1) != (risk.unique > 0)
+    ):
+        return "package.risk_malformed"
+    if limit is not None and risk.unique_bp > limit:
+        return "package.risk_too_high"
+    return None

@@ -26,7 +26,7 @@ __all__ = [
     "trusted_comment",
 ]
 
-FORMAT = "sx-package-v1"
+FORMAT = "sx-package-v2"  # v2: minimal scoring groups, risk records (sealed-package-v1.md §8)
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 SIG_SUFFIX = ".minisig"

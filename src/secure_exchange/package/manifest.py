@@ -18,7 +18,15 @@ from secure_exchange.errors import VerificationError
 from secure_exchange.formats.canonjson import JsonError, loads, parse_utc_timestamp, utc_timestamp
 from secure_exchange.package.layout import FORMAT, MAX_SEQUENCE
 
-__all__ = ["AgreementRef", "GroupInfo", "Manifest", "PartInfo", "SchemaField", "Sender"]
+__all__ = [
+    "AgreementRef",
+    "GroupInfo",
+    "GroupRisk",
+    "Manifest",
+    "PartInfo",
+    "SchemaField",
+    "Sender",
+]
 
 _T = TypeVar("_T")
 _PACKAGE_ID = re.compile(r"[0-9]{8}-[a-hjkmnp-z]{20}")  # §3: the date, then 20 letters
@@ -50,6 +58,37 @@ class SchemaField:
 
 
 @dataclass(frozen=True)
+class GroupRisk:
+    """A group's re-identification risk as measured when it was sealed (§3, ARX-style):
+    rows unique on the quasi-identifiers (every column but ``subject``) and the size of
+    the smallest equivalence class (0 for a group without rows)."""
+
+    quasi_identifiers: tuple[str, ...]
+    rows: int
+    unique: int
+    smallest_class: int
+
+    @property
+    def unique_share(self) -> float:
+        """The share of rows that are unique (0 to 1)."""
+        return self.unique / self.rows if self.rows else 0.0
+
+    @property
+    def unique_bp(self) -> int:
+        """That share in basis points, rounded up (what an agreement's limit is held to)."""
+        return -(-self.unique * 10_000 // self.rows) if self.rows else 0
+
+    def to_json(self) -> dict[str, object]:
+        """The manifest's ``risk`` object."""
+        return {
+            "quasi_identifiers": list(self.quasi_identifiers),
+            "rows": self.rows,
+            "unique": self.unique,
+            "smallest_class": self.smallest_class,
+        }
+
+
+@dataclass(frozen=True)
 class GroupInfo:
     """What the manifest says of one column group."""
 
@@ -58,6 +97,7 @@ class GroupInfo:
     categories: tuple[str, ...]
     rows: int
     schema: tuple[SchemaField, ...]
+    risk: GroupRisk | None = None
 
 
 @dataclass(frozen=True)
@@ -105,17 +145,7 @@ class Manifest:
             "created": utc_timestamp(self.created),
             "expires": utc_timestamp(self.expires),
             "signers": list(self.signers),
-            "groups": {
-                g.name: {
-                    "recipients": list(g.recipients),
-                    "categories": list(g.categories),
-                    "rows": g.rows,
-                    "schema": [
-                        {"name": f.name, "type": f.type, "nullable": f.nullable} for f in g.schema
-                    ],
-                }
-                for g in self.groups
-            },
+            "groups": {g.name: _group_json(g) for g in self.groups},
             "parts": [
                 {"file": p.file, "group": p.group, "rows": p.rows, "size": p.size}
                 for p in self.parts
@@ -174,6 +204,18 @@ _FIELDS = (
     "parts",
     "extra_files",
 )
+
+
+def _group_json(group: GroupInfo) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "recipients": list(group.recipients),
+        "categories": list(group.categories),
+        "rows": group.rows,
+        "schema": [{"name": f.name, "type": f.type, "nullable": f.nullable} for f in group.schema],
+    }
+    if group.risk is not None:
+        doc["risk"] = group.risk.to_json()
+    return doc
 
 
 def _malformed(where: str) -> VerificationError:
@@ -262,13 +304,24 @@ def _as_text(value: object, where: str) -> str:
 
 
 def _group(name: str, value: object) -> GroupInfo:
-    info = _Obj(value, f"groups.{name}", ("recipients", "categories", "rows", "schema"))
+    fields = ("recipients", "categories", "rows", "schema", "risk")
+    info = _Obj(value, f"groups.{name}", fields, optional=("risk",))
+    risk = None
+    if "risk" in info.value:
+        record = info.obj("risk", ("quasi_identifiers", "rows", "unique", "smallest_class"))
+        risk = GroupRisk(
+            quasi_identifiers=record.texts("quasi_identifiers"),
+            rows=record.count("rows"),
+            unique=record.count("unique"),
+            smallest_class=record.count("smallest_class"),
+        )
     return GroupInfo(
         name=name,
         recipients=info.texts("recipients"),
         categories=info.texts("categories"),
         rows=info.count("rows"),
         schema=tuple(info.array("schema", _field)),
+        risk=risk,
     )
 
 

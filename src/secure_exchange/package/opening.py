@@ -18,7 +18,7 @@ __all__ = ["open_package"]
 
 def open_package(
     package: VerifiedPackage,
-    identities: Sequence[_age.X25519Identity],
+    identities: Sequence[_age.X25519Identity | _age.HybridIdentity],
     groups: Iterable[str] | None = None,
 ) -> dict[str, pa.Table]:
     """Decrypt the groups these identities may read, in memory only.
@@ -57,7 +57,7 @@ def _open_part(
     package: VerifiedPackage,
     info: GroupInfo,
     part: PartInfo,
-    identities: Sequence[_age.X25519Identity],
+    identities: Sequence[_age.X25519Identity | _age.HybridIdentity],
 ) -> pa.Table:
     kept = package.blobs.get(part.file)
     source = kept if kept is not None else package.stream(part.file)

@@ -78,14 +78,19 @@ def _key_errors() -> Iterator[None]:
         raise IdentityError(exc.key, **exc.params) from exc
 
 
-def recipients_of(recipients: Iterable[str]) -> list[_age.X25519Recipient]:
-    """Parse ``age1…`` recipients (as an agreement names them).
+def recipients_of(recipients: Iterable[str]) -> list[_age.Recipient]:
+    """Parse ``age1…`` and hybrid ``age1pq1…`` recipients (as an agreement names them).
 
     Raises:
-        IdentityError: one of them is not a valid X25519 recipient.
+        IdentityError: one of them is not a valid X25519 or hybrid recipient.
     """
     with _key_errors():
-        return [_age.X25519Recipient.from_str(text) for text in recipients]
+        return [
+            _age.HybridRecipient.from_str(text)
+            if text.startswith("age1pq1")
+            else _age.X25519Recipient.from_str(text)
+            for text in recipients
+        ]
 
 
 def batches_of(source: pa.Table | GroupStream) -> Iterator[pa.Table]:
@@ -101,7 +106,7 @@ def write_groups(
     folder: Path,
     schemas: Mapping[str, pa.Schema],
     batches: Iterable[tuple[str, pa.Table]],
-    recipients: Mapping[str, Sequence[_age.X25519Recipient]],
+    recipients: Mapping[str, Sequence[_age.Recipient]],
     *,
     max_part_bytes: int,
     progress: Callable[[int], None] | None = None,
@@ -165,7 +170,7 @@ class _OpenPart:
         self,
         path: Path,
         schema: pa.Schema,
-        recipients: Sequence[_age.X25519Recipient],
+        recipients: Sequence[_age.Recipient],
         random: Callable[[int], bytes],
     ) -> None:
         self.path = path
@@ -210,7 +215,7 @@ def _sync(raw: io.BufferedWriter) -> None:
 
 def read_part(
     source: bytes | HashedStream,
-    identities: Sequence[_age.X25519Identity],
+    identities: Sequence[_age.Identity],
     *,
     rows: int | None = None,
     schema: Sequence[SchemaField] | None = None,
@@ -241,7 +246,7 @@ def read_part(
         raise VerificationError("parquet", "package.part_unreadable") from exc
 
 
-def _decrypt(source: bytes | HashedStream, identities: Sequence[_age.X25519Identity]) -> memoryview:
+def _decrypt(source: bytes | HashedStream, identities: Sequence[_age.Identity]) -> memoryview:
     if isinstance(source, HashedStream):
         hashed: HashedStream | None = source
         stream: _Readable = source

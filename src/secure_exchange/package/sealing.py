@@ -18,6 +18,7 @@ from secure_exchange import fsio as _fsio
 from secure_exchange.errors import AgreementError
 from secure_exchange.formats import sha256sums
 from secure_exchange.package import parts as _parts
+from secure_exchange.package.columns import risk_problem
 from secure_exchange.package.layout import (
     MANIFEST,
     MAX_LIFETIME,
@@ -29,14 +30,21 @@ from secure_exchange.package.layout import (
     signature_name,
     trusted_comment,
 )
-from secure_exchange.package.manifest import AgreementRef, GroupInfo, Manifest, PartInfo, Sender
+from secure_exchange.package.manifest import (
+    AgreementRef,
+    GroupInfo,
+    GroupRisk,
+    Manifest,
+    PartInfo,
+    Sender,
+)
 from secure_exchange.package.parts import GroupStream
 from secure_exchange.package.reader import DirectoryReader, digest
 from secure_exchange.package.scope import check_schemas
 from secure_exchange.package.verification import VerifiedPackage, check_threshold, verify
 from secure_exchange.trust import Agreement, UnlockedIdentity
 
-__all__ = ["Categories", "GroupBatches", "Groups", "remove_stale_partials", "seal"]
+__all__ = ["Categories", "GroupBatches", "Groups", "Risks", "remove_stale_partials", "seal"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class GroupBatches:
 
 Groups = Mapping[str, pa.Table | GroupStream] | GroupBatches
 Categories = Mapping[str, Sequence[str]]
+Risks = Mapping[str, GroupRisk]
 
 
 @dataclass
@@ -82,6 +91,7 @@ def seal(
     sender: Sender,
     sequence: int,
     categories: Categories | Callable[[], Categories],
+    risk: Risks | Callable[[], Risks] | None = None,
     extra_files: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
     valid_for: timedelta = timedelta(days=30),
@@ -109,6 +119,10 @@ def seal(
             giving them once every batch has been written (for streamed groups, whose
             columns are known to carry data only then). Checked against the agreement
             before anything is written and again before the manifest.
+        risk: group name → its re-identification risk as measured while it was written
+            (``pseudonym.Splitter.risk``), or a function giving it once every batch has
+            been written; recorded in the manifest, and held to the agreement's limits
+            before the manifest is written.
         extra_files: small additional files (e.g. the audit witness bundle) to include.
         now: creation time (injected for vectors).
         valid_for: how long the package may be imported.
@@ -148,8 +162,10 @@ def seal(
         if callable(categories):
             categories = categories()
             _check_categories(agreement, categories)
+        risks = dict((risk() if callable(risk) else risk) or {})
         extras = dict(extra_files or {})
-        manifest = _manifest(plan, schemas, sequence, categories, sorted(extras))
+        manifest = _manifest(plan, schemas, sequence, categories, sorted(extras), risks)
+        _check_risk(agreement, manifest)
         _write_small(tmp / MANIFEST, manifest.to_bytes())
         for name, data in extras.items():
             _write_small(tmp / _checked_name(name), data)
@@ -245,6 +261,21 @@ def _check_categories(agreement: Agreement, categories: Categories) -> None:
         )
 
 
+def _check_risk(agreement: Agreement, manifest: Manifest) -> None:
+    """Refuse a group whose measured risk is over the agreement's limit (or unmeasured)."""
+    limits = agreement.risk_limits
+    for group in manifest.groups:
+        problem = risk_problem(group, group.risk, limits.get(group.name))
+        if problem is not None:
+            raise AgreementError(
+                problem,
+                group=group.name,
+                share=f"{(group.risk.unique_share if group.risk else 1.0) * 100:.1f}",
+                limit=f"{limits.get(group.name, 0) / 100:.1f}",
+                number=agreement.number,
+            )
+
+
 def _each_group(groups: Mapping[str, pa.Table | GroupStream]) -> Iterator[tuple[str, pa.Table]]:
     """The batches of independent groups, one group after the other."""
     for name, source in groups.items():
@@ -271,6 +302,7 @@ def _manifest(
     sequence: int,
     categories: Categories,
     extras: list[str],
+    risks: Risks,
 ) -> Manifest:
     agreement = plan.agreement
     return Manifest(
@@ -289,6 +321,7 @@ def _manifest(
                 categories=tuple(sorted(categories.get(g, ()))),
                 rows=sum(p.rows for p in plan.parts if p.group == g),
                 schema=_parts.schema_fields(schemas[g]),
+                risk=risks.get(g),
             )
             for g in schemas
         ),

@@ -18,6 +18,7 @@ from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.formats import minisign as _minisign
 from secure_exchange.formats import sha256sums
 from secure_exchange.formats.canonjson import utc_timestamp
+from secure_exchange.package.columns import risk_problem
 from secure_exchange.package.layout import (
     MANIFEST,
     MAX_FILE,
@@ -432,6 +433,18 @@ def _agreement_and_scope(manifest: Manifest, agreement: Agreement, now: datetime
             raise _fail("scope", exc.key, **exc.params) from exc
         if tuple(sorted(group.recipients)) != readers:  # §4.6 exactly the agreement's keys
             raise _fail("scope", "verify.recipients", group=group.name)
+        limit = agreement.risk_limits.get(group.name)  # §4.6 the risk record, its limit
+        problem = risk_problem(group, group.risk, limit)
+        if problem is not None:
+            share = group.risk.unique_share * 100 if group.risk else 100.0
+            raise _fail(
+                "scope",
+                problem,
+                group=group.name,
+                share=f"{share:.1f}",
+                limit=f"{(limit or 0) / 100:.1f}",
+                number=agreement.number,
+            )
     check_columns(manifest)  # §4.6 every group carries only the columns the profile allows
 
 

@@ -1,7 +1,8 @@
 """Pseudonymisation profiles: for every ledger column its Annex 3 category and its group.
 
-The built-in profile is ``profiles/ledger-v1.toml`` (mirrored byte for byte in
-``protocols/profiles/``); see protocols/pseudonymisation-v1.md.
+The built-in profile is ``profiles/ledger-v2.toml`` (mirrored byte for byte in
+``protocols/profiles/``; ``ledger-v1.toml``, which sent the exact birth date and sex, is
+kept for reference); see protocols/pseudonymisation-v1.md.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Profile:
         raise KeyError(f"{table}.{column}")
 
 
-def load_profile(name: str = "ledger-v1") -> Profile:
+def load_profile(name: str = "ledger-v2") -> Profile:
     """Load a built-in profile."""
     folder = resources.files("secure_exchange.pseudonym.profiles")
     text = folder.joinpath(f"{name}.toml").read_text("utf-8")

@@ -2,8 +2,10 @@
 village: ``scoring``, ``evaluations`` and ``identity``, each keyed by the subject token.
 
 The profile (``profile.load_profile``) says which group each column goes to; the ID number
-becomes a token (``tokens.tokens``); the panel's free-text notes travel in the resident's
-identity row.
+becomes a token (``tokens.tokens``); the birth date becomes the age facts over the
+agreement's validity (``scoring.age_facts``); the panel's free-text notes travel in the
+resident's identity row. The re-identification risk of every group but ``identity`` is
+measured on the way (``risk.RiskMeter``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring import AgeWindow, age_facts
 from secure_exchange.ledger import EVALUATION_SCHEMA, RESIDENT_SCHEMA, id_keys
+from secure_exchange.package import GroupRisk
 from secure_exchange.pseudonym.profile import GROUPS, Profile, load_profile
+from secure_exchange.pseudonym.risk import RiskMeter
 from secure_exchange.pseudonym.tokens import tokens
 
 __all__ = ["Pseudonymised", "Splitter", "pseudonymise"]
@@ -38,17 +43,25 @@ class Pseudonymised:
 
     groups: Mapping[str, pa.Table]
     categories: Mapping[str, tuple[str, ...]]
+    risk: Mapping[str, GroupRisk]
 
 
 def pseudonymise(
-    residents: pa.Table, evaluations: pa.Table, key: bytes, profile: Profile | None = None
+    residents: pa.Table,
+    evaluations: pa.Table,
+    key: bytes,
+    window: AgeWindow,
+    profile: Profile | None = None,
 ) -> Pseudonymised:
-    """Split a checked ledger into the ``scoring``, ``evaluations`` and ``identity`` groups."""
-    splitter = Splitter(key, profile)
+    """Split a checked ledger into the ``scoring``, ``evaluations`` and ``identity`` groups.
+
+    ``window`` is the agreement's validity and the policy's age range, for the age facts.
+    """
+    splitter = Splitter(key, window, profile)
     evals = splitter.evaluations(evaluations)
     scoring, identity = splitter.residents(residents)
     groups = {"scoring": scoring, "evaluations": evals, "identity": identity}
-    return Pseudonymised(groups, splitter.categories())
+    return Pseudonymised(groups, splitter.categories(), splitter.risk())
 
 
 class Splitter:
@@ -56,11 +69,13 @@ class Splitter:
 
     Feed it every evaluations block first, then the residents blocks: the panel's notes
     about a resident (free text, so identity data) travel in that resident's identity row,
-    and are gathered on the way (they are few). Nothing else is kept between blocks.
+    and are gathered on the way (they are few). Nothing else is kept between blocks but
+    the sizes of the equivalence classes the risk measure needs.
     """
 
-    def __init__(self, key: bytes, profile: Profile | None = None) -> None:
+    def __init__(self, key: bytes, window: AgeWindow, profile: Profile | None = None) -> None:
         self.key = key
+        self.window = window
         self.profile = profile or load_profile()
         _check_covered(self.profile, RESIDENT_SCHEMA, "residents")
         _check_covered(self.profile, EVALUATION_SCHEMA, "evaluations")
@@ -69,6 +84,7 @@ class Splitter:
         self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
         self._carrying: dict[str, set[str]] = {g: set() for g in GROUPS}
         self._lock = threading.Lock()
+        self._meters: dict[str, RiskMeter] = {}  # filled once the schemas are known
         scoring, identity = self._split_residents(
             RESIDENT_SCHEMA.empty_table(), np.zeros(0, np.int64)
         )
@@ -77,6 +93,11 @@ class Splitter:
             "evaluations": self._split_evaluations(EVALUATION_SCHEMA.empty_table()).schema,
             "identity": identity.schema,
         }
+        self._meters.update(
+            (group, RiskMeter([c for c in schema.names if c != "subject"]))
+            for group, schema in self.schemas.items()
+            if group != "identity"  # direct identifiers: the re-identification key's own
+        )
 
     def evaluations(self, table: pa.Table, keys: np.ndarray | None = None) -> pa.Table:
         """The ``evaluations`` group of a block; its notes are kept for the identity rows.
@@ -136,6 +157,10 @@ class Splitter:
             table, id_keys(table.column("id_number")) if keys is None else keys
         )
 
+    def risk(self) -> dict[str, GroupRisk]:
+        """The re-identification risk of every group but ``identity``, over the rows so far."""
+        return {group: meter.result() for group, meter in self._meters.items()}
+
     def categories(self) -> dict[str, tuple[str, ...]]:
         """Categories of the columns that carried data so far, per group."""
         with self._lock:
@@ -148,11 +173,18 @@ class Splitter:
 
     def _split_evaluations(self, table: pa.Table) -> pa.Table:
         subject = tokens(self.key, table.column("id_number"))
-        return _group(table, subject, self.profile.columns("evaluations", "evaluations"))
+        group = _group(table, subject, self.profile.columns("evaluations", "evaluations"))
+        if "evaluations" in self._meters:
+            self._meters["evaluations"].add(group)
+        return group
 
     def _split_residents(self, table: pa.Table, keys: np.ndarray) -> tuple[pa.Table, pa.Table]:
         subject = tokens(self.key, table.column("id_number"))
+        for name, column in age_facts(table.column("birth_date"), self.window).items():
+            table = table.append_column(name, column)
         scoring = _group(table, subject, self.profile.columns("residents", "scoring"))
+        if "scoring" in self._meters:
+            self._meters["scoring"].add(scoring)
         identity = _group(table, subject, self.profile.columns("residents", "identity"))
         if self._with_notes:
             notes = self._notes_of(keys) if len(keys) else pa.nulls(0, _NOTES)

@@ -22,6 +22,7 @@ from scoring.policy import Policy, load_policy
 from scoring.summary import STATUSES
 from secure_exchange.fsio import atomic_write
 from secure_exchange.i18n import current_language, has_message, t
+from secure_exchange.package import GroupRisk
 from secure_exchange.reports import svg as _svg
 from secure_exchange.reports.facts import (
     TYPE_KEYS,
@@ -32,6 +33,7 @@ from secure_exchange.reports.facts import (
     policy_from,
     read_table,
 )
+from secure_exchange.reports.risk import risk_section
 from secure_exchange.reports.svg import Bar, Segment, StackedRow, escape
 
 __all__ = ["TARGETS", "build_report", "write_report"]
@@ -470,6 +472,7 @@ def build_report(
     *,
     title: str | None = None,
     now: datetime | None = None,
+    risk: Mapping[str, GroupRisk] | None = None,
 ) -> str:
     """Render the decisions report as one self-contained HTML page (current language).
 
@@ -478,6 +481,8 @@ def build_report(
         policy: the scoring policy, for item names, the LPR and caps; ``None`` shows codes.
         title: the page title (default: the catalogue's report title).
         now: the generation time shown in the header (default: the local time now).
+        risk: the re-identification risk the scored package records, per group (shown
+            in a section of its own when given).
 
     Raises:
         ReportError: a required column is missing or holds values that are not understood.
@@ -494,6 +499,7 @@ def build_report(
         _targets(facts),
         _items(facts, policy),
         _types_section(facts, policy),
+        risk_section(risk or {}),
         _footer(facts),
     ]
     lang = "zh-CN" if current_language() == "zh" else "en"
@@ -509,6 +515,7 @@ def write_report(
     decisions_path_or_table: Path | str | pa.Table,
     out: Path,
     policy: Policy | str | Path | None = None,
+    risk: Mapping[str, GroupRisk] | None = None,
 ) -> Path:
     """Read decisions (a .csv/.parquet/.xlsx path or a table) and write the HTML report.
 
@@ -517,6 +524,7 @@ def write_report(
         out: the HTML file to write (replaced atomically).
         policy: a ``Policy``, a policy id or file, or ``None`` for the built-in policy named
             in the decisions.
+        risk: the scored package's risk records, for their section.
 
     Raises:
         ReportError: the decisions cannot be read or are not a decisions table.
@@ -531,6 +539,6 @@ def write_report(
         policy = load_policy(policy)
     elif policy is None:
         policy = policy_from(table)
-    page = build_report(table, policy)
+    page = build_report(table, policy, risk=risk)
     atomic_write(out, page.encode("utf-8"))
     return out

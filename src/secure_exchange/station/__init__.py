@@ -36,6 +36,7 @@ from secure_exchange.station.exchange import (
     WITNESS_FILE,
     import_package,
     open_imported,
+    package_risk,
     seal_groups,
     verify_package,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "mount_roots",
     "notification_list",
     "open_imported",
+    "package_risk",
     "read_results",
     "reason_labels",
     "reasons_text",

@@ -16,7 +16,13 @@ from secure_exchange import fsio as _fsio
 from secure_exchange.errors import AgreementError
 from secure_exchange.station.home import StationInfo, init_station
 from secure_exchange.station.station import Station, key_actor
-from secure_exchange.trust import Agreement, PublicIdentity, UnlockedIdentity, new_agreement
+from secure_exchange.trust import (
+    DEFAULT_HYBRID_GROUPS,
+    Agreement,
+    PublicIdentity,
+    UnlockedIdentity,
+    new_agreement,
+)
 
 __all__ = [
     "PassphraseFn",
@@ -81,11 +87,15 @@ def export_public(station: Station, name: str, fmt: str) -> PublicIdentity:
         return ident
 
 
-def export_age_identity(station: Station, name: str, passphrase: bytes) -> str:
-    """The secret age identity, for an auditor's stock-tool check (logged)."""
+def export_age_identity(
+    station: Station, name: str, passphrase: bytes, *, hybrid: bool = False
+) -> str:
+    """The secret age identity (with ``hybrid``, the ML-KEM-768 + X25519 one), for an
+    auditor's check with a stock tool (logged)."""
     actor = key_actor(station.keyring.get(name))
-    with station.audited("key.exported", actor=actor, detail={"secret": "age"}):
-        return station.keyring.export_age_identity(name, passphrase)
+    secret = "age-pq" if hybrid else "age"
+    with station.audited("key.exported", actor=actor, detail={"secret": secret}):
+        return station.keyring.export_age_identity(name, passphrase, hybrid=hybrid)
 
 
 def agreement_new(
@@ -96,12 +106,29 @@ def agreement_new(
     valid_from: date,
     valid_until: date,
     out: Path,
+    *,
+    hybrid: bool = True,
+    max_unique_bp: int | None = None,
 ) -> Agreement:
-    """Draft an agreement from both parties' key cards and write it to ``out``."""
+    """Draft an agreement from both parties' key cards and write it to ``out``.
+
+    ``hybrid`` (the default) seals the identity group to post-quantum hybrid keys only;
+    ``max_unique_bp`` caps the share of unique rows of the scoring groups (basis points).
+    """
     a = [PublicIdentity.from_card(p.read_text(encoding="utf-8")) for p in cards_a]
     b = [PublicIdentity.from_card(p.read_text(encoding="utf-8")) for p in cards_b]
     with station.audited("agreement.created", detail={"number": number}):
-        agreement = new_agreement(number, a, b, valid_from, valid_until)
+        agreement = new_agreement(
+            number,
+            a,
+            b,
+            valid_from,
+            valid_until,
+            hybrid_groups=DEFAULT_HYBRID_GROUPS if hybrid else (),
+            max_unique_bp=None
+            if max_unique_bp is None
+            else {"scoring": max_unique_bp, "evaluations": max_unique_bp},
+        )
         _fsio.atomic_write(out, agreement.to_bytes())
     return agreement
 

@@ -14,7 +14,7 @@ from typing import cast
 
 import pyarrow as pa
 
-from scoring import Policy, ScoreResult, score
+from scoring import AgeWindow, Policy, ScoreResult, load_policy, score
 from secure_exchange.audit import Operation
 from secure_exchange.errors import PackageError
 from secure_exchange.ledger import (
@@ -148,7 +148,9 @@ def seal_ledger(
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
-    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
+    base = load_policy().base  # the age facts hold for the built-in policy's age range
+    window = AgeWindow(agreement.valid_from, agreement.valid_until, base.min_age, base.max_age)
+    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256), window)
     witness = witness_bundle(station, signers, agreement)
     stage("seal")
     with (
@@ -162,6 +164,7 @@ def seal_ledger(
             agreement.number,
             signers,
             out_dir,
+            risk=splitter.risk,
             extra_files={WITNESS_FILE: witness},
             detail=media_detail,
         )

@@ -20,7 +20,9 @@ from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerp
 from secure_exchange.errors import PackageError, VerificationError
 from secure_exchange.package import (
     Categories,
+    GroupRisk,
     Groups,
+    Risks,
     Sender,
     VerifiedPackage,
     open_package,
@@ -38,6 +40,7 @@ __all__ = [
     "check_own_name",
     "import_package",
     "open_imported",
+    "package_risk",
     "seal_groups",
     "verify_package",
     "witness_bundle",
@@ -108,6 +111,7 @@ def seal_groups(
     extra_files: Mapping[str, bytes] | None = None,
     detail: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    risk: Risks | Callable[[], Risks] | None = None,
 ) -> VerifiedPackage:
     """Seal column groups into a package under the named agreement (audited)."""
     info = station.info
@@ -139,6 +143,7 @@ def seal_groups(
             sender=Sender(info.party, info.org),
             sequence=sequence,
             categories=categories,
+            risk=risk,
             extra_files=extra_files,
             progress=progress,
         )
@@ -165,6 +170,19 @@ def verify_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify a package against this station's trusted agreements and replay register."""
     with _verifying(station, "package.verified", path) as (_op, result):
         return result
+
+
+def package_risk(station: Station, path: Path) -> dict[str, GroupRisk]:
+    """The re-identification risk an imported package's signed manifest records, per group
+    (verified again first; nothing is decrypted)."""
+    trusted = station.trust.all()
+    with station.audited("package.verified", detail={"folder": path.name}) as op:
+        verified = verify(
+            path, trusted, replay=station.register.check(require_imported=True), check_expiry=False
+        )
+        op.set_package(verified.package_id)
+        _check_sender_name(verified)
+    return {g.name: g.risk for g in verified.manifest.groups if g.risk is not None}
 
 
 def import_package(station: Station, path: Path) -> VerifiedPackage:
@@ -238,5 +256,5 @@ def open_imported(
         if station.register.imported_digest(verified) != verified.sums_sha256:
             raise VerificationError("replay", "verify.changed_since_import")
         stage("decrypt")
-        tables = open_package(verified, [identity.age_identity], groups)
+        tables = open_package(verified, identity.age_identities, groups)
     return verified, tables

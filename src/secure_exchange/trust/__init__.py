@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from secure_exchange.trust.agreement import (
     CATEGORIES,
+    DEFAULT_HYBRID_GROUPS,
     DEFAULT_RECIPIENTS,
     DEFAULT_THRESHOLDS,
     PARTY_ROLES,
@@ -31,6 +32,7 @@ from secure_exchange.trust.view import AgreementView, KeyLine, PartyView, agreem
 __all__ = [
     "CATEGORIES",
     "COSTS",
+    "DEFAULT_HYBRID_GROUPS",
     "DEFAULT_RECIPIENTS",
     "DEFAULT_THRESHOLDS",
     "PARTY_ROLES",

@@ -2,8 +2,10 @@
 
 An agreement names both parties' keys with their roles, the signature thresholds a package
 needs, which keys may read each column group, the purpose, the permitted data categories and
-the validity dates. It is in force only when both parties' seal keys signed its body and the
-day lies within its dates (protocols/sealed-package-v1.md §2).
+the validity dates, and the groups that only post-quantum hybrid keys may read (by default
+``identity`` for a new agreement; an agreement from before has none). It is in force only
+when both parties' seal keys signed its body and the day lies within its dates
+(protocols/sealed-package-v1.md §2).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from secure_exchange.trust.keys import PublicIdentity, UnlockedIdentity
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_HYBRID_GROUPS",
     "DEFAULT_RECIPIENTS",
     "DEFAULT_THRESHOLDS",
     "PARTY_ROLES",
@@ -61,6 +64,9 @@ DEFAULT_RECIPIENTS = {
     "identity": ("B:reidentify",),
     "decisions": ("A:officer", "A:seal"),
 }
+# Groups sealed to the readers' ML-KEM-768 + X25519 hybrid recipients only: ID numbers,
+# names and addresses outlive today's elliptic curves ("harvest now, decrypt later").
+DEFAULT_HYBRID_GROUPS = ("identity",)
 _SIG_TRUSTED_PREFIX = FORMAT + " sha256:"
 
 
@@ -142,15 +148,29 @@ class Agreement:
         table = as_obj(self.body["thresholds"])
         return {str(r): int(n) for r, n in table[party].items()}
 
+    @property
+    def risk_limits(self) -> dict[str, int]:
+        """Per group, the largest share of rows unique on its quasi-identifiers that a
+        package may carry, in basis points (500 = 5%); groups without a limit are absent."""
+        table = as_obj(self.body.get("max_unique_bp", {}))
+        return {str(group): int(limit) for group, limit in table.items()}
+
+    @property
+    def hybrid_groups(self) -> tuple[str, ...]:
+        """Groups whose parts are sealed to hybrid (post-quantum) recipients only."""
+        return tuple(_str_list(self.body.get("hybrid_groups", [])))
+
     def group_recipients(self, group: str) -> tuple[str, ...]:
-        """The age recipients allowed to read ``group`` (sorted)."""
+        """The age recipients allowed to read ``group`` (sorted): the keys' hybrid
+        ``age1pq1…`` recipients for a group in ``hybrid_groups``, else their X25519 ones."""
         table = as_obj(self.body["recipients"])
         if group not in table:
             raise AgreementError("agreement.group_not_covered", group=group, number=self.number)
-        selectors = _str_list(table[group])
-        return tuple(
-            sorted({k.identity.age_recipient for s in selectors for k in self.keys_for(s)})
-        )
+        keys = [k for s in _str_list(table[group]) for k in self.keys_for(s)]
+        if group in self.hybrid_groups:
+            _require_hybrid(group, keys)
+            return tuple(sorted({k.identity.age_pq for k in keys}))
+        return tuple(sorted({k.identity.age_recipient for k in keys}))
 
     # -- signatures and force ---------------------------------------------------------------
     def signed_by(self) -> tuple[AgreementKey, ...]:
@@ -234,6 +254,14 @@ class Agreement:
         return cls(body, keys, sigs)
 
 
+def _require_hybrid(group: str, keys: Iterable[AgreementKey]) -> None:
+    for key in keys:
+        if not key.identity.age_pq:
+            raise AgreementError(
+                "agreement.hybrid_key_missing", group=group, name=key.identity.name
+            )
+
+
 def _str_list(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError("expected a list of strings")
@@ -283,6 +311,14 @@ def _validate_tables(body: Mapping[str, object]) -> None:
             raise AgreementError("agreement.malformed", what="thresholds")
     for selectors in as_obj(body["recipients"]).values():
         _str_list(selectors)
+    if "max_unique_bp" in body:
+        limits = as_obj(body["max_unique_bp"])
+        if not all(type(n) is int and 0 <= n <= 10_000 for n in limits.values()):
+            raise AgreementError("agreement.malformed", what="max_unique_bp")
+    if "hybrid_groups" in body:
+        hybrid = _str_list(body["hybrid_groups"])
+        if not set(hybrid) <= set(as_obj(body["recipients"])):
+            raise AgreementError("agreement.malformed", what="hybrid_groups")
 
 
 def _ordered_categories(categories: Iterable[str]) -> list[str]:
@@ -304,8 +340,16 @@ def new_agreement(
     purpose: str = PURPOSE,
     thresholds: Mapping[str, Mapping[str, int]] | None = None,
     now: datetime | None = None,
+    hybrid_groups: Iterable[str] = DEFAULT_HYBRID_GROUPS,
+    max_unique_bp: Mapping[str, int] | None = None,
 ) -> Agreement:
-    """Draft an unsigned agreement between party A's and party B's key cards."""
+    """Draft an unsigned agreement between party A's and party B's key cards.
+
+    ``hybrid_groups`` are the groups only hybrid (post-quantum) keys may read; every key
+    that reads one must have a hybrid recipient (a v2 card). Pass ``()`` for none.
+    ``max_unique_bp`` limits, per group, the share of rows unique on its quasi-identifiers
+    (basis points): a package above it is refused by its writer and its reader.
+    """
     a, b = list(party_a), list(party_b)
     orgs = {p: {i.org for i in ids} for p, ids in (("A", a), ("B", b))}
     for party, names in orgs.items():
@@ -320,6 +364,8 @@ def new_agreement(
         "party_b": {"org": orgs["B"].pop(), "keys": [_card_dict(i) for i in b]},
         "thresholds": {p: dict(t) for p, t in (thresholds or DEFAULT_THRESHOLDS).items()},
         "recipients": {g: list(s) for g, s in DEFAULT_RECIPIENTS.items()},
+        "hybrid_groups": sorted(set(hybrid_groups)),
+        **({"max_unique_bp": dict(max_unique_bp)} if max_unique_bp is not None else {}),
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(),
         "created": utc_timestamp(now),
@@ -331,7 +377,10 @@ def new_agreement(
         for role, count in need.items():
             if roles.count(role) < count:
                 raise AgreementError("agreement.threshold_unmeetable", party=party, role=role)
-    return Agreement(body, _parse_keys(body), {})
+    drafted = Agreement(body, _parse_keys(body), {})
+    for group in drafted.hybrid_groups:
+        drafted.group_recipients(group)  # every reader has a hybrid key
+    return drafted
 
 
 class TrustStore:

@@ -1,11 +1,13 @@
-"""Identities: each a minisign (Ed25519) signing key and an age (X25519) encryption key.
+"""Identities: each a minisign (Ed25519) signing key and age encryption keys: X25519 and,
+for keys made since card format v2, the post-quantum hybrid ML-KEM-768 + X25519.
 
 Layout under ``SX_HOME/keys/<name>/``: ``identity.card`` (the public key card, plain text),
 ``minisign.pub``, ``minisign.key`` (minisign's own scrypt passphrase protection, so
-``minisign -S -s`` signs with it) and ``age.key.age`` (the ``AGE-SECRET-KEY-1…`` line,
-age-encrypted with the same passphrase, so ``age -d`` opens it). A seal key of party A also
-holds ``pseudonym.secret.age``: the tokenisation secret, age-encrypted to the seal key itself;
-it never leaves the station (protocols/pseudonymisation-v1.md).
+``minisign -S -s`` signs with it), ``age.key.age`` (the ``AGE-SECRET-KEY-1…`` line,
+age-encrypted with the same passphrase, so ``age -d`` opens it) and, for a v2 card,
+``age-pq.key.age`` (the ``AGE-SECRET-KEY-PQ-1…`` line, protected the same way). A seal key
+of party A also holds ``pseudonym.secret.age``: the tokenisation secret, age-encrypted to
+the seal key itself; it never leaves the station (protocols/pseudonymisation-v1.md).
 
 The folder is 0700 and the secret files 0600. On POSIX a secret file or key folder that
 group or others may use is refused before it is read, with the ``chmod`` that fixes it (as
@@ -45,7 +47,8 @@ __all__ = [
 PURPOSES = ("officer", "seal", "scoring", "reidentify")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _CARD_MAGIC = "sx-key-card-v1"
-_SECRET_FILES = ("minisign.key", "age.key.age", "pseudonym.secret.age")
+_CARD_MAGIC_V2 = "sx-key-card-v2"  # v1 plus ``age-pq``, the hybrid recipient
+_SECRET_FILES = ("minisign.key", "age.key.age", "age-pq.key.age", "pseudonym.secret.age")
 _OTHERS = stat.S_IRWXG | stat.S_IRWXO  # any access by group or others
 
 # Key-derivation cost for the passphrase protecting a secret key. "standard" is for real
@@ -79,7 +82,7 @@ def _require_private(path: Path, *, folder: bool = False) -> None:
 
 
 _CREATED_FILES = re.compile(
-    r"minisign\.key|age\.key\.age|pseudonym\.secret\.age|minisign\.pub|identity\.card"
+    r"minisign\.key|age\.key\.age|age-pq\.key\.age|pseudonym\.secret\.age|minisign\.pub|identity\.card"
     r"|\.(minisign\.pub|identity\.card)\.tmp-[0-9]+"
 )
 
@@ -101,9 +104,18 @@ def _key_errors() -> Iterator[None]:
         raise IdentityError(exc.key, **exc.params) from exc
 
 
-def fingerprint_of(name: str, org: str, purpose: str, minisign_b64: str, age_recipient: str) -> str:
-    """A short, printable fingerprint binding a key card's public values (16 bytes of SHA-256)."""
-    material = "\n".join((_CARD_MAGIC, name, org, purpose, minisign_b64, age_recipient, ""))
+def fingerprint_of(
+    name: str, org: str, purpose: str, minisign_b64: str, age_recipient: str, age_pq: str = ""
+) -> str:
+    """A short, printable fingerprint binding a key card's public values (16 bytes of SHA-256).
+
+    A v1 card (no hybrid recipient) keeps the fingerprint it always had; a v2 card's also
+    binds its ``age-pq`` recipient.
+    """
+    values: tuple[str, ...] = (_CARD_MAGIC, name, org, purpose, minisign_b64, age_recipient, "")
+    if age_pq:
+        values = (_CARD_MAGIC_V2, name, org, purpose, minisign_b64, age_recipient, age_pq, "")
+    material = "\n".join(values)
     digest = hashlib.sha256(material.encode("utf-8")).hexdigest()[:32].upper()
     return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
@@ -118,6 +130,8 @@ class PublicIdentity:
     minisign: _minisign.PublicKey
     age_recipient: str
     created: str
+    age_pq: str = ""
+    """The hybrid ML-KEM-768 + X25519 recipient (``age1pq1…``); empty on a v1 card."""
 
     @property
     def key_id(self) -> str:
@@ -128,7 +142,12 @@ class PublicIdentity:
     def fingerprint(self) -> str:
         """Fingerprint printed on the paper agreement."""
         return fingerprint_of(
-            self.name, self.org, self.purpose, self.minisign.base64(), self.age_recipient
+            self.name,
+            self.org,
+            self.purpose,
+            self.minisign.base64(),
+            self.age_recipient,
+            self.age_pq,
         )
 
     def verify_signature(
@@ -147,17 +166,18 @@ class PublicIdentity:
 
     def to_fields(self) -> dict[str, str]:
         """The card's fields, in card order."""
-        return {
-            "format": _CARD_MAGIC,
+        fields = {
+            "format": _CARD_MAGIC_V2 if self.age_pq else _CARD_MAGIC,
             "name": self.name,
             "org": self.org,
             "purpose": self.purpose,
             "minisign": self.minisign.base64(),
             "minisign-key-id": self.key_id,
             "age": self.age_recipient,
-            "created": self.created,
-            "fingerprint": self.fingerprint,
         }
+        if self.age_pq:
+            fields["age-pq"] = self.age_pq
+        return {**fields, "created": self.created, "fingerprint": self.fingerprint}
 
     def to_card(self) -> str:
         """Render the key card: ``field: value`` lines, printable and machine-readable."""
@@ -179,12 +199,16 @@ class PublicIdentity:
     @classmethod
     def from_fields(cls, fields: Mapping[str, str]) -> PublicIdentity:
         """Build from card fields; the fingerprint (and key id, if given) must match."""
+        # An agreement embeds cards without "format": a hybrid recipient makes it v2.
+        card_format = fields.get("format", _CARD_MAGIC_V2 if "age-pq" in fields else _CARD_MAGIC)
         if (
-            fields.get("format", _CARD_MAGIC) != _CARD_MAGIC
+            card_format not in (_CARD_MAGIC, _CARD_MAGIC_V2)
             or fields.get("purpose") not in PURPOSES
+            or (card_format == _CARD_MAGIC_V2) != ("age-pq" in fields)
         ):
             raise IdentityError("keys.card_malformed")
         try:
+            pq = fields.get("age-pq")
             ident = cls(
                 name=fields["name"],
                 org=fields["org"],
@@ -192,6 +216,7 @@ class PublicIdentity:
                 minisign=_minisign.PublicKey.from_str(fields["minisign"]),
                 age_recipient=str(_age.X25519Recipient.from_str(fields["age"])),
                 created=fields["created"],
+                age_pq="" if pq is None else str(_age.HybridRecipient.from_str(pq)),
             )
         except (KeyError, FormatError) as exc:
             raise IdentityError("keys.card_malformed") from exc
@@ -210,9 +235,17 @@ class UnlockedIdentity:
     signing_key: _minisign.SecretKey
     age_identity: _age.X25519Identity
     home: Path
+    hybrid_identity: _age.HybridIdentity | None = None
 
     def __repr__(self) -> str:
         return f"UnlockedIdentity({self.public.name!r}, purpose={self.public.purpose!r})"
+
+    @property
+    def age_identities(self) -> tuple[_age.X25519Identity | _age.HybridIdentity, ...]:
+        """Every age identity of this key (hybrid first): what opens a part sealed to it."""
+        if self.hybrid_identity is None:
+            return (self.age_identity,)
+        return (self.hybrid_identity, self.age_identity)
 
     # NoteSigner protocol (audit checkpoints, cosignatures).
     @property
@@ -255,9 +288,20 @@ class Keyring:
         return self.root / name
 
     def create(
-        self, name: str, org: str, purpose: str, passphrase: bytes, *, cost: str = "standard"
+        self,
+        name: str,
+        org: str,
+        purpose: str,
+        passphrase: bytes,
+        *,
+        cost: str = "standard",
+        hybrid: bool = True,
     ) -> PublicIdentity:
-        """Generate and store a new identity; secrets are written only in encrypted form."""
+        """Generate and store a new identity; secrets are written only in encrypted form.
+
+        ``hybrid`` (the default) also makes the post-quantum ML-KEM-768 + X25519 key and a
+        v2 card carrying its recipient; without it the key has a v1 card, as before.
+        """
         if purpose not in PURPOSES:
             raise IdentityError("keys.bad_purpose", purpose=purpose)
         if not passphrase:
@@ -268,6 +312,7 @@ class Keyring:
         opslimit, memlimit, work_factor = COSTS[cost]
         signing = _minisign.SecretKey.generate()
         age_id = _age.X25519Identity.generate()
+        pq_id = _age.HybridIdentity.generate() if hybrid else None
         public = PublicIdentity(
             name=name,
             org=org,
@@ -275,6 +320,7 @@ class Keyring:
             minisign=signing.public_key,
             age_recipient=str(age_id.recipient()),
             created=utc_timestamp(),
+            age_pq="" if pq_id is None else str(pq_id.recipient()),
         )
         tmp = folder.with_name(f".{name}.creating")
         _fsio.remove_stale_folder(tmp, _creating_file, unlocked_age=0)  # a killed run's
@@ -290,6 +336,9 @@ class Keyring:
         scrypt = _age.ScryptRecipient(passphrase, work_factor=work_factor)
         with _fsio.open_private(tmp / "age.key.age") as fh:
             fh.write(_age.encrypt_bytes(secret_line, [scrypt]))
+        if pq_id is not None:
+            with _fsio.open_private(tmp / "age-pq.key.age") as fh:
+                fh.write(_age.encrypt_bytes((str(pq_id) + "\n").encode("ascii"), [scrypt]))
         if purpose == "seal":
             with _fsio.open_private(tmp / "pseudonym.secret.age") as fh:
                 fh.write(_age.encrypt_bytes(os.urandom(32), [age_id.recipient()]))
@@ -342,16 +391,27 @@ class Keyring:
             age_id = _age.X25519Identity.from_str(age_secret)
         if signing.public_key != public.minisign or str(age_id.recipient()) != public.age_recipient:
             raise IdentityError("keys.mismatch", name=name)
-        return UnlockedIdentity(public, signing, age_id, self.home)
+        pq_id = None
+        if public.age_pq:  # the ML-KEM secret of a v2 card
+            pq_secret = self._age_secret(folder, passphrase, "age-pq.key.age")
+            with _key_errors():
+                pq_id = _age.HybridIdentity.from_str(pq_secret)
+            if str(pq_id.recipient()) != public.age_pq:
+                raise IdentityError("keys.mismatch", name=name)
+        return UnlockedIdentity(public, signing, age_id, self.home, pq_id)
 
-    def export_age_identity(self, name: str, passphrase: bytes) -> str:
-        """The ``AGE-SECRET-KEY-1…`` line, for an auditor's stock-tool check."""
+    def export_age_identity(self, name: str, passphrase: bytes, *, hybrid: bool = False) -> str:
+        """The ``AGE-SECRET-KEY-1…`` line, for an auditor's stock-tool check; with
+        ``hybrid``, the ``AGE-SECRET-KEY-PQ-1…`` line (for a tool that reads hybrids)."""
         self.require_private(name)
-        return self._age_secret(self._dir(name), passphrase)
+        if hybrid and not self.get(name).age_pq:
+            raise IdentityError("keys.no_hybrid", name=name)
+        file = "age-pq.key.age" if hybrid else "age.key.age"
+        return self._age_secret(self._dir(name), passphrase, file)
 
     @staticmethod
-    def _age_secret(folder: Path, passphrase: bytes) -> str:
-        data = (folder / "age.key.age").read_bytes()
+    def _age_secret(folder: Path, passphrase: bytes, file: str = "age.key.age") -> str:
+        data = (folder / file).read_bytes()
         try:
             plain = _age.decrypt_bytes(data, [_age.ScryptIdentity(passphrase)])
         except _age.AgeNoIdentityMatchError:

@@ -1,6 +1,7 @@
 """age v1 file encryption (age-encryption.org/v1), pure Python over ``cryptography``.
 
-Private to secure_exchange: X25519 and scrypt recipients, STREAM payload, ASCII armor.
+Private to secure_exchange: X25519, ML-KEM-768 + X25519 hybrid and scrypt recipients,
+STREAM payload, ASCII armor.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from secure_exchange.formats.age.errors import (
     AgePayloadError,
     AgeWorkFactorError,
 )
+from secure_exchange.formats.age.mlkem768x25519 import HybridIdentity, HybridRecipient
 from secure_exchange.formats.age.scrypt import ScryptIdentity, ScryptRecipient
 from secure_exchange.formats.age.x25519 import X25519Identity, X25519Recipient
 
@@ -37,6 +39,8 @@ __all__ = [
     "AgeNoIdentityMatchError",
     "AgePayloadError",
     "AgeWorkFactorError",
+    "HybridIdentity",
+    "HybridRecipient",
     "Identity",
     "Reader",
     "Recipient",

@@ -16,6 +16,7 @@ from secure_exchange.formats.age.errors import (
     AgeNoIdentityMatchError,
 )
 from secure_exchange.formats.age.format import Header, Stanza, parse_header, serialize_header
+from secure_exchange.formats.age.mlkem768x25519 import HybridRecipient
 from secure_exchange.formats.age.primitives import FILE_KEY_SIZE, header_mac
 from secure_exchange.formats.age.source import Readable, Source
 from secure_exchange.formats.age.stream import (
@@ -42,7 +43,7 @@ Reader = StreamReader
 
 
 class Recipient(Protocol):
-    """Something a file key can be wrapped to (X25519 key, passphrase)."""
+    """Something a file key can be wrapped to (X25519 or hybrid key, passphrase)."""
 
     def wrap(self, file_key: bytes, *, random: Callable[[int], bytes] = os.urandom) -> list[Stanza]:
         """Return the stanzas that carry ``file_key`` to this recipient."""
@@ -81,6 +82,11 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
         raise ValueError("at least one recipient is needed")
     if len(recipients) > 1 and any(isinstance(r, scrypt.ScryptRecipient) for r in recipients):
         raise ValueError("a passphrase recipient must be the only recipient")
+    hybrid = [isinstance(r, HybridRecipient) for r in recipients]
+    if any(hybrid) and not all(hybrid):
+        # The spec: a file sealed to a post-quantum recipient should not also be
+        # sealed to a classical one, which a quantum computer could then open.
+        raise ValueError("hybrid and classical recipients are not mixed in one file")
 
 
 def encrypt(

@@ -67,4 +67,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{category}”不是《合作协议》附件3所列的数据类别。",
         "“{category}” is not one of the data categories of Annex 3.",
     ),
+    "agreement.hybrid_key_missing": (
+        "协议要求“{group}”数据组只能用抗量子（ML-KEM 混合）密钥加密，但密钥 {name} 是旧格式，"
+        "没有这种密钥：请让该方新建密钥并重新起草协议。",
+        "The agreement requires post-quantum (ML-KEM hybrid) keys for group {group}, but "
+        "key {name} is of the old kind without one: have its owner make a new key and "
+        "draft the agreement again.",
+    ),
 }

@@ -204,4 +204,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.col.subjects": ("参评", "subjects"),
     "cli.col.credit": ("授信总额（元）", "credit (yuan)"),
     "cli.col.total": ("合计", "total"),
+    "cli.group_risk": (
+        "    重识别风险：{share}% 的记录可凭其余列唯一识别（最小组 {smallest} 条；准标识列 {columns} 个）",
+        "    re-identification risk: {share}% of rows unique on the other columns (smallest "
+        "class {smallest}; {columns} quasi-identifiers)",
+    ),
+    "cli.help.keys_export_hybrid": (
+        "导出抗量子（ML-KEM-768 + X25519 混合）私钥 AGE-SECRET-KEY-PQ-1…，供支持该类型的 age 工具使用",
+        "Export the post-quantum (ML-KEM-768 + X25519 hybrid) AGE-SECRET-KEY-PQ-1… identity, "
+        "for an age tool that reads hybrids",
+    ),
+    "cli.help.agreement_no_hybrid": (
+        "身份数据组不强制使用抗量子（ML-KEM 混合）密钥加密（默认强制；仅当一方还只有旧密钥时使用）",
+        "Do not require post-quantum (ML-KEM hybrid) keys for the identity group (required by "
+        "default; only for a party that still has old keys)",
+    ),
+    "cli.help.agreement_max_unique": (
+        "评分数据中可被唯一识别的记录所占比例的上限（百分比，例如 5）；超过则拒绝封装和导入",
+        "Ceiling on the share of scoring rows that can be singled out (percent, e.g. 5); a "
+        "package above it is neither sealed nor imported",
+    ),
 }

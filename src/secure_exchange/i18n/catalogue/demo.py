@@ -63,4 +63,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.file.results": ("社区收到的结果", "Results back at the community"),
     "demo.file.audit-community": ("社区访问日志报告", "Community access-log report"),
     "demo.file.audit-bank": ("银行访问日志报告", "Bank access-log report"),
+    "demo.step.risk": (
+        "评分密钥可见的数据中 {share}% 的记录可被唯一识别（改进前按出生日期、性别约 99%），"
+        "最小组 {smallest} 条",
+        "{share}% of the rows the scoring key sees are unique (about 99% with the exact "
+        "birth date and sex before), smallest class {smallest}",
+    ),
 }

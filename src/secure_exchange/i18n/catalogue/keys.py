@@ -57,4 +57,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Key folder {path} can be opened by other users of this computer, so it is not "
         "used. Fix it with: chmod 700 {path}",
     ),
+    "keys.no_hybrid": (
+        "密钥 {name} 是旧格式（第1版公钥卡），没有抗量子（ML-KEM 混合）密钥；请新建密钥后重签协议。",
+        "Key {name} is of the old kind (a v1 key card) and has no post-quantum (ML-KEM "
+        "hybrid) key: make a new key and sign the agreement again.",
+    ),
 }

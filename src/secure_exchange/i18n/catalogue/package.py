@@ -100,4 +100,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not enough signatures: the agreement needs at least {count} signature(s) by a "
         "{role} key (an officer plus the unit seal, say).",
     ),
+    "package.risk_too_high": (
+        "数据组 {group} 中有 {share}% 的记录可凭其余列单独识别出个人，超过协议 {number} 允许的 "
+        "{limit}%：请勿发送，请与对方协商进一步概括数据或修订协议。",
+        "{share}% of the rows of group {group} can be singled out by their other columns, "
+        "above the {limit}% agreement {number} allows: do not send it; agree with the other "
+        "party on coarser data or a revised agreement.",
+    ),
+    "package.risk_missing": (
+        "协议 {number} 限定了数据组 {group} 的重识别风险，但数据包没有记录该风险。",
+        "Agreement {number} limits the re-identification risk of group {group}, but the "
+        "package records none for it.",
+    ),
+    "package.risk_malformed": (
+        "数据组 {group} 的重识别风险记录与该组的数据不符。",
+        "The re-identification risk record of group {group} does not fit the group.",
+    ),
 }

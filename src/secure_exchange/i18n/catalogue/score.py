@@ -89,4 +89,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持把授信结果写成“{suffix}”文件，请使用 .csv、.parquet 或 .xlsx。",
         "Cannot write decisions as '{suffix}'; use .csv, .parquet or .xlsx.",
     ),
+    "score.input.age_facts": (
+        "评分数据中的年龄信息（age_status、age_change、age_window）不完整或格式不正确，"
+        "请让社区重新封装数据包。",
+        "The age facts in the scoring input (age_status, age_change, age_window) are "
+        "incomplete or malformed: ask the community to seal the package again.",
+    ),
+    "score.input.age_window": (
+        "评估日期 {as_of} 不在本数据包年龄信息的适用期（{start} 至 {end}）内：请在此期间内"
+        "选择评估日期，或请社区按新的协议期限重新封装。",
+        "The evaluation date {as_of} lies outside the days this package's age facts cover "
+        "({start} to {end}): choose a date within them, or ask the community for a package "
+        "sealed under an agreement covering it.",
+    ),
+    "score.input.age_range": (
+        "数据包的年龄信息按 {found} 周岁计算，而评分政策要求 {policy} 周岁，两者不一致，无法评分。",
+        "The package's age facts were computed for ages {found}, but the policy asks for "
+        "{policy}: it cannot be scored with this policy.",
+    ),
 }

@@ -1,0 +1,93 @@
+"""Re-identification risk of a column group, measured as it is written (ARX-style).
+
+The quasi-identifiers of a group are all its columns but the subject token: anyone holding
+the group and, from elsewhere, the same facts about a person (the bank's own customer
+records hold community, birth date, business type …) can single that person's row out when
+no other row shares them. For each group a key without identity access reads, the meter
+counts the rows in equivalence classes of one (``unique``) and the size of the smallest
+class, the prosecutor model of ARX (every person is assumed to be in the table); the
+result is the manifest's ``package.GroupRisk`` record.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from secure_exchange.package import GroupRisk
+
+__all__ = ["RiskMeter"]
+
+
+class RiskMeter:
+    """Counts the equivalence classes of one group over its batches (thread-safe)."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self._classes: Counter[bytes] = Counter()
+        self._codes: list[dict[Hashable, int]] = [{} for _ in self.columns]
+        self._rows = 0
+        self._lock = threading.Lock()
+
+    def add(self, table: pa.Table) -> None:
+        """Count a batch of the group (its quasi-identifier columns).
+
+        Each column is dictionary-encoded (nulls as a value of their own), the codes are
+        combined into one integer per row, and the classes of the batch are counted on
+        those; only the batch's classes, keyed by their values' codes (the same in every
+        batch), are merged into the running counts. Exact: no row is hashed.
+        """
+        if not table.num_rows:
+            return
+        names = list(self.columns)
+        counted = (
+            table.select(names).group_by(names).aggregate([([], "count_all")]) if names else None
+        )
+        with self._lock:  # the value codes are shared between batches
+            classes, sizes = _batch_classes(counted, self.columns, self._codes, table.num_rows)
+            for key, size in zip(classes, sizes, strict=True):
+                self._classes[key] += size
+            self._rows += table.num_rows
+
+    def result(self) -> GroupRisk:
+        """The risk over every batch counted so far."""
+        with self._lock:
+            sizes = list(self._classes.values())
+            rows = self._rows
+        return GroupRisk(
+            self.columns,
+            rows,
+            sum(1 for s in sizes if s == 1),
+            min(sizes) if sizes else 0,
+        )
+
+
+def _batch_classes(
+    counted: pa.Table | None,
+    columns: Sequence[str],
+    codes_of: list[dict[Hashable, int]],
+    rows: int,
+) -> tuple[list[bytes], list[int]]:
+    """The equivalence classes of one batch (``counted``: its rows grouped by ``columns``,
+    with ``count_all``), each as the bytes of its values' codes (a value has the same code
+    in every batch: ``codes_of``, one dict per column), and their sizes."""
+    if counted is None:  # no quasi-identifier: one class of every row
+        return [b""], [rows]
+    codes = []
+    for name, known in zip(columns, codes_of, strict=True):
+        encoded = pc.dictionary_encode(counted.column(name), null_encoding="encode")
+        encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
+        values = encoded.dictionary.to_pylist()
+        to_code = np.array([known.setdefault(v, len(known)) for v in values], np.int32)
+        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        codes.append(to_code[indices])
+    matrix = np.ascontiguousarray(np.stack(codes, axis=1))
+    width = matrix.shape[1] * matrix.itemsize
+    data = matrix.tobytes()
+    keys = [data[i : i + width] for i in range(0, len(data), width)]
+    return keys, counted.column("count_all").to_pylist()
