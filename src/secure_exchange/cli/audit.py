@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from secure_exchange.audit import AuditLog, AuditVerifyReport, Event, write_report
-from secure_exchange.cli.common import DATE, out_option, station
+from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import printable, t
 from secure_exchange.station import user_actor
@@ -162,7 +162,9 @@ def _export_cmd() -> click.Command:
         help=t("audit.help.format"),
     )
     @out_option("audit.help.out")
-    def export(fmt: str, out: Path) -> None:
+    @force_option
+    def export(fmt: str, out: Path, force: bool) -> None:
+        check_out(out, force=force)
         count = station().log.export(out, fmt, actor=user_actor())
         click.echo(t("audit.cli.exported", count=count, path=out))
 
@@ -172,7 +174,9 @@ def _export_cmd() -> click.Command:
 def _report_cmd() -> click.Command:
     @click.command("report", help=t("audit.help.report"))
     @out_option("audit.help.report_out")
-    def report(out: Path) -> None:
+    @force_option
+    def report(out: Path, force: bool) -> None:
+        check_out(out, force=force)
         count = write_report(station().home, out, actor=user_actor())
         click.echo(t("audit.cli.reported", count=count, path=out))
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from secure_exchange import fsio
 from secure_exchange.errors import PassphraseError
 from secure_exchange.i18n import t
 from secure_exchange.station import Station, station_home
@@ -19,7 +20,9 @@ from secure_exchange.station import Station, station_home
 __all__ = [
     "DATE",
     "PassphraseSource",
+    "check_out",
     "echo_json",
+    "force_option",
     "out_option",
     "passphrase_option",
     "progress_bar",
@@ -92,6 +95,17 @@ def out_option(
     kind = click.Path(file_okay=not folder, dir_okay=folder, path_type=Path)
     help_text = t(help_key) if help_key is not None else None
     return click.option("--out", type=kind, required=True, metavar=metavar, help=help_text)
+
+
+def force_option(func: _F) -> _F:
+    """Add ``--force``: replace an existing output (never an input)."""
+    return click.option("--force", is_flag=True, help=t("cli.help.force"))(func)
+
+
+def check_out(out: Path, *inputs: Path, force: bool = False, folder: bool = False) -> None:
+    """Before any work: ``out`` is none of ``inputs`` and replaces nothing without
+    ``--force`` (:func:`secure_exchange.fsio.check_output`)."""
+    fsio.check_output(out, inputs, force=force, folder=folder)
 
 
 def echo_json(doc: object) -> None:

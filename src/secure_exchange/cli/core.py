@@ -8,16 +8,19 @@ from pathlib import Path
 
 import click
 
+from secure_exchange import fsio
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
+    check_out,
     echo_json,
+    force_option,
     out_option,
     passphrase_option,
     stage_printer,
     station,
 )
-from secure_exchange.errors import VerificationError
+from secure_exchange.errors import SecureExchangeError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.i18n import printable, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
@@ -101,7 +104,11 @@ def _keys_group() -> click.Group:
         show_default=True,
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-    def export(name: str, fmt: str, out: Path | None) -> None:
+    @force_option
+    def export(name: str, fmt: str, out: Path | None, force: bool) -> None:
+        if out is not None:
+            _check_card_name(out, fmt)
+            check_out(out, force=force)
         ident = export_public(station(), name, fmt)
         text = {
             "card": ident.to_card(),
@@ -111,7 +118,7 @@ def _keys_group() -> click.Group:
         if out is None:
             click.echo(text, nl=False)
         else:
-            out.write_text(text, encoding="utf-8")
+            fsio.atomic_write(out, text.encode("utf-8"))
             click.echo(t("cli.written", path=out))
 
     @keys.command("export-age-identity", help=t("cli.help.keys_export_age"))
@@ -138,6 +145,7 @@ def _agreement_group() -> click.Group:
     @click.option("--valid-from", type=DATE, required=True)
     @click.option("--valid-until", type=DATE, required=True)
     @out_option()
+    @force_option
     def new(
         number: str,
         party_a: tuple[Path, ...],
@@ -145,7 +153,9 @@ def _agreement_group() -> click.Group:
         valid_from: date,
         valid_until: date,
         out: Path,
+        force: bool,
     ) -> None:
+        check_out(out, *party_a, *party_b, force=force)
         made = agreement_new(
             station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
         )
@@ -179,6 +189,20 @@ def _agreement_group() -> click.Group:
             )
 
     return agreement
+
+
+# What ``keys export --out`` may be called: a key card or key text, never a document type.
+_CARD_SUFFIXES = {
+    "card": (".card", ".txt"),
+    "age": (".txt", ".pub", ".age"),
+    "minisign": (".pub", ".txt"),
+}
+
+
+def _check_card_name(out: Path, fmt: str) -> None:
+    allowed = _CARD_SUFFIXES[fmt]
+    if out.suffix.lower() not in allowed:
+        raise SecureExchangeError("cli.export_suffix", path=out, suffixes=" ".join(allowed))
 
 
 def _day(value: date) -> date:

@@ -12,6 +12,8 @@ from scoring import ScoreResult, load_policy, summarise
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
+    check_out,
+    force_option,
     out_option,
     passphrase_option,
     progress_bar,
@@ -69,6 +71,7 @@ def _seal_cmd() -> click.Command:
         allow_unenrolled: bool,
         passphrase_file: Path | None,
     ) -> None:
+        check_out(out, ledger, folder=True)
         if station().info.party == "B":
             _seal_back(ledger, number, out, list(names), passphrase_file)
             return
@@ -121,9 +124,16 @@ def _results_cmd() -> click.Command:
     @out_option()
     @click.option("--as", "name", default=None)
     @passphrase_option
+    @force_option
     def results(
-        package: Path, ledger: Path, out: Path, name: str | None, passphrase_file: Path | None
+        package: Path,
+        ledger: Path,
+        out: Path,
+        name: str | None,
+        passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, package, ledger, force=force)
         count = read_results(
             station(),
             package,
@@ -151,6 +161,7 @@ def _score_cmd() -> click.Command:
     @out_option("cli.help.score_out")
     @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
     @passphrase_option
+    @force_option
     def score(
         source: Path,
         as_of: datetime,
@@ -158,7 +169,9 @@ def _score_cmd() -> click.Command:
         out: Path,
         name: str | None,
         passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, source, force=force)
         policy = load_policy(policy_ref)
         day = as_of.date()
         if _is_package(source):
@@ -251,6 +264,7 @@ def _reidentify_cmd() -> click.Command:
     @out_option()
     @click.option("--as", "name", default=None)
     @passphrase_option
+    @force_option
     def reidentify_(
         decisions: Path,
         package: Path,
@@ -259,7 +273,9 @@ def _reidentify_cmd() -> click.Command:
         out: Path,
         name: str | None,
         passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, decisions, package, force=force)
         done = reidentify(
             station(),
             decisions,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import out_option
+from secure_exchange.cli.common import check_out, force_option, out_option
 from secure_exchange.i18n import t
 from secure_exchange.reports import write_report
 
@@ -23,7 +23,9 @@ def _report_cmd() -> click.Command:
     @click.argument("decisions", type=click.Path(dir_okay=False, path_type=Path))
     @out_option("report.help.out")
     @click.option("--policy", "policy_ref", default=None, help=t("report.help.policy"))
-    def report(decisions: Path, out: Path, policy_ref: str | None) -> None:
+    @force_option
+    def report(decisions: Path, out: Path, policy_ref: str | None, force: bool) -> None:
+        check_out(out, decisions, force=force)
         written = write_report(decisions, out, policy=policy_ref)
         click.echo(t("report.cli.written", path=written))
 

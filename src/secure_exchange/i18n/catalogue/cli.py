@@ -10,6 +10,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.error_prefix": ("错误：", "Error: "),
     "cli.passphrase_prompt": ("请输入密钥 {name} 的口令", "Passphrase for key {name}"),
+    "cli.help.force": (
+        "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
+        "Replace the output file if it exists (an input is never overwritten).",
+    ),
+    "cli.export_suffix": (
+        "{path} 的扩展名不对：公钥卡请存为 {suffixes} 文件，不要存成表格或文档。",
+        "{path} has the wrong extension: save the key card as {suffixes}, not as a "
+        "spreadsheet or document.",
+    ),
     "cli.help.passphrase_file": (
         "从文件读取口令（供自动化使用；也可用环境变量 SX_PASSPHRASE）。",
         "Read the passphrase from a file (for automation; SX_PASSPHRASE works too).",
