@@ -36,6 +36,7 @@ DYNAMIC_PREFIXES = {
     "audit.report.col.": "audit/report.py: column headings of the log report's tables",
     "cli.stage.": "cli/_common.py: stage names of long commands (verify, decrypt, score…)",
     "demo.file.": "cli/demo.py: one line per file the demo wrote",
+    "label.": "i18n/__init__.py: label(kind, code) for purposes, roles and data groups",
     "ledger.template.kind.": "ledger/template.py: the kind of each scoring item",
     "media.state.": "cli/media.py: the state of each stick in `sx media list`",
     "report.reason.": "reports/decisions.py: why a subject is not eligible (E_* codes)",

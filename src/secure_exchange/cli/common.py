@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,7 +16,7 @@ import click
 
 from secure_exchange import fsio
 from secure_exchange.errors import PassphraseError
-from secure_exchange.i18n import t
+from secure_exchange.i18n import printable, t
 from secure_exchange.station import Station, station_home
 
 __all__ = [
@@ -31,7 +33,32 @@ __all__ = [
     "station",
 ]
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+class _Date(click.ParamType):  # type: ignore[type-arg]
+    """A day as officers write it: 2022-07-01, 2022/7/1, 2022.7.1 or 2022年7月1日."""
+
+    name = "date"
+    _PATTERN = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*")
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        found = self._PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            year, month, day = (int(part) for part in found.groups())
+            return datetime(year, month, day)
+        except ValueError:
+            self.fail(t("cli.bad_date", value=printable(str(value))), param, ctx)
+
+
+DATE = _Date()
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from secure_exchange import fsio
+from secure_exchange.cli.click_zh import display_width
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
@@ -22,7 +23,7 @@ from secure_exchange.cli.common import (
 )
 from secure_exchange.errors import SecureExchangeError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
-from secure_exchange.i18n import printable, t
+from secure_exchange.i18n import label, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
 from secure_exchange.station import (
     ROLES,
@@ -56,7 +57,7 @@ def _init_cmd() -> click.Command:
     @click.option("--role", required=True, type=click.Choice(ROLES), help=t("cli.help.role"))
     def init_(org: str, role: str) -> None:
         info = init(station(), org, role)
-        click.echo(t("cli.init_done", org=info.org, role=info.role, home=info.home))
+        click.echo(t("cli.init_done", org=info.org, role=label("role", info.role), home=info.home))
 
     return init_
 
@@ -86,13 +87,14 @@ def _keys_group() -> click.Group:
     def new(name: str, purpose: str, kdf: str, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name, confirm=True)
         ident = create_key(station(), name, purpose, secret, cost=kdf)
-        click.echo(t("cli.key_created", name=ident.name, purpose=ident.purpose))
+        click.echo(t("cli.key_created", name=ident.name, purpose=label("purpose", ident.purpose)))
         click.echo(t("cli.fingerprint", fp=ident.fingerprint))
 
     @keys.command("list", help=t("cli.help.keys_list"))
     def list_() -> None:
         for ident in station().keyring.list():
-            click.echo(f"{ident.name:<20} {ident.purpose:<11} {ident.key_id}  {ident.fingerprint}")
+            purpose = _pad(label("purpose", ident.purpose), 11)
+            click.echo(f"{_pad(ident.name, 20)} {purpose} {ident.key_id}  {ident.fingerprint}")
 
     @keys.command("export", help=t("cli.help.keys_export"))
     @click.argument("name")
@@ -252,8 +254,7 @@ def _package_cmds() -> list[click.Command]:
             echo_json({"ok": True, "verified": False, **summary})
             return
         click.echo(t("cli.inspect_unverified"))
-        for key, value in summary.items():
-            click.echo(f"{key}: {printable(str(value))}")  # unverified: sender-chosen
+        _render_inspect(manifest)  # unverified: every value is sender-chosen, shown escaped
 
     return [verify, import_, inspect]
 
@@ -279,6 +280,41 @@ def _inspect_summary(manifest: Manifest) -> dict[str, object]:
     }
 
 
+def _render_inspect(manifest: Manifest) -> None:
+    """The unverified manifest as labelled lines in the current language."""
+    click.echo(t("cli.inspect.package", value=manifest.package_id))
+    click.echo(t("cli.inspect.format", value=FORMAT))
+    click.echo(
+        t(
+            "cli.inspect.agreement",
+            number=manifest.agreement.number,
+            sha=manifest.agreement.sha256[:16],
+        )
+    )
+    click.echo(
+        t("cli.inspect.sender", party=manifest.sender.party, station=manifest.sender.station)
+    )
+    click.echo(t("cli.inspect.sequence", value=manifest.sequence))
+    click.echo(t("cli.inspect.created", value=utc_timestamp(manifest.created)))
+    click.echo(t("cli.inspect.expires", value=utc_timestamp(manifest.expires)))
+    click.echo(t("cli.inspect.signers", value="、".join(manifest.signers)))
+    for g in manifest.groups:
+        click.echo(
+            t(
+                "cli.inspect.group",
+                group=label("group", g.name),
+                rows=g.rows,
+                categories=len(g.categories),
+                readers=len(g.recipients),
+            )
+        )
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` filled to ``width`` terminal columns (CJK characters take two)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str) -> None:
     stage_printer()("verify")  # hashing a large package takes a while: say so on a terminal
     try:
@@ -301,4 +337,4 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
         )
     )
     for group in result.groups():
-        click.echo(t("cli.group_rows", group=group, rows=result.rows(group)))
+        click.echo(t("cli.group_rows", group=label("group", group), rows=result.rows(group)))

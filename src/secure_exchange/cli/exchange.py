@@ -22,7 +22,7 @@ from secure_exchange.cli.common import (
     station,
 )
 from secure_exchange.errors import IdentityError
-from secure_exchange.i18n import printable, t
+from secure_exchange.i18n import label, printable, t
 from secure_exchange.station import (
     read_results,
     reason_labels,
@@ -49,7 +49,7 @@ def _default_key(purpose: str) -> str:
     """The station's only key of ``purpose``; ask for ``--as`` when there are several."""
     names = [k.name for k in station().keyring.list() if k.purpose == purpose]
     if len(names) != 1:
-        raise IdentityError("cli.key_choice", purpose=purpose, count=len(names))
+        raise IdentityError("cli.key_choice", purpose=label("purpose", purpose), count=len(names))
     return names[0]
 
 
@@ -93,7 +93,7 @@ def _seal_cmd() -> click.Command:
             click.echo(t("cli.column_dropped", column=column))
         sealed = outcome.package
         for group in sealed.groups():
-            click.echo(t("cli.group_rows", group=group, rows=sealed.rows(group)))
+            click.echo(t("cli.group_rows", group=label("group", group), rows=sealed.rows(group)))
         click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
         click.echo(str(sealed.path))
 
@@ -112,7 +112,8 @@ def _seal_back(
         out,
         PassphraseSource(passphrase_file),
     )
-    click.echo(t("cli.group_rows", group="decisions", rows=sealed.rows("decisions")))
+    rows = sealed.rows("decisions")
+    click.echo(t("cli.group_rows", group=label("group", "decisions"), rows=rows))
     click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
     click.echo(str(sealed.path))
 

@@ -34,6 +34,7 @@ from secure_exchange.i18n.catalogue import CATALOGUE
 __all__ = [
     "current_language",
     "has_message",
+    "label",
     "printable",
     "set_language",
     "system_language",
@@ -116,6 +117,13 @@ def _mac_language(plist: Path) -> str | None:
     if not languages:
         return None
     return "zh" if str(languages[0]).lower().startswith("zh") else "en"
+
+
+def label(kind: str, code: str) -> str:
+    """A code shown to people (``label("purpose", "seal")`` → 单位公章 / seal); an unknown
+    code is shown as it is, escaped."""
+    key = f"label.{kind}.{code}"
+    return t(key) if key in CATALOGUE else printable(code)
 
 
 def has_message(key: str) -> bool:

@@ -247,7 +247,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Print one JSON document for scripts.",
     ),
     "audit.help.home": (
-        "核验复制来的工作站文件夹 DIR 的日志（合规人员用）：密钥取自该文件夹的公钥卡和可信协议，"
+        "核验复制来的工作站文件夹的日志（合规人员用）：密钥取自该文件夹的公钥卡和可信协议，"
         "请与纸质协议上的指纹核对。",
         "Verify the log of a copied station folder DIR (compliance): the keys come from that "
         "folder's key cards and trusted agreements; compare their fingerprints with the paper "

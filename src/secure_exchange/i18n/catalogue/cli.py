@@ -10,6 +10,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.error_prefix": ("错误：", "Error: "),
     "cli.passphrase_prompt": ("请输入密钥 {name} 的口令", "Passphrase for key {name}"),
+    "cli.bad_date": (
+        "{value} 不是日期：请写成 2022-07-01（也可写 2022/7/1 或 2022年7月1日）。",
+        "{value} is not a date: write it as 2022-07-01 (2022/7/1 works too).",
+    ),
+    "cli.inspect.package": ("数据包编号：{value}", "Package: {value}"),
+    "cli.inspect.format": ("格式：{value}", "Format: {value}"),
+    "cli.inspect.agreement": (
+        "协议：{number}（SHA-256 {sha}…）",
+        "Agreement: {number} (SHA-256 {sha}…)",
+    ),
+    "cli.inspect.sender": (
+        "发送方：{party} 方，工作站 {station}",
+        "Sender: party {party}, station {station}",
+    ),
+    "cli.inspect.sequence": ("序号：{value}", "Sequence: {value}"),
+    "cli.inspect.created": ("生成时间：{value}", "Created: {value}"),
+    "cli.inspect.expires": ("有效期至：{value}", "Expires: {value}"),
+    "cli.inspect.signers": ("签名密钥：{value}", "Signed by: {value}"),
+    "cli.inspect.group": (
+        "  {group}：{rows} 行，{categories} 类信息，{readers} 个读取密钥",
+        "  {group}: {rows} rows, {categories} categories, {readers} reader keys",
+    ),
     "cli.help.force": (
         "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
         "Replace the output file if it exists (an input is never overwritten).",
