@@ -19,39 +19,15 @@ from openpyxl.worksheet import _writer as openpyxl_writer
 
 from secure_exchange import fsio
 from secure_exchange.errors import SecureExchangeError
-from tests.support import NUMBER, World, shared_path
+from tests.support import NUMBER, Ready, World, make_ready, shared_path
 
 LEDGER = shared_path("samples", "ledger-sample.xlsx")
 LEDGER_CSV = shared_path("samples", "ledger-sample-utf8")
 
 
-@dataclass(frozen=True)
-class Ready:
-    """The world with a package sealed, imported and scored at the bank, and sent back."""
-
-    world: World
-    package: Path
-    decisions: Path
-    back: Path
-
-
 @pytest.fixture(scope="module")
 def ready(world: World) -> Ready:
-    sealed = world.sx(
-        world.community, "seal", str(LEDGER), "--agreement", NUMBER, "--out", str(world.stick)
-    )
-    package = Path(sealed.output.strip().splitlines()[-1])
-    world.sx(world.bank, "import", str(package))
-    decisions = world.root / "bank-decisions.csv"
-    world.sx(world.bank, "score", str(package), "--as-of", "2022-07-01", "--out", str(decisions))
-    back_dir = world.root / "stick-back"
-    back_dir.mkdir()
-    result = world.sx(
-        world.bank, "seal", str(decisions), "--agreement", NUMBER, "--out", str(back_dir)
-    )
-    back = Path(result.output.strip().splitlines()[-1])
-    world.sx(world.community, "import", str(back))
-    return Ready(world, package, decisions, back)
+    return make_ready(world)
 
 
 @dataclass(frozen=True)

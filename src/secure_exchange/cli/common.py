@@ -76,14 +76,40 @@ def station() -> Station:
     return found
 
 
+MIN_PASSPHRASE = 12
+"""Characters a new passphrase needs at least (keys/README)."""
+_PROMPT_TRIES = 3
+
+
 class PassphraseSource:
-    """Passphrases from a file, ``SX_PASSPHRASE_<NAME>``, ``SX_PASSPHRASE``, or a prompt."""
+    """Passphrases from a file, ``SX_PASSPHRASE_<NAME>``, ``SX_PASSPHRASE``, or a prompt.
+
+    On a terminal an unlock may be tried ``tries`` (3) times; a new passphrase is asked
+    twice, under a prompt that says it is new, and needs ``MIN_PASSPHRASE`` characters
+    whatever its source.
+    """
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
+        self._asked: dict[str, int] = {}
+
+    @property
+    def tries(self) -> int:
+        """How often a wrong passphrase may be entered again (by a person, at a prompt)."""
+        given = any(v.startswith("SX_PASSPHRASE") and os.environ[v] for v in os.environ)
+        prompts = self.file is None and not given and sys.stdin.isatty()
+        return _PROMPT_TRIES if prompts else 1
 
     def __call__(self, key_name: str, *, confirm: bool = False) -> bytes:
-        """The passphrase for ``key_name``."""
+        """The passphrase for ``key_name`` (``confirm``: a new one, asked twice)."""
+        secret = self._given(key_name)
+        if secret is None:
+            secret = self._new(key_name) if confirm else self._unlock(key_name)
+        if confirm and len(secret.decode("utf-8", "replace")) < MIN_PASSPHRASE:
+            raise PassphraseError("keys.passphrase_short", minimum=MIN_PASSPHRASE)
+        return secret
+
+    def _given(self, key_name: str) -> bytes | None:
         if self.file is not None:
             data = self.file.read_bytes().rstrip(b"\r\n")
             if not data:
@@ -96,13 +122,33 @@ class PassphraseSource:
                 return value.encode("utf-8")
         if not sys.stdin.isatty():
             raise PassphraseError("keys.no_passphrase", name=key_name)
+        return None
+
+    def _unlock(self, key_name: str) -> bytes:
+        asked = self._asked.get(key_name, 0)
+        self._asked[key_name] = asked + 1
+        if asked:
+            left = _PROMPT_TRIES - asked
+            click.echo(t("cli.passphrase_retry", left=left), err=True)
         value = click.prompt(
-            t("cli.passphrase_prompt", name=key_name),
-            hide_input=True,
-            confirmation_prompt=confirm,
-            show_default=False,
+            t("cli.passphrase_prompt", name=key_name), hide_input=True, show_default=False
         )
         return str(value).encode("utf-8")
+
+    def _new(self, key_name: str) -> bytes:
+        for _ in range(_PROMPT_TRIES):
+            value = str(
+                click.prompt(
+                    t("cli.passphrase_new_prompt", name=key_name, minimum=MIN_PASSPHRASE),
+                    hide_input=True,
+                    confirmation_prompt=t("cli.passphrase_new_again"),
+                    show_default=False,
+                )
+            )
+            if len(value) >= MIN_PASSPHRASE:
+                return value.encode("utf-8")
+            click.echo(t("keys.passphrase_short", minimum=MIN_PASSPHRASE), err=True)
+        raise PassphraseError("keys.passphrase_short", minimum=MIN_PASSPHRASE)
 
 
 def passphrase_option(func: Callable[..., object]) -> Callable[..., object]:

@@ -21,7 +21,7 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
-from secure_exchange.errors import SecureExchangeError, VerificationError
+from secure_exchange.errors import PassphraseError, SecureExchangeError, VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.i18n import label, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
@@ -127,8 +127,14 @@ def _keys_group() -> click.Group:
     @click.argument("name")
     @passphrase_option
     def export_age(name: str, passphrase_file: Path | None) -> None:
-        secret = PassphraseSource(passphrase_file)(name)
-        click.echo(export_age_identity(station(), name, secret))
+        source = PassphraseSource(passphrase_file)
+        for attempt in range(1, source.tries + 1):
+            try:
+                click.echo(export_age_identity(station(), name, source(name)))
+                return
+            except PassphraseError as exc:
+                if exc.key != "keys.wrong_passphrase" or attempt == source.tries:
+                    raise
 
     return keys
 

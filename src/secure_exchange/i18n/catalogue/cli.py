@@ -32,6 +32,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  {group}：{rows} 行，{categories} 类信息，{readers} 个读取密钥",
         "  {group}: {rows} rows, {categories} categories, {readers} reader keys",
     ),
+    "cli.interrupted": ("已中断（Ctrl-C）。", "Interrupted (Ctrl-C)."),
+    "cli.cancelled": ("已取消。", "Cancelled."),
+    "cli.passphrase_new_prompt": (
+        "为新密钥 {name} 设置口令（至少 {minimum} 个字符，请记牢，丢失无法找回）",
+        "New passphrase for key {name} (at least {minimum} characters; it cannot be recovered)",
+    ),
+    "cli.passphrase_new_again": ("请再输入一次新口令", "Repeat the new passphrase"),
+    "cli.passphrase_retry": (
+        "口令不对，请重新输入（还可再试 {left} 次）。",
+        "Wrong passphrase; try again ({left} tries left).",
+    ),
     "cli.help.force": (
         "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
         "Replace the output file if it exists (an input is never overwritten).",
