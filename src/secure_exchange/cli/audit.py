@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.audit import AuditLog, AuditVerifyReport, Event, write_report
+from secure_exchange.audit import (
+    TABLE_COLUMNS,
+    AuditLog,
+    AuditVerifyReport,
+    Event,
+    action_label,
+    outcome_label,
+    write_report,
+)
+from secure_exchange.cli.click_zh import display_width
 from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import printable, t
@@ -122,33 +131,52 @@ def _show_cmd() -> click.Command:
     return show
 
 
-_COLUMNS = ("seq", "time", "actor", "action", "phase", "outcome", "package", "counts", "detail")
+_COLUMNS = ("seq", "time", "actor", "action", "outcome", "package", "detail")
+# Widest each column may be (terminal columns); the last takes what is left of _WIDTH.
+_LIMITS = (6, 16, 14, 16, 8, 29)
+_WIDTH = 100
 
 
 def _row(event: Event) -> list[str]:
-    local = event.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    local = event.when.astimezone().strftime("%Y-%m-%d %H:%M")
     counts = " ".join(f"{k}={v}" for k, v in sorted(event.counts.items()))
     detail = " ".join(f"{k}={v}" for k, v in sorted(event.detail.items()))
+    state = t("audit.cli.begin") if event.phase == "begin" else outcome_label(event.outcome)
     return [
         str(event.seq),
         local,
         event.actor.name if event.actor else "-",
-        event.action,
-        event.phase,
-        event.outcome or "-",
+        action_label(event.action),
+        state,
         event.package or "-",
-        counts,
-        detail,
+        " ".join(part for part in (counts, detail) if part) or "-",
     ]
 
 
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (CJK characters take two), with "…"."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = display_width(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…"
+
+
 def _render_table(events: list[Event]) -> None:
+    """About 100 columns wide, aligned by display width (a CJK console counts 2 for 中)."""
     header = [t(f"audit.col.{c}") for c in _COLUMNS]
     rows = [[printable(cell) for cell in _row(e)] for e in events]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, row[-1]]).rstrip())
+    cut = [[_fit(c, w) for c, w in zip(r, _LIMITS, strict=False)] + r[len(_LIMITS) :] for r in rows]
+    widths = [max(display_width(r[i]) for r in [header, *cut]) for i in range(len(_LIMITS))]
+    rest = max(10, _WIDTH - sum(widths) - 2 * len(widths))
+    for row in [header, *cut]:
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, _fit(row[-1], rest)]).rstrip())
     click.echo(t("audit.cli.shown", count=len(events)))
 
 
@@ -157,7 +185,7 @@ def _export_cmd() -> click.Command:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["jsonl", "ocsf"]),
+        type=click.Choice(["jsonl", "ocsf", "csv", "xlsx"]),
         required=True,
         help=t("audit.help.format"),
     )
@@ -165,7 +193,8 @@ def _export_cmd() -> click.Command:
     @force_option
     def export(fmt: str, out: Path, force: bool) -> None:
         check_out(out, force=force)
-        count = station().log.export(out, fmt, actor=user_actor())
+        headers = [t(f"audit.export.col.{c}") for c in TABLE_COLUMNS]
+        count = station().log.export(out, fmt, actor=user_actor(), headers=headers)
         click.echo(t("audit.cli.exported", count=count, path=out))
 
     return export
