@@ -30,12 +30,14 @@ from secure_exchange.station import (
     agreement_import,
     agreement_new,
     agreement_sign,
+    check_package_folder,
     create_key,
     export_age_identity,
     export_public,
     import_package,
     init,
     verify_package,
+    was_imported,
 )
 from secure_exchange.trust import PURPOSES
 
@@ -249,6 +251,7 @@ def _package_cmds() -> list[click.Command]:
     @click.option("--json", "as_json", is_flag=True)
     def inspect(package: Path, as_json: bool) -> None:
         try:  # read strictly, bounded, from a regular file only: a bad one is a refusal
+            check_package_folder(package)
             manifest = read_manifest_unverified(package)
         except VerificationError as exc:
             if as_json:
@@ -331,7 +334,10 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
             raise SystemExit(1) from None
         raise
     if as_json:
-        echo_json(_package_json(result))
+        doc = _package_json(result)
+        if ok_key == "cli.verified":
+            doc["already_imported"] = was_imported(station(), result)
+        echo_json(doc)
         return
     click.echo(
         t(
@@ -344,3 +350,5 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
     )
     for group in result.groups():
         click.echo(t("cli.group_rows", group=label("group", group), rows=result.rows(group)))
+    if ok_key == "cli.verified" and was_imported(station(), result):
+        click.echo(t("cli.already_imported"))

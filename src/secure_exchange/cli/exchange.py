@@ -45,12 +45,32 @@ def register(root: click.Group) -> None:
     root.add_command(_results_cmd())
 
 
+# Which kind of station holds keys of each purpose (the agreement's parties A and B).
+_KEY_HOME = {"officer": "community", "scoring": "bank", "reidentify": "bank"}
+
+
 def _default_key(purpose: str) -> str:
-    """The station's only key of ``purpose``; ask for ``--as`` when there are several."""
+    """The station's only key of ``purpose``; ask for ``--as`` when there are several.
+
+    None at all: a step of the other kind of station (a bank verb at a community) says
+    which station this is and where to go; a key not made yet says how to make it.
+    """
     names = [k.name for k in station().keyring.list() if k.purpose == purpose]
-    if len(names) != 1:
+    if len(names) == 1:
+        return names[0]
+    if names:
         raise IdentityError("cli.key_choice", purpose=label("purpose", purpose), count=len(names))
-    return names[0]
+    info = station().info
+    home = _KEY_HOME.get(purpose)
+    if home is not None and home != info.role:
+        raise IdentityError(
+            "cli.wrong_station",
+            org=info.org,
+            role=label("role", info.role),
+            other=label("role", home),
+            purpose=label("purpose", purpose),
+        )
+    raise IdentityError("cli.no_key_yet", purpose=label("purpose", purpose), code=purpose)
 
 
 def _seal_cmd() -> click.Command:

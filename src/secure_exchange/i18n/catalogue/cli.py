@@ -43,6 +43,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "口令不对，请重新输入（还可再试 {left} 次）。",
         "Wrong passphrase; try again ({left} tries left).",
     ),
+    "cli.already_imported": (
+        "（提示：本站已导入过这个数据包；核验可以重复做，再次导入会被拒绝。）",
+        "(Note: this package was already imported here; verify may be repeated, import "
+        "again is refused.)",
+    ),
+    "cli.wrong_station": (
+        "这里是{role}工作站（{org}），没有{purpose}密钥：这一步要在{other}工作站上做。"
+        "请把数据包带到{other}工作站后再运行本命令。",
+        "This is a {role} station ({org}) and holds no {purpose} key: this step is done at "
+        "the {other} station. Take the package there and run the command again.",
+    ),
+    "cli.no_key_yet": (
+        "本站还没有{purpose}密钥：请先运行 sx keys new 名称 --purpose {code}，并把公钥卡写进协议。",
+        "This station has no {purpose} key yet: run sx keys new NAME --purpose {code} first, "
+        "and put its card into the agreement.",
+    ),
     "cli.help.force": (
         "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
         "Replace the output file if it exists (an input is never overwritten).",

@@ -100,4 +100,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not enough signatures: the agreement needs at least {count} signature(s) by a "
         "{role} key (an officer plus the unit seal, say).",
     ),
+    "package.stick_root": (
+        "{folder} 是U盘的根目录，不是数据包：请给出其中的数据包文件夹（共 {count} 个）：{candidates}。",
+        "{folder} is the stick's root, not a package: give the package folder inside it "
+        "({count} found): {candidates}.",
+    ),
 }
