@@ -49,8 +49,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "again is refused.)",
     ),
     "cli.wrong_station": (
-        "这里是{role}工作站（{org}），没有{purpose}密钥：这一步要在{other}工作站上做。"
-        "请把数据包带到{other}工作站后再运行本命令。",
+        "这里是{role}工作站（{org}），没有{purpose}密钥：这一步要在{other}工作站上做，"
+        "请把数据包带到那里后再运行本命令。",
         "This is a {role} station ({org}) and holds no {purpose} key: this step is done at "
         "the {other} station. Take the package there and run the command again.",
     ),
