@@ -150,3 +150,16 @@ def test_ctrl_c_exits_130_with_one_line(home: Path, lang: str) -> None:
     assert "Traceback" not in term.seen
     assert ("Interrupted" if lang == "en" else "已中断") in term.seen
     assert "Aborted" not in term.seen
+
+
+def test_ctrl_c_in_the_middle_of_work_exits_130(home: Path, tmp_path: Path) -> None:
+    """Not only at a prompt: while the demo builds its stations and ledger."""
+    out = tmp_path / "demo"
+    term = Terminal(home, "demo", "--out", str(out), "--residents", "2000000", lang="zh")
+    term.expect("•")  # the first step is under way
+    time.sleep(1.0)
+    term.proc.send_signal(signal.SIGINT)
+    assert term.finish() == 130, term.seen
+    assert "Traceback" not in term.seen
+    assert "已中断" in term.seen
+    assert "内部错误" not in term.seen

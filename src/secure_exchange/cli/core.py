@@ -173,7 +173,7 @@ def _agreement_group() -> click.Group:
 
     @agreement.command("sign", help=t("cli.help.agreement_sign"))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--as", "name", required=True)
+    @click.option("--as", "name", required=True, metavar="NAME")
     @passphrase_option
     def sign(file: Path, name: str, passphrase_file: Path | None) -> None:
         signed = agreement_sign(station(), file, name, PassphraseSource(passphrase_file))

@@ -78,7 +78,7 @@ def _seal_cmd() -> click.Command:
     @click.argument("ledger", type=click.Path(exists=True, path_type=Path))
     @click.option("--agreement", "number", required=True, help=t("cli.help.agreement_no"))
     @out_option("cli.help.seal_out", folder=True)
-    @click.option("--as", "names", multiple=True, help=t("cli.help.seal_as"))
+    @click.option("--as", "names", multiple=True, metavar="NAME", help=t("cli.help.seal_as"))
     @click.option("--drop-unknown-columns", is_flag=True, help=t("cli.help.drop_unknown"))
     @click.option("--allow-unenrolled", is_flag=True, help=t("cli.help.allow_unenrolled"))
     @passphrase_option
@@ -143,7 +143,7 @@ def _results_cmd() -> click.Command:
     @click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
     @out_option()
-    @click.option("--as", "name", default=None)
+    @click.option("--as", "name", default=None, metavar="NAME")
     @passphrase_option
     @force_option
     def results(
@@ -180,7 +180,7 @@ def _score_cmd() -> click.Command:
         help=t("cli.help.policy"),
     )
     @out_option("cli.help.score_out")
-    @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
+    @click.option("--as", "name", default=None, metavar="NAME", help=t("cli.help.score_as"))
     @passphrase_option
     @force_option
     def score(
@@ -283,7 +283,7 @@ def _reidentify_cmd() -> click.Command:
     )
     @click.option("--ticket", default=None, help=t("reid.help.ticket"))
     @out_option()
-    @click.option("--as", "name", default=None)
+    @click.option("--as", "name", default=None, metavar="NAME")
     @passphrase_option
     @force_option
     def reidentify_(
