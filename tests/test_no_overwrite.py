@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import pytest
 from openpyxl.worksheet import _writer as openpyxl_writer
 
 from secure_exchange import fsio
+from secure_exchange.cli import build_cli
 from secure_exchange.errors import SecureExchangeError
 from tests.support import NUMBER, Ready, World, make_ready, shared_path
 
@@ -273,3 +275,24 @@ def test_no_personal_data_is_staged_in_the_temporary_folder(
     assert all(p.parent.parent == out.parent for p in staged)  # …in a folder beside it
     assert list(scratch.iterdir()) == []
     assert [p.name for p in out.parent.iterdir()] == ["decisions.xlsx"]
+
+
+def _commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield " ".join((*prefix, name)), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+# ``seal --out`` names a folder that a new package folder goes into: nothing is replaced.
+FOLDER_OUTPUTS = {"seal"}
+
+
+def test_every_command_with_an_output_has_force() -> None:
+    """A new command that writes a file joins the mechanism (check_out + --force)."""
+    for name, command in _commands(build_cli()):
+        options = {p.name for p in command.params}
+        if "out" in options and name not in FOLDER_OUTPUTS:
+            assert "force" in options, f"sx {name} writes --out but has no --force"
