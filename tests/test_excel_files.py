@@ -182,3 +182,19 @@ def test_busy_files_are_in_use(code: int, tmp_path: Path) -> None:
     with pytest.raises(SecureExchangeError) as raised:
         fsio.raise_for_os_error(OSError(code, "busy"), tmp_path / "x.xlsx")
     assert raised.value.key == "fs.in_use"
+
+
+def test_decisions_open_in_excel_for_the_report(
+    ready: Ready, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("secure_exchange.reports.facts.read_decisions", _excel_holds)
+    w = ready.world
+    result = w.sx(
+        w.bank,
+        *("report", str(ready.decisions), "--out", str(tmp_path / "r.html")),
+        env={"SX_LANG": "zh"},
+        ok=False,
+    )
+    assert result.exit_code == 1
+    assert "正被 Excel" in result.output
+    assert not (tmp_path / "r.html").exists()

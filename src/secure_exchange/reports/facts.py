@@ -19,6 +19,7 @@ from scoring.output import read_decisions
 from scoring.policy import Policy, load_policy
 from scoring.summary import STATUSES, CommunitySummary, summarise
 from secure_exchange.errors import SecureExchangeError
+from secure_exchange.fsio import raise_for_read_error
 
 __all__ = [
     "READ_SUFFIXES",
@@ -208,6 +209,9 @@ def read_table(path: Path) -> pa.Table:
         raise ReportError("report.input.missing", path=path)
     try:
         return read_decisions(path)
+    except PermissionError as exc:  # open in Excel: said so, not "unreadable"
+        raise_for_read_error(exc, path)
+        raise
     except (
         OSError,
         pa.ArrowException,
