@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -168,12 +170,16 @@ def _fit(text: str, width: int) -> str:
 
 
 def _render_table(events: list[Event]) -> None:
-    """About 100 columns wide, aligned by display width (a CJK console counts 2 for 中)."""
+    """About 100 columns wide (more on a wider console), aligned by display width (a CJK
+    console gives 中 two columns)."""
     header = [t(f"audit.col.{c}") for c in _COLUMNS]
     rows = [[printable(cell) for cell in _row(e)] for e in events]
     cut = [[_fit(c, w) for c, w in zip(r, _LIMITS, strict=False)] + r[len(_LIMITS) :] for r in rows]
     widths = [max(display_width(r[i]) for r in [header, *cut]) for i in range(len(_LIMITS))]
-    rest = max(10, _WIDTH - sum(widths) - 2 * len(widths))
+    width = _WIDTH
+    if sys.stdout.isatty():  # a wider console shows more of the last column
+        width = max(_WIDTH, shutil.get_terminal_size((_WIDTH, 24)).columns - 1)
+    rest = max(10, width - sum(widths) - 2 * len(widths))
     for row in [header, *cut]:
         cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=False)]
         click.echo("  ".join([*cells, _fit(row[-1], rest)]).rstrip())
