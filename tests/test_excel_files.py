@@ -198,3 +198,13 @@ def test_decisions_open_in_excel_for_the_report(
     assert result.exit_code == 1
     assert "正被 Excel" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_access_denied_on_an_existing_file_is_excel_on_windows(tmp_path: Path) -> None:
+    """Replacing a file Excel holds fails with "access denied" (WinError 5) on Windows."""
+    held = tmp_path / "结果.xlsx"
+    held.write_bytes(b"x")
+    denied = PermissionError(errno.EACCES, "Access is denied")
+    assert fsio._in_use(denied, held, windows=True)
+    assert not fsio._in_use(denied, held, windows=False)  # POSIX: the folder's permission
+    assert not fsio._in_use(denied, tmp_path / "new.xlsx", windows=True)

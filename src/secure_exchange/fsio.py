@@ -56,7 +56,7 @@ def try_lock(fd: int) -> bool:
 _WIN_IN_USE = (32, 33)
 
 
-def _in_use(exc: OSError, path: Path) -> bool:
+def _in_use(exc: OSError, path: Path, *, windows: bool = os.name == "nt") -> bool:
     """Whether ``exc`` says another program holds ``path`` (Excel keeps its files locked)."""
     if getattr(exc, "winerror", None) in _WIN_IN_USE:
         return True
@@ -65,7 +65,7 @@ def _in_use(exc: OSError, path: Path) -> bool:
     # Windows reports "access denied" when replacing a file another program has open;
     # on POSIX a rename needs only the folder, so there it means the folder
     denied = exc.errno in (errno.EACCES, errno.EPERM)
-    return denied and os.name == "nt" and path.is_file()
+    return denied and windows and path.is_file()
 
 
 def raise_for_os_error(exc: OSError, path: Path) -> None:
