@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sx demo --out demo-out
+	$(BIN)/sx demo --out demo-out --force
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench protocols fuzz

@@ -529,3 +529,38 @@ def build_world(root: Path) -> World:
     w.sx(w.bank, "agreement", "import", str(agreement), "--yes")
     w.sx(w.community, "media", "enroll", str(w.stick), "--as", "zw-officer")
     return w
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The world with a package sealed, imported and scored at the bank, and sent back."""
+
+    world: World
+    package: Path
+    decisions: Path
+    back: Path
+
+
+def make_ready(world: World) -> Ready:
+    """Seal the sample ledger, import and score it at the bank, send the decisions back."""
+    sealed = world.sx(
+        world.community,
+        "seal",
+        str(shared_path("samples", "ledger-sample.xlsx")),
+        "--agreement",
+        NUMBER,
+        "--out",
+        str(world.stick),
+    )
+    package = Path(sealed.output.strip().splitlines()[-1])
+    world.sx(world.bank, "import", str(package))
+    decisions = world.root / "bank-decisions.csv"
+    world.sx(world.bank, "score", str(package), "--as-of", "2022-07-01", "--out", str(decisions))
+    back_dir = world.root / "stick-back"
+    back_dir.mkdir()
+    result = world.sx(
+        world.bank, "seal", str(decisions), "--agreement", NUMBER, "--out", str(back_dir)
+    )
+    back = Path(result.output.strip().splitlines()[-1])
+    world.sx(world.community, "import", str(back))
+    return Ready(world, package, decisions, back)

@@ -541,7 +541,7 @@ def test_export_jsonl_and_ocsf(home: Path, tmp_path: Path) -> None:
     assert ocsf[2]["status_detail"] == "internal.bug"
     assert to_ocsf(log.events()[1])["status_id"] == 0  # a begin has no outcome yet
     with pytest.raises(ValueError, match="format"):
-        log.export(out, "csv")
+        log.export(out, "pdf")
 
 
 def test_an_ambiguous_record_is_refused_when_read(home: Path) -> None:

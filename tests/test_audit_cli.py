@@ -145,7 +145,7 @@ def test_export_formats(home: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Exported 6 events" in out
     rows = [json.loads(line) for line in out_file.read_text().splitlines()]
     assert {r["metadata"]["product"]["name"] for r in rows} == {"secure-exchange"}
-    code, _, _ = _run(capsys, "audit", "export", "--format", "csv", "--out", str(out_file))
+    code, _, _ = _run(capsys, "audit", "export", "--format", "pdf", "--out", str(out_file))
     assert code == 2
 
 

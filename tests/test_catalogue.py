@@ -32,10 +32,14 @@ KEY = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+\Z")
 
 # Keys completed at run time, and where: every key under these prefixes counts as used.
 DYNAMIC_PREFIXES = {
+    "audit.action.": "audit/report.py: action_label(code), an action in words",
+    "audit.outcome.": "audit/report.py: outcome_label(code), an outcome in words",
+    "audit.export.col.": "cli/audit.py: the xlsx export's column headings",
     "audit.col.": "cli/audit.py: one column heading per field of `sx audit show`",
     "audit.report.col.": "audit/report.py: column headings of the log report's tables",
     "cli.stage.": "cli/_common.py: stage names of long commands (verify, decrypt, score…)",
     "demo.file.": "cli/demo.py: one line per file the demo wrote",
+    "label.": "i18n/__init__.py: label(kind, code) for purposes, roles and data groups",
     "ledger.template.kind.": "ledger/template.py: the kind of each scoring item",
     "media.state.": "cli/media.py: the state of each stick in `sx media list`",
     "people.adj.": "reports/people.py: the field a bank adjustment (ADJ:…) changes",

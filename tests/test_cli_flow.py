@@ -144,6 +144,7 @@ def test_reidentify_needs_reason_and_lists_approved_only(world: World, sealed: P
         "TS-2022-07",
         "--out",
         str(world.root / "notify.csv"),
+        "--force",
     )
     rows = list(csv.DictReader((world.root / "notify.csv").open(encoding="utf-8-sig")))
     _, names, _ = _sample_people()
@@ -246,7 +247,8 @@ def test_scoring_a_package_writes_only_output_and_log(
         _GUARD["on"] = False
     audit_dir = str(world.bank / "audit")
     scored_dir = str(world.bank / "state" / "scored")  # what was approved: tokens, signed
-    allowed = {str(out), str(out.with_name(f".{out.name}.tmp-{os.getpid()}"))}  # fsio.replacing
+    tmp_out = out.with_name(f".{out.name}.tmp-{os.getpid()}")  # fsio.replacing
+    allowed = {str(out), str(tmp_out), str(tmp_out) + ".d"}  # .d: openpyxl's scratch
     unexpected = [
         w
         for w in _WRITES

@@ -34,7 +34,7 @@ def test_demo_cli_runs_again_in_place(tmp_path: Path) -> None:
     for _ in range(2):
         out = CliRunner().invoke(
             build_cli(),
-            ["demo", "--out", str(tmp_path / "d"), "--residents", "60"],
+            ["demo", "--out", str(tmp_path / "d"), "--residents", "60", "--force"],
             env={"SX_LANG": "zh"},
         )
         assert out.exit_code == 0, out.output

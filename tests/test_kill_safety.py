@@ -149,7 +149,7 @@ def _import_args(w: World) -> list[str]:
 
 def _score_args(w: World) -> list[str]:
     out = w.root / "decisions.csv"
-    return ["score", str(_package(w)), "--as-of", AS_OF, "--out", str(out)]
+    return ["score", str(_package(w)), "--as-of", AS_OF, "--out", str(out), "--force"]
 
 
 def _reidentify_args(w: World) -> list[str]:
@@ -163,6 +163,7 @@ def _reidentify_args(w: World) -> list[str]:
         REASON,
         "--out",
         out,
+        "--force",  # run again after a kill: what it wrote before may be complete
     ]
 
 

@@ -72,7 +72,7 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
     suffix = target.suffix.lower()
     if suffix not in SUFFIXES:
         raise OutputFormatError("score.output.unsupported", suffix=suffix or target.name)
-    with fsio.replacing(target) as handle:
+    with fsio.replacing(target, private=True) as handle:  # rows about people: owner only
         if suffix == ".csv":
             _write_csv(table, handle)
         elif suffix == ".parquet":

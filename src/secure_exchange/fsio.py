@@ -6,8 +6,9 @@ import contextlib
 import errno
 import os
 import stat
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,11 +22,13 @@ except ImportError:  # pragma: no cover - Windows has no fcntl
 __all__ = [
     "CAN_LOCK",
     "atomic_write",
+    "check_output",
     "fsync_dir",
     "hold_folder",
     "open_private",
     "private_dir",
     "raise_for_os_error",
+    "raise_for_read_error",
     "remove_stale_folder",
     "remove_stale_temporaries",
     "replacing",
@@ -33,6 +36,7 @@ __all__ = [
 ]
 
 CAN_LOCK = fcntl is not None
+_SCRATCH = ".d"
 
 
 def try_lock(fd: int) -> bool:
@@ -48,13 +52,87 @@ def try_lock(fd: int) -> bool:
     return True
 
 
+# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION (a file Excel or WPS holds open).
+_WIN_IN_USE = (32, 33)
+
+
+def _in_use(exc: OSError, path: Path, *, windows: bool = os.name == "nt") -> bool:
+    """Whether ``exc`` says another program holds ``path`` (Excel keeps its files locked)."""
+    if getattr(exc, "winerror", None) in _WIN_IN_USE:
+        return True
+    if exc.errno in (errno.EBUSY, errno.ETXTBSY):
+        return True
+    # Windows reports "access denied" when replacing a file another program has open;
+    # on POSIX a rename needs only the folder, so there it means the folder
+    denied = exc.errno in (errno.EACCES, errno.EPERM)
+    return denied and windows and path.is_file()
+
+
 def raise_for_os_error(exc: OSError, path: Path) -> None:
     """Turn an ``OSError`` while writing ``path`` into a clear, translated error."""
     if exc.errno == errno.ENOSPC:
         raise SecureExchangeError("fs.disk_full", path=path) from exc
+    if _in_use(exc, path):
+        raise SecureExchangeError("fs.in_use", path=path) from exc
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         raise SecureExchangeError("fs.read_only", path=path) from exc
     raise SecureExchangeError("fs.write_failed", path=path, error=exc.strerror or exc) from exc
+
+
+def raise_for_read_error(exc: OSError, path: Path) -> None:
+    """Turn an ``OSError`` while reading ``path`` into a clear, translated error."""
+    if getattr(exc, "winerror", None) in _WIN_IN_USE or exc.errno == errno.EBUSY:
+        raise SecureExchangeError("fs.in_use_read", path=path) from exc
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        raise SecureExchangeError("fs.no_read", path=path) from exc
+    if exc.errno == errno.ENOENT:
+        raise SecureExchangeError("fs.not_found", path=path) from exc
+    raise SecureExchangeError("fs.read_failed", path=path, error=exc.strerror or exc) from exc
+
+
+def check_output(
+    out: Path, inputs: Iterable[Path] = (), *, force: bool = False, folder: bool = False
+) -> None:
+    """Refuse to write ``out`` over one of the command's ``inputs``, or over any existing
+    file unless ``force``; call it before any work, for every file a command writes.
+
+    ``out`` is an input when it names the same file (resolved paths, or the same file
+    through a hard link, another spelling on a case-insensitive disk, or a link), lies
+    inside an input folder (a package). ``force`` never allows that. With
+    ``folder``, ``out`` is a folder that new files go into: an existing one is fine.
+
+    Raises:
+        SecureExchangeError: ``fs.output_is_input``, ``fs.output_exists`` or
+            ``fs.output_is_folder``.
+    """
+    target = _resolved(out)
+    for given in inputs:
+        source = _resolved(given)
+        inside = source.is_dir() and target.is_relative_to(source)
+        if inside or _same_file(target, source):
+            raise SecureExchangeError("fs.output_is_input", path=out, input=given)
+    if folder or not os.path.lexists(out):
+        return
+    if out.is_dir() and not out.is_symlink():
+        raise SecureExchangeError("fs.output_is_folder", path=out)
+    if not force:
+        raise SecureExchangeError("fs.output_exists", path=out)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(os.path.normcase(path.resolve()))
+    except (OSError, RuntimeError):
+        return Path(os.path.normcase(path.absolute()))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def fsync_dir(path: Path) -> None:
@@ -98,11 +176,14 @@ def replacing(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
     A reader never sees half a file: on any error the temporary file is removed and
     ``path`` is left as it was. A killed writer cannot remove it: the next write of
     ``path`` does (``remove_stale_temporaries``), as it may hold what ``path`` would.
+    The temporary file is created owner-only; ``private`` keeps ``path`` so. While the
+    file is written, Python's temporary files (openpyxl stages each sheet in one) go to
+    an owner-only folder beside it, never to the system's temporary folder.
     """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     remove_stale_temporaries(path)
     try:
-        with open_private(tmp, exclusive=False) as fh:
+        with _scratch_beside(tmp), open_private(tmp, exclusive=False) as fh:
             try_lock(fh.fileno())  # held while written: not stale
             yield fh
         if not private:
@@ -120,6 +201,27 @@ def replacing(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
         raise
 
 
+@contextlib.contextmanager
+def _scratch_beside(tmp: Path) -> Iterator[None]:
+    """Send ``tempfile``'s files to an owner-only folder ``<tmp>.d`` while writing ``tmp``."""
+    scratch = tmp.with_name(tmp.name + _SCRATCH)
+    scratch.mkdir(mode=0o700)
+    held = hold_folder(scratch)
+    before = tempfile.tempdir
+    tempfile.tempdir = str(scratch)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
+        for name in os.listdir(scratch):
+            with contextlib.suppress(OSError):
+                (scratch / name).unlink()
+        for fd in held:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            scratch.rmdir()
+
+
 def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` via a synced temporary file and an atomic rename."""
     with replacing(path, private=private) as fh:
@@ -131,6 +233,7 @@ def remove_stale_temporaries(path: Path) -> int:
 
     Only regular files of exactly that form that no running writer holds: a writer locks
     its own (POSIX); where there are no locks, removing a file still open fails (Windows).
+    Their scratch folders (``<tmp>.d``, see :func:`replacing`) go the same way.
     Returns how many were removed.
     """
     prefix = f".{path.name}.tmp-"
@@ -139,7 +242,17 @@ def remove_stale_temporaries(path: Path) -> int:
     except OSError:
         return 0
     stale = [n for n in names if n.startswith(prefix) and n[len(prefix) :].isdigit()]
-    return sum(_remove_if_unlocked(path.parent / name) for name in stale)
+    scratch = [n[: -len(_SCRATCH)] for n in names if n.endswith(_SCRATCH)]
+    folders = [n for n in scratch if n.startswith(prefix) and n[len(prefix) :].isdigit()]
+    removed = sum(_remove_if_unlocked(path.parent / name) for name in stale)
+    return removed + sum(
+        remove_stale_folder(path.parent / (name + _SCRATCH), _regular, unlocked_age=60)
+        for name in folders
+    )
+
+
+def _regular(_name: str, mode: int) -> bool:
+    return stat.S_ISREG(mode)
 
 
 def _remove_if_unlocked(path: Path) -> bool:

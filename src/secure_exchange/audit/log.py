@@ -317,12 +317,20 @@ class AuditLog:
             op.set_count("events", len(found))
         return found
 
-    def export(self, out: Path, fmt: str, *, actor: Actor | None = None) -> int:
-        """Write every event as JSON lines (``jsonl``) or OCSF events; logged first (§8)."""
+    def export(
+        self,
+        out: Path,
+        fmt: str,
+        *,
+        actor: Actor | None = None,
+        headers: Sequence[str] | None = None,
+    ) -> int:
+        """Write every event as JSON lines (``jsonl``), OCSF events, or a ``csv``/``xlsx``
+        table (``headers``: the xlsx column names); logged first (§8)."""
         check_format(fmt)
         with self.operation("log.exported", actor=actor, detail={"format": fmt}) as op:
             events = self.events()
-            write_export(out, encode_events(events, fmt))
+            write_export(out, encode_events(events, fmt, headers=headers))
             op.set_count("events", len(events))
         return len(events)
 

@@ -8,6 +8,7 @@ re-identification with its reason and row count; refusals and failures; and flag
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,10 +23,19 @@ from secure_exchange.audit.log import AuditLog
 from secure_exchange.audit.verify import AuditVerifyReport
 from secure_exchange.i18n import current_language, has_message, t
 
-__all__ = ["BULK_ROWS", "Flag", "find_flags", "render_report", "write_report"]
+__all__ = [
+    "BULK_ROWS",
+    "Flag",
+    "action_label",
+    "find_flags",
+    "outcome_label",
+    "render_report",
+    "write_report",
+]
 
 BULK_ROWS = 100
 NIGHT_START, NIGHT_END = 22, 6
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(![rsa])?(:[^{}]*)?\}")
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;
 color:#1d2433;max-width:1100px}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;
@@ -65,17 +75,16 @@ def _is_final(event: Event) -> bool:
 
 
 def find_flags(events: Sequence[Event], report: AuditVerifyReport) -> list[Flag]:
-    """Bulk re-identification, night work, failed verifications, gaps and torn tails."""
+    """Bulk re-identification, night work (one flag per night and actor), failed
+    verifications, gaps and torn tails."""
     flags: list[Flag] = []
     for problem in (report.first_bad, report.torn_tail, *report.state):
         if problem is not None:
             key = "audit.flag.gap" if problem.key == "audit.bad.seq" else "audit.flag.log"
             flags.append(Flag(key, {"message": problem.message()}, problem.where.seq))
+    flags += _night_flags(events)
     for event in events:
         if event.phase == "begin":
-            hour = _local(event).hour
-            if hour >= NIGHT_START or hour < NIGHT_END:
-                flags.append(Flag("audit.flag.night", _who(event), event.seq))
             continue
         if event.action == "reidentified" and _rows(event) > BULK_ROWS:
             flags.append(Flag("audit.flag.bulk", {**_who(event), "rows": _rows(event)}, event.seq))
@@ -84,11 +93,51 @@ def find_flags(events: Sequence[Event], report: AuditVerifyReport) -> list[Flag]
     return flags
 
 
+def _night_flags(events: Sequence[Event]) -> list[Flag]:
+    """One flag per night (22:00 to 06:00 the next morning) and actor, with a count."""
+    nights: dict[tuple[date, str], list[Event]] = {}
+    for event in events:
+        when = _local(event)
+        if event.phase != "begin" or NIGHT_END <= when.hour < NIGHT_START:
+            continue
+        night = when.date() - timedelta(days=1 if when.hour < NIGHT_END else 0)
+        nights.setdefault((night, _actor(event)), []).append(event)
+    flags = []
+    for (night, actor), group in nights.items():
+        actions = Counter(action_label(e.action) for e in group)
+        params: dict[str, str | int] = {
+            "night": night.isoformat(),
+            "actor": actor,
+            "count": len(group),
+            "actions": t("audit.list_sep").join(f"{a} ×{n}" for a, n in actions.most_common()),
+            "first": _local(group[0]).strftime("%H:%M"),
+            "last": _local(group[-1]).strftime("%H:%M"),
+        }
+        flags.append(Flag("audit.flag.night", params, group[0].seq))
+    return flags
+
+
+def action_label(action: str) -> str:
+    """An action code in words (``package.opened`` → 打开数据包; English keeps the code)."""
+    key = f"audit.action.{action}"
+    return t(key) if has_message(key) else action
+
+
+def outcome_label(outcome: str | None) -> str:
+    """An outcome code in words (``ok``, ``failed``, ``refused``); ``-`` for none."""
+    key = f"audit.outcome.{outcome}"
+    return t(key) if outcome and has_message(key) else (outcome or "-")
+
+
+def _actor(event: Event) -> str:
+    return event.actor.name if event.actor else t("audit.station_itself")
+
+
 def _who(event: Event) -> dict[str, str | int]:
     return {
         "time": _local(event).strftime("%Y-%m-%d %H:%M"),
-        "actor": event.actor.name if event.actor else "-",
-        "action": event.action,
+        "actor": _actor(event),
+        "action": action_label(event.action),
     }
 
 
@@ -162,12 +211,16 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], css: str = "")
 
 
 def _error_text(key: str) -> str:
+    """The message of an error key the log kept (without its values, which it never
+    keeps): each placeholder is shown as an ellipsis, never as a raw ``{name}``."""
     if not has_message(key):
         return key
-    try:
-        return t(key)
-    except (KeyError, IndexError):
-        return key
+    return _PLACEHOLDER.sub("…", t(key))
+
+
+def _reason_text(code: str) -> str:
+    key = f"reid.reason.{code}"
+    return t(key) if has_message(key) else code
 
 
 def _reidentifications(events: Sequence[Event]) -> str:
@@ -175,10 +228,10 @@ def _reidentifications(events: Sequence[Event]) -> str:
         [
             _local(e).strftime("%Y-%m-%d %H:%M"),
             e.actor.name if e.actor else "-",
-            e.detail.get("reason", "-"),
+            _reason_text(e.detail.get("reason", "-")),
             str(_rows(e)),
             e.package or "-",
-            e.outcome or "-",
+            outcome_label(e.outcome),
         ]
         for e in events
         if e.action == "reidentified" and _is_final(e)
@@ -195,8 +248,8 @@ def _failures(events: Sequence[Event]) -> str:
         [
             _local(e).strftime("%Y-%m-%d %H:%M"),
             e.actor.name if e.actor else "-",
-            e.action,
-            e.outcome or "-",
+            action_label(e.action),
+            outcome_label(e.outcome),
             e.package or "-",
             _error_text(e.detail.get("error", "-")),
         ]
@@ -237,7 +290,7 @@ def render_report(station: str, events: Sequence[Event], report: AuditVerifyRepo
     finals = [e for e in events if _is_final(e)]
     per_day = Counter(_local(e).date() for e in finals)
     by_actor = Counter(e.actor.name if e.actor else "-" for e in finals).most_common(20)
-    by_action = Counter(e.action for e in finals).most_common(25)
+    by_action = Counter(action_label(e.action) for e in finals).most_common(25)
     flags = find_flags(events, report)
     flag_rows = [[str(f.seq) if f.seq is not None else "-", f.message] for f in flags]
     lang = "zh-CN" if current_language() == "zh" else "en"

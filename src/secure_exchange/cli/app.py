@@ -8,9 +8,11 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
+from secure_exchange import fsio
 from secure_exchange.cli import audit, click_zh, core, demo, exchange, ledger, media, report
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
@@ -32,6 +34,32 @@ _AREAS = (
 class _Root(click.Group):
     """The ``sx`` group: the one place where errors become messages and exit codes."""
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run as click does, but Ctrl-C is one line and exit 130 (128 + SIGINT)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            done = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort as exc:
+            interrupted = isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt)
+            click.echo(t("cli.interrupted" if interrupted else "cli.cancelled"), err=True)
+            sys.exit(130 if interrupted else 1)
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            click.echo(t("cli.interrupted"), err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        sys.exit(done if isinstance(done, int) else 0)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -44,11 +72,24 @@ class _Root(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
+        except OSError as exc:  # a file open in Excel, gone, or not ours to read
+            click.echo(t("cli.error_prefix") + _file_problem(exc), err=True)
+            ctx.exit(1)
         except Exception as exc:  # the one handler for bugs: no traceback, no data
             path = _write_crash_report(exc)
             click.echo(t("internal.bug", path=path), err=True)
             ctx.exit(1)
         return None
+
+
+def _file_problem(exc: OSError) -> str:
+    """An ``OSError`` a library call let through, as one plain line (no internal error)."""
+    path = Path(os.fsdecode(exc.filename)) if exc.filename is not None else Path("?")
+    try:
+        fsio.raise_for_read_error(exc, path)
+    except SecureExchangeError as said:
+        return str(said)
+    return str(exc.strerror)  # pragma: no cover - raise_for_read_error always raises
 
 
 def build_cli() -> click.Group:

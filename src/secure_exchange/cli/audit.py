@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from secure_exchange.audit import AuditLog, AuditVerifyReport, Event, write_report
-from secure_exchange.cli.common import DATE, out_option, station
+from secure_exchange.audit import (
+    TABLE_COLUMNS,
+    AuditLog,
+    AuditVerifyReport,
+    Event,
+    action_label,
+    outcome_label,
+    write_report,
+)
+from secure_exchange.cli.click_zh import display_width
+from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import printable, t
 from secure_exchange.station import user_actor
@@ -122,33 +133,56 @@ def _show_cmd() -> click.Command:
     return show
 
 
-_COLUMNS = ("seq", "time", "actor", "action", "phase", "outcome", "package", "counts", "detail")
+_COLUMNS = ("seq", "time", "actor", "action", "outcome", "package", "detail")
+# Widest each column may be (terminal columns); the last takes what is left of _WIDTH.
+_LIMITS = (6, 16, 14, 16, 8, 29)
+_WIDTH = 100
 
 
 def _row(event: Event) -> list[str]:
-    local = event.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    local = event.when.astimezone().strftime("%Y-%m-%d %H:%M")
     counts = " ".join(f"{k}={v}" for k, v in sorted(event.counts.items()))
     detail = " ".join(f"{k}={v}" for k, v in sorted(event.detail.items()))
+    state = t("audit.cli.begin") if event.phase == "begin" else outcome_label(event.outcome)
     return [
         str(event.seq),
         local,
         event.actor.name if event.actor else "-",
-        event.action,
-        event.phase,
-        event.outcome or "-",
+        action_label(event.action),
+        state,
         event.package or "-",
-        counts,
-        detail,
+        " ".join(part for part in (counts, detail) if part) or "-",
     ]
 
 
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (CJK characters take two), with "…"."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = display_width(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…"
+
+
 def _render_table(events: list[Event]) -> None:
+    """About 100 columns wide (more on a wider console), aligned by display width (a CJK
+    console gives 中 two columns)."""
     header = [t(f"audit.col.{c}") for c in _COLUMNS]
     rows = [[printable(cell) for cell in _row(e)] for e in events]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, row[-1]]).rstrip())
+    cut = [[_fit(c, w) for c, w in zip(r, _LIMITS, strict=False)] + r[len(_LIMITS) :] for r in rows]
+    widths = [max(display_width(r[i]) for r in [header, *cut]) for i in range(len(_LIMITS))]
+    width = _WIDTH
+    if sys.stdout.isatty():  # a wider console shows more of the last column
+        width = max(_WIDTH, shutil.get_terminal_size((_WIDTH, 24)).columns - 1)
+    rest = max(10, width - sum(widths) - 2 * len(widths))
+    for row in [header, *cut]:
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, _fit(row[-1], rest)]).rstrip())
     click.echo(t("audit.cli.shown", count=len(events)))
 
 
@@ -157,13 +191,16 @@ def _export_cmd() -> click.Command:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["jsonl", "ocsf"]),
+        type=click.Choice(["jsonl", "ocsf", "csv", "xlsx"]),
         required=True,
         help=t("audit.help.format"),
     )
     @out_option("audit.help.out")
-    def export(fmt: str, out: Path) -> None:
-        count = station().log.export(out, fmt, actor=user_actor())
+    @force_option
+    def export(fmt: str, out: Path, force: bool) -> None:
+        check_out(out, force=force)
+        headers = [t(f"audit.export.col.{c}") for c in TABLE_COLUMNS]
+        count = station().log.export(out, fmt, actor=user_actor(), headers=headers)
         click.echo(t("audit.cli.exported", count=count, path=out))
 
     return export
@@ -172,7 +209,9 @@ def _export_cmd() -> click.Command:
 def _report_cmd() -> click.Command:
     @click.command("report", help=t("audit.help.report"))
     @out_option("audit.help.report_out")
-    def report(out: Path) -> None:
+    @force_option
+    def report(out: Path, force: bool) -> None:
+        check_out(out, force=force)
         count = write_report(station().home, out, actor=user_actor())
         click.echo(t("audit.cli.reported", count=count, path=out))
 

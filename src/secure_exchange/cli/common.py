@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from secure_exchange import fsio
 from secure_exchange.errors import PassphraseError
-from secure_exchange.i18n import t
+from secure_exchange.i18n import printable, t
 from secure_exchange.package import GroupInfo
 from secure_exchange.station import Station, station_home
 
 __all__ = [
     "DATE",
     "PassphraseSource",
+    "check_out",
     "echo_json",
     "echo_risk",
+    "force_option",
     "out_option",
     "passphrase_option",
     "progress_bar",
@@ -30,7 +35,32 @@ __all__ = [
     "station",
 ]
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+class _Date(click.ParamType):  # type: ignore[type-arg]
+    """A day as officers write it: 2022-07-01, 2022/7/1, 2022.7.1 or 2022年7月1日."""
+
+    name = "date"
+    _PATTERN = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*")
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        found = self._PATTERN.fullmatch(str(value))
+        try:
+            if found is None:
+                raise ValueError(value)
+            year, month, day = (int(part) for part in found.groups())
+            return datetime(year, month, day)
+        except ValueError:
+            self.fail(t("cli.bad_date", value=printable(str(value))), param, ctx)
+
+
+DATE = _Date()
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -48,14 +78,40 @@ def station() -> Station:
     return found
 
 
+MIN_PASSPHRASE = 12
+"""Characters a new passphrase needs at least (keys/README)."""
+_PROMPT_TRIES = 3
+
+
 class PassphraseSource:
-    """Passphrases from a file, ``SX_PASSPHRASE_<NAME>``, ``SX_PASSPHRASE``, or a prompt."""
+    """Passphrases from a file, ``SX_PASSPHRASE_<NAME>``, ``SX_PASSPHRASE``, or a prompt.
+
+    On a terminal an unlock may be tried ``tries`` (3) times; a new passphrase is asked
+    twice, under a prompt that says it is new, and needs ``MIN_PASSPHRASE`` characters
+    whatever its source.
+    """
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
+        self._asked: dict[str, int] = {}
+
+    @property
+    def tries(self) -> int:
+        """How often a wrong passphrase may be entered again (by a person, at a prompt)."""
+        given = any(v.startswith("SX_PASSPHRASE") and os.environ[v] for v in os.environ)
+        prompts = self.file is None and not given and sys.stdin.isatty()
+        return _PROMPT_TRIES if prompts else 1
 
     def __call__(self, key_name: str, *, confirm: bool = False) -> bytes:
-        """The passphrase for ``key_name``."""
+        """The passphrase for ``key_name`` (``confirm``: a new one, asked twice)."""
+        secret = self._given(key_name)
+        if secret is None:
+            secret = self._new(key_name) if confirm else self._unlock(key_name)
+        if confirm and len(secret.decode("utf-8", "replace")) < MIN_PASSPHRASE:
+            raise PassphraseError("keys.passphrase_short", minimum=MIN_PASSPHRASE)
+        return secret
+
+    def _given(self, key_name: str) -> bytes | None:
         if self.file is not None:
             data = self.file.read_bytes().rstrip(b"\r\n")
             if not data:
@@ -68,13 +124,33 @@ class PassphraseSource:
                 return value.encode("utf-8")
         if not sys.stdin.isatty():
             raise PassphraseError("keys.no_passphrase", name=key_name)
+        return None
+
+    def _unlock(self, key_name: str) -> bytes:
+        asked = self._asked.get(key_name, 0)
+        self._asked[key_name] = asked + 1
+        if asked:
+            left = _PROMPT_TRIES - asked
+            click.echo(t("cli.passphrase_retry", left=left), err=True)
         value = click.prompt(
-            t("cli.passphrase_prompt", name=key_name),
-            hide_input=True,
-            confirmation_prompt=confirm,
-            show_default=False,
+            t("cli.passphrase_prompt", name=key_name), hide_input=True, show_default=False
         )
         return str(value).encode("utf-8")
+
+    def _new(self, key_name: str) -> bytes:
+        for _ in range(_PROMPT_TRIES):
+            value = str(
+                click.prompt(
+                    t("cli.passphrase_new_prompt", name=key_name, minimum=MIN_PASSPHRASE),
+                    hide_input=True,
+                    confirmation_prompt=t("cli.passphrase_new_again"),
+                    show_default=False,
+                )
+            )
+            if len(value) >= MIN_PASSPHRASE:
+                return value.encode("utf-8")
+            click.echo(t("keys.passphrase_short", minimum=MIN_PASSPHRASE), err=True)
+        raise PassphraseError("keys.passphrase_short", minimum=MIN_PASSPHRASE)
 
 
 def passphrase_option(func: Callable[..., object]) -> Callable[..., object]:
@@ -94,6 +170,17 @@ def out_option(
     kind = click.Path(file_okay=not folder, dir_okay=folder, path_type=Path)
     help_text = t(help_key) if help_key is not None else None
     return click.option("--out", type=kind, required=True, metavar=metavar, help=help_text)
+
+
+def force_option(func: _F) -> _F:
+    """Add ``--force``: replace an existing output (never an input)."""
+    return click.option("--force", is_flag=True, help=t("cli.help.force"))(func)
+
+
+def check_out(out: Path, *inputs: Path, force: bool = False, folder: bool = False) -> None:
+    """Before any work: ``out`` is none of ``inputs`` and replaces nothing without
+    ``--force`` (:func:`secure_exchange.fsio.check_output`)."""
+    fsio.check_output(out, inputs, force=force, folder=folder)
 
 
 def echo_json(doc: object) -> None:

@@ -9,20 +9,30 @@ from pathlib import Path
 
 import click
 
+from secure_exchange import fsio
+from secure_exchange.cli.click_zh import display_width
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
+    check_out,
     echo_json,
     echo_risk,
+    force_option,
     out_option,
     passphrase_option,
     stage_printer,
     station,
 )
-from secure_exchange.errors import AgreementError, IdentityError, VerificationError
+from secure_exchange.errors import (
+    AgreementError,
+    IdentityError,
+    PassphraseError,
+    SecureExchangeError,
+    VerificationError,
+)
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.fsio import atomic_write, raise_for_os_error
-from secure_exchange.i18n import printable, t
+from secure_exchange.i18n import label, t
 from secure_exchange.package import FORMAT, Manifest, VerifiedPackage, read_manifest_unverified
 from secure_exchange.reports import agreement_lines, agreement_page
 from secure_exchange.station import (
@@ -30,12 +40,14 @@ from secure_exchange.station import (
     agreement_import,
     agreement_new,
     agreement_sign,
+    check_package_folder,
     create_key,
     export_age_identity,
     export_public,
     import_package,
     init,
     verify_package,
+    was_imported,
 )
 from secure_exchange.trust import PURPOSES, Agreement, agreement_view
 
@@ -57,7 +69,7 @@ def _init_cmd() -> click.Command:
     @click.option("--role", required=True, type=click.Choice(ROLES), help=t("cli.help.role"))
     def init_(org: str, role: str) -> None:
         info = init(station(), org, role)
-        click.echo(t("cli.init_done", org=info.org, role=info.role, home=info.home))
+        click.echo(t("cli.init_done", org=info.org, role=label("role", info.role), home=info.home))
 
     return init_
 
@@ -87,13 +99,14 @@ def _keys_group() -> click.Group:
     def new(name: str, purpose: str, kdf: str, passphrase_file: Path | None) -> None:
         secret = PassphraseSource(passphrase_file)(name, confirm=True)
         ident = create_key(station(), name, purpose, secret, cost=kdf)
-        click.echo(t("cli.key_created", name=ident.name, purpose=ident.purpose))
+        click.echo(t("cli.key_created", name=ident.name, purpose=label("purpose", ident.purpose)))
         click.echo(t("cli.fingerprint", fp=ident.fingerprint))
 
     @keys.command("list", help=t("cli.help.keys_list"))
     def list_() -> None:
         for ident in station().keyring.list():
-            click.echo(f"{ident.name:<20} {ident.purpose:<11} {ident.key_id}  {ident.fingerprint}")
+            purpose = _pad(label("purpose", ident.purpose), 11)
+            click.echo(f"{_pad(ident.name, 20)} {purpose} {ident.key_id}  {ident.fingerprint}")
 
     @keys.command("export", help=t("cli.help.keys_export"))
     @click.argument("name")
@@ -105,7 +118,11 @@ def _keys_group() -> click.Group:
         show_default=True,
     )
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-    def export(name: str, fmt: str, out: Path | None) -> None:
+    @force_option
+    def export(name: str, fmt: str, out: Path | None, force: bool) -> None:
+        if out is not None:
+            _check_card_name(out, fmt)
+            check_out(out, force=force)
         ident = export_public(station(), name, fmt)
         if fmt == "age-pq" and not ident.age_pq:
             raise IdentityError("keys.no_hybrid", name=name)
@@ -118,7 +135,7 @@ def _keys_group() -> click.Group:
         if out is None:
             click.echo(text, nl=False)
         else:
-            out.write_text(text, encoding="utf-8")
+            fsio.atomic_write(out, text.encode("utf-8"))
             click.echo(t("cli.written", path=out))
 
     @keys.command("export-age-identity", help=t("cli.help.keys_export_age"))
@@ -126,8 +143,14 @@ def _keys_group() -> click.Group:
     @click.option("--hybrid", is_flag=True, help=t("cli.help.keys_export_hybrid"))
     @passphrase_option
     def export_age(name: str, hybrid: bool, passphrase_file: Path | None) -> None:
-        secret = PassphraseSource(passphrase_file)(name)
-        click.echo(export_age_identity(station(), name, secret, hybrid=hybrid))
+        source = PassphraseSource(passphrase_file)
+        for attempt in range(1, source.tries + 1):
+            try:
+                click.echo(export_age_identity(station(), name, source(name), hybrid=hybrid))
+                return
+            except PassphraseError as exc:
+                if exc.key != "keys.wrong_passphrase" or attempt == source.tries:
+                    raise
 
     return keys
 
@@ -153,6 +176,7 @@ def _agreement_group() -> click.Group:
         help=t("cli.help.agreement_max_unique"),
     )
     @out_option()
+    @force_option
     def new(
         number: str,
         party_a: tuple[Path, ...],
@@ -162,7 +186,9 @@ def _agreement_group() -> click.Group:
         no_hybrid: bool,
         max_unique_percent: float | None,
         out: Path,
+        force: bool,
     ) -> None:
+        check_out(out, *party_a, *party_b, force=force)
         made = agreement_new(
             station(),
             number,
@@ -180,7 +206,7 @@ def _agreement_group() -> click.Group:
 
     @agreement.command("sign", help=t("cli.help.agreement_sign"))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--as", "name", required=True)
+    @click.option("--as", "name", required=True, metavar="NAME")
     @passphrase_option
     @_yes_option
     def sign(file: Path, name: str, passphrase_file: Path | None, yes: bool) -> None:
@@ -292,6 +318,21 @@ def _write_page(path: Path, page: str, force: bool) -> None:
         raise_for_os_error(exc, path)
 
 
+# What ``keys export --out`` may be called: a key card or key text, never a document type.
+_CARD_SUFFIXES = {
+    "card": (".card", ".txt"),
+    "age": (".txt", ".pub", ".age"),
+    "minisign": (".pub", ".txt"),
+    "age-pq": (".txt", ".pub", ".age"),
+}
+
+
+def _check_card_name(out: Path, fmt: str) -> None:
+    allowed = _CARD_SUFFIXES[fmt]
+    if out.suffix.lower() not in allowed:
+        raise SecureExchangeError("cli.export_suffix", path=out, suffixes=" ".join(allowed))
+
+
 def _day(value: date) -> date:
     return value.date() if hasattr(value, "date") else value
 
@@ -329,6 +370,7 @@ def _package_cmds() -> list[click.Command]:
     @click.option("--json", "as_json", is_flag=True)
     def inspect(package: Path, as_json: bool) -> None:
         try:  # read strictly, bounded, from a regular file only: a bad one is a refusal
+            check_package_folder(package)
             manifest = read_manifest_unverified(package)
         except VerificationError as exc:
             if as_json:
@@ -340,8 +382,7 @@ def _package_cmds() -> list[click.Command]:
             echo_json({"ok": True, "verified": False, **summary})
             return
         click.echo(t("cli.inspect_unverified"))
-        for key, value in summary.items():
-            click.echo(f"{key}: {printable(str(value))}")  # unverified: sender-chosen
+        _render_inspect(manifest)  # unverified: every value is sender-chosen, shown escaped
 
     return [verify, import_, inspect]
 
@@ -367,6 +408,41 @@ def _inspect_summary(manifest: Manifest) -> dict[str, object]:
     }
 
 
+def _render_inspect(manifest: Manifest) -> None:
+    """The unverified manifest as labelled lines in the current language."""
+    click.echo(t("cli.inspect.package", value=manifest.package_id))
+    click.echo(t("cli.inspect.format", value=FORMAT))
+    click.echo(
+        t(
+            "cli.inspect.agreement",
+            number=manifest.agreement.number,
+            sha=manifest.agreement.sha256[:16],
+        )
+    )
+    click.echo(
+        t("cli.inspect.sender", party=manifest.sender.party, station=manifest.sender.station)
+    )
+    click.echo(t("cli.inspect.sequence", value=manifest.sequence))
+    click.echo(t("cli.inspect.created", value=utc_timestamp(manifest.created)))
+    click.echo(t("cli.inspect.expires", value=utc_timestamp(manifest.expires)))
+    click.echo(t("cli.inspect.signers", value="、".join(manifest.signers)))
+    for g in manifest.groups:
+        click.echo(
+            t(
+                "cli.inspect.group",
+                group=label("group", g.name),
+                rows=g.rows,
+                categories=len(g.categories),
+                readers=len(g.recipients),
+            )
+        )
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` filled to ``width`` terminal columns (CJK characters take two)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str) -> None:
     stage_printer()("verify")  # hashing a large package takes a while: say so on a terminal
     try:
@@ -377,7 +453,10 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
             raise SystemExit(1) from None
         raise
     if as_json:
-        echo_json(_package_json(result))
+        doc = _package_json(result)
+        if ok_key == "cli.verified":
+            doc["already_imported"] = was_imported(station(), result)
+        echo_json(doc)
         return
     click.echo(
         t(
@@ -389,5 +468,7 @@ def _run_check(action: Callable[[], VerifiedPackage], as_json: bool, ok_key: str
         )
     )
     for group in result.groups():
-        click.echo(t("cli.group_rows", group=group, rows=result.rows(group)))
+        click.echo(t("cli.group_rows", group=label("group", group), rows=result.rows(group)))
         echo_risk(result.manifest.group(group))
+    if ok_key == "cli.verified" and was_imported(station(), result):
+        click.echo(t("cli.already_imported"))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import DATE
+from secure_exchange.cli.common import DATE, force_option
 from secure_exchange.demo import run_demo
+from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
 
 __all__ = ["register"]
@@ -39,7 +40,10 @@ def register(root: click.Group) -> None:
         show_default=True,
         help=t("cli.help.as_of"),
     )
-    def demo(out: Path, residents: int, as_of: datetime) -> None:
+    @force_option
+    def demo(out: Path, residents: int, as_of: datetime, force: bool) -> None:
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise SecureExchangeError("fs.output_exists", path=out)
         start = time.perf_counter()
         result = run_demo(
             out, residents=residents, as_of=as_of.date(), say=lambda line: click.echo("• " + line)

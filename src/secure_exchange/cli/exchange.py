@@ -12,7 +12,9 @@ from scoring import ScoreResult, load_policy, summarise
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
+    check_out,
     echo_risk,
+    force_option,
     out_option,
     passphrase_option,
     progress_bar,
@@ -21,7 +23,7 @@ from secure_exchange.cli.common import (
     station,
 )
 from secure_exchange.errors import IdentityError
-from secure_exchange.i18n import printable, t
+from secure_exchange.i18n import label, printable, t
 from secure_exchange.station import (
     read_results,
     reason_labels,
@@ -44,12 +46,32 @@ def register(root: click.Group) -> None:
     root.add_command(_results_cmd())
 
 
+# Which kind of station holds keys of each purpose (the agreement's parties A and B).
+_KEY_HOME = {"officer": "community", "scoring": "bank", "reidentify": "bank"}
+
+
 def _default_key(purpose: str) -> str:
-    """The station's only key of ``purpose``; ask for ``--as`` when there are several."""
+    """The station's only key of ``purpose``; ask for ``--as`` when there are several.
+
+    None at all: a step of the other kind of station (a bank verb at a community) says
+    which station this is and where to go; a key not made yet says how to make it.
+    """
     names = [k.name for k in station().keyring.list() if k.purpose == purpose]
-    if len(names) != 1:
-        raise IdentityError("cli.key_choice", purpose=purpose, count=len(names))
-    return names[0]
+    if len(names) == 1:
+        return names[0]
+    if names:
+        raise IdentityError("cli.key_choice", purpose=label("purpose", purpose), count=len(names))
+    info = station().info
+    home = _KEY_HOME.get(purpose)
+    if home is not None and home != info.role:
+        raise IdentityError(
+            "cli.wrong_station",
+            org=info.org,
+            role=label("role", info.role),
+            other=label("role", home),
+            purpose=label("purpose", purpose),
+        )
+    raise IdentityError("cli.no_key_yet", purpose=label("purpose", purpose), code=purpose)
 
 
 def _seal_cmd() -> click.Command:
@@ -57,7 +79,7 @@ def _seal_cmd() -> click.Command:
     @click.argument("ledger", type=click.Path(exists=True, path_type=Path))
     @click.option("--agreement", "number", required=True, help=t("cli.help.agreement_no"))
     @out_option("cli.help.seal_out", folder=True)
-    @click.option("--as", "names", multiple=True, help=t("cli.help.seal_as"))
+    @click.option("--as", "names", multiple=True, metavar="NAME", help=t("cli.help.seal_as"))
     @click.option("--drop-unknown-columns", is_flag=True, help=t("cli.help.drop_unknown"))
     @click.option("--allow-unenrolled", is_flag=True, help=t("cli.help.allow_unenrolled"))
     @passphrase_option
@@ -70,6 +92,7 @@ def _seal_cmd() -> click.Command:
         allow_unenrolled: bool,
         passphrase_file: Path | None,
     ) -> None:
+        check_out(out, ledger, folder=True)
         if station().info.party == "B":
             _seal_back(ledger, number, out, list(names), passphrase_file)
             return
@@ -91,7 +114,7 @@ def _seal_cmd() -> click.Command:
             click.echo(t("cli.column_dropped", column=column))
         sealed = outcome.package
         for group in sealed.groups():
-            click.echo(t("cli.group_rows", group=group, rows=sealed.rows(group)))
+            click.echo(t("cli.group_rows", group=label("group", group), rows=sealed.rows(group)))
             echo_risk(sealed.manifest.group(group))
         click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
         click.echo(str(sealed.path))
@@ -111,7 +134,8 @@ def _seal_back(
         out,
         PassphraseSource(passphrase_file),
     )
-    click.echo(t("cli.group_rows", group="decisions", rows=sealed.rows("decisions")))
+    rows = sealed.rows("decisions")
+    click.echo(t("cli.group_rows", group=label("group", "decisions"), rows=rows))
     click.echo(t("cli.sealed", package=sealed.package_id, number=sealed.agreement.number))
     click.echo(str(sealed.path))
 
@@ -121,11 +145,18 @@ def _results_cmd() -> click.Command:
     @click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
     @out_option()
-    @click.option("--as", "name", default=None)
+    @click.option("--as", "name", default=None, metavar="NAME")
     @passphrase_option
+    @force_option
     def results(
-        package: Path, ledger: Path, out: Path, name: str | None, passphrase_file: Path | None
+        package: Path,
+        ledger: Path,
+        out: Path,
+        name: str | None,
+        passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, package, ledger, force=force)
         count = read_results(
             station(),
             package,
@@ -151,8 +182,9 @@ def _score_cmd() -> click.Command:
         help=t("cli.help.policy"),
     )
     @out_option("cli.help.score_out")
-    @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
+    @click.option("--as", "name", default=None, metavar="NAME", help=t("cli.help.score_as"))
     @passphrase_option
+    @force_option
     def score(
         source: Path,
         as_of: datetime,
@@ -160,7 +192,9 @@ def _score_cmd() -> click.Command:
         out: Path,
         name: str | None,
         passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, source, force=force)
         policy = load_policy(policy_ref)
         day = as_of.date()
         if _is_package(source):
@@ -251,8 +285,9 @@ def _reidentify_cmd() -> click.Command:
     )
     @click.option("--ticket", default=None, help=t("reid.help.ticket"))
     @out_option()
-    @click.option("--as", "name", default=None)
+    @click.option("--as", "name", default=None, metavar="NAME")
     @passphrase_option
+    @force_option
     def reidentify_(
         decisions: Path,
         package: Path,
@@ -261,7 +296,9 @@ def _reidentify_cmd() -> click.Command:
         out: Path,
         name: str | None,
         passphrase_file: Path | None,
+        force: bool,
     ) -> None:
+        check_out(out, decisions, package, force=force)
         done = reidentify(
             station(),
             decisions,

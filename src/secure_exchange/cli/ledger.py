@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import DATE, out_option, station
+from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
 from secure_exchange.errors import Problem
 from secure_exchange.i18n import current_language, printable, t
 from secure_exchange.ledger import CheckReport, column_label, write_template
@@ -78,7 +78,9 @@ def _check_command() -> click.Command:
 def _template_command() -> click.Command:
     @click.command("template", help=t("ledger.help.template"))
     @out_option("ledger.help.out", metavar="FILE.xlsx")
-    def template(out: Path) -> None:
+    @force_option
+    def template(out: Path, force: bool) -> None:
+        check_out(out, force=force)
         written = write_template(out)
         click.echo(t("ledger.template.written", path=written))
 

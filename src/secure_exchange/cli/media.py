@@ -31,7 +31,7 @@ def _media_group() -> click.Group:
 def _enroll_cmd() -> click.Command:
     @click.command("enroll", help=t("media.help.enroll"))
     @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option("--as", "key_name", default=None, help=t("media.help.as"))
+    @click.option("--as", "key_name", default=None, metavar="NAME", help=t("media.help.as"))
     @click.option("--json", "as_json", is_flag=True, help=t("media.help.json"))
     @passphrase_option
     def enroll_(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import out_option, station
+from secure_exchange.cli.common import check_out, force_option, out_option, station
 from secure_exchange.i18n import t
 from secure_exchange.reports import write_report
 from secure_exchange.station import package_risk
@@ -30,7 +30,11 @@ def _report_cmd() -> click.Command:
         default=None,
         help=t("report.help.package"),
     )
-    def report(decisions: Path, out: Path, policy_ref: str | None, package: Path | None) -> None:
+    @force_option
+    def report(
+        decisions: Path, out: Path, policy_ref: str | None, package: Path | None, force: bool
+    ) -> None:
+        check_out(out, decisions, force=force)
         risk = package_risk(station(), package) if package is not None else None
         written = write_report(decisions, out, policy=policy_ref, risk=risk)
         click.echo(t("report.cli.written", path=written))

@@ -1,7 +1,9 @@
 """The one message catalogue: every user-facing sentence, in Chinese and English.
 
-The language is chosen per cli-v1: ``SX_LANG``, else ``LC_ALL``/``LC_MESSAGES``/``LANG``;
-``zh*`` gives Chinese, anything else English.
+The language is chosen per cli-v1 (revision 2): ``SX_LANG``, else
+``LC_ALL``/``LC_MESSAGES``/``LANG``, else the system's display language (Windows:
+``GetUserDefaultUILanguage``; macOS: the first of ``AppleLanguages``), which Windows needs
+as it sets none of those variables; ``zh*`` gives Chinese, anything else English.
 
 A key is ``prefix.word[.word…]``; the messages of one prefix live in
 ``catalogue/<prefix>.py`` (``ledger.*`` in ``catalogue/ledger.py``) as a ``MESSAGES``
@@ -18,19 +20,27 @@ line/paragraph-separator characters as ``\\x1b``, ``\\u202e``… (:func:`printab
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
+import plistlib
+import sys
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from secure_exchange.i18n.catalogue import CATALOGUE
 
 __all__ = [
     "current_language",
     "has_message",
+    "label",
     "printable",
     "set_language",
+    "system_language",
     "t",
     "translations",
+    "windows_ui_language",
 ]
 
 _forced: str | None = None
@@ -49,8 +59,11 @@ def set_language(lang: str | None) -> None:
     _forced = lang
 
 
-def current_language(env: Mapping[str, str] | None = None) -> str:
-    """Return ``"zh"`` or ``"en"`` from SX_LANG, LC_ALL, LC_MESSAGES or LANG."""
+def current_language(
+    env: Mapping[str, str] | None = None, *, system: Callable[[], str | None] | None = None
+) -> str:
+    """Return ``"zh"`` or ``"en"`` from SX_LANG, LC_ALL, LC_MESSAGES or LANG, else from
+    the system's display language (``system``, default :func:`system_language`)."""
     if _forced is not None:
         return _forced
     env = os.environ if env is None else env
@@ -58,7 +71,60 @@ def current_language(env: Mapping[str, str] | None = None) -> str:
         value = env.get(var, "").strip()
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    found = (system or system_language)()
+    return "zh" if found == "zh" else "en"
+
+
+@functools.cache
+def system_language() -> str | None:
+    """The display language of the system (``"zh"``, ``"en"``), ``None`` where unknown.
+
+    Asked once per process: Windows and macOS; elsewhere the locale variables decide.
+    """
+    if sys.platform == "win32":
+        return windows_ui_language()
+    if sys.platform == "darwin":
+        return _mac_language(Path.home() / "Library/Preferences/.GlobalPreferences.plist")
+    return None
+
+
+_LANG_CHINESE = 0x04  # PRIMARYLANGID of zh-CN (0x0804), zh-TW (0x0404), zh-HK, zh-SG …
+
+
+def windows_ui_language(lookup: Callable[[], int] | None = None) -> str | None:
+    """``"zh"`` or ``"en"`` from the user's Windows display language (a LANGID).
+
+    ``lookup`` defaults to ``kernel32.GetUserDefaultUILanguage``; ``None`` where there is
+    no such call (not Windows) or it fails.
+    """
+    if lookup is None:
+        windll = getattr(ctypes, "windll", None)  # only on Windows
+        if windll is None:
+            return None
+        lookup = windll.kernel32.GetUserDefaultUILanguage
+    try:
+        langid = int(lookup())
+    except (OSError, AttributeError, ValueError, TypeError):
+        return None
+    return "zh" if langid & 0x3FF == _LANG_CHINESE else "en"
+
+
+def _mac_language(plist: Path) -> str | None:
+    try:
+        with plist.open("rb") as fh:
+            languages = plistlib.load(fh).get("AppleLanguages") or []
+    except (OSError, ValueError, AttributeError, plistlib.InvalidFileException):
+        return None
+    if not languages:
+        return None
+    return "zh" if str(languages[0]).lower().startswith("zh") else "en"
+
+
+def label(kind: str, code: str) -> str:
+    """A code shown to people (``label("purpose", "seal")`` → 单位公章 / seal); an unknown
+    code is shown as it is, escaped."""
+    key = f"label.{kind}.{code}"
+    return t(key) if key in CATALOGUE else printable(code)
 
 
 def translations(key: str) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.policy import load_policy
+from secure_exchange.fsio import replacing
 from secure_exchange.i18n import current_language, t
 from secure_exchange.ledger.rules import LEVELS, SUBJECT_TYPES
 from secure_exchange.ledger.schema import (
@@ -52,7 +53,8 @@ def write_template(path: Path, policy: PolicyLike | None = None) -> Path:
     _evaluation_rules(evaluations, policy)
     _instructions(book.create_sheet(INSTRUCTIONS_SHEET), policy)
     path = Path(path)
-    book.save(path)
+    with replacing(path) as handle:
+        book.save(handle)
     return path
 
 

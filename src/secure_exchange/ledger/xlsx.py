@@ -15,6 +15,7 @@ import openpyxl
 import pyarrow as pa
 
 from secure_exchange.errors import LedgerError
+from secure_exchange.fsio import raise_for_read_error
 from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet, clean_header
 
@@ -31,6 +32,9 @@ def open_workbook(path: Path) -> object:
     """
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:  # open in Excel (Windows), gone, not ours: not "damaged"
+        raise_for_read_error(exc, path)
+        raise
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise LedgerError("ledger.xlsx.unreadable", file=path.name) from exc
 

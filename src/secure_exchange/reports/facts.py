@@ -18,6 +18,7 @@ from scoring.errors import PolicyError
 from scoring.policy import Policy, load_policy
 from scoring.summary import STATUSES, CommunitySummary, summarise
 from secure_exchange.errors import SecureExchangeError
+from secure_exchange.fsio import raise_for_read_error
 from secure_exchange.reports.people import read_output
 
 __all__ = [
@@ -208,6 +209,9 @@ def read_table(path: Path) -> pa.Table:
         raise ReportError("report.input.missing", path=path)
     try:
         return read_output(path)  # a workbook rendered for people reads back canonical
+    except PermissionError as exc:  # open in Excel: said so, not "unreadable"
+        raise_for_read_error(exc, path)
+        raise
     except (
         OSError,
         pa.ArrowException,

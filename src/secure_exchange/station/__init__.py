@@ -34,11 +34,13 @@ from secure_exchange.station.community import (
 )
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
+    check_package_folder,
     import_package,
     open_imported,
     package_risk,
     seal_groups,
     verify_package,
+    was_imported,
 )
 from secure_exchange.station.home import (
     ROLES,
@@ -107,6 +109,7 @@ __all__ = [
     "agreement_sign",
     "check_ledger",
     "check_media",
+    "check_package_folder",
     "check_target",
     "create_key",
     "default_enrolling_key",
@@ -139,4 +142,5 @@ __all__ = [
     "unlock",
     "user_actor",
     "verify_package",
+    "was_imported",
 ]

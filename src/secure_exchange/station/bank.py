@@ -14,12 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
-
 from scoring import Policy, ScoreResult, score
-from secure_exchange.errors import PackageError, SecureExchangeError
+from secure_exchange.errors import PackageError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
 from secure_exchange.reports import read_output, write_output
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
@@ -29,6 +25,7 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
+from secure_exchange.station.listing import read_listed_subjects
 from secure_exchange.station.notify import (
     ReidentifyError,
     check_listed,
@@ -123,7 +120,7 @@ def reidentify(
     a listed subject the package does not hold, and a file with no approved subject.
     """
     code, ticket = check_reason(reason, ticket)
-    listed = _listed_subjects(decisions_path)
+    listed = read_listed_subjects(decisions_path)
     check_listed(listed)
     digest = sums_digest(path)
     identity = unlock(station, key_name, passphrase)
@@ -156,41 +153,6 @@ def reidentify(
     return Reidentification(
         int(listing.num_rows), len(listed), code, record.package, record.as_of, record.policy
     )
-
-
-def _listed_subjects(path: Path) -> pa.Array:
-    """The ``subject`` column of a decisions file, whatever else it holds or lacks.
-
-    A file filtered or re-saved in Excel keeps working: fewer rows, other columns or
-    another order, a CSV in the PC's own encoding (only the ASCII subject column is read).
-    """
-    try:
-        table = _read_subjects(path)
-    except SecureExchangeError:
-        raise
-    except (OSError, ValueError, KeyError, IndexError, pa.ArrowException):
-        raise ReidentifyError("reid.decisions_unreadable", file=path.name) from None
-    if "subject" not in table.column_names:
-        raise ReidentifyError("reid.no_subject_column", file=path.name)
-    return table.column("subject").cast(pa.string()).combine_chunks()
-
-
-def _read_subjects(path: Path) -> pa.Table:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        options = pa_csv.ConvertOptions(
-            include_columns=["subject"],
-            column_types={"subject": pa.string()},
-            strings_can_be_null=False,
-        )
-        try:
-            return pa_csv.read_csv(path, convert_options=options)
-        except pa.ArrowKeyError:  # no ``subject`` column to include
-            raise ReidentifyError("reid.no_subject_column", file=path.name) from None
-    if suffix == ".parquet":
-        schema = pq.read_schema(path)
-        return pq.read_table(path, columns=["subject"] if "subject" in schema.names else [])
-    return read_output(path)  # a workbook rendered for people reads back canonical
 
 
 def seal_decisions(

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
-from secure_exchange.errors import AgreementError
+from secure_exchange.errors import AgreementError, PassphraseError
 from secure_exchange.station.home import StationInfo, init_station
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import (
@@ -66,11 +66,22 @@ def create_key(
 
 
 def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIdentity:
-    """Unlock an identity; a wrong passphrase is logged as a failure."""
+    """Unlock an identity; each wrong passphrase is logged as a failure.
+
+    A source that asks a person (its ``tries`` attribute, e.g. 3 on a terminal) is asked
+    again after a wrong passphrase, up to that many times; others once.
+    """
     public = station.keyring.get(name)
-    with station.audited("key.unlocked", actor=key_actor(public)):
-        station.keyring.require_private(name)  # refused before the passphrase is asked for
-        return station.keyring.unlock(name, passphrase(name))
+    tries = max(1, int(getattr(passphrase, "tries", 1)))
+    for attempt in range(1, tries + 1):
+        try:
+            with station.audited("key.unlocked", actor=key_actor(public)):
+                station.keyring.require_private(name)  # refused before a passphrase is asked
+                return station.keyring.unlock(name, passphrase(name))
+        except PassphraseError as exc:
+            if exc.key != "keys.wrong_passphrase" or attempt == tries:
+                raise
+    raise AssertionError("not reached")  # pragma: no cover - the loop returns or raises
 
 
 def unlock_all(

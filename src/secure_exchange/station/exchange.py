@@ -155,20 +155,53 @@ def seal_groups(
 
 @contextmanager
 def _verifying(
-    station: Station, action: str, path: Path
+    station: Station, action: str, path: Path, *, again: bool = False
 ) -> Iterator[tuple[Operation, VerifiedPackage]]:
-    """Under the audited ``action``, verify a package not imported here yet."""
+    """Under the audited ``action``, verify a package not imported here yet; with
+    ``again``, the very package imported here before verifies too (verify is repeatable)."""
+    check_package_folder(path)
     trusted = station.trust.all()
     with station.audited(action, detail={"folder": path.name}) as op:
-        result = verify(path, trusted, replay=station.register.check())
+        try:
+            result = verify(path, trusted, replay=station.register.check())
+        except VerificationError as exc:
+            if not again or exc.key != "verify.replayed":
+                raise
+            result = verify(path, trusted, replay=station.register.check(require_imported=True))
+            if station.register.imported_digest(result) != result.sums_sha256:
+                raise exc from None  # the same id, other contents: a replay indeed
+            op.set_detail("already_imported", "yes")
         op.set_package(result.package_id)
         _check_sender_name(result)
         yield op, result
 
 
+def check_package_folder(path: Path) -> None:
+    """Refuse, with the folders to choose from, a stick's root given for a package.
+
+    Raises:
+        VerificationError: ``package.stick_root`` (check ``layout``).
+    """
+    if any((path / name).exists() for name in ("manifest.json", "SHA256SUMS")):
+        return
+    try:
+        inside = sorted(p.name for p in path.iterdir() if (p / "SHA256SUMS").is_file())
+    except OSError:
+        return
+    if inside:
+        shown = ", ".join(inside[:5]) + (" …" if len(inside) > 5 else "")
+        raise VerificationError(
+            "layout", "package.stick_root", folder=path, count=len(inside), candidates=shown
+        )
+
+
 def verify_package(station: Station, path: Path) -> VerifiedPackage:
-    """Verify a package against this station's trusted agreements and replay register."""
-    with _verifying(station, "package.verified", path) as (_op, result):
+    """Verify a package against this station's trusted agreements and replay register.
+
+    Repeatable: the package imported here before verifies the same (the CLI tells it
+    was imported, :func:`was_imported`); ``import`` still refuses it.
+    """
+    with _verifying(station, "package.verified", path, again=True) as (_op, result):
         return result
 
 
@@ -183,6 +216,11 @@ def package_risk(station: Station, path: Path) -> dict[str, GroupRisk]:
         op.set_package(verified.package_id)
         _check_sender_name(verified)
     return {g.name: g.risk for g in verified.manifest.groups if g.risk is not None}
+
+
+def was_imported(station: Station, package: VerifiedPackage) -> bool:
+    """Whether this very package (the same SHA256SUMS) was imported here."""
+    return station.register.imported_digest(package) == package.sums_sha256
 
 
 def import_package(station: Station, path: Path) -> VerifiedPackage:

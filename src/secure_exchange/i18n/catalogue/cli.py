@@ -10,6 +10,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.error_prefix": ("错误：", "Error: "),
     "cli.passphrase_prompt": ("请输入密钥 {name} 的口令", "Passphrase for key {name}"),
+    "cli.bad_date": (
+        "{value} 不是日期：请写成 2022-07-01（也可写 2022/7/1 或 2022年7月1日）。",
+        "{value} is not a date: write it as 2022-07-01 (2022/7/1 works too).",
+    ),
+    "cli.inspect.package": ("数据包编号：{value}", "Package: {value}"),
+    "cli.inspect.format": ("格式：{value}", "Format: {value}"),
+    "cli.inspect.agreement": (
+        "协议：{number}（SHA-256 {sha}…）",
+        "Agreement: {number} (SHA-256 {sha}…)",
+    ),
+    "cli.inspect.sender": (
+        "发送方：{party} 方，工作站 {station}",
+        "Sender: party {party}, station {station}",
+    ),
+    "cli.inspect.sequence": ("序号：{value}", "Sequence: {value}"),
+    "cli.inspect.created": ("生成时间：{value}", "Created: {value}"),
+    "cli.inspect.expires": ("有效期至：{value}", "Expires: {value}"),
+    "cli.inspect.signers": ("签名密钥：{value}", "Signed by: {value}"),
+    "cli.inspect.group": (
+        "  {group}：{rows} 行，{categories} 类信息，{readers} 个读取密钥",
+        "  {group}: {rows} rows, {categories} categories, {readers} reader keys",
+    ),
+    "cli.interrupted": ("已中断（Ctrl-C）。", "Interrupted (Ctrl-C)."),
+    "cli.cancelled": ("已取消。", "Cancelled."),
+    "cli.passphrase_new_prompt": (
+        "为新密钥 {name} 设置口令（至少 {minimum} 个字符，请记牢，丢失无法找回）",
+        "New passphrase for key {name} (at least {minimum} characters; it cannot be recovered)",
+    ),
+    "cli.passphrase_new_again": ("请再输入一次新口令", "Repeat the new passphrase"),
+    "cli.passphrase_retry": (
+        "口令不对，请重新输入（还可再试 {left} 次）。",
+        "Wrong passphrase; try again ({left} tries left).",
+    ),
+    "cli.already_imported": (
+        "（提示：本站已导入过这个数据包；核验可以重复做，再次导入会被拒绝。）",
+        "(Note: this package was already imported here; verify may be repeated, import "
+        "again is refused.)",
+    ),
+    "cli.wrong_station": (
+        "这里是{role}工作站（{org}），没有{purpose}密钥：这一步要在{other}工作站上做，"
+        "请把数据包带到那里后再运行本命令。",
+        "This is a {role} station ({org}) and holds no {purpose} key: this step is done at "
+        "the {other} station. Take the package there and run the command again.",
+    ),
+    "cli.no_key_yet": (
+        "本站还没有{purpose}密钥：请先运行 sx keys new 名称 --purpose {code}，并把公钥卡写进协议。",
+        "This station has no {purpose} key yet: run sx keys new NAME --purpose {code} first, "
+        "and put its card into the agreement.",
+    ),
+    "cli.help.force": (
+        "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
+        "Replace the output file if it exists (an input is never overwritten).",
+    ),
+    "cli.export_suffix": (
+        "{path} 的扩展名不对：公钥卡请存为 {suffixes} 文件，不要存成表格或文档。",
+        "{path} has the wrong extension: save the key card as {suffixes}, not as a "
+        "spreadsheet or document.",
+    ),
     "cli.help.passphrase_file": (
         "从文件读取口令（供自动化使用；也可用环境变量 SX_PASSPHRASE）。",
         "Read the passphrase from a file (for automation; SX_PASSPHRASE works too).",
@@ -210,7 +268,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "class {smallest}; {columns} quasi-identifiers)",
     ),
     "cli.help.keys_export_hybrid": (
-        "导出抗量子（ML-KEM-768 + X25519 混合）私钥 AGE-SECRET-KEY-PQ-1…，供支持该类型的 age 工具使用",
+        "导出抗量子（ML-KEM-768 + X25519 混合）私钥，供支持该类型的 age 工具使用",
         "Export the post-quantum (ML-KEM-768 + X25519 hybrid) AGE-SECRET-KEY-PQ-1… identity, "
         "for an age tool that reads hybrids",
     ),

@@ -13,4 +13,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No permission to write {path} (read-only or access denied).",
     ),
     "fs.write_failed": ("写入 {path} 失败：{error}。", "Writing {path} failed: {error}."),
+    "fs.in_use": (
+        "文件正被 Excel 或其他程序打开，无法写入 {path}：请关闭该文件后重试。",
+        "{path} is open in Excel or another program and cannot be written: close it and try again.",
+    ),
+    "fs.in_use_read": (
+        "文件正被 Excel 或其他程序打开，无法读取 {path}：请关闭该文件后重试。",
+        "{path} is open in Excel or another program and cannot be read: close it and try again.",
+    ),
+    "fs.no_read": (
+        "无法读取 {path}：文件正被 Excel 等程序打开，或没有读取权限。请关闭该文件后重试。",
+        "Cannot read {path}: it is open in Excel or another program, or you may not read "
+        "it. Close it and try again.",
+    ),
+    "fs.not_found": ("找不到文件 {path}，请检查路径。", "{path} does not exist; check the path."),
+    "fs.read_failed": ("读取 {path} 失败：{error}。", "Reading {path} failed: {error}."),
+    "fs.output_is_input": (
+        "不能把结果写到输入文件上：{path} 就是 {input}（或在其中）。请用 --out 另起一个文件名。",
+        "Will not write over an input: {path} is {input} (or inside it). Give --out "
+        "another file name.",
+    ),
+    "fs.output_exists": (
+        "{path} 已存在，未覆盖。请换一个文件名，或确认要替换时加 --force。",
+        "{path} already exists and was not replaced. Choose another name, or add --force "
+        "to replace it.",
+    ),
+    "fs.output_is_folder": (
+        "{path} 是一个文件夹，不能作为输出文件。请给出文件名。",
+        "{path} is a folder, not a file to write. Give a file name.",
+    ),
 }

@@ -8,6 +8,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The passphrase for key {name} is needed: run in a terminal, set SX_PASSPHRASE, "
         "or use --passphrase-file.",
     ),
+    "keys.passphrase_short": (
+        "新口令太短：至少需要 {minimum} 个字符（可用一句好记的话）。",
+        "The new passphrase is too short: it needs at least {minimum} characters (a "
+        "sentence you remember works well).",
+    ),
     "keys.empty_passphrase": ("口令不能为空。", "The passphrase must not be empty."),
     "keys.wrong_passphrase": (
         "口令错误，无法解锁密钥。请核对后重试（注意大小写和输入法）。",

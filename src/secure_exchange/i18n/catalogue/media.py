@@ -81,7 +81,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dedicated USB media: enrol this unit's sticks and list them.",
     ),
     "media.help.enroll": (
-        "把 PATH（U盘根目录）登记为本单位的专用U盘：写入签名标签并记入本站登记簿。",
+        "把给出的路径（U盘根目录）登记为本单位的专用U盘：写入签名标签并记入本站登记簿。",
         "Enrol the stick whose root is PATH as this unit's dedicated media: write a signed label and record it in this station's register.",
     ),
     "media.help.as": (

@@ -116,4 +116,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据组 {group} 的重识别风险记录与该组的数据不符。",
         "The re-identification risk record of group {group} does not fit the group.",
     ),
+    "package.stick_root": (
+        "{folder} 是U盘的根目录，不是数据包：请给出其中的数据包文件夹（共 {count} 个）：{candidates}。",
+        "{folder} is the stick's root, not a package: give the package folder inside it "
+        "({count} found): {candidates}.",
+    ),
 }

@@ -82,7 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "paper.help.show": (
         "显示协议：双方单位、每个密钥的角色和指纹、签名要求、谁能读取哪些数据、用途、数据类别、"
-        "有效期；--html 写出可打印的 A4 协议页。NO|FILE 为已导入协议的编号或协议文件。",
+        "有效期；--html 写出可打印的 A4 协议页。参数为已导入协议的编号，或协议文件的路径。",
         "Show an agreement: parties, each key's role and fingerprint, signature thresholds, "
         "who reads which data, purpose, categories, validity; --html writes a printable A4 "
         "page. NO|FILE: a trusted agreement's number, or an agreement file.",

@@ -43,6 +43,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The decisions file {file} has no subject column: re-identification needs the "
         "subjects sx score wrote.",
     ),
+    "reid.not_a_subject": (
+        "{file} 第 {row} 行的主体标记不对（应为 32 位数字和字母 a–f）：请确认选的是 sx score 写出的"
+        "“subject”列，并且没有被 Excel 改成数字。",
+        "{file} row {row}: not a subject token (32 characters 0-9, a-f). Check that the "
+        "column is the 'subject' column sx score wrote and that Excel did not turn it into "
+        "a number.",
+    ),
+    "reid.list_old_format": (
+        "{file} 是旧格式表格：请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后重试。",
+        "{file} is an old spreadsheet format: in Excel or WPS, save it as .xlsx or CSV and "
+        "try again.",
+    ),
     "reid.decisions_unreadable": (
         "无法读取评分结果文件 {file}（请用 CSV、xlsx 或 Parquet 格式，保留 subject 列）。",
         "The decisions file {file} cannot be read (use CSV, xlsx or Parquet with the "
