@@ -56,6 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Warning: the newest LPR entry of the policy ({newest}) is more than {days} days "
         "before the evaluation date {as_of}; the table may be stale.",
     ),
+    "score.level.outside": (
+        "提示：项目 {code} 有 {count} 条评议记录的级别不在该项目的分值表内：高于表内最高级别的"
+        "按最高级别计分，低于最低级别的计 0 分（见授信理由）。",
+        "Warning: {count} record(s) of item {code} name a level outside the item's table: "
+        "above it they count as its highest level, below it they earn 0 points (see the "
+        "reasons).",
+    ),
     "score.input.missing_column": (
         "评分数据缺少“{column}”列。",
         "The scoring input lacks the column '{column}'.",
