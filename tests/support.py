@@ -254,7 +254,8 @@ def broken_copy(tmp_path: Path) -> Path:
 # --- scoring tables (what the scorer reads) -------------------------------------------------
 
 SAMPLE = SHARED / "samples" / "ledger-sample-utf8"
-EXPECTED = SHARED / "samples" / "ledger-sample.expected-2022-07-01.csv"
+EXPECTED = SHARED / "samples" / "ledger-sample.expected-2022-07-01.r2.csv"
+EXPECTED_R1 = SHARED / "samples" / "ledger-sample.expected-2022-07-01.csv"  # revision 1
 TRUE = {"是": True, "否": False}
 # the scorer's outcome columns that a published decisions file must reproduce
 DECISION_KEYS = (
@@ -263,6 +264,7 @@ DECISION_KEYS = (
     "bonus_points",
     "deduction_points",
     "total_points",
+    "initial_limit_yuan",
     "credit_limit_yuan",
     "rate_bp",
 )
