@@ -153,6 +153,8 @@ class FakePolicy:
 
     items: tuple[FakeItem, ...]
     id: str = "fake-policy"
+    level_above: str = "highest"
+    level_below: str = "zero"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -243,7 +245,7 @@ def broken_copy(tmp_path: Path) -> Path:
     res[9].append("")
     res[10][0] = res[11][0]  # rows 11 and 12: duplicate
     evals[4][1] = "B99"  # row 5: code
-    evals[8][2] = "村级"  # row 9: B4 has no 村级
+    evals[8][2] = "区级"  # row 9: not a level
     evals[21][3] = "80"  # row 22: B9 points out of range
     for name, rows in (("residents", res), ("evaluations", evals)):
         with (target / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -311,30 +312,51 @@ def test_levels_validated_against_policy(tmp_path: Path) -> None:
         [resident()],
         [
             evaluation(code="B1", level="市级"),
-            evaluation(code="B1", level="村级"),
+            evaluation(code="B1", level="村级"),  # below B1's table: a warning, 0 points
             evaluation(code="B1"),
             evaluation(code="B5.1", level="县级"),
             evaluation(code="B2", level="乡级"),
             evaluation(code="B2", level="街道级"),
             evaluation(code="B2", level="区级"),
+            evaluation(code="B2", level="社区级"),  # 社区级 is 村级
+            evaluation(code="B2", level="市级"),  # above B2's table: a warning, counts 县级
         ],
     )
     assert codes(ledger.report) == [
-        ("评议", 3, "level", "ledger.eval.level_invalid"),
         ("评议", 4, "level", "ledger.eval.level_missing"),
         ("评议", 5, "level", "ledger.eval.level_unexpected"),
         ("评议", 8, "level", "ledger.eval.level_invalid"),
     ]
+    warned = [(f.where.row, f.where.column, f.key) for f in ledger.report.warnings]
+    assert (3, "level", "ledger.eval.level_below") in warned
+    assert (10, "level", "ledger.eval.level_above") in warned
     assert ledger.evaluations.column("level").to_pylist() == [
         "市级",
-        None,
+        "村级",
         None,
         None,
         "镇级",
         "镇级",
         None,
+        "村级",
+        "市级",
     ]
-    assert "县级、市级、省级、国家级" in ledger.report.errors[0].message()
+
+
+def test_levels_outside_the_table_are_errors_when_the_policy_refuses_them(
+    tmp_path: Path,
+) -> None:
+    strict = replace(POLICY, level_above="refuse", level_below="refuse")
+    folder = write_ledger(
+        tmp_path / "ledger",
+        [resident()],
+        [evaluation(code="B1", level="村级"), evaluation(code="B2", level="市级")],
+    )
+    report = read_ledger(folder, as_of=AS_OF, policy=strict).report  # type: ignore[arg-type]
+    assert codes(report) == [
+        ("评议", 2, "level", "ledger.eval.level_invalid"),
+        ("评议", 3, "level", "ledger.eval.level_invalid"),
+    ]
 
 
 def test_points_only_for_panel_items_and_in_range(tmp_path: Path) -> None:

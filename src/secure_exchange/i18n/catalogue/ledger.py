@@ -161,8 +161,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item {code} needs a level: {levels}.",
     ),
     "ledger.eval.level_invalid": (
-        "项目 {code} 的级别只能是：{levels}（乡级、街道级按镇级算）。",
-        "Item {code} accepts only these levels: {levels} (乡级 and 街道级 count as 镇级).",
+        "项目 {code} 的级别只能是：{levels}（社区级按村级算，乡级、街道级按镇级算）。",
+        "Item {code} accepts only these levels: {levels} (社区级 counts as 村级, 乡级 and "
+        "街道级 as 镇级).",
+    ),
+    "ledger.eval.level_above": (
+        "项目 {code} 的分值表只列：{levels}；更高的级别按表内最高级别计分。",
+        "Item {code} lists only these levels: {levels}; a higher level counts as the "
+        "highest listed one.",
+    ),
+    "ledger.eval.level_below": (
+        "项目 {code} 的分值表只列：{levels}；更低的级别计 0 分。",
+        "Item {code} lists only these levels: {levels}; a lower level earns 0 points.",
     ),
     "ledger.eval.level_unexpected": (
         "项目 {code} 不分级别，请把“级别”留空。",
