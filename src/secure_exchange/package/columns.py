@@ -127,6 +127,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("bonus_points", pa.int32(), ""),
             ("deduction_points", pa.int32(), ""),
             ("total_points", pa.int32(), ""),
+            ("initial_limit_yuan", pa.int64(), ""),
             ("credit_limit_yuan", pa.int64(), ""),
             ("rate_bp", pa.int32(), ""),
             ("reasons", _TEXT, ""),
