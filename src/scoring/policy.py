@@ -91,6 +91,7 @@ class LimitRule:
     online_ceiling_yuan: int
     caps: Mapping[str, int]
     caps_apply_to: frozenset[str] = frozenset({"initial"})
+    exception_ceiling_yuan: int = 0
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,17 @@ def _counting(check: Checker, counting: Table) -> Mapping[str, str]:
 def _limit(check: Checker, limit: Table) -> LimitRule:
     loc = ("limit",)
     check.keys(
-        limit, loc, required=("yuan_per_point", "online_ceiling_yuan", "caps_apply_to", "caps")
+        limit,
+        loc,
+        required=(
+            "yuan_per_point",
+            "online_ceiling_yuan",
+            "exception_ceiling_yuan",
+            "caps_apply_to",
+            "caps",
+        ),
     )
+    online = check.integer(limit, loc, "online_ceiling_yuan", low=1)
     applies = check.string_list(limit, loc, "caps_apply_to")
     if not set(applies) <= set(_LINES) or "initial" not in applies:
         raise check.bad_value(
@@ -320,8 +330,9 @@ def _limit(check: Checker, limit: Table) -> LimitRule:
     caps = {str(k): check.integer(caps_table, (*loc, "caps"), str(k), low=1) for k in caps_table}
     return LimitRule(
         yuan_per_point=check.integer(limit, loc, "yuan_per_point", low=1),
-        online_ceiling_yuan=check.integer(limit, loc, "online_ceiling_yuan", low=1),
+        online_ceiling_yuan=online,
         caps=MappingProxyType(caps),
+        exception_ceiling_yuan=check.integer(limit, loc, "exception_ceiling_yuan", low=online),
         caps_apply_to=frozenset(applies),
     )
 

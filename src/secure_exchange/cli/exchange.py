@@ -150,6 +150,12 @@ def _score_cmd() -> click.Command:
     )
     @out_option("cli.help.score_out")
     @click.option("--as", "name", default=None, help=t("cli.help.score_as"))
+    @click.option(
+        "--adjust",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=t("cli.help.score_adjust"),
+    )
     @passphrase_option
     def score(
         source: Path,
@@ -157,10 +163,13 @@ def _score_cmd() -> click.Command:
         policy_ref: str,
         out: Path,
         name: str | None,
+        adjust: Path | None,
         passphrase_file: Path | None,
     ) -> None:
         policy = load_policy(policy_ref)
         day = as_of.date()
+        if adjust is not None and not _is_package(source):
+            raise click.UsageError(t("cli.score_adjust_package_only"))
         if _is_package(source):
             result = score_package(
                 station(),
@@ -171,6 +180,7 @@ def _score_cmd() -> click.Command:
                 name or _default_key("scoring"),
                 PassphraseSource(passphrase_file),
                 stage=stage_printer(),
+                adjust=adjust,
             )
         else:
             with progress_bar(0, "cli.progress.read") as progress:

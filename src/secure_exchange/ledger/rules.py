@@ -452,10 +452,11 @@ def _levels(
     found += _per_code(
         raw, levelled & filled & ~ok, code, "level", "ledger.eval.level_invalid", params
     )
-    for mask, key in ((above & ok, "above"), (below & ok, "below")):
-        found += _per_code(
-            raw, mask, code, "level", f"ledger.eval.level_{key}", params, make=warning
-        )
+    for mask, key in (
+        (above & ok, "ledger.eval.level_above"),
+        (below & ok, "ledger.eval.level_below"),
+    ):
+        found += _per_code(raw, mask, code, "level", key, params, make=warning)
     found += _per_code(
         raw, known & ~levelled & filled, code, "level", "ledger.eval.level_unexpected"
     )

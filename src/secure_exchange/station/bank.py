@@ -18,7 +18,15 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from scoring import Policy, ScoreResult, score, write_decisions
+from scoring import (
+    Policy,
+    ScoreResult,
+    adjustment_counts,
+    apply_adjustments,
+    read_adjustments,
+    score,
+    write_decisions,
+)
 from scoring.output import read_decisions
 from secure_exchange.errors import PackageError, SecureExchangeError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
@@ -59,9 +67,16 @@ def score_package(
     passphrase: PassphraseFn,
     *,
     stage: Stage = quiet,
+    adjust: Path | None = None,
 ) -> ScoreResult:
     """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
-    and record (signed) which subjects were approved."""
+    and record (signed) which subjects were approved.
+
+    ``adjust``: the bank's adjustments file (rule 11), read and checked before any key is
+    unlocked, applied after scoring within its bounds and counted in the access log (its
+    notes are never logged).
+    """
+    adjustments = read_adjustments(adjust) if adjust is not None else ()
     identity = unlock(station, key_name, passphrase)
     verified, tables = open_imported(
         station, path, identity, ["scoring", "evaluations"], stage=stage
@@ -74,6 +89,13 @@ def score_package(
     ) as op:
         stage("score")
         result = score(tables["scoring"], tables["evaluations"], policy, as_of)
+        if adjust is not None:
+            for name, count in adjustment_counts(adjustments).items():
+                op.set_count(name, count)
+            adjusted = apply_adjustments(
+                result.decisions, adjustments, policy, as_of, source=adjust.name
+            )
+            result = ScoreResult(adjusted, result.warnings, result.warning_keys)
         stage("write")
         write_decisions(result.decisions, out)
         digest = file_sha256(out)

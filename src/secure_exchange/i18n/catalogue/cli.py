@@ -161,6 +161,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "银行评分密钥名（默认：本站唯一的 scoring 密钥）。",
         "Scoring key (default: the only one).",
     ),
+    "cli.help.score_adjust": (
+        "银行的调整（.xlsx 或 .csv：主体、调整项、调整值、原因代码、备注），只用于评分包。",
+        "The bank's adjustments (.xlsx or .csv: subject, what, value, reason, note); "
+        "packages only.",
+    ),
+    "cli.score_adjust_package_only": (
+        "--adjust 只用于银行对评分包的评分；社区的台账预览不能调整。",
+        "--adjust applies to the bank's scoring of a package, not to a ledger preview.",
+    ),
     "cli.key_choice": (
         "本站有 {count} 个用途为 {purpose} 的密钥，请用 --as 指定。",
         "This station has {count} key(s) for {purpose}; name one with --as.",
