@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from secure_exchange.errors import Problem
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import Ledger, read_ledger
 from tests.support import (
@@ -33,6 +34,11 @@ def run(
 ) -> Ledger:
     folder = write_ledger(tmp_path / "ledger", residents, evaluations or [])
     return read_ledger(folder, as_of=AS_OF, policy=POLICY, **kwargs)  # type: ignore[arg-type]
+
+
+def unpanelled(ledger: Ledger) -> list[Problem]:
+    """The warnings but the roster's (these small ledgers have no 评议小组 sheet)."""
+    return [w for w in ledger.report.warnings if not w.key.startswith("ledger.panel.")]
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +108,7 @@ def test_id_legacy_15_digits_converted_with_warning(tmp_path: Path) -> None:
     assert ledger.report.ok
     assert ledger.residents.column("id_number").to_pylist() == [converted]
     assert ledger.evaluations.column("id_number").to_pylist() == [converted]
-    assert [(w.where.sheet, w.where.row, w.key) for w in ledger.report.warnings] == [
+    assert [(w.where.sheet, w.where.row, w.key) for w in unpanelled(ledger)] == [
         ("居民", 2, "ledger.id.legacy15"),
         ("评议", 2, "ledger.id.legacy15"),
     ]
@@ -240,10 +246,10 @@ def test_panel_date_after_as_of_is_a_warning(tmp_path: Path) -> None:
         [evaluation(panel_date="2022-07-01"), evaluation(code="D4", panel_date="2202-06-28")],
     )
     assert ledger.report.ok
-    assert [(f.where.row, f.where.column, f.key) for f in ledger.report.warnings] == [
+    assert [(f.where.row, f.where.column, f.key) for f in unpanelled(ledger)] == [
         (3, "panel_date", "ledger.eval.date_future")
     ]
-    assert "2022-07-01" in ledger.report.warnings[0].message()
+    assert "2022-07-01" in unpanelled(ledger)[0].message()
 
 
 def test_required_cells_empty(tmp_path: Path) -> None:

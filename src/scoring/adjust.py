@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-from zipfile import BadZipFile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
+from zipfile import BadZipFile
 
 import numpy as np
 import pyarrow as pa

@@ -29,6 +29,7 @@ from secure_exchange.ledger.ids import check_ids, ymd_digits_to_date32
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
+    PANEL,
     RESIDENTS,
     ColumnLabel,
     PolicyLike,
@@ -78,6 +79,7 @@ _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", 
 _FREE_TEXT = {
     RESIDENTS: ("name", "community", *_TEXT_COLUMNS[1:]),
     EVALUATIONS: ("note",),
+    PANEL: ("community", "name"),
 }
 # Formula-like but inert: a plain signed number (a loss, "-300.5") or a dash placeholder.
 _INERT = r"^[ \x{3000}\x{00A0}]*(-+|[+\-][0-9][0-9,]*(\.[0-9]+)?)$"

@@ -17,7 +17,7 @@ from types import TracebackType
 from secure_exchange.errors import LedgerError
 from secure_exchange.ledger.csv import csv_blocks
 from secure_exchange.ledger.parquet import parquet_blocks
-from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
+from secure_exchange.ledger.schema import EVALUATIONS, OPTIONAL_SHEETS, PANEL, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet
 from secure_exchange.ledger.xlsx import open_workbook, worksheet_blocks
 
@@ -26,7 +26,7 @@ __all__ = ["BLOCK_BYTES", "BLOCK_ROWS", "LedgerSource"]
 BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
 BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
 
-_FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations"}
+_FILE_STEMS = {RESIDENTS: "residents", EVALUATIONS: "evaluations", PANEL: "panel"}
 
 
 class LedgerSource:
@@ -71,7 +71,10 @@ class LedgerSource:
             self._book = None
 
     def blocks(self, sheet: str) -> Iterator[RawSheet]:
-        """The blocks of one sheet (``RESIDENTS`` or ``EVALUATIONS``), in row order."""
+        """The blocks of one sheet (``RESIDENTS``, ``EVALUATIONS`` or ``PANEL``), in row order.
+
+        ``PANEL`` is optional: a container without it gives an empty sheet, no finding.
+        """
         assembler = Assembler(sheet, self.drop_unknown)
         if self._book is not None:
             yield from worksheet_blocks(assembler, self._book, self.block_rows)
@@ -86,7 +89,7 @@ class LedgerSource:
             yield from csv_blocks(assembler, csv_path, self.pool, self.block_bytes)
         elif parquet_path.is_file():
             yield from parquet_blocks(assembler, parquet_path, self.block_rows)
-        else:
+        elif assembler.sheet not in OPTIONAL_SHEETS:
             assembler.error(
                 None, None, "ledger.file.missing", file=f"{stem}.csv", sheet=assembler.sheet
             )
