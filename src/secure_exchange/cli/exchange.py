@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -21,6 +21,7 @@ from secure_exchange.cli.common import (
 )
 from secure_exchange.errors import IdentityError
 from secure_exchange.i18n import printable, t
+from secure_exchange.reports import Notice
 from secure_exchange.station import (
     read_results,
     reason_labels,
@@ -120,10 +121,33 @@ def _results_cmd() -> click.Command:
     @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
     @out_option()
     @click.option("--as", "name", default=None)
+    @click.option(
+        "--publish",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=t("cli.help.publish"),
+    )
+    @click.option(
+        "--objection-days",
+        type=click.IntRange(1, 60),
+        default=7,
+        show_default=True,
+        help=t("cli.help.objection_days"),
+    )
+    @click.option("--contact", default="村（居）委会信用评议小组", help=t("cli.help.contact"))
     @passphrase_option
     def results(
-        package: Path, ledger: Path, out: Path, name: str | None, passphrase_file: Path | None
+        package: Path,
+        ledger: Path,
+        out: Path,
+        name: str | None,
+        publish: Path | None,
+        objection_days: int,
+        contact: str,
+        passphrase_file: Path | None,
     ) -> None:
+        today = date.today()
+        notice = Notice(today + timedelta(days=objection_days), contact, today)
         count = read_results(
             station(),
             package,
@@ -131,8 +155,11 @@ def _results_cmd() -> click.Command:
             name or _default_key("seal"),
             PassphraseSource(passphrase_file),
             out,
+            publish=None if publish is None else (publish, notice),
         )
         click.echo(t("cli.results_read", count=count, path=out))
+        if publish is not None:
+            click.echo(t("cli.published", path=publish))
 
     return results
 

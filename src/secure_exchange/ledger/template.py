@@ -1,7 +1,8 @@
 """The blank ledger template (.xlsx): headers, drop-down lists, text-formatted ID columns.
 
-Sheets ``居民``, ``评议`` and ``评议小组`` (the panel roster, revision 2) keep their Chinese names in every language (the format accepts
-them everywhere); the headers and the instructions sheet ``说明`` follow the language.
+Sheets ``居民``, ``评议`` and ``评议小组`` (the panel roster, revision 2) keep their Chinese
+names in every language (the format accepts them everywhere); the headers and the
+instructions sheet ``说明`` follow the language.
 """
 
 from __future__ import annotations

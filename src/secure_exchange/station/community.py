@@ -31,6 +31,7 @@ from secure_exchange.ledger import (
 from secure_exchange.ledger import check_ledger as ledger_check
 from secure_exchange.package import GroupBatches, VerifiedPackage
 from secure_exchange.pseudonym import Splitter, token_key
+from secure_exchange.reports import Notice, public_lists, write_public_lists
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -223,8 +224,13 @@ def read_results(
     key_name: str,
     passphrase: PassphraseFn,
     out: Path,
+    publish: tuple[Path, Notice] | None = None,
 ) -> int:
-    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID)."""
+    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID).
+
+    ``publish``: a folder and the notice's text, to write there the 公示 lists (one per
+    community: masked names and IDs, outcome, points and line, never the reasons).
+    """
     identity = unlock(station, key_name, passphrase)
     if identity.public.purpose != "seal":
         raise PackageError("package.results_need_seal")
@@ -237,4 +243,8 @@ def read_results(
         keyed = results_for_residents(tables["decisions"], ledger.residents, key)
         write_decisions(keyed, out)
         op.set_count("rows", keyed.num_rows)
+        if publish is not None:
+            lists = public_lists(keyed, ledger.residents)
+            write_public_lists(lists, publish[0], publish[1])
+            op.set_count("published", len(lists))
     return int(keyed.num_rows)

@@ -189,6 +189,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Party A reads the bank's returned decisions keyed back to its residents (ledger row "
         "and masked ID).",
     ),
+    "cli.help.publish": (
+        "公示：在此文件夹为每个社区写一份公示名单（.xlsx 和可打印的 A4 .html）。",
+        "公示: write one list per community into this folder (.xlsx and a print-ready A4 .html).",
+    ),
+    "cli.help.objection_days": (
+        "公示期（天），异议截止日期 = 今天 + 天数。",
+        "Days the notice stays up: the objection deadline is today plus this.",
+    ),
+    "cli.help.contact": (
+        "公示中写明的异议受理人/单位。",
+        "Whom the notice names for objections.",
+    ),
+    "cli.published": (
+        "公示名单（每个社区一份 .xlsx 和 .html）已写入 {path}",
+        "The notices (one .xlsx and one .html per community) are in {path}",
+    ),
     "cli.results_read": (
         "已对应 {count} 位居民的结果，写入 {path}",
         "Results for {count} residents written to {path}",

@@ -3,6 +3,14 @@
 __all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "report.publish.exists": (
+        "{path} 已存在，未写入任何公示文件：请换一个文件夹或先移走旧文件。",
+        "{path} exists; no notice was written: choose another folder or move the old files.",
+    ),
+    "report.publish.folder": (
+        "无法创建公示文件夹 {path}。",
+        "Cannot create the notice folder {path}.",
+    ),
     # Page: header
     "report.title": ("全民授信 评议结果报告", "Universal Credit Programme — Evaluation Results"),
     "report.lead": (
