@@ -4,6 +4,12 @@ scoring tables, stations driven through the CLI. Fixtures live in ``conftest.py`
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -524,3 +530,57 @@ def build_world(root: Path) -> World:
     w.sx(w.bank, "agreement", "import", str(agreement))
     w.sx(w.community, "media", "enroll", str(w.stick), "--as", "zw-officer")
     return w
+
+
+# --- a real headless Chromium (report and 公示 pages) --------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--hide-scrollbars",
+)
+CHROMIUM_TIMEOUT = 30
+
+
+def chromium(tmp_path: Path, *args: str) -> bytes:
+    """Run Chromium with a fresh profile; return stdout. The whole group dies on timeout."""
+    assert CHROMIUM is not None
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=CHROMIUM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"chromium took longer than {CHROMIUM_TIMEOUT} s")
+    assert proc.returncode == 0, f"chromium exited {proc.returncode}"
+    return out
+
+
+def png_facts(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed (still filtered) pixel rows of a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, size = 8, [], (0, 0)
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    return size[0], size[1], zlib.decompress(b"".join(idat))
