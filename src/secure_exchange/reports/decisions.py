@@ -32,6 +32,7 @@ from secure_exchange.reports.facts import (
     policy_from,
     read_table,
 )
+from secure_exchange.reports.plan import plan_facts, plan_sections
 from secure_exchange.reports.svg import Bar, Segment, StackedRow, escape
 
 __all__ = ["TARGETS", "build_report", "write_report"]
@@ -227,7 +228,7 @@ def _limits(facts: Facts) -> str:
         for i, n in enumerate(facts.limit_bands)
     ]
     chart = _svg.histogram(bars, title=t("report.limits.chart"), width=_WIDTH)
-    capped = facts.items.get("LIMIT_CAP", 0)
+    capped = facts.items.get("LIMIT_CAP", 0) + facts.items.get("LIMIT_ONLINE_MAX", 0)
     extra = (
         f'<p class="note">{escape(t("report.limits.capped", count=f"{capped:,}"))}</p>'
         if approved
@@ -488,6 +489,7 @@ def build_report(
     parts = [
         _header(facts, policy, heading, moment),
         _cards(facts, policy),
+        plan_sections(plan_facts(decisions)),
         _communities(facts),
         _limits(facts),
         _rates_section(facts, policy),
