@@ -49,6 +49,7 @@ def test_sample_facts() -> None:
 def test_coverage_both_ways_and_lines_side_by_side() -> None:
     page = build_report(grown(decisions(), 5), POLICY, now=NOW)
     assert "Coverage (approved ÷ eligible): 73.7%; approved ÷ all subjects: 58.3%." in page
+    assert "jinxiang-2022 r2 · sha256" in page  # the policy and its revision
     total = re.search(r'<tr class="total"><td>Total</td>(.*?)</tr>', page)
     assert total is not None
     cells = re.findall(r'<td class="num">([^<]*)</td>', total.group(1))

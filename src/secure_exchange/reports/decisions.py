@@ -111,10 +111,12 @@ def _lpr_text(policy: Policy | None, as_of: Sequence[date]) -> str:
     return t("report.meta.lpr_value", rate=_rate(entry.bp), date=entry.date.isoformat())
 
 
-def _policy_text(refs: Sequence[str]) -> str:
+def _policy_text(refs: Sequence[str], policy: Policy | None = None) -> str:
     shown = []
     for ref in refs:
         name, _, digest = ref.partition("@sha256:")
+        if policy is not None and ref == policy.ref:
+            name = policy.label  # the id and its revision (ledger-v1 rule 0)
         shown.append(f"{name} · sha256 {digest[:12]}" if digest else name)
     return "; ".join(shown) or t("report.meta.unknown")
 
@@ -128,7 +130,7 @@ def _as_of_text(days: Sequence[date]) -> str:
 def _header(facts: Facts, policy: Policy | None, title: str, now: datetime) -> str:
     meta = [
         ("report.meta.as_of", _as_of_text(facts.as_of)),
-        ("report.meta.policy", _policy_text(facts.policies)),
+        ("report.meta.policy", _policy_text(facts.policies, policy)),
         ("report.meta.lpr", _lpr_text(policy, facts.as_of)),
         ("report.meta.subjects", f"{facts.subjects:,}"),
         ("report.meta.generated", now.strftime("%Y-%m-%d %H:%M")),
