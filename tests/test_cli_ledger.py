@@ -116,7 +116,7 @@ def test_template_command_writes_a_workbook(tmp_path: Path, lang: str) -> None:
     code, output = invoke("ledger", "template", "--out", str(out), lang=lang)
     assert code == 0
     assert str(out) in output
-    assert openpyxl.load_workbook(out).sheetnames == ["居民", "评议", "说明"]
+    assert openpyxl.load_workbook(out).sheetnames == ["居民", "评议", "评议小组", "说明"]
     code, _ = invoke("ledger", "check", str(out))
     assert code == 0
 
