@@ -121,13 +121,13 @@ def test_item_counts_match_the_reasons(policy: Policy) -> None:
     for code, count in per_code.items():
         row = re.search(
             rf'<td class="code">{re.escape(code)}</td><td>[^<]*</td>'
-            rf'<td class="num">(\d+)</td>',
+            rf'<td class="num">([^<]+)</td>',
             page,
         )
         if code.startswith("E_"):
             continue  # shown by name only
         assert row, code
-        assert int(row.group(1)) == count, code
+        assert row.group(1) == (str(count) if count >= 5 else "&lt;5"), code  # small cells hidden
     assert "No fixed income source" in page
 
 

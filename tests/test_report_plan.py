@@ -107,3 +107,13 @@ def test_chinese_headline() -> None:
     page = build_report(grown(decisions(), 5), POLICY, now=NOW)
     assert "授信覆盖率（获得授信 ÷ 符合条件的主体）：73.7%；占全部参评主体：58.3%。" in page
     assert "银行未作调整。" in page
+
+
+def test_small_subject_types_and_items_hidden_in_the_older_sections() -> None:
+    page = build_report(decisions(), POLICY, now=NOW)  # 2 新型农业经营主体, 1 个体工商户
+    for label in ("新型农业经营主体", "个体工商户"):
+        row = re.search(rf"<tr><td>{label} \([^<]*</td>(.*?)</tr>", page)
+        assert row is not None, label
+        cells = re.findall(r"<td class=num>([^<]*)</td>", row.group(1))
+        assert cells[:5] == ["&lt;5", "&lt;5", "—", "—", "—"], label
+    assert re.search(r'<td class="code">V2</td><td>[^<]*</td><td class="num">&lt;5</td>', page)

@@ -32,7 +32,7 @@ from secure_exchange.reports.facts import (
     policy_from,
     read_table,
 )
-from secure_exchange.reports.plan import plan_facts, plan_sections
+from secure_exchange.reports.plan import count_text, is_small, plan_facts, plan_sections
 from secure_exchange.reports.svg import Bar, Segment, StackedRow, escape
 
 __all__ = ["TARGETS", "build_report", "write_report"]
@@ -321,8 +321,10 @@ def _item_rows(
     top = found[0][0]
     return "".join(
         (f'<tr><td class="code">{escape(code)}</td>' if show_code else "<tr>")
-        + f'<td>{escape(_item_name(code, policy))}</td><td class="num">{n:,}</td>'
-        f'<td class="bar">{_svg.meter(n, top, width=90, color=color)}</td></tr>'
+        + f"<td>{escape(_item_name(code, policy))}</td>"
+        f'<td class="num">{escape(count_text(n))}</td>'
+        f'<td class="bar">{_svg.meter(0 if is_small(n) else n, top, width=90, color=color)}'
+        f"</td></tr>"
         for n, code in found
     )
 
@@ -369,13 +371,14 @@ def _type_row(row: TypeRow, policy: Policy | None) -> str:
         if row.approved
         else t("report.none")
     )
+    hidden = is_small(row.subjects) or is_small(row.approved)
     cells = [
         _type_label(row.subject_type),
-        f"{row.subjects:,}",
-        f"{row.approved:,}",
-        _share(row.approved, row.subjects),
-        _money(row.credit_yuan),
-        average,
+        count_text(row.subjects),
+        count_text(row.approved),
+        "—" if hidden else _share(row.approved, row.subjects),
+        "—" if hidden else _money(row.credit_yuan),
+        "—" if hidden else average,
         _money(cap, "report.money.small") if cap else t("report.none"),
     ]
     return (
@@ -400,7 +403,10 @@ def _types_section(facts: Facts, policy: Policy | None) -> str:
         f'<td class="num">{escape(_money(facts.credit_yuan))}</td><td></td><td></td></tr>'
     )
     bars = [
-        Bar(_type_label(r.subject_type), r.credit_yuan, _money(r.credit_yuan)) for r in facts.types
+        Bar(_type_label(r.subject_type), 0, "—")
+        if is_small(r.subjects) or is_small(r.approved)
+        else Bar(_type_label(r.subject_type), r.credit_yuan, _money(r.credit_yuan))
+        for r in facts.types
     ]
     chart = _svg.hbar(bars, title=t("report.types.chart"), width=_WIDTH)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}{total}</tbody></table>"

@@ -19,7 +19,15 @@ import pyarrow.compute as pc
 from secure_exchange.i18n import t
 from secure_exchange.reports.svg import escape
 
-__all__ = ["SMALL", "CommunityLines", "PlanFacts", "plan_facts", "plan_sections"]
+__all__ = [
+    "SMALL",
+    "CommunityLines",
+    "PlanFacts",
+    "count_text",
+    "is_small",
+    "plan_facts",
+    "plan_sections",
+]
 
 SMALL = 5
 """Cells counting fewer people than this are suppressed."""
@@ -137,8 +145,17 @@ def _adjustments(reasons: pa.ChunkedArray | pa.Array) -> dict[tuple[str, str], i
 # ---------------------------------------------------------------- rendering
 
 
-def _count(n: int) -> str:
-    return f"{n:,}" if n >= SMALL or n == 0 else f"<{SMALL}"
+def is_small(n: int) -> bool:
+    """A cell of 1 to ``SMALL`` - 1 people: shown as "<5", nothing drawn from it."""
+    return 0 < n < SMALL
+
+
+def count_text(n: int) -> str:
+    """``n`` with thousands separated, or "<5" for a small cell."""
+    return f"<{SMALL}" if is_small(n) else f"{n:,}"
+
+
+_count = count_text
 
 
 def _share(part: int, whole: int) -> str:
