@@ -196,6 +196,11 @@ class LedgerScan:
         """No error found so far (warnings allowed)."""
         return self.errors == 0
 
+    @property
+    def panel(self) -> pa.Table:
+        """The 评议小组 roster read so far (it is small: kept whole)."""
+        return self._panel.table()
+
     def count(self, sheet: str) -> int:
         """Rows of ``sheet`` read so far."""
         return self._sheets[sheet].count
@@ -313,11 +318,15 @@ class _PanelState:
             days = pc.fill_null(table["panel_date"].cast(pa.int32()), -1)
             self.evaluation_days.append(np.asarray(days.to_numpy(zero_copy_only=False), np.int32))
 
+    def table(self) -> pa.Table:
+        """The roster's rows read so far."""
+        return pa.concat_tables(self.roster) if self.roster else PANEL_SCHEMA.empty_table()
+
     def findings(
         self, resident_keys: np.ndarray, evaluation_keys: np.ndarray, evaluation_rows: np.ndarray
     ) -> list[Problem]:
         """Errors of the roster's sittings, warnings for sittings it does not list."""
-        roster = pa.concat_tables(self.roster) if self.roster else PANEL_SCHEMA.empty_table()
+        roster = self.table()
         found = sittings(roster)
         evaluated = evaluated_sittings(
             resident_keys,
@@ -394,6 +403,7 @@ class LedgerCheck:
     residents: int
     evaluations: int
     dropped_columns: tuple[str, ...]
+    panel: pa.Table = field(default_factory=PANEL_SCHEMA.empty_table)  # the roster (small)
 
 
 def check_ledger(path: Path, **options: Unpack[ScanOptions]) -> LedgerCheck:
@@ -401,7 +411,13 @@ def check_ledger(path: Path, **options: Unpack[ScanOptions]) -> LedgerCheck:
     for the arguments)."""
     with LedgerScan(path, **options) as scan:
         report = scan.finish()
-    return LedgerCheck(report, scan.count(RESIDENTS), scan.count(EVALUATIONS), tuple(scan.dropped))
+    return LedgerCheck(
+        report,
+        scan.count(RESIDENTS),
+        scan.count(EVALUATIONS),
+        tuple(scan.dropped),
+        scan.panel,
+    )
 
 
 def load_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:

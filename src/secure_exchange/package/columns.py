@@ -31,6 +31,22 @@ _NOTES = pa.list_(
     )
 )
 
+# The 评议小组 roster (ledger-v1 revision 2), per resident, for the sittings that evaluated
+# them: counts and roles (no names) for the scoring keys, the members' names with the
+# identity fields.
+_SITTINGS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]),
+    )
+)
+_MEMBERS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("name", pa.string()), ("role", pa.string())]),
+    )
+)
+
 
 @dataclass(frozen=True)
 class GroupColumns:
@@ -89,6 +105,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("major_bad_credit", _FLAG, ""),
             ("birth_date", _DATE, _ID),  # derived from the ID number
             ("sex", _TEXT, _ID),
+            ("panel_sittings", _SITTINGS, ""),
         ],
     ),
     "evaluations": _group(
@@ -114,6 +131,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("real_estate", _TEXT, "不动产"),
             ("business_data", _TEXT, "各类经营数据"),
             ("evaluation_notes", _NOTES, ""),
+            ("panel_members", _MEMBERS, "居民姓名"),
         ],
     ),
     "decisions": _group(

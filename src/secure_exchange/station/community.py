@@ -143,7 +143,9 @@ def seal_ledger(
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
-    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256))
+    # the roster of the check pass (small): the sittings each resident's row carries
+    key = token_key(seal_key.pseudonym_secret(), agreement.sha256)
+    splitter = Splitter(key, panel=checked.panel)
     witness = witness_bundle(station, signers, agreement)
     stage("seal")
     with (
