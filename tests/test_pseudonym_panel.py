@@ -102,6 +102,16 @@ def test_sealed_verified_and_scored_with_the_roster(world: World, rostered: Path
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert sum(r["status"] == "approved" for r in rows) == 14  # the roster changes no score
     assert not any("评议员" in str(r) for r in rows)
+    evaluated = [r for r in rows if r["panel"]]
+    assert evaluated
+    assert all(" 5 支书/主任、妇女主席、党员、乡贤、农商银行人员" in r["panel"] for r in evaluated)
+    page = world.root / "report.html"
+    world.sx(world.bank, "report", str(out), "--out", str(page))
+    html = page.read_text("utf-8")
+    sittings = html.split("The credit-evaluation panel&#x27;s sittings")[1].split("</section>")[0]
+    assert sittings.count("<tr><td>") == 8  # the sample's eight sittings
+    assert "支书/主任、妇女主席、党员、乡贤、农商银行人员" in sittings
+    assert "评议员" not in html
 
 
 def test_group_types_agree(tmp_path: Path) -> None:

@@ -117,3 +117,19 @@ def test_small_subject_types_and_items_hidden_in_the_older_sections() -> None:
         cells = re.findall(r"<td class=num>([^<]*)</td>", row.group(1))
         assert cells[:5] == ["&lt;5", "&lt;5", "—", "—", "—"], label
     assert re.search(r'<td class="code">V2</td><td>[^<]*</td><td class="num">&lt;5</td>', page)
+
+
+def test_sittings_from_the_panel_column() -> None:
+    table = decisions()
+    assert "panel" not in table.column_names
+    assert "panel&#x27;s sittings" not in build_report(table, POLICY, now=NOW)
+    panel = ["2022-06-28 6 支书/主任、党员、农商银行人员"] * 6 + [""] * (table.num_rows - 6)
+    panel[0] += "; 2022-06-29 5 支书/主任、农商银行人员"
+    table = table.append_column("panel", pa.array(panel))
+    facts = plan_facts(table)
+    assert facts.sittings is not None
+    assert {(s.panel_date, s.members, s.subjects) for s in facts.sittings} >= {("2022-06-29", 5, 1)}
+    page = build_report(table, POLICY, now=NOW)
+    section = page.split("The credit-evaluation panel&#x27;s sittings")[1].split("</section>")[0]
+    assert '<td class="num">&lt;5</td>' in section  # one subject: suppressed
+    assert "支书/主任、农商银行人员" in section

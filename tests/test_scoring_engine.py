@@ -105,7 +105,7 @@ def test_sample_expected_decisions() -> None:
 def test_sample_schema_and_policy_ref() -> None:
     scoring, evaluations = sample_tables()
     decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
-    assert decisions.schema == DECISION_SCHEMA
+    assert decisions.schema == pa.schema([f for f in DECISION_SCHEMA if f.name != "panel"])
     assert set(decisions["policy"].to_pylist()) == {POLICY.ref}
     assert set(decisions["as_of"].to_pylist()) == {AS_OF}
     assert not any(pa.types.is_floating(f.type) for f in decisions.schema)
@@ -144,7 +144,28 @@ def test_policy_set_to_revision_1_readings_reproduces_the_r1_file(tmp_path: Path
 def test_no_source_row_column_when_input_lacks_it() -> None:
     scoring, evaluations = tables([person()], [])
     decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
-    assert decisions.column_names == [f.name for f in DECISION_SCHEMA if f.name != "source_row"]
+    optional = ("source_row", "panel")
+    assert decisions.column_names == [f.name for f in DECISION_SCHEMA if f.name not in optional]
+
+
+def test_panel_sittings_become_the_panel_column() -> None:
+    scoring, evaluations = tables([person("a"), person("b")], [record("a", "B8")])
+    sitting = {"panel_date": date(2022, 6, 28), "members": 5, "roles": "支书/主任、党员"}
+    kind = pa.list_(
+        pa.field(
+            "element",
+            pa.struct(
+                [("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]
+            ),
+        )
+    )
+    scoring = scoring.append_column("panel_sittings", pa.array([[sitting, sitting], None], kind))
+    decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
+    assert decisions.schema == pa.schema([f for f in DECISION_SCHEMA if f.name != "source_row"])
+    assert decisions["panel"].to_pylist() == [
+        "2022-06-28 5 支书/主任、党员; 2022-06-28 5 支书/主任、党员",
+        "",
+    ]
 
 
 # -- base item: age --------------------------------------------------------------------

@@ -68,9 +68,12 @@ DECISION_SCHEMA = pa.schema(
         ("reasons", pa.string()),
         ("policy", pa.string()),
         ("as_of", pa.date32()),
+        ("panel", pa.string()),
     ]
 )
-"""Decision columns in order; ``source_row`` only when the scoring input has it."""
+"""Decision columns in order; ``source_row`` only when the scoring input has it, ``panel``
+only when it has ``panel_sittings`` (the 评议小组 sittings that evaluated the subject:
+``"2022-06-28 5 支书/主任、…"`` entries joined by ``"; "``, no names)."""
 
 _SCORING_COLUMNS = ("subject", "birth_date", "community", "subject_type")
 STALE_LPR = "score.lpr.stale"
@@ -352,8 +355,21 @@ def _table(scoring: pa.Table, policy: Policy, as_of: date, cols: _Columns) -> pa
     }
     if "source_row" in scoring.column_names:
         data["source_row"] = scoring["source_row"].cast(pa.int32())
+    if "panel_sittings" in scoring.column_names:
+        data["panel"] = _panel_text(scoring["panel_sittings"])
     fields = [f for f in DECISION_SCHEMA if f.name in data]
     return pa.table([data[f.name] for f in fields], schema=pa.schema(fields))
+
+
+def _panel_text(sittings: pa.ChunkedArray) -> pa.Array:
+    """Each subject's sittings as ``"<date> <members> <roles>"`` joined by ``"; "``."""
+    return pa.array(
+        [
+            "; ".join(f"{s['panel_date']} {s['members']} {s['roles']}" for s in row or ())
+            for row in sittings.to_pylist()
+        ],
+        pa.string(),
+    )
 
 
 def _int32(values: IntArray, mask: BoolArray | None = None) -> pa.Array:

@@ -151,6 +151,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("reasons", _TEXT, ""),
             ("policy", _TEXT, ""),
             ("as_of", _DATE, ""),
+            ("panel", _TEXT, ""),
         ],
     ),
 }

@@ -10,6 +10,7 @@ villagers can be singled out from the aggregates.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ __all__ = [
     "SMALL",
     "CommunityLines",
     "PlanFacts",
+    "SittingRow",
     "count_text",
     "is_small",
     "plan_facts",
@@ -70,13 +72,26 @@ class CommunityLines:
 
 
 @dataclass(frozen=True)
+class SittingRow:
+    """One 评议小组 sitting as the decisions name it: members, roles, subjects evaluated."""
+
+    community: str
+    panel_date: str
+    members: int
+    roles: str
+    subjects: int
+
+
+@dataclass(frozen=True)
 class PlanFacts:
-    """The plan's measures: a total row, one row per community, adjustments by reason."""
+    """The plan's measures: a total row, one row per community, adjustments by reason,
+    the panel's sittings (``None`` when the decisions carry no ``panel`` column)."""
 
     total: CommunityLines
     communities: tuple[CommunityLines, ...]
     adjustments: Mapping[tuple[str, str], int]
     has_initial: bool
+    sittings: tuple[SittingRow, ...] | None = None
 
 
 def plan_facts(decisions: pa.Table) -> PlanFacts:
@@ -126,7 +141,27 @@ def plan_facts(decisions: pa.Table) -> PlanFacts:
         sum(r.initial_yuan for r in rows),
         sum(r.credit_yuan for r in rows),
     )
-    return PlanFacts(total, rows, _adjustments(reasons), has_initial)
+    sittings = _sittings(decisions) if "panel" in decisions.column_names else None
+    return PlanFacts(total, rows, _adjustments(reasons), has_initial, sittings)
+
+
+def _sittings(decisions: pa.Table) -> tuple[SittingRow, ...]:
+    """The sittings named in the ``panel`` column, with the subjects each evaluated."""
+    panels: dict[tuple[str, str], tuple[int, str]] = {}
+    evaluated: Counter[tuple[str, str]] = Counter()
+    pairs = zip(decisions["community"].to_pylist(), decisions["panel"].to_pylist(), strict=True)
+    for community, text in pairs:
+        for entry in str(text or "").split("; "):
+            day, _, rest = entry.partition(" ")
+            members, _, roles = rest.partition(" ")
+            if day and members.isdigit():
+                key = (str(community or ""), day)
+                panels.setdefault(key, (int(members), roles))
+                evaluated[key] += 1
+    return tuple(
+        SittingRow(c, d, panels[(c, d)][0], panels[(c, d)][1], evaluated[(c, d)])
+        for c, d in sorted(panels)
+    )
 
 
 def _adjustments(reasons: pa.ChunkedArray | pa.Array) -> dict[tuple[str, str], int]:
@@ -236,6 +271,38 @@ def _label(keys: Mapping[str, str], code: str) -> str:
     return t(key) if key else code
 
 
+_SITTING_HEAD = (
+    "report.plan.community",
+    "report.sittings.date",
+    "report.sittings.members",
+    "report.sittings.roles",
+    "report.sittings.subjects",
+)
+
+
+def _sittings_table(facts: PlanFacts) -> str:
+    if facts.sittings is None:
+        return ""
+    head = "".join(
+        f"<th{' class=num' if k.endswith(('members', 'subjects')) else ''}>{escape(t(k))}</th>"
+        for k in _SITTING_HEAD
+    )
+    body = (
+        "".join(
+            f"<tr><td>{escape(r.community)}</td><td>{escape(r.panel_date)}</td>"
+            f'<td class="num">{r.members}</td><td>{escape(r.roles)}</td>'
+            f'<td class="num">{escape(count_text(r.subjects))}</td></tr>'
+            for r in facts.sittings
+        )
+        or f'<tr><td colspan="5" class="empty">{escape(t("report.sittings.none"))}</td></tr>'
+    )
+    return (
+        f"<section><h2>{escape(t('report.sittings.title'))}</h2>"
+        f'<p class="note">{escape(t("report.sittings.note"))}</p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
+    )
+
+
 def plan_sections(facts: PlanFacts) -> str:
-    """The coverage-and-lines section and the bank's adjustments section."""
-    return _coverage(facts) + _adjustment_table(facts)
+    """The coverage-and-lines section, the bank's adjustments and the panel's sittings."""
+    return _coverage(facts) + _adjustment_table(facts) + _sittings_table(facts)

@@ -98,6 +98,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.adjust.reason.offline": ("线下例外", "offline exception"),
     "report.adjust.reason.verify": ("银行核实", "the bank's verification"),
     "report.adjust.reason.customer": ("客户申请", "the customer's request"),
+    "report.sittings.title": ("信用评议小组", "The credit-evaluation panel's sittings"),
+    "report.sittings.note": (
+        "每次评议（社区、日期）的小组人数和组成（不含姓名），以及评议到的主体数。",
+        "Each sitting (community, date): the panel's size and make-up (no names) and the "
+        "subjects it evaluated.",
+    ),
+    "report.sittings.date": ("评议日期", "Date"),
+    "report.sittings.members": ("人数", "Members"),
+    "report.sittings.roles": ("组成", "Roles"),
+    "report.sittings.subjects": ("评议主体数", "Subjects evaluated"),
+    "report.sittings.none": (
+        "评分包中没有评议小组名单（台账没有“评议小组”页）。",
+        "The package carried no panel roster (the ledger had no 评议小组 sheet).",
+    ),
     "report.community.title": ("各社区（村）授信覆盖情况", "Coverage by community"),
     "report.community.note": (
         "每行一个社区（村），按参评主体数从多到少排列；条形内为各类结果的主体数，右侧为授信覆盖率。",
