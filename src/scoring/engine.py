@@ -217,12 +217,14 @@ def _count(
     """One item's points per subject (once: the highest record; each_record: the sum)."""
     result = np.zeros(size, dtype=np.int64)
     if item.counting == "once":
-        order = np.lexsort((-values, subjects))  # by subject, highest first, input order
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = subjects[order][1:] != subjects[order][:-1]
-        chosen = order[first]
-        result[subjects[chosen]] = values[chosen]
-        explain.add(subjects[chosen], labels[chosen])
+        best = np.full(size, -1, dtype=np.int64)
+        np.maximum.at(best, subjects, values)
+        top = np.flatnonzero(values == best[subjects])  # records at their subject's best
+        first = np.full(size, values.size, dtype=np.int64)
+        np.minimum.at(first, subjects[top], top)  # the first of them, in input order
+        who = np.flatnonzero(first < values.size)
+        result[who] = best[who]
+        explain.add(who, labels[first[who]])
     else:
         np.add.at(result, subjects, values)
         order = np.argsort(subjects, kind="stable")
