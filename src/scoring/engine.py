@@ -12,19 +12,24 @@ Reasons grammar (column ``reasons``)::
                  condition: "E_AGE" first, then the policy's conditions in order
                  ("E_CAPACITY", "E_RESIDENCE", "E_INCOME", "E_BAD_CREDIT")
     2. items     in policy order (B1 … B9, D1 … D12, V1 … V7), whatever the status:
-                 levelled, counted once   "<code>@<level>+<points>"  e.g. "B1@市级+30"
+                 levelled, counted once   "<code>@<level>+<points>"  e.g. "B1@市级+30";
+                                          a level above the code's table "B2@市级→县级+30",
+                                          below it "B1@镇级+0" (revision 2)
                  fixed, counted once      "<code>+<points>"          e.g. "B5.1+10", "D4-10"
                  counted per record       one "<code>±<points>" per record, input order,
                                           e.g. "B9+15; B9+5", "D12-5"
                  veto                     "<code>" once per code recorded, e.g. "V2"
-                 (a deduction is written with "-" and its magnitude)
-    3. limit     approved only: "LIMIT_CAP_<subject type>" when the type's cap cut the
-                 limit (e.g. "LIMIT_CAP_农户"); "LIMIT_CAP_ONLINE" when the online ceiling,
-                 lower than the type's cap, did
+                 (a deduction is written with "-" and its magnitude; "once" or per record
+                 is the item's ``counting`` setting)
+    3. limits    "INITIAL_CAP_<subject type>" when the type's cap cut the initial line
+                 (eligible, not vetoed); approved only: "LIMIT_ONLINE_MAX" when the online
+                 ceiling cut the evaluated line; under the revision-1 reading (caps on the
+                 evaluated line too) "LIMIT_CAP_<subject type>" when the type's cap did
     4. rate      approved only: "RATE_FLOOR_LPR" when the LPR floor raised the rate
+    (5. the bank's adjustments, appended later by ``scoring.adjust``: "ADJ:RATE=450@PANEL")
 
 The rate steps themselves are not listed: they follow from ``bonus_points`` (as in the
-spec's example ``BASE+30; B1@市级+30; B5.1+10; D4-10; LIMIT_CAP_农户``); the status is
+spec's example ``BASE+30; B1@市级+30; B5.1+10; D4-10; LIMIT_ONLINE_MAX``); the status is
 its own column. Evaluations whose subject is not in the scoring table are ignored (the
 ledger check refuses them before). Base conditions that are null count as unmet.
 """
