@@ -4,6 +4,12 @@ scoring tables, stations driven through the CLI. Fixtures live in ``conftest.py`
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -162,6 +168,8 @@ class FakePolicy:
 
     items: tuple[FakeItem, ...]
     id: str = "fake-policy"
+    level_above: str = "highest"
+    level_below: str = "zero"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -252,7 +260,7 @@ def broken_copy(tmp_path: Path) -> Path:
     res[9].append("")
     res[10][0] = res[11][0]  # rows 11 and 12: duplicate
     evals[4][1] = "B99"  # row 5: code
-    evals[8][2] = "村级"  # row 9: B4 has no 村级
+    evals[8][2] = "区级"  # row 9: not a level
     evals[21][3] = "80"  # row 22: B9 points out of range
     for name, rows in (("residents", res), ("evaluations", evals)):
         with (target / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -263,7 +271,8 @@ def broken_copy(tmp_path: Path) -> Path:
 # --- scoring tables (what the scorer reads) -------------------------------------------------
 
 SAMPLE = SHARED / "samples" / "ledger-sample-utf8"
-EXPECTED = SHARED / "samples" / "ledger-sample.expected-2022-07-01.csv"
+EXPECTED = SHARED / "samples" / "ledger-sample.expected-2022-07-01.r2.csv"
+EXPECTED_R1 = SHARED / "samples" / "ledger-sample.expected-2022-07-01.csv"  # revision 1
 TRUE = {"是": True, "否": False}
 # the scorer's outcome columns that a published decisions file must reproduce
 DECISION_KEYS = (
@@ -272,6 +281,7 @@ DECISION_KEYS = (
     "bonus_points",
     "deduction_points",
     "total_points",
+    "initial_limit_yuan",
     "credit_limit_yuan",
     "rate_bp",
 )
@@ -564,3 +574,57 @@ def make_ready(world: World) -> Ready:
     back = Path(result.output.strip().splitlines()[-1])
     world.sx(world.community, "import", str(back))
     return Ready(world, package, decisions, back)
+
+
+# --- a real headless Chromium (report and 公示 pages) --------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--hide-scrollbars",
+)
+CHROMIUM_TIMEOUT = 30
+
+
+def chromium(tmp_path: Path, *args: str) -> bytes:
+    """Run Chromium with a fresh profile; return stdout. The whole group dies on timeout."""
+    assert CHROMIUM is not None
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=CHROMIUM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"chromium took longer than {CHROMIUM_TIMEOUT} s")
+    assert proc.returncode == 0, f"chromium exited {proc.returncode}"
+    return out
+
+
+def png_facts(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed (still filtered) pixel rows of a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, size = 8, [], (0, 0)
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    return size[0], size[1], zlib.decompress(b"".join(idat))

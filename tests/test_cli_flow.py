@@ -93,13 +93,13 @@ def test_package_scores_equal_ledger_preview(world: World, sealed: Path) -> None
 
     def outcomes(path: Path) -> list[tuple[str, ...]]:
         rows = csv.DictReader(path.open(encoding="utf-8-sig"))
-        keys = ("community", "status", "total_points", "credit_limit_yuan", "rate_bp")
+        keys = ("community", "status", "total_points", *DECISION_KEYS[-3:])
         return sorted(tuple(r[k] for k in keys) for r in rows)
 
     assert outcomes(world.root / "bank-decisions.csv") == outcomes(world.root / "preview.csv")
     expected = list(
         csv.DictReader(
-            shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(
+            shared_path("samples", "ledger-sample.expected-2022-07-01.r2.csv").open(
                 encoding="utf-8-sig"
             )
         )
@@ -280,11 +280,14 @@ def test_return_trip_keyed_back_to_residents(world: World, sealed: Path) -> None
     )
     rows = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     expected = csv.DictReader(
-        shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(encoding="utf-8-sig")
+        shared_path("samples", "ledger-sample.expected-2022-07-01.r2.csv").open(
+            encoding="utf-8-sig"
+        )
     )
     for row in expected:
         assert rows[row["source_row"]]["subject"] == row["masked_id"]
-        assert rows[row["source_row"]]["credit_limit_yuan"] == row["credit_limit_yuan"]
+        for key in ("initial_limit_yuan", "credit_limit_yuan"):
+            assert rows[row["source_row"]][key] == row[key]
     for home in (world.community, world.bank):
         shown = world.sx(home, "audit", "show", "--action", "witness.received", "--json")
         assert "witness.received" in shown.output

@@ -49,7 +49,8 @@ def test_check_clean_sample_exits_0() -> None:
         "2022-07-01",
     )
     assert code == 0
-    assert "Ledger OK: no errors, 0 warning(s)." in output
+    assert "Ledger OK: no errors, 1 warning(s)." in output
+    assert "The ledger has no 评议小组 sheet: the panels of 8 sitting(s)" in output
 
 
 def test_check_json_clean() -> None:
@@ -57,7 +58,9 @@ def test_check_json_clean() -> None:
         "ledger", "check", "--json", str(shared_path("samples", "ledger-sample-gb18030"))
     )
     assert code == 0
-    assert json.loads(output) == {"ok": True, "errors": [], "warnings": []}
+    document = json.loads(output)
+    assert (document["ok"], document["errors"]) == (True, [])
+    assert [w["code"] for w in document["warnings"]] == ["ledger.panel.absent"]
 
 
 def test_check_json_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
@@ -65,7 +68,7 @@ def test_check_json_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
     assert code == 1
     document = json.loads(output)
     assert document["ok"] is False
-    assert document["warnings"] == []
+    assert [w["code"] for w in document["warnings"]] in ([], ["ledger.panel.absent"])
     assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in document["errors"]] == [
         ("居民", 1, "病史", "ledger.header.unknown"),
         ("居民", 4, "full_civil_capacity", "ledger.value.boolean"),
@@ -92,7 +95,7 @@ def test_check_text_output_grouped_with_summary(tmp_path: Path) -> None:
     assert lines[0] == "错误"
     assert lines[1] == "  “居民”表"
     assert lines[3].startswith("    第 4 行 · 完全民事行为能力：")
-    assert lines[-1].startswith("台账未通过检查：2 处错误，0 条警告。")
+    assert lines[-1].startswith("台账未通过检查：2 处错误，1 条警告。")  # no 评议小组 sheet
 
 
 def test_check_as_of_is_validated() -> None:
@@ -113,7 +116,7 @@ def test_template_command_writes_a_workbook(tmp_path: Path, lang: str) -> None:
     code, output = invoke("ledger", "template", "--out", str(out), lang=lang)
     assert code == 0
     assert str(out) in output
-    assert openpyxl.load_workbook(out).sheetnames == ["居民", "评议", "说明"]
+    assert openpyxl.load_workbook(out).sheetnames == ["居民", "评议", "评议小组", "说明"]
     code, checked = invoke("ledger", "check", str(out))
     assert code == 1  # the headers are right; it holds no resident yet
     assert "no data rows" in checked

@@ -34,6 +34,7 @@ DENY = re.compile(
 )
 _STRIP = re.compile(
     r"(\S*[/\\]\S*)"  # paths
+    r"|(\b[0-9A-F]{4}(?: [0-9A-F]{4}){3,}\b)"  # fingerprints in groups (a group may be all letters)
     r"|(--?[\w-]+)"  # options
     r"|(SX_[A-Z_]+)"  # environment variables
     r"|([\w-]*\d[\w-]*)"  # identifiers, fingerprints, package and key ids

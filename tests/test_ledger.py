@@ -41,7 +41,10 @@ def test_mask_id() -> None:
 def test_samples_are_valid(name: str) -> None:
     ledger = sample(name)
     assert ledger.report.ok, ledger.report.errors
-    assert ledger.report.warnings == ()
+    # the sample predates the 评议小组 roster: its 8 sittings are not on record
+    assert [(w.key, dict(w.params)) for w in ledger.report.warnings] == [
+        ("ledger.panel.absent", {"count": 8})
+    ]
     assert (ledger.residents.num_rows, ledger.evaluations.num_rows) == (24, 34)
     assert ledger.dropped_columns == ()
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from secure_exchange.errors import Problem
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import Ledger, read_ledger
 from tests.support import (
@@ -32,6 +34,11 @@ def run(
 ) -> Ledger:
     folder = write_ledger(tmp_path / "ledger", residents, evaluations or [])
     return read_ledger(folder, as_of=AS_OF, policy=POLICY, **kwargs)  # type: ignore[arg-type]
+
+
+def unpanelled(ledger: Ledger) -> list[Problem]:
+    """The warnings but the roster's (these small ledgers have no 评议小组 sheet)."""
+    return [w for w in ledger.report.warnings if not w.key.startswith("ledger.panel.")]
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +108,7 @@ def test_id_legacy_15_digits_converted_with_warning(tmp_path: Path) -> None:
     assert ledger.report.ok
     assert ledger.residents.column("id_number").to_pylist() == [converted]
     assert ledger.evaluations.column("id_number").to_pylist() == [converted]
-    assert [(w.where.sheet, w.where.row, w.key) for w in ledger.report.warnings] == [
+    assert [(w.where.sheet, w.where.row, w.key) for w in unpanelled(ledger)] == [
         ("居民", 2, "ledger.id.legacy15"),
         ("评议", 2, "ledger.id.legacy15"),
     ]
@@ -239,10 +246,10 @@ def test_panel_date_after_as_of_is_a_warning(tmp_path: Path) -> None:
         [evaluation(panel_date="2022-07-01"), evaluation(code="D4", panel_date="2202-06-28")],
     )
     assert ledger.report.ok
-    assert [(f.where.row, f.where.column, f.key) for f in ledger.report.warnings] == [
+    assert [(f.where.row, f.where.column, f.key) for f in unpanelled(ledger)] == [
         (3, "panel_date", "ledger.eval.date_future")
     ]
-    assert "2022-07-01" in ledger.report.warnings[0].message()
+    assert "2022-07-01" in unpanelled(ledger)[0].message()
 
 
 def test_required_cells_empty(tmp_path: Path) -> None:
@@ -311,30 +318,51 @@ def test_levels_validated_against_policy(tmp_path: Path) -> None:
         [resident()],
         [
             evaluation(code="B1", level="市级"),
-            evaluation(code="B1", level="村级"),
+            evaluation(code="B1", level="村级"),  # below B1's table: a warning, 0 points
             evaluation(code="B1"),
             evaluation(code="B5.1", level="县级"),
             evaluation(code="B2", level="乡级"),
             evaluation(code="B2", level="街道级"),
             evaluation(code="B2", level="区级"),
+            evaluation(code="B2", level="社区级"),  # 社区级 is 村级
+            evaluation(code="B2", level="市级"),  # above B2's table: a warning, counts 县级
         ],
     )
     assert codes(ledger.report) == [
-        ("评议", 3, "level", "ledger.eval.level_invalid"),
         ("评议", 4, "level", "ledger.eval.level_missing"),
         ("评议", 5, "level", "ledger.eval.level_unexpected"),
         ("评议", 8, "level", "ledger.eval.level_invalid"),
     ]
+    warned = [(f.where.row, f.where.column, f.key) for f in ledger.report.warnings]
+    assert (3, "level", "ledger.eval.level_below") in warned
+    assert (10, "level", "ledger.eval.level_above") in warned
     assert ledger.evaluations.column("level").to_pylist() == [
         "市级",
-        None,
+        "村级",
         None,
         None,
         "镇级",
         "镇级",
         None,
+        "村级",
+        "市级",
     ]
-    assert "县级、市级、省级、国家级" in ledger.report.errors[0].message()
+
+
+def test_levels_outside_the_table_are_errors_when_the_policy_refuses_them(
+    tmp_path: Path,
+) -> None:
+    strict = replace(POLICY, level_above="refuse", level_below="refuse")
+    folder = write_ledger(
+        tmp_path / "ledger",
+        [resident()],
+        [evaluation(code="B1", level="村级"), evaluation(code="B2", level="市级")],
+    )
+    report = read_ledger(folder, as_of=AS_OF, policy=strict).report  # type: ignore[arg-type]
+    assert codes(report) == [
+        ("评议", 2, "level", "ledger.eval.level_invalid"),
+        ("评议", 3, "level", "ledger.eval.level_invalid"),
+    ]
 
 
 def test_points_only_for_panel_items_and_in_range(tmp_path: Path) -> None:

@@ -34,8 +34,8 @@ def test_template_reads_back_as_a_valid_empty_ledger(tmp_path: Path, lang: str) 
 def test_template_headers_and_sheet_names(tmp_path: Path, lang: str, attr: str) -> None:
     set_language(lang)
     book = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
-    assert book.sheetnames == ["居民", "评议", "说明"]
-    for sheet in ("居民", "评议"):
+    assert book.sheetnames == ["居民", "评议", "评议小组", "说明"]
+    for sheet in ("居民", "评议", "评议小组"):
         headers = [c.value for c in book[sheet][1]]
         assert headers == [getattr(s, attr) for s in LEDGER_COLUMNS[sheet].values()]
 
@@ -56,6 +56,12 @@ def test_template_validations_and_text_columns(tmp_path: Path) -> None:
     assert "V7" in rules["B"][1]
     assert rules["C"] == ("list", '"村级,镇级,县级,市级,省级,国家级"')
     assert rules["D"] == ("whole", "1")
+    panel = book["评议小组"]
+    assert _validations(panel)["D"] == (
+        "list",
+        '"支书/主任,妇女主席,红白理事会会长,党员,乡贤,农商银行人员,其他"',
+    )
+    assert panel.column_dimensions["B"].number_format == "yyyy-mm-dd"
 
 
 def test_template_instructions_list_annex2_items(tmp_path: Path) -> None:

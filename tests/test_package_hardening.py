@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -249,7 +249,16 @@ def test_group_columns_are_what_the_senders_write() -> None:
     Splitter (what party A writes) and with the scorer's decisions (what the bank writes)."""
     rules = pkg.GROUP_COLUMNS
     assert set(rules) == {"scoring", "evaluations", "identity", "decisions"}
-    for group, schema in Splitter(bytes(32), AGE_WINDOW).schemas.items():
+    roster = pa.table(  # with a 评议小组 roster, every column a group may carry is written
+        {
+            "source_row": pa.array([2], pa.int32()),
+            "community": ["春秋社区"],
+            "panel_date": pa.array([date(2022, 6, 28)], pa.date32()),
+            "name": ["成员"],
+            "role": ["党员"],
+        }
+    )
+    for group, schema in Splitter(bytes(32), AGE_WINDOW, panel=roster).schemas.items():
         assert rules[group].schema.equals(schema), group
         assert rules[group].sender == "A"
     profile = load_profile()

@@ -3,12 +3,7 @@ non-blank screenshot. Skipped when no Chromium binary is installed (Debian: ``ch
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import struct
-import subprocess
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -18,24 +13,11 @@ import pytest
 from scoring import load_policy
 from secure_exchange import i18n
 from secure_exchange.reports import build_report
-from tests.support import synthetic_decisions
+from tests.support import CHROMIUM, chromium, png_facts, synthetic_decisions
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install chromium)"
 )
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--hide-scrollbars",
-)
-TIMEOUT = 30
 RECT = re.compile(r'<rect\b[^>]*\bwidth="([0-9.]+)"')
 
 
@@ -53,43 +35,6 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def chromium(tmp_path: Path, *args: str) -> bytes:
-    """Run Chromium with a fresh profile; return stdout. The whole group dies on timeout."""
-    assert CHROMIUM is not None
-    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"chromium took longer than {TIMEOUT} s")
-    assert proc.returncode == 0, f"chromium exited {proc.returncode}"
-    return out
-
-
-def png_facts(data: bytes) -> tuple[int, int, bytes]:
-    """Width, height and the decompressed (still filtered) pixel rows of a PNG."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, size = 8, [], (0, 0)
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            size = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + length
-    return size[0], size[1], zlib.decompress(b"".join(idat))
 
 
 def test_dom_has_drawn_charts(page_file: Path, tmp_path: Path) -> None:

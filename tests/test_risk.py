@@ -45,6 +45,23 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     return read_ledger(folder)
 
 
+def test_meter_groups_nested_columns_by_their_values() -> None:
+    """The panel's sittings (a list of structs) count as a quasi-identifier like any other."""
+    sitting = {"panel_date": date(2022, 6, 28), "members": 5, "roles": "支书/主任、农商银行人员"}
+    other = {**sitting, "members": 6}
+    meter = RiskMeter(["community", "panel_sittings"])
+    meter.add(
+        pa.table(
+            {
+                "community": ["甲", "甲", "甲", "甲"],
+                "panel_sittings": [[sitting], [sitting], [other], None],
+            }
+        )
+    )
+    risk = meter.result()
+    assert (risk.rows, risk.unique, risk.smallest_class) == (4, 2, 1)
+
+
 def test_demo_population_before_and_after(demo_ledger) -> None:  # type: ignore[no-untyped-def]
     key = os.urandom(32)
     args = (demo_ledger.residents, demo_ledger.evaluations, key, AGE_WINDOW)

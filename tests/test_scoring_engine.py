@@ -17,6 +17,7 @@ from secure_exchange.i18n import set_language
 from tests.support import (
     DECISION_KEYS,
     EXPECTED,
+    EXPECTED_R1,
     person,
     read_csv,
     record,
@@ -33,8 +34,18 @@ COMPARED = (
     "bonus_points",
     "deduction_points",
     "total_points",
+    "initial_limit_yuan",
     "credit_limit_yuan",
     "rate_bp",
+)
+# The revision-1 readings as data: type caps on the evaluated line too, the old LPR entry,
+# a level outside a code's table refused (ledger-v1 rule 0: data, not code).
+R1_READINGS = (
+    ("revision = 2", "revision = 1"),
+    ('level_above = "highest"', 'level_above = "refuse"'),
+    ('level_below = "zero"', 'level_below = "refuse"'),
+    ('caps_apply_to = ["initial"]', 'caps_apply_to = ["initial", "credit"]'),
+    ("{ date = 2019-08-20, bp = 425 }", "{ date = 2019-08-20, bp = 431 }"),
 )
 
 
@@ -94,7 +105,7 @@ def test_sample_expected_decisions() -> None:
 def test_sample_schema_and_policy_ref() -> None:
     scoring, evaluations = sample_tables()
     decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
-    assert decisions.schema == DECISION_SCHEMA
+    assert decisions.schema == pa.schema([f for f in DECISION_SCHEMA if f.name != "panel"])
     assert set(decisions["policy"].to_pylist()) == {POLICY.ref}
     assert set(decisions["as_of"].to_pylist()) == {AS_OF}
     assert not any(pa.types.is_floating(f.type) for f in decisions.schema)
@@ -105,18 +116,56 @@ def test_sample_reasons() -> None:
     decisions = score(scoring, evaluations, POLICY, AS_OF).decisions.to_pylist()
     reasons = {row["source_row"]: row["reasons"] for row in decisions}
     assert reasons[2] == "BASE+30"
-    assert reasons[7] == ("BASE+30; B1@国家级+50; B4@省级+40; LIMIT_CAP_农户; RATE_FLOOR_LPR")
+    assert reasons[7] == ("BASE+30; B1@国家级+50; B4@省级+40; LIMIT_ONLINE_MAX; RATE_FLOOR_LPR")
     assert reasons[11] == "BASE+30; D2-10; D5-20; D12-5"
     assert reasons[12] == "BASE+30; V2"
     assert reasons[14] == "E_AGE"
     assert reasons[24] == "E_RESIDENCE; B7+20"
-    assert reasons[22] == "BASE+30; B2@县级+30; B3@市级+40; B5.1+10; LIMIT_CAP_农户"
+    assert reasons[22] == "BASE+30; B2@县级+30; B3@市级+40; B5.1+10; LIMIT_ONLINE_MAX"
+
+
+def test_policy_set_to_revision_1_readings_reproduces_the_r1_file(tmp_path: Path) -> None:
+    policy = modified(tmp_path, *R1_READINGS)
+    scoring, evaluations = sample_tables()
+    got = {
+        r["source_row"]: r for r in score(scoring, evaluations, policy, AS_OF).decisions.to_pylist()
+    }
+    expected = read_csv(EXPECTED_R1)
+    assert len(expected) == 24
+    for row in expected:
+        decision = got[int(row["source_row"])]
+        for column in (c for c in COMPARED if c in row):
+            want = int(row[column]) if row[column].lstrip("-").isdigit() else (row[column] or None)
+            assert decision[column] == want, (row["source_row"], column)
+    assert got[7]["reasons"].endswith("LIMIT_CAP_农户; RATE_FLOOR_LPR")
+    assert policy.revision == 1
 
 
 def test_no_source_row_column_when_input_lacks_it() -> None:
     scoring, evaluations = tables([person()], [])
     decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
-    assert decisions.column_names == [f.name for f in DECISION_SCHEMA if f.name != "source_row"]
+    optional = ("source_row", "panel")
+    assert decisions.column_names == [f.name for f in DECISION_SCHEMA if f.name not in optional]
+
+
+def test_panel_sittings_become_the_panel_column() -> None:
+    scoring, evaluations = tables([person("a"), person("b")], [record("a", "B8")])
+    sitting = {"panel_date": date(2022, 6, 28), "members": 5, "roles": "支书/主任、党员"}
+    kind = pa.list_(
+        pa.field(
+            "element",
+            pa.struct(
+                [("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]
+            ),
+        )
+    )
+    scoring = scoring.append_column("panel_sittings", pa.array([[sitting, sitting], None], kind))
+    decisions = score(scoring, evaluations, POLICY, AS_OF).decisions
+    assert decisions.schema == pa.schema([f for f in DECISION_SCHEMA if f.name != "source_row"])
+    assert decisions["panel"].to_pylist() == [
+        "2022-06-28 5 支书/主任、党员; 2022-06-28 5 支书/主任、党员",
+        "",
+    ]
 
 
 # -- base item: age --------------------------------------------------------------------
@@ -195,7 +244,7 @@ def test_levelled_highest_level_counts_once() -> None:
         record("s1", "B2", "县级"),
     )
     assert decision["bonus_points"] == 30
-    assert decision["reasons"] == "BASE+30; B2@县级+30; LIMIT_CAP_农户"
+    assert decision["reasons"] == "BASE+30; B2@县级+30"
 
 
 def test_fixed_items_count_once() -> None:
@@ -220,8 +269,8 @@ def test_b9_and_d12_summed_per_record() -> None:
 
 def test_different_codes_add_up_in_policy_order() -> None:
     decision = one(record("s1", "D4"), record("s1", "B5.1"), record("s1", "B1", "市级"))
-    assert decision["reasons"] == "BASE+30; B1@市级+30; B5.1+10; D4-10; LIMIT_CAP_农户"
-    assert (decision["total_points"], decision["credit_limit_yuan"]) == (60, 50000)
+    assert decision["reasons"] == "BASE+30; B1@市级+30; B5.1+10; D4-10"
+    assert (decision["total_points"], decision["credit_limit_yuan"]) == (60, 60000)
 
 
 def test_veto_before_ineligibility() -> None:
@@ -270,32 +319,59 @@ def test_subjects_keep_input_order() -> None:
 # -- limits --------------------------------------------------------------------------------
 
 
-def test_cap_farmer() -> None:
-    decision = one(record("s1", "B1", "县级"), record("s1", "B8"))
+@pytest.mark.parametrize(
+    ("kind", "cap"), [("农户", 50000), ("新型农业经营主体", 100000), ("个体工商户", 100000)]
+)
+def test_evaluated_line_is_not_cut_by_the_type_cap(kind: str, cap: int) -> None:
+    decision = one(record("s1", "B1", "县级"), record("s1", "B8"), kind=kind)
+    assert (decision["total_points"], decision["credit_limit_yuan"]) == (60, 60000)
+    assert decision["initial_limit_yuan"] == min(30000, cap)
+    assert "LIMIT_" not in decision["reasons"]
+    hundred = one(record("s1", "B1", "国家级"), record("s1", "B7"), kind=kind)
+    assert (hundred["total_points"], hundred["credit_limit_yuan"]) == (100, 100000)
+    assert "LIMIT_" not in hundred["reasons"]
+
+
+def test_online_ceiling_bounds_the_evaluated_line() -> None:
+    above = one(record("s1", "B1", "国家级"), record("s1", "B4", "国家级"))
+    assert (above["total_points"], above["credit_limit_yuan"]) == (130, 100000)
+    assert above["reasons"].endswith("LIMIT_ONLINE_MAX; RATE_FLOOR_LPR")
+
+
+@pytest.mark.parametrize(
+    ("who", "records", "initial"),
+    [
+        ({}, [], 30000),  # eligible, approved
+        ({}, [record("s1", "D5"), record("s1", "D1")], 30000),  # declined: still granted
+        ({}, [record("s1", "V3")], 0),  # vetoed
+        ({"income": False}, [], 0),  # ineligible
+    ],
+)
+def test_initial_line(
+    who: dict[str, object], records: list[dict[str, object]], initial: int
+) -> None:
+    assert one(*records, **who)["initial_limit_yuan"] == initial
+
+
+def test_type_cap_bounds_the_initial_line(tmp_path: Path) -> None:
+    policy = modified(tmp_path, ('"农户" = 50000', '"农户" = 20000'))
+    decision = one(record("s1", "B1", "县级"), policy=policy)
+    assert (decision["initial_limit_yuan"], decision["credit_limit_yuan"]) == (20000, 50000)
+    assert decision["reasons"] == "BASE+30; B1@县级+20; INITIAL_CAP_农户"
+
+
+def test_revision_1_reading_caps_the_evaluated_line(tmp_path: Path) -> None:
+    policy = modified(tmp_path, *R1_READINGS)
+    decision = one(record("s1", "B1", "县级"), record("s1", "B8"), policy=policy)
     assert (decision["total_points"], decision["credit_limit_yuan"]) == (60, 50000)
     assert decision["reasons"].endswith("LIMIT_CAP_农户")
-    at_cap = one(record("s1", "B1", "县级"))
-    assert (at_cap["credit_limit_yuan"], at_cap["reasons"]) == (50000, "BASE+30; B1@县级+20")
-
-
-@pytest.mark.parametrize("kind", ["新型农业经营主体", "个体工商户"])
-def test_cap_other_types(kind: str) -> None:
-    below = one(record("s1", "B1", "国家级"), record("s1", "B7"), kind=kind)
-    assert (below["total_points"], below["credit_limit_yuan"]) == (100, 100000)
-    assert "LIMIT_CAP" not in below["reasons"]
-    above = one(record("s1", "B1", "国家级"), record("s1", "B4", "国家级"), kind=kind)
-    assert (above["total_points"], above["credit_limit_yuan"]) == (130, 100000)
-    assert above["reasons"].endswith(f"LIMIT_CAP_{kind}; RATE_FLOOR_LPR")
-
-
-def test_online_ceiling(tmp_path: Path) -> None:
-    policy = modified(tmp_path, ('"个体工商户" = 100000', '"个体工商户" = 150000'))
-    decision = one(
-        record("s1", "B1", "国家级"), record("s1", "B4", "国家级"), kind="个体工商户", policy=policy
+    online = modified(tmp_path, *R1_READINGS, ('"个体工商户" = 100000', '"个体工商户" = 150000'))
+    over = one(
+        record("s1", "B1", "国家级"), record("s1", "B4", "国家级"), kind="个体工商户", policy=online
     )
-    assert decision["credit_limit_yuan"] == 100000
-    assert "LIMIT_CAP_ONLINE" in decision["reasons"]
-    assert "LIMIT_CAP_个体工商户" not in decision["reasons"]
+    assert over["credit_limit_yuan"] == 100000
+    assert "LIMIT_ONLINE_MAX" in over["reasons"]
+    assert "LIMIT_CAP_个体工商户" not in over["reasons"]
 
 
 def test_unknown_subject_type_is_refused() -> None:
@@ -325,8 +401,8 @@ def test_rate_steps_per_full_ten_bonus_points(
 @pytest.mark.parametrize(
     ("as_of", "floor"),
     [
-        (date(2019, 8, 20), 431),
-        (date(2019, 9, 19), 431),
+        (date(2019, 8, 20), 425),
+        (date(2019, 9, 19), 425),
         (date(2019, 9, 20), 420),
         (date(2019, 11, 20), 415),
         (date(2020, 2, 19), 415),
@@ -383,15 +459,16 @@ def test_modified_policy_changes_results(tmp_path: Path) -> None:
         tmp_path,
         ('levels = { "县级" = 20, "市级" = 30', 'levels = { "县级" = 25, "市级" = 30'),
         ("yuan_per_point = 1000", "yuan_per_point = 2000"),
-        ('"农户" = 50000', '"农户" = 90000'),
+        ("online_ceiling_yuan = 100000", "online_ceiling_yuan = 90000"),
         ("step_bp = 50 ", "step_bp = 25 "),
     )
     decision = one(record("s1", "B1", "县级"), policy=policy)
     assert (decision["bonus_points"], decision["total_points"]) == (25, 55)
+    assert decision["initial_limit_yuan"] == 50000  # 60,000 capped by the 农户 cap
     assert decision["credit_limit_yuan"] == 90000  # 110,000 capped at the new 90,000
     assert decision["rate_bp"] == 800 - 25 * 2
     assert decision["policy"] == policy.ref != POLICY.ref
-    assert decision["reasons"] == "BASE+30; B1@县级+25; LIMIT_CAP_农户"
+    assert decision["reasons"] == "BASE+30; B1@县级+25; INITIAL_CAP_农户; LIMIT_ONLINE_MAX"
 
 
 def test_counting_each_record_for_fixed(tmp_path: Path) -> None:
@@ -408,10 +485,81 @@ def test_unknown_code_is_refused() -> None:
         one(record("s1", "B10"))
 
 
-@pytest.mark.parametrize("level", [None, "村级", "乡级"])
+@pytest.mark.parametrize("level", [None, "乡级", "社区级"])
 def test_bad_level_is_refused(level: str | None) -> None:
+    # the engine reads canonical levels only; the ledger maps 乡级 and 社区级 before
     with pytest.raises(ScoringError, match=r"1 record.*of item B1 have a missing level"):
         one(record("s1", "B1", level))
+
+
+# -- levels outside a code's table (revision 2) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("records", "bonus", "reasons"),
+    [
+        ([("B2", "村级")], 10, "B2@村级+10"),  # listed: lowest
+        ([("B2", "县级")], 30, "B2@县级+30"),  # listed: highest
+        ([("B2", "市级")], 30, "B2@市级→县级+30"),  # above: the highest listed
+        ([("B2", "国家级")], 30, "B2@国家级→县级+30"),
+        ([("B1", "镇级")], 0, "B1@镇级+0"),  # below: 0 points
+        ([("B1", "村级")], 0, "B1@村级+0"),
+        ([("B1", "镇级"), ("B1", "县级")], 20, "B1@县级+20"),  # the highest record counts
+        ([("B2", "市级"), ("B2", "镇级")], 30, "B2@市级→县级+30"),
+        ([("B1", "村级"), ("B2", "省级")], 30, "B1@村级+0; B2@省级→县级+30"),
+    ],
+)
+def test_levels_outside_the_table(records: list[tuple[str, str]], bonus: int, reasons: str) -> None:
+    scoring, evaluations = tables([person()], [record("s1", c, lv) for c, lv in records])
+    result = score(scoring, evaluations, POLICY, AS_OF)
+    decision = result.decisions.to_pylist()[0]
+    assert decision["bonus_points"] == bonus
+    assert decision["reasons"] == f"BASE+30; {reasons}"
+    outside = sum(1 for c, lv in records if lv not in POLICY.item(c).levels)
+    assert result.warning_keys == ("score.level.outside",) * len(
+        {c for c, lv in records if lv not in POLICY.item(c).levels}
+    )
+    if outside:
+        assert "outside the item's table" in result.warnings[0]
+
+
+def test_level_in_a_gap_counts_as_the_listed_level_below(tmp_path: Path) -> None:
+    policy = modified(
+        tmp_path,
+        (
+            'levels = { "村级" = 10, "镇级" = 20, "县级" = 30 }',
+            'levels = { "村级" = 10, "县级" = 30 }',
+        ),
+    )
+    decision = one(record("s1", "B2", "镇级"), policy=policy)
+    assert (decision["bonus_points"], decision["reasons"]) == (10, "BASE+30; B2@镇级→村级+10")
+
+
+@pytest.mark.parametrize(("code", "level"), [("B2", "市级"), ("B1", "镇级")])
+def test_levels_outside_the_table_refused_when_the_policy_says_so(
+    tmp_path: Path, code: str, level: str
+) -> None:
+    policy = modified(tmp_path, *R1_READINGS)
+    with pytest.raises(ScoringError, match=rf"of item {code} have a missing level"):
+        one(record("s1", code, level), policy=policy)
+
+
+def test_counting_setting_per_code(tmp_path: Path) -> None:
+    policy = modified(
+        tmp_path,
+        ('code = "B2"\nname', 'code = "B2"\ncounting = "each_record"\nname'),
+    )
+    assert policy.item("B2").counting == "each_record"
+    assert policy.item("B3").counting == "once"
+    decision = one(
+        record("s1", "B2", "村级"),
+        record("s1", "B2", "镇级"),
+        record("s1", "B3", "村级"),
+        record("s1", "B3", "镇级"),
+        policy=policy,
+    )
+    assert decision["bonus_points"] == 10 + 20 + 20
+    assert decision["reasons"] == "BASE+30; B2@村级+10; B2@镇级+20; B3@镇级+20"
 
 
 @pytest.mark.parametrize("points", [None, 0, 51])
@@ -473,7 +621,7 @@ def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path)
     got = {r["source_row"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     expected = list(
         csv.DictReader(
-            shared_path("samples", "ledger-sample.expected-2022-07-01.csv").open(
+            shared_path("samples", "ledger-sample.expected-2022-07-01.r2.csv").open(
                 encoding="utf-8-sig"
             )
         )

@@ -45,7 +45,8 @@ def test_csv_has_bom_and_round_trips(tmp_path: Path, decisions: pa.Table) -> Non
     assert rows[0] == decisions.column_names
     expected = [[as_text(v) for v in row.values()] for row in decisions.to_pylist()]
     assert rows[1:] == expected
-    assert "LIMIT_CAP_农户" in path.read_text("utf-8-sig")
+    assert "LIMIT_ONLINE_MAX" in path.read_text("utf-8-sig")
+    assert rows[0].index("initial_limit_yuan") + 1 == rows[0].index("credit_limit_yuan")
     assert not list(tmp_path.glob(".*partial"))
 
 
@@ -84,7 +85,7 @@ def test_summary(decisions: pa.Table) -> None:
     by_name = {c.community: c for c in summary.communities}
     assert [c.community for c in summary.communities] == sorted(by_name)
     jinxi = by_name["金西社区"]
-    assert (jinxi.subjects, jinxi.credit_yuan) == (4, 30000 + 50000 + 50000 + 60000)
+    assert (jinxi.subjects, jinxi.credit_yuan) == (4, 30000 + 65000 + 100000 + 60000)
     assert dict(jinxi.counts) == {"approved": 4, "declined": 0, "ineligible": 0, "vetoed": 0}
     assert sum(c.subjects for c in summary.communities) == 24
 

@@ -89,8 +89,30 @@ def test_builtin_defaults_match_spec() -> None:
         62,
     )
     assert len(rate.lpr) == 13
-    assert (rate.lpr[0].date, rate.lpr[0].bp) == (date(2019, 8, 20), 431)
+    assert (rate.lpr[0].date, rate.lpr[0].bp) == (date(2019, 8, 20), 425)  # revision 2
+    assert (policy.revision, policy.label) == (2, "jinxiang-2022 r2")
+    assert (policy.level_above, policy.level_below) == ("highest", "zero")
+    assert policy.limit.caps_apply_to == {"initial"}
+    assert {item.counting for item in policy.items if item.kind in ("levelled", "fixed")} == {
+        "once"
+    }
+    assert {policy.item("B9").counting, policy.item("D12").counting} == {"each_record"}
     assert (rate.lpr[-1].date, rate.lpr[-1].bp) == (date(2025, 5, 20), 300)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("revision = 2", "revision = 0", r"'revision'.*outside"),
+        ('level_above = "highest"', 'level_above = "lowest"', r"'level_above'"),
+        ('level_below = "zero"', 'level_below = "highest"', r"'level_below'"),
+        ('caps_apply_to = ["initial"]', 'caps_apply_to = ["credit"]', r"'caps_apply_to'"),
+        ('code = "B2"\nname', 'code = "B2"\ncounting = "twice"\nname', r"'counting'"),
+    ],
+)
+def test_revision_2_settings_are_checked(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy(edited(tmp_path, old, new))
 
 
 def test_policy_by_path_has_its_own_hash(tmp_path: Path) -> None:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from scoring.adjust import REASONS as ADJUSTMENT_REASONS
+from scoring.adjust import (
+    Adjustment,
+    adjustment_counts,
+    apply_adjustments,
+    read_adjustments,
+)
 from scoring.age_facts import AGE_COLUMNS, AgeWindow, age_facts
 from scoring.engine import DECISION_SCHEMA, ScoreResult, score
-from scoring.errors import LprError, OutputFormatError, PolicyError, ScoringError
+from scoring.errors import AdjustmentError, LprError, OutputFormatError, PolicyError, ScoringError
 from scoring.output import write_decisions
 from scoring.policy import Item, Policy, load_policy
 from scoring.summary import CommunitySummary, Summary, summarise
 
 __all__ = [
+    "ADJUSTMENT_REASONS",
     "AGE_COLUMNS",
     "DECISION_SCHEMA",
+    "Adjustment",
+    "AdjustmentError",
     "AgeWindow",
     "CommunitySummary",
     "Item",
@@ -22,8 +32,11 @@ __all__ = [
     "ScoreResult",
     "ScoringError",
     "Summary",
+    "adjustment_counts",
     "age_facts",
+    "apply_adjustments",
     "load_policy",
+    "read_adjustments",
     "score",
     "summarise",
     "write_decisions",

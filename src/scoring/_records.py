@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from scoring.errors import ScoringError
 from scoring.policy import Item, Policy
 
-__all__ = ["Records", "index_of", "subject_index", "to_records"]
+__all__ = ["LevelTable", "Records", "index_of", "level_table", "subject_index", "to_records"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -33,7 +33,38 @@ class Records:
     subject: IntArray
     code: IntArray
     value: IntArray
+    level: IntArray  # index into policy.levels, -1 when the record has no level
     bounds: IntArray  # records of code c are [bounds[c], bounds[c + 1])
+
+
+@dataclass(frozen=True)
+class LevelTable:
+    """How one levelled item counts each policy level (index = ``policy.levels``).
+
+    ``counted[j]`` is the listed level level ``j`` counts as (its own index when listed,
+    the highest listed below or at it when above the table), -1 when it earns 0 points
+    (below the table) and -2 when the policy refuses it.
+    """
+
+    points: IntArray
+    counted: IntArray
+
+
+def level_table(item: Item, policy: Policy) -> LevelTable:
+    """Points and counted level of every policy level for a levelled item (ledger rule)."""
+    size = len(policy.levels)
+    points = np.zeros(size, dtype=np.int64)
+    counted = np.full(size, -2, dtype=np.int64)
+    listed = [policy.levels.index(name) for name in item.levels]
+    for j, name in enumerate(policy.levels):
+        if name in item.levels:
+            points[j], counted[j] = item.levels[name], j
+        elif j < min(listed):
+            counted[j] = -1 if policy.level_below == "zero" else -2
+        elif policy.level_above == "highest":
+            below = max(k for k in listed if k < j)
+            points[j], counted[j] = item.levels[policy.levels[below]], below
+    return LevelTable(points, counted)
 
 
 def index_of(values: pa.ChunkedArray | pa.Array, choices: pa.Array) -> IntArray:
@@ -86,7 +117,7 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
             value[part] = _item_values(
                 item, policy, level[part], points[part], partial(_level_at, table, order, part)
             )
-    return Records(subject[order], code, value, bounds)
+    return Records(subject[order], code, value, level, bounds)
 
 
 def _level_at(table: pa.Table, order: IntArray, part: slice, i: int) -> str:
@@ -104,9 +135,11 @@ def _item_values(
     item: Item, policy: Policy, level: IntArray, points: IntArray, level_text: Callable[[int], str]
 ) -> IntArray:
     if item.kind == "levelled":
-        lookup = np.array([item.levels.get(name, 0) for name in policy.levels] + [0])
-        values = np.asarray(lookup[level], dtype=np.int64)  # -1 hits the trailing 0
-        wrong = np.flatnonzero(values == 0)
+        table = level_table(item, policy)
+        points_of = np.append(table.points, 0)
+        counted = np.append(table.counted, -2)[level]  # -1 (no level) hits the trailing -2
+        values = np.asarray(points_of[level], dtype=np.int64)
+        wrong = np.flatnonzero(counted == -2)
         if wrong.size:
             raise ScoringError(
                 "score.input.bad_level",

@@ -12,19 +12,24 @@ Reasons grammar (column ``reasons``)::
                  condition: "E_AGE" first, then the policy's conditions in order
                  ("E_CAPACITY", "E_RESIDENCE", "E_INCOME", "E_BAD_CREDIT")
     2. items     in policy order (B1 … B9, D1 … D12, V1 … V7), whatever the status:
-                 levelled, counted once   "<code>@<level>+<points>"  e.g. "B1@市级+30"
+                 levelled, counted once   "<code>@<level>+<points>"  e.g. "B1@市级+30";
+                                          a level above the code's table "B2@市级→县级+30",
+                                          below it "B1@镇级+0" (revision 2)
                  fixed, counted once      "<code>+<points>"          e.g. "B5.1+10", "D4-10"
                  counted per record       one "<code>±<points>" per record, input order,
                                           e.g. "B9+15; B9+5", "D12-5"
                  veto                     "<code>" once per code recorded, e.g. "V2"
-                 (a deduction is written with "-" and its magnitude)
-    3. limit     approved only: "LIMIT_CAP_<subject type>" when the type's cap cut the
-                 limit (e.g. "LIMIT_CAP_农户"); "LIMIT_CAP_ONLINE" when the online ceiling,
-                 lower than the type's cap, did
+                 (a deduction is written with "-" and its magnitude; "once" or per record
+                 is the item's ``counting`` setting)
+    3. limits    "INITIAL_CAP_<subject type>" when the type's cap cut the initial line
+                 (eligible, not vetoed); approved only: "LIMIT_ONLINE_MAX" when the online
+                 ceiling cut the evaluated line; under the revision-1 reading (caps on the
+                 evaluated line too) "LIMIT_CAP_<subject type>" when the type's cap did
     4. rate      approved only: "RATE_FLOOR_LPR" when the LPR floor raised the rate
+    (5. the bank's adjustments, appended later by ``scoring.adjust``: "ADJ:RATE=450@PANEL")
 
 The rate steps themselves are not listed: they follow from ``bonus_points`` (as in the
-spec's example ``BASE+30; B1@市级+30; B5.1+10; D4-10; LIMIT_CAP_农户``); the status is
+spec's example ``BASE+30; B1@市级+30; B5.1+10; D4-10; LIMIT_ONLINE_MAX``); the status is
 its own column. Evaluations whose subject is not in the scoring table are ignored (the
 ledger check refuses them before). Base conditions that are null count as unmet.
 """
@@ -40,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring._explain import Explainer
-from scoring._records import Records, index_of, subject_index, to_records
+from scoring._records import Records, index_of, level_table, subject_index, to_records
 from scoring.age_facts import AGE_COLUMNS, age_unmet
 from scoring.errors import ScoringError
 from scoring.lpr import lpr_in_force, lpr_is_stale
@@ -63,17 +68,22 @@ DECISION_SCHEMA = pa.schema(
         ("bonus_points", pa.int32()),
         ("deduction_points", pa.int32()),
         ("total_points", pa.int32()),
+        ("initial_limit_yuan", pa.int64()),
         ("credit_limit_yuan", pa.int64()),
         ("rate_bp", pa.int32()),
         ("reasons", pa.string()),
         ("policy", pa.string()),
         ("as_of", pa.date32()),
+        ("panel", pa.string()),
     ]
 )
-"""Decision columns in order; ``source_row`` only when the scoring input has it."""
+"""Decision columns in order; ``source_row`` only when the scoring input has it, ``panel``
+only when it has ``panel_sittings`` (the 评议小组 sittings that evaluated the subject:
+``"2022-06-28 5 支书/主任、…"`` entries joined by ``"; "``, no names)."""
 
 _SCORING_COLUMNS = ("subject", "community", "subject_type")
 STALE_LPR = "score.lpr.stale"
+OUTSIDE_LEVEL = "score.level.outside"
 _EVALUATION_COLUMNS = ("subject", "code", "level", "points")
 
 
@@ -91,6 +101,7 @@ class _Points:
     bonus: IntArray
     deduction: IntArray
     vetoed: BoolArray
+    outside: tuple[tuple[str, int], ...]  # (code, records) counted outside the level table
 
 
 def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date) -> ScoreResult:
@@ -123,20 +134,22 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     total = policy.base.points + points.bonus - points.deduction
     status = _status(policy, base_met, points.vetoed, total)
     approved = status == policy.statuses.index("approved")
-    limit = _limit(scoring["subject_type"], policy, approved, total, explain)
+    granted = (base_met & ~points.vetoed, approved)
+    initial, limit = _limit(scoring["subject_type"], policy, granted, total, explain)
     rate = _rate(policy, approved, points.bonus, lpr.bp, explain)
-    columns = _Columns(base_met, points, total, status, limit, rate, explain.build())
-    keys = (STALE_LPR,) if lpr_is_stale(policy.rate, as_of) else ()
-    warnings = tuple(
-        t(
-            k,
-            newest=policy.rate.lpr[-1].date.isoformat(),
-            as_of=as_of.isoformat(),
-            days=policy.rate.stale_after_days,
-        )
-        for k in keys
+    columns = _Columns(base_met, points, total, status, initial, limit, rate, explain.build())
+    warned: list[tuple[str, str]] = []
+    if lpr_is_stale(policy.rate, as_of):
+        newest = policy.rate.lpr[-1].date.isoformat()
+        days = policy.rate.stale_after_days
+        warned.append((STALE_LPR, t(STALE_LPR, newest=newest, as_of=as_of.isoformat(), days=days)))
+    for code, count in points.outside:
+        warned.append((OUTSIDE_LEVEL, t(OUTSIDE_LEVEL, code=code, count=count)))
+    return ScoreResult(
+        _table(scoring, policy, as_of, columns),
+        tuple(text for _, text in warned),
+        tuple(key for key, _ in warned),
     )
-    return ScoreResult(_table(scoring, policy, as_of, columns), warnings, keys)
 
 
 def _require(table: pa.Table, columns: tuple[str, ...]) -> None:
@@ -183,56 +196,79 @@ def _items(records: Records, policy: Policy, size: int, explain: Explainer) -> _
     bonus = np.zeros(size, dtype=np.int64)
     deduction = np.zeros(size, dtype=np.int64)
     vetoed = np.zeros(size, dtype=bool)
+    outside: list[tuple[str, int]] = []
     for number, item in enumerate(policy.items):
         part = slice(int(records.bounds[number]), int(records.bounds[number + 1]))
         if part.stop == part.start:
             continue
-        subjects, values = records.subject[part], records.value[part]
+        subjects = records.subject[part]
         if item.kind == "veto":
             hit = np.zeros(size, dtype=bool)
             hit[subjects] = True
             vetoed |= hit
             explain.add_mask(hit, item.code)
             continue
-        per_subject = _count(item, policy, subjects, values, size, explain)
+        labels, off_table = _labels(item, policy, records, part, explain)
+        if off_table:
+            outside.append((item.code, off_table))
+        per_subject = _count(item, subjects, records.value[part], labels, size, explain)
         if item.sign > 0:
             bonus += per_subject
         else:
             deduction += per_subject
-    return _Points(bonus, deduction, vetoed)
+    return _Points(bonus, deduction, vetoed, tuple(outside))
 
 
 def _count(
-    item: Item, policy: Policy, subjects: IntArray, values: IntArray, size: int, explain: Explainer
+    item: Item,
+    subjects: IntArray,
+    values: IntArray,
+    labels: IntArray,
+    size: int,
+    explain: Explainer,
 ) -> IntArray:
-    """One item's points per subject (once: highest value; each_record: sum)."""
-    labels = _label_ids(item, explain)
+    """One item's points per subject (once: the highest record; each_record: the sum)."""
     result = np.zeros(size, dtype=np.int64)
-    if policy.counting[item.kind] == "once":
-        np.maximum.at(result, subjects, values)
-        who = np.flatnonzero(result)
-        explain.add(who, labels[result[who]])
+    if item.counting == "once":
+        best = np.full(size, -1, dtype=np.int64)
+        np.maximum.at(best, subjects, values)
+        top = np.flatnonzero(values == best[subjects])  # records at their subject's best
+        first = np.full(size, values.size, dtype=np.int64)
+        np.minimum.at(first, subjects[top], top)  # the first of them, in input order
+        who = np.flatnonzero(first < values.size)
+        result[who] = best[who]
+        explain.add(who, labels[first[who]])
     else:
         np.add.at(result, subjects, values)
         order = np.argsort(subjects, kind="stable")
-        explain.add(subjects[order], labels[values[order]])
+        explain.add(subjects[order], labels[order])
     return result
 
 
-def _label_ids(item: Item, explain: Explainer) -> IntArray:
-    """Label id by points value for one item (index = points)."""
+def _labels(
+    item: Item, policy: Policy, records: Records, part: slice, explain: Explainer
+) -> tuple[IntArray, int]:
+    """Label id per record of one item, and how many records lie outside its level table.
+
+    Levelled: ``B1@市级+30``; above the table ``B2@市级→县级+30``; below it ``B1@镇级+0``.
+    """
     sign = "+" if item.sign > 0 else "-"
-    if item.kind == "levelled":
-        texts = {p: f"{item.code}@{name}{sign}{p}" for name, p in item.levels.items()}
-    elif item.kind == "fixed" and item.points is not None:
-        texts = {item.points: f"{item.code}{sign}{item.points}"}
-    else:
-        low, high = item.points_range or (1, 1)
-        texts = {p: f"{item.code}{sign}{p}" for p in range(low, high + 1)}
-    lookup = np.full(max(texts) + 1, -1, dtype=np.int64)
-    for value, text in texts.items():
-        lookup[value] = explain.label(text)
-    return lookup
+    values = records.value[part]
+    if item.kind != "levelled":
+        texts = {int(v): f"{item.code}{sign}{int(v)}" for v in np.unique(values)}
+        lookup = np.full(max(texts) + 1, -1, dtype=np.int64)
+        for value, text in texts.items():
+            lookup[value] = explain.label(text)
+        return lookup[values], 0
+    table = level_table(item, policy)
+    ids = np.empty(len(policy.levels), dtype=np.int64)
+    for j, name in enumerate(policy.levels):
+        counted = int(table.counted[j])
+        shown = name if counted in (j, -1) else f"{name}→{policy.levels[counted]}"
+        ids[j] = explain.label(f"{item.code}@{shown}{sign}{int(table.points[j])}")
+    levels = records.level[part]
+    off_table = int(np.count_nonzero(table.counted[levels] != levels))
+    return ids[levels], off_table
 
 
 def _status(policy: Policy, base_met: BoolArray, vetoed: BoolArray, total: IntArray) -> IntArray:
@@ -253,11 +289,16 @@ def _status(policy: Policy, base_met: BoolArray, vetoed: BoolArray, total: IntAr
 def _limit(
     subject_type: pa.ChunkedArray,
     policy: Policy,
-    approved: BoolArray,
+    granted: tuple[BoolArray, BoolArray],
     total: IntArray,
     explain: Explainer,
-) -> IntArray:
-    """Credit limit in whole yuan, capped by subject type and the online ceiling."""
+) -> tuple[IntArray, IntArray]:
+    """The two lines in whole yuan (rule 7): the initial line and the evaluated one.
+
+    ``granted`` is (eligible and not vetoed, approved). The type caps bound the initial
+    line; the evaluated line only the online ceiling, unless the policy's
+    ``caps_apply_to`` names ``credit`` too (the revision-1 reading).
+    """
     types = list(policy.limit.caps)
     kind = index_of(subject_type, pa.array(types, type=pa.string()))
     if (kind < 0).any():
@@ -267,13 +308,21 @@ def _limit(
         )
     caps = np.array([policy.limit.caps[name] for name in types], dtype=np.int64)[kind]
     online = policy.limit.online_ceiling_yuan
-    raw = np.where(approved, total * policy.limit.yuan_per_point, 0)
+    per_point = policy.limit.yuan_per_point
+    eligible, approved = granted
+    first = np.where(eligible, policy.base.points * per_point, 0)
+    for number, name in enumerate(types):
+        explain.add_mask(eligible & (first > caps) & (kind == number), f"INITIAL_CAP_{name}")
+    initial = np.minimum(np.minimum(first, caps), online)
+    raw = np.where(approved, total * per_point, 0)
+    if "credit" not in policy.limit.caps_apply_to:
+        explain.add_mask(approved & (raw > online), "LIMIT_ONLINE_MAX")
+        return initial, np.minimum(raw, online)
     by_type = approved & (raw > caps) & (caps <= online)
-    by_online = approved & (raw > online) & (caps > online)
     for number, name in enumerate(types):
         explain.add_mask(by_type & (kind == number), f"LIMIT_CAP_{name}")
-    explain.add_mask(by_online, "LIMIT_CAP_ONLINE")
-    return np.minimum(np.minimum(raw, caps), online)
+    explain.add_mask(approved & (raw > online) & (caps > online), "LIMIT_ONLINE_MAX")
+    return initial, np.minimum(np.minimum(raw, caps), online)
 
 
 def _rate(
@@ -292,6 +341,7 @@ class _Columns:
     points: _Points
     total: IntArray
     status: IntArray
+    initial: IntArray
     limit: IntArray
     rate: IntArray
     reasons: pa.Array
@@ -311,6 +361,7 @@ def _table(scoring: pa.Table, policy: Policy, as_of: date, cols: _Columns) -> pa
         "bonus_points": _int32(cols.points.bonus),
         "deduction_points": _int32(cols.points.deduction),
         "total_points": _int32(cols.total, mask=~cols.base_met),
+        "initial_limit_yuan": pa.array(cols.initial, type=pa.int64()),
         "credit_limit_yuan": pa.array(cols.limit, type=pa.int64()),
         "rate_bp": _int32(cols.rate, mask=~approved),
         "reasons": cols.reasons,
@@ -319,8 +370,21 @@ def _table(scoring: pa.Table, policy: Policy, as_of: date, cols: _Columns) -> pa
     }
     if "source_row" in scoring.column_names:
         data["source_row"] = scoring["source_row"].cast(pa.int32())
+    if "panel_sittings" in scoring.column_names:
+        data["panel"] = _panel_text(scoring["panel_sittings"])
     fields = [f for f in DECISION_SCHEMA if f.name in data]
     return pa.table([data[f.name] for f in fields], schema=pa.schema(fields))
+
+
+def _panel_text(sittings: pa.ChunkedArray) -> pa.Array:
+    """Each subject's sittings as ``"<date> <members> <roles>"`` joined by ``"; "``."""
+    return pa.array(
+        [
+            "; ".join(f"{s['panel_date']} {s['members']} {s['roles']}" for s in row or ())
+            for row in sittings.to_pylist()
+        ],
+        pa.string(),
+    )
 
 
 def _int32(values: IntArray, mask: BoolArray | None = None) -> pa.Array:

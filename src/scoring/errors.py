@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from secure_exchange.errors import SecureExchangeError
 
-__all__ = ["LprError", "OutputFormatError", "PolicyError", "ScoringError"]
+__all__ = ["AdjustmentError", "LprError", "OutputFormatError", "PolicyError", "ScoringError"]
 
 
 class ScoringError(SecureExchangeError):
@@ -33,3 +33,17 @@ class LprError(ScoringError):
 
 class OutputFormatError(ScoringError, ValueError):
     """Decisions cannot be written in the requested file format."""
+
+
+class AdjustmentError(ScoringError):
+    """A bank adjustment (rule 11) is malformed or out of bounds.
+
+    ``path``, ``row`` and ``column`` locate it in the adjustments file (0/"" when unknown).
+    """
+
+    def __init__(
+        self, key: str, /, *, path: str, row: int, column: object, **params: object
+    ) -> None:
+        self.path = path
+        self.row = row
+        super().__init__(key, path=path, row=row, column=column, **params)

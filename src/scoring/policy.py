@@ -53,6 +53,7 @@ class Item:
     levels: Mapping[str, int]
     points: int | None
     points_range: tuple[int, int] | None
+    counting: str = "once"
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,17 @@ class BaseRule:
 
 @dataclass(frozen=True)
 class LimitRule:
-    """Points to yuan, caps by subject type and the online ceiling (whole yuan)."""
+    """Points to yuan, caps by subject type and the online ceiling (whole yuan).
+
+    ``caps_apply_to`` names the lines the type caps bound: ``initial`` (revision 2) and,
+    in the revision-1 reading, ``credit`` too.
+    """
 
     yuan_per_point: int
     online_ceiling_yuan: int
     caps: Mapping[str, int]
+    caps_apply_to: frozenset[str] = frozenset({"initial"})
+    exception_ceiling_yuan: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,10 @@ class Policy:
     name: str
     sha256: str
     source: str
+    revision: int
     levels: tuple[str, ...]
+    level_above: Literal["highest", "refuse"]
+    level_below: Literal["zero", "refuse"]
     statuses: tuple[str, ...]
     base: BaseRule
     counting: Mapping[str, str]
@@ -127,6 +137,11 @@ class Policy:
     def ref(self) -> str:
         """``"<id>@sha256:<hex>"``, carried in every decision."""
         return f"{self.id}@sha256:{self.sha256}"
+
+    @property
+    def label(self) -> str:
+        """``"<id> r<revision>"``: the policy and its revision, as reports name it."""
+        return f"{self.id} r{self.revision}"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -178,7 +193,10 @@ def parse_policy(data: bytes, source: str = "<policy>") -> Policy:
             "id",
             "name",
             "format",
+            "revision",
             "levels",
+            "level_above",
+            "level_below",
             "statuses",
             "base",
             "counting",
@@ -189,19 +207,30 @@ def parse_policy(data: bytes, source: str = "<policy>") -> Policy:
     )
     check.integer(doc, (), "format", low=1, high=1)
     levels = _levels(check, doc)
+    counting = _counting(check, check.table(doc, (), "counting"))
     return Policy(
         id=check.identifier(doc, (), "id"),
         name=check.text(doc, (), "name"),
         sha256=hashlib.sha256(data).hexdigest(),
         source=source,
+        revision=check.integer(doc, (), "revision", low=1),
         levels=levels,
+        level_above="highest"
+        if check.choice(doc, (), "level_above", _ABOVE) == "highest"
+        else "refuse",
+        level_below="zero" if check.choice(doc, (), "level_below", _BELOW) == "zero" else "refuse",
         statuses=_statuses(check, doc),
         base=_base(check, check.table(doc, (), "base")),
-        counting=_counting(check, check.table(doc, (), "counting")),
+        counting=counting,
         limit=_limit(check, check.table(doc, (), "limit")),
         rate=_rate(check, check.table(doc, (), "rate")),
-        items=_items(check, doc, levels),
+        items=_items(check, doc, levels, counting),
     )
+
+
+_ABOVE = ("highest", "refuse")
+_BELOW = ("zero", "refuse")
+_LINES = ("initial", "credit")
 
 
 def _levels(check: Checker, doc: Table) -> tuple[str, ...]:
@@ -278,15 +307,33 @@ def _counting(check: Checker, counting: Table) -> Mapping[str, str]:
 
 def _limit(check: Checker, limit: Table) -> LimitRule:
     loc = ("limit",)
-    check.keys(limit, loc, required=("yuan_per_point", "online_ceiling_yuan", "caps"))
+    check.keys(
+        limit,
+        loc,
+        required=(
+            "yuan_per_point",
+            "online_ceiling_yuan",
+            "exception_ceiling_yuan",
+            "caps_apply_to",
+            "caps",
+        ),
+    )
+    online = check.integer(limit, loc, "online_ceiling_yuan", low=1)
+    applies = check.string_list(limit, loc, "caps_apply_to")
+    if not set(applies) <= set(_LINES) or "initial" not in applies:
+        raise check.bad_value(
+            (*loc, "caps_apply_to"), "caps_apply_to", '["initial"] or ["initial", "credit"]'
+        )
     caps_table = check.table(limit, loc, "caps")
     if not caps_table:
         raise check.bad_value((*loc, "caps"), "caps", "no subject type")
     caps = {str(k): check.integer(caps_table, (*loc, "caps"), str(k), low=1) for k in caps_table}
     return LimitRule(
         yuan_per_point=check.integer(limit, loc, "yuan_per_point", low=1),
-        online_ceiling_yuan=check.integer(limit, loc, "online_ceiling_yuan", low=1),
+        online_ceiling_yuan=online,
         caps=MappingProxyType(caps),
+        exception_ceiling_yuan=check.integer(limit, loc, "exception_ceiling_yuan", low=online),
+        caps_apply_to=frozenset(applies),
     )
 
 
@@ -328,13 +375,15 @@ def _lpr_table(check: Checker, rate: Table) -> tuple[LprEntry, ...]:
     return tuple(entries)
 
 
-def _items(check: Checker, doc: Table, levels: tuple[str, ...]) -> tuple[Item, ...]:
+def _items(
+    check: Checker, doc: Table, levels: tuple[str, ...], counting: Mapping[str, str]
+) -> tuple[Item, ...]:
     rows = check.table_list(doc, (), "items")
     if not rows:
         raise check.bad_value(("items",), "items", "no item")
     items: list[Item] = []
     for i, row in enumerate(rows):
-        item = _item(check, row, ("items", i), levels)
+        item = _item(check, row, ("items", i), levels, counting)
         if any(other.code == item.code for other in items):
             raise PolicyError(
                 "score.policy.duplicate_code",
@@ -354,8 +403,18 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _item(check: Checker, row: Table, loc: tuple[str | int, ...], levels: tuple[str, ...]) -> Item:
+def _item(
+    check: Checker,
+    row: Table,
+    loc: tuple[str | int, ...],
+    levels: tuple[str, ...],
+    counting: Mapping[str, str],
+) -> Item:
     kind = check.choice(row, loc, "kind", tuple(_KIND_KEYS))
+    counted = counting.get(kind, "once")
+    if "counting" in row and kind != "veto":
+        counted = check.choice(row, loc, "counting", ("once", "each_record"))
+    row = {k: v for k, v in row.items() if k != "counting" or kind == "veto"}
     code = check.reason(row, loc, "code")
     if kind == "levelled" and "levels" not in row:
         raise PolicyError(
@@ -380,6 +439,7 @@ def _item(check: Checker, row: Table, loc: tuple[str | int, ...], levels: tuple[
         else MappingProxyType({}),
         points=check.integer(row, loc, "points", low=1) if kind == "fixed" else None,
         points_range=_points_range(check, row, loc) if kind == "panel" else None,
+        counting=counted,
     )
 
 

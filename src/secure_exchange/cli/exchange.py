@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -24,6 +24,7 @@ from secure_exchange.cli.common import (
 )
 from secure_exchange.errors import IdentityError
 from secure_exchange.i18n import label, printable, t
+from secure_exchange.reports import Notice
 from secure_exchange.station import (
     read_results,
     reason_labels,
@@ -146,6 +147,20 @@ def _results_cmd() -> click.Command:
     @click.option("--ledger", type=click.Path(exists=True, path_type=Path), required=True)
     @out_option()
     @click.option("--as", "name", default=None, metavar="NAME")
+    @click.option(
+        "--publish",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=t("cli.help.publish"),
+    )
+    @click.option(
+        "--objection-days",
+        type=click.IntRange(1, 60),
+        default=7,
+        show_default=True,
+        help=t("cli.help.objection_days"),
+    )
+    @click.option("--contact", default="村（居）委会信用评议小组", help=t("cli.help.contact"))
     @passphrase_option
     @force_option
     def results(
@@ -153,10 +168,15 @@ def _results_cmd() -> click.Command:
         ledger: Path,
         out: Path,
         name: str | None,
+        publish: Path | None,
+        objection_days: int,
+        contact: str,
         passphrase_file: Path | None,
         force: bool,
     ) -> None:
         check_out(out, package, ledger, force=force)
+        today = date.today()
+        notice = Notice(today + timedelta(days=objection_days), contact, today)
         count = read_results(
             station(),
             package,
@@ -164,8 +184,12 @@ def _results_cmd() -> click.Command:
             name or _default_key("seal"),
             PassphraseSource(passphrase_file),
             out,
+            publish=None if publish is None else (publish, notice),
+            force=force,
         )
         click.echo(t("cli.results_read", count=count, path=out))
+        if publish is not None:
+            click.echo(t("cli.published", path=publish))
 
     return results
 
@@ -183,6 +207,12 @@ def _score_cmd() -> click.Command:
     )
     @out_option("cli.help.score_out")
     @click.option("--as", "name", default=None, metavar="NAME", help=t("cli.help.score_as"))
+    @click.option(
+        "--adjust",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=t("cli.help.score_adjust"),
+    )
     @passphrase_option
     @force_option
     def score(
@@ -191,12 +221,15 @@ def _score_cmd() -> click.Command:
         policy_ref: str,
         out: Path,
         name: str | None,
+        adjust: Path | None,
         passphrase_file: Path | None,
         force: bool,
     ) -> None:
-        check_out(out, source, force=force)
+        check_out(out, source, *([adjust] if adjust is not None else []), force=force)
         policy = load_policy(policy_ref)
         day = as_of.date()
+        if adjust is not None and not _is_package(source):
+            raise click.UsageError(t("cli.score_adjust_package_only"))
         if _is_package(source):
             result = score_package(
                 station(),
@@ -207,6 +240,7 @@ def _score_cmd() -> click.Command:
                 name or _default_key("scoring"),
                 PassphraseSource(passphrase_file),
                 stage=stage_printer(),
+                adjust=adjust,
             )
         else:
             with progress_bar(0, "cli.progress.read") as progress:

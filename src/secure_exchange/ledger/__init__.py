@@ -5,6 +5,7 @@ findings are ``secure_exchange.errors.Problem`` values gathered in a ``CheckRepo
 """
 
 from secure_exchange.ledger.ids import id_keys
+from secure_exchange.ledger.panel import PANEL_SCHEMA, Sitting, sittings
 from secure_exchange.ledger.rules import EVALUATION_SCHEMA, RESIDENT_SCHEMA
 from secure_exchange.ledger.scan import (
     Ledger,
@@ -20,6 +21,8 @@ from secure_exchange.ledger.scan import (
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
+    PANEL,
+    PANEL_ROLES,
     RESIDENTS,
     CheckReport,
     ColumnSpec,
@@ -35,6 +38,9 @@ __all__ = [
     "EVALUATIONS",
     "EVALUATION_SCHEMA",
     "LEDGER_COLUMNS",
+    "PANEL",
+    "PANEL_ROLES",
+    "PANEL_SCHEMA",
     "RESIDENTS",
     "RESIDENT_SCHEMA",
     "CheckReport",
@@ -47,12 +53,14 @@ __all__ = [
     "PolicyItemLike",
     "PolicyLike",
     "ScanOptions",
+    "Sitting",
     "check_ledger",
     "column_label",
     "id_keys",
     "load_ledger",
     "mask_id",
     "read_ledger",
+    "sittings",
     "write_csv_ledger",
     "write_template",
 ]

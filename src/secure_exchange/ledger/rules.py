@@ -13,7 +13,7 @@ such text as errors already.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -30,10 +30,12 @@ from secure_exchange.ledger.ids import check_ids, ymd_digits_to_date32
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
+    PANEL,
     RESIDENTS,
     ColumnLabel,
     PolicyLike,
     error,
+    warning,
 )
 from secure_exchange.ledger.sheet import RawSheet
 from secure_exchange.ledger.text import (
@@ -66,13 +68,19 @@ _TRUE = ("是", "有", "y", "yes", "true", "1")
 _FALSE = ("否", "无", "n", "no", "false", "0")
 BOOLEAN_COLUMNS = ("full_civil_capacity", "fixed_residence", "fixed_income", "major_bad_credit")
 LEVELS = ("村级", "镇级", "县级", "市级", "省级", "国家级")
-_LEVEL_ALIASES = {**{level: level for level in LEVELS}, "乡级": "镇级", "街道级": "镇级"}
+_LEVEL_ALIASES = {
+    **{level: level for level in LEVELS},
+    "社区级": "村级",
+    "乡级": "镇级",
+    "街道级": "镇级",
+}
 _PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
 _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
 # The columns no format check constrains: where formula-like text could pass unnoticed.
 _FREE_TEXT = {
     RESIDENTS: ("name", "community", *_TEXT_COLUMNS[1:]),
     EVALUATIONS: ("note",),
+    PANEL: ("community", "name"),
 }
 # Formula-like but inert: a plain signed number (a loss, "-300.5") or a dash placeholder.
 _INERT = r"^[ \x{3000}\x{00A0}]*(-+|[+\-][0-9][0-9,]*(\.[0-9]+)?)$"
@@ -325,6 +333,7 @@ class _PolicyArrays:
     allowed: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    outside_ok: tuple[bool, bool]  # (above, below) the code's table: counted, not refused
 
 
 def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
@@ -343,7 +352,8 @@ def _policy_arrays(policy: PolicyLike) -> _PolicyArrays:
             allowed[i, j] = level in item.levels
         if item.points_range is not None:
             low[i], high[i] = item.points_range
-    return _PolicyArrays(codes, levelled, panel, allowed, low, high)
+    outside_ok = (policy.level_above != "refuse", policy.level_below != "refuse")
+    return _PolicyArrays(codes, levelled, panel, allowed, low, high, outside_ok)
 
 
 def check_evaluation_block(
@@ -398,13 +408,14 @@ def _per_code(
     column: str,
     key: str,
     params: Sequence[tuple[str, object]] = (),
+    make: Callable[..., Problem] = error,
 ) -> list[Problem]:
     """Problems for masked rows; the message names the row's (validated) code."""
     where = np.flatnonzero(mask)
     codes = pc.take(code, pa.array(where, pa.int64())).to_pylist()
     extra = dict(params)
     return [
-        error(
+        make(
             EVALUATIONS,
             int(raw.source_row[i]),
             column,
@@ -419,38 +430,36 @@ def _per_code(
 def _levels(
     raw: RawSheet, arrays: _PolicyArrays, idx: np.ndarray, code: pa.Array
 ) -> tuple[pa.Array, list[Problem]]:
+    """Levels checked against the codes' tables (revision 2: outside a table is a warning)."""
     text = _column(raw, "level")
     level = _lookup(text, _LEVEL_ALIASES)
     level_idx = _np(pc.fill_null(pc.index_in(level, value_set=pa.array(LEVELS)), -1))
     known = idx >= 0
-    levelled = known & arrays.levelled[np.clip(idx, 0, None)]
+    safe_idx = np.clip(idx, 0, None)
+    levelled = known & arrays.levelled[safe_idx]
     filled = nonempty(text)
-    ok = (
-        levelled
-        & (level_idx >= 0)
-        & arrays.allowed[np.clip(idx, 0, None), np.clip(level_idx, 0, None)]
-    )
+    named = levelled & (level_idx >= 0)
+    listed = named & arrays.allowed[safe_idx, np.clip(level_idx, 0, None)]
+    lowest = np.argmax(arrays.allowed, axis=1)[safe_idx]
+    below = named & ~listed & (level_idx < lowest)
+    above = named & ~listed & ~below
+    above_ok, below_ok = arrays.outside_ok
+    ok = listed | (above & above_ok) | (below & below_ok)
 
     def allowed_of(c: str) -> str:
         row = arrays.allowed[arrays.codes.index(c)]
         return "、".join(lv for lv, on in zip(LEVELS, row, strict=True) if on)
 
-    found = _per_code(
-        raw,
-        levelled & ~filled,
-        code,
-        "level",
-        "ledger.eval.level_missing",
-        [("levels", allowed_of)],
-    )
+    params = [("levels", allowed_of)]
+    found = _per_code(raw, levelled & ~filled, code, "level", "ledger.eval.level_missing", params)
     found += _per_code(
-        raw,
-        levelled & filled & ~ok,
-        code,
-        "level",
-        "ledger.eval.level_invalid",
-        [("levels", allowed_of)],
+        raw, levelled & filled & ~ok, code, "level", "ledger.eval.level_invalid", params
     )
+    for mask, key in (
+        (above & ok, "ledger.eval.level_above"),
+        (below & ok, "ledger.eval.level_below"),
+    ):
+        found += _per_code(raw, mask, code, "level", key, params, make=warning)
     found += _per_code(
         raw, known & ~levelled & filled, code, "level", "ledger.eval.level_unexpected"
     )

@@ -21,9 +21,18 @@ from typing import TypedDict, Unpack
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring.policy import load_policy
 from secure_exchange.errors import LedgerError, Problem
+from secure_exchange.ledger.panel import (
+    PANEL_SCHEMA,
+    check_panel_block,
+    evaluated_sittings,
+    sitting_findings,
+    sittings,
+    unlisted_findings,
+)
 from secure_exchange.ledger.rules import (
     EVALUATION_SCHEMA,
     RESIDENT_SCHEMA,
@@ -34,6 +43,7 @@ from secure_exchange.ledger.rules import (
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
+    PANEL,
     RESIDENTS,
     CheckReport,
     PolicyLike,
@@ -70,13 +80,14 @@ class LedgerInvalidError(LedgerError):
 
 @dataclass(frozen=True)
 class Ledger:
-    """The normalised residents and evaluations tables, and the check report."""
+    """The normalised residents, evaluations and panel roster tables, and the check report."""
 
     residents: pa.Table
     evaluations: pa.Table
     report: CheckReport
     dropped_columns: tuple[str, ...]
     source: Path
+    panel: pa.Table = field(default_factory=PANEL_SCHEMA.empty_table)
 
 
 _WORKERS = max(2, min(4, os.cpu_count() or 2))
@@ -170,7 +181,8 @@ class LedgerScan:
         self.dropped: list[str] = []
         self.errors = 0
         self._report: CheckReport | None = None
-        self._sheets = {RESIDENTS: _SheetState(), EVALUATIONS: _SheetState()}
+        self._sheets = {RESIDENTS: _SheetState(), EVALUATIONS: _SheetState(), PANEL: _SheetState()}
+        self._panel = _PanelState()
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="sx-ledger")
         try:
             self._source = LedgerSource(self.path, drop_unknown=drop_unknown, pool=self._pool)
@@ -194,6 +206,11 @@ class LedgerScan:
     def clean(self) -> bool:
         """No error found so far (warnings allowed)."""
         return self.errors == 0
+
+    @property
+    def panel(self) -> pa.Table:
+        """The 评议小组 roster read so far (it is small: kept whole)."""
+        return self._panel.table()
 
     def count(self, sheet: str) -> int:
         """Rows of ``sheet`` read so far."""
@@ -230,6 +247,8 @@ class LedgerScan:
         """The block-local rules, the block's sorted keys, then ``work`` (in a worker)."""
         if sheet == RESIDENTS:
             checked = check_resident_block(raw, self.as_of)
+        elif sheet == PANEL:
+            checked = check_panel_block(raw)
         else:
             checked = check_evaluation_block(raw, self.policy, self.as_of)
         block = LedgerBlock(raw.sheet, checked.table, checked.keys)
@@ -256,6 +275,7 @@ class LedgerScan:
         state.unreadable += sum(1 for f in checked.findings if f.key in _UNREADABLE_ID)
         if raw.num_rows and "phone" in raw.columns:
             state.phones += int(np.count_nonzero(nonempty(raw.columns["phone"])))
+        self._panel.add(raw.sheet, checked.table)
         state.add(checked.keys, ordered, raw.source_row)
         if raw.num_rows and self.progress is not None:
             self.progress(raw.num_rows)
@@ -293,8 +313,64 @@ class LedgerScan:
                 )
             )
         self._note(whole_ledger_findings(whole, residents.count, residents.phones))
+        self._note(self._panel.findings(resident_keys, evaluation_keys, evaluation_rows))
         self._report = _report(self.findings)
         return self._report
+
+
+@dataclass
+class _PanelState:
+    """What the roster checks need: the roster itself (small), each resident's community
+    (an index into ``communities``) and each evaluation's panel date (days since 1970)."""
+
+    roster: list[pa.Table] = field(default_factory=list)
+    communities: dict[str, int] = field(default_factory=dict)
+    resident_community: list[np.ndarray] = field(default_factory=list)
+    evaluation_days: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, sheet: str, table: pa.Table) -> None:
+        """Keep what a checked block of ``sheet`` gives the roster checks."""
+        if sheet == PANEL:
+            self.roster.append(table)
+        elif sheet == RESIDENTS:
+            encoded = pc.dictionary_encode(table["community"]).combine_chunks()
+            ids = [
+                self.communities.setdefault(c, len(self.communities))
+                for c in encoded.dictionary.to_pylist()
+            ]
+            lookup = np.array([*ids, -1], dtype=np.int32)
+            index = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+            self.resident_community.append(lookup[index])
+        else:
+            days = pc.fill_null(table["panel_date"].cast(pa.int32()), -1)
+            self.evaluation_days.append(np.asarray(days.to_numpy(zero_copy_only=False), np.int32))
+
+    def table(self) -> pa.Table:
+        """The roster's rows read so far."""
+        return pa.concat_tables(self.roster) if self.roster else PANEL_SCHEMA.empty_table()
+
+    def findings(
+        self, resident_keys: np.ndarray, evaluation_keys: np.ndarray, evaluation_rows: np.ndarray
+    ) -> list[Problem]:
+        """Errors of the roster's sittings, warnings for sittings it does not list."""
+        roster = self.table()
+        found = sittings(roster)
+        evaluated = evaluated_sittings(
+            resident_keys,
+            _joined(self.resident_community),
+            list(self.communities),
+            evaluation_keys,
+            _joined(self.evaluation_days),
+            evaluation_rows,
+        )
+        return [
+            *sitting_findings(found),
+            *unlisted_findings(evaluated, found, roster=roster.num_rows > 0),
+        ]
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
 
 class ScanOptions(TypedDict, total=False):
@@ -327,6 +403,7 @@ def read_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:
     with LedgerScan(path, **options) as scan:
         residents = _whole(scan.blocks(RESIDENTS), RESIDENT_SCHEMA)
         evaluations = _whole(scan.blocks(EVALUATIONS), EVALUATION_SCHEMA)
+        panel = _whole(scan.blocks(PANEL), PANEL_SCHEMA)
         report = scan.finish()
     return Ledger(
         residents=residents,
@@ -334,6 +411,7 @@ def read_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:
         report=report,
         dropped_columns=tuple(scan.dropped),
         source=Path(path),
+        panel=panel,
     )
 
 
@@ -352,6 +430,7 @@ class LedgerCheck:
     residents: int
     evaluations: int
     dropped_columns: tuple[str, ...]
+    panel: pa.Table = field(default_factory=PANEL_SCHEMA.empty_table)  # the roster (small)
 
 
 def check_ledger(path: Path, **options: Unpack[ScanOptions]) -> LedgerCheck:
@@ -359,7 +438,13 @@ def check_ledger(path: Path, **options: Unpack[ScanOptions]) -> LedgerCheck:
     for the arguments)."""
     with LedgerScan(path, **options) as scan:
         report = scan.finish()
-    return LedgerCheck(report, scan.count(RESIDENTS), scan.count(EVALUATIONS), tuple(scan.dropped))
+    return LedgerCheck(
+        report,
+        scan.count(RESIDENTS),
+        scan.count(EVALUATIONS),
+        tuple(scan.dropped),
+        scan.panel,
+    )
 
 
 def load_ledger(path: Path, **options: Unpack[ScanOptions]) -> Ledger:
@@ -384,7 +469,7 @@ _COLUMN_ORDER = {
 
 def _order(item: Problem) -> tuple[int, int, int, str]:
     where = item.where
-    sheet = 0 if where.sheet == RESIDENTS else 1
+    sheet = {RESIDENTS: 0, EVALUATIONS: 1}.get(where.sheet or "", 2)
     column = _COLUMN_ORDER.get((where.sheet or "", where.column or ""), -1)
     return sheet, where.row or 0, column, item.key
 

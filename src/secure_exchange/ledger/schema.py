@@ -17,6 +17,9 @@ from secure_exchange.i18n import current_language
 __all__ = [
     "EVALUATIONS",
     "LEDGER_COLUMNS",
+    "OPTIONAL_SHEETS",
+    "PANEL",
+    "PANEL_ROLES",
     "RESIDENTS",
     "CheckReport",
     "ColumnLabel",
@@ -32,6 +35,9 @@ __all__ = [
 
 RESIDENTS = "居民"
 EVALUATIONS = "评议"
+PANEL = "评议小组"  # revision 2: the roster of the 信用评议小组, an optional sheet
+OPTIONAL_SHEETS = frozenset({PANEL})
+PANEL_ROLES = ("支书/主任", "妇女主席", "红白理事会会长", "党员", "乡贤", "农商银行人员", "其他")
 
 
 @dataclass(frozen=True)
@@ -84,10 +90,17 @@ _EVALUATION_SPECS = _specs(
     ColumnSpec("panel_date", "评议日期", ("评议时间",), required=True),
 )
 
-LEDGER_COLUMNS: Mapping[str, Mapping[str, ColumnSpec]] = MappingProxyType(
-    {RESIDENTS: _RESIDENT_SPECS, EVALUATIONS: _EVALUATION_SPECS}
+_PANEL_SPECS = _specs(
+    ColumnSpec("community", "所属社区", ("社区", "村庄", "社区/村庄", "社区／村庄"), True),
+    ColumnSpec("panel_date", "评议日期", required=True),
+    ColumnSpec("name", "姓名", required=True, category="居民姓名"),
+    ColumnSpec("role", "角色", required=True),
 )
-"""Sheet (``居民``/``评议``) -> canonical column -> its spec, in ledger order."""
+
+LEDGER_COLUMNS: Mapping[str, Mapping[str, ColumnSpec]] = MappingProxyType(
+    {RESIDENTS: _RESIDENT_SPECS, EVALUATIONS: _EVALUATION_SPECS, PANEL: _PANEL_SPECS}
+)
+"""Sheet (``居民``/``评议``/``评议小组``) -> canonical column -> its spec, in ledger order."""
 
 
 class PolicyItemLike(Protocol):
@@ -120,6 +133,12 @@ class PolicyLike(Protocol):
 
     @property
     def codes(self) -> tuple[str, ...]: ...
+
+    @property
+    def level_above(self) -> str: ...
+
+    @property
+    def level_below(self) -> str: ...
 
     def item(self, code: str, /) -> PolicyItemLike | None: ...
 

@@ -17,7 +17,7 @@ from types import TracebackType
 from secure_exchange.errors import LedgerError
 from secure_exchange.ledger.csv import csv_blocks
 from secure_exchange.ledger.parquet import parquet_blocks
-from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
+from secure_exchange.ledger.schema import EVALUATIONS, OPTIONAL_SHEETS, PANEL, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet
 from secure_exchange.ledger.xlsx import open_workbook, worksheet_blocks
 
@@ -27,8 +27,12 @@ BLOCK_BYTES = 16 << 20  # CSV bytes per block (whole records, so a little less)
 BLOCK_ROWS = 1 << 16  # rows per block of a Parquet file or a workbook
 
 # A folder's file of each sheet: the English stem of the format, or the sheet's own name
-# (居民.csv / 评议.csv, as officers name them); the first that exists is read.
-_FILE_STEMS = {RESIDENTS: ("residents", RESIDENTS), EVALUATIONS: ("evaluations", EVALUATIONS)}
+# (居民.csv / 评议.csv / 评议小组.csv, as officers name them); the first that exists is read.
+_FILE_STEMS = {
+    RESIDENTS: ("residents", RESIDENTS),
+    EVALUATIONS: ("evaluations", EVALUATIONS),
+    PANEL: ("panel", PANEL),
+}
 # Spreadsheet formats openpyxl cannot read: the officer saves them again as .xlsx.
 _RESAVE = (".xls", ".et", ".ett", ".ods", ".numbers", ".wps")
 
@@ -77,7 +81,10 @@ class LedgerSource:
             self._book = None
 
     def blocks(self, sheet: str) -> Iterator[RawSheet]:
-        """The blocks of one sheet (``RESIDENTS`` or ``EVALUATIONS``), in row order."""
+        """The blocks of one sheet (``RESIDENTS``, ``EVALUATIONS`` or ``PANEL``), in row order.
+
+        ``PANEL`` is optional: a container without it gives an empty sheet, no finding.
+        """
         assembler = Assembler(sheet, self.drop_unknown)
         if self._book is not None:
             yield from worksheet_blocks(assembler, self._book, self.block_rows)
@@ -95,6 +102,8 @@ class LedgerSource:
             if parquet_path.is_file():
                 yield from parquet_blocks(assembler, parquet_path, self.block_rows)
                 return
+        if assembler.sheet in OPTIONAL_SHEETS:
+            return
         assembler.error(
             None,
             None,

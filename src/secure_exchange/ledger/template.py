@@ -1,7 +1,8 @@
 """The blank ledger template (.xlsx): headers, drop-down lists, text-formatted ID columns.
 
-Sheets ``居民`` and ``评议`` keep their Chinese names in every language (the format accepts
-them everywhere); the headers and the instructions sheet ``说明`` follow the language.
+Sheets ``居民``, ``评议`` and ``评议小组`` (the panel roster, revision 2) keep their Chinese
+names in every language (the format accepts them everywhere); the headers and the
+instructions sheet ``说明`` follow the language.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from secure_exchange.ledger.rules import LEVELS, SUBJECT_TYPES
 from secure_exchange.ledger.schema import (
     EVALUATIONS,
     LEDGER_COLUMNS,
+    PANEL,
+    PANEL_ROLES,
     RESIDENTS,
     PolicyItemLike,
     PolicyLike,
@@ -51,6 +54,10 @@ def write_template(path: Path, policy: PolicyLike | None = None) -> Path:
     evaluations = book.create_sheet(EVALUATIONS)
     _headers(evaluations, EVALUATIONS)
     _evaluation_rules(evaluations, policy)
+    panel = book.create_sheet(PANEL)
+    _headers(panel, PANEL)
+    _list_rule(panel, PANEL_ROLES, _letter(PANEL, "role"))
+    panel.column_dimensions[_letter(PANEL, "panel_date")].number_format = "yyyy-mm-dd"
     _instructions(book.create_sheet(INSTRUCTIONS_SHEET), policy)
     path = Path(path)
     with replacing(path) as handle:

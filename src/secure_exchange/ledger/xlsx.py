@@ -16,12 +16,16 @@ import pyarrow as pa
 
 from secure_exchange.errors import LedgerError
 from secure_exchange.fsio import raise_for_read_error
-from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
+from secure_exchange.ledger.schema import EVALUATIONS, OPTIONAL_SHEETS, PANEL, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet, clean_header
 
 __all__ = ["cell_text", "open_workbook", "worksheet_blocks"]
 
-_SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
+_SHEET_NAMES = {
+    RESIDENTS: ("居民", "residents"),
+    EVALUATIONS: ("评议", "evaluations"),
+    PANEL: ("评议小组", "panel"),
+}
 
 
 def open_workbook(path: Path) -> object:
@@ -45,6 +49,8 @@ def worksheet_blocks(assembler: Assembler, book: object, block_rows: int) -> Ite
     titles = {clean_header(title).lower(): title for title in names}
     wanted = _SHEET_NAMES[assembler.sheet]
     title = next((titles[n] for n in wanted if n in titles), None)
+    if title is None and assembler.sheet in OPTIONAL_SHEETS:
+        return
     if title is None:
         assembler.error(
             None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=wanted[1]

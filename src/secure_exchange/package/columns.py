@@ -32,6 +32,22 @@ _NOTES = pa.list_(
     )
 )
 
+# The 评议小组 roster (ledger-v1 revision 2), per resident, for the sittings that evaluated
+# them: counts and roles (no names) for the scoring keys, the members' names with the
+# identity fields.
+_SITTINGS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]),
+    )
+)
+_MEMBERS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("name", pa.string()), ("role", pa.string())]),
+    )
+)
+
 
 @dataclass(frozen=True)
 class GroupColumns:
@@ -94,6 +110,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("age_from", _DATE, _ID),
             ("age_until", _DATE, _ID),
             ("age_window", _TEXT, ""),
+            ("panel_sittings", _SITTINGS, ""),
         ],
     ),
     "evaluations": _group(
@@ -118,6 +135,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("real_estate", _TEXT, "不动产"),
             ("business_data", _TEXT, "各类经营数据"),
             ("evaluation_notes", _NOTES, ""),
+            ("panel_members", _MEMBERS, "居民姓名"),
         ],
     ),
     "decisions": _group(
@@ -131,11 +149,13 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("bonus_points", pa.int32(), ""),
             ("deduction_points", pa.int32(), ""),
             ("total_points", pa.int32(), ""),
+            ("initial_limit_yuan", pa.int64(), ""),
             ("credit_limit_yuan", pa.int64(), ""),
             ("rate_bp", pa.int32(), ""),
             ("reasons", _TEXT, ""),
             ("policy", _TEXT, ""),
             ("as_of", _DATE, ""),
+            ("panel", _TEXT, ""),
         ],
     ),
 }

@@ -52,8 +52,8 @@ def load_profile(name: str = "ledger-v2") -> Profile:
     text = folder.joinpath(f"{name}.toml").read_text("utf-8")
     doc = tomllib.loads(text)
     rules = []
-    for table in ("residents", "evaluations"):
-        for column, spec in doc[table].items():
+    for table in ("residents", "evaluations", "panel"):
+        for column, spec in doc.get(table, {}).items():
             if spec["group"] not in (*GROUPS, "subject", "drop"):
                 raise ValueError(f"profile {name}: bad group for {table}.{column}")
             rules.append(ColumnRule(table, column, spec["group"], spec["category"]))

@@ -46,7 +46,9 @@ class RiskMeter:
             return
         names = list(self.columns)
         counted = (
-            table.select(names).group_by(names).aggregate([([], "count_all")]) if names else None
+            _flat(table.select(names)).group_by(names).aggregate([([], "count_all")])
+            if names
+            else None
         )
         with self._lock:  # the value codes are shared between batches
             classes, sizes = _batch_classes(counted, self.columns, self._codes, table.num_rows)
@@ -65,6 +67,16 @@ class RiskMeter:
             sum(1 for s in sizes if s == 1),
             min(sizes) if sizes else 0,
         )
+
+
+def _flat(table: pa.Table) -> pa.Table:
+    """``table`` with each nested column (a list of sittings, say) as the text of its values,
+    so that rows group by it: two rows fall in one class only when the values are equal."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            text = pa.array([None if v is None else repr(v) for v in table.column(i).to_pylist()])
+            table = table.set_column(i, field.name, text.cast(pa.string()))
+    return table
 
 
 def _batch_classes(

@@ -4,8 +4,11 @@ village: ``scoring``, ``evaluations`` and ``identity``, each keyed by the subjec
 The profile (``profile.load_profile``) says which group each column goes to; the ID number
 becomes a token (``tokens.tokens``); the birth date becomes the age facts over the
 agreement's validity (``scoring.age_facts``); the panel's free-text notes travel in the
-resident's identity row. The re-identification risk of every group but ``identity`` is
-measured on the way (``risk.RiskMeter``).
+resident's identity row. With a 评议小组 roster (ledger-v1 revision 2), each resident's row
+carries the sittings that evaluated them: date, member count and roles in ``scoring``
+(``panel_sittings``), the members' names and roles in ``identity`` (``panel_members``).
+The re-identification risk of every group but ``identity`` is measured on the way
+(``risk.RiskMeter``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import AgeWindow, age_facts
-from secure_exchange.ledger import EVALUATION_SCHEMA, RESIDENT_SCHEMA, id_keys
+from secure_exchange.ledger import EVALUATION_SCHEMA, PANEL_ROLES, RESIDENT_SCHEMA, id_keys
 from secure_exchange.package import GroupRisk
 from secure_exchange.pseudonym.profile import GROUPS, Profile, load_profile
 from secure_exchange.pseudonym.risk import RiskMeter
@@ -35,6 +38,55 @@ _NOTES = pa.list_(
         pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())]),
     )
 )
+
+_SITTINGS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]),
+    )
+)
+_MEMBERS = pa.list_(
+    pa.field(
+        "element",
+        pa.struct([("panel_date", pa.date32()), ("name", pa.string()), ("role", pa.string())]),
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Sitting:
+    """One sitting of the roster: its date, member count, roles (in roster order of
+    ``PANEL_ROLES``) and the members' (name, role)."""
+
+    day: object
+    members: int
+    roles: str
+    names: tuple[tuple[str, str], ...]
+
+
+def _sittings(panel: pa.Table) -> dict[tuple[str, int], _Sitting]:
+    """The roster's sittings by (community, days since 1970)."""
+    grouped: dict[tuple[str, int], list[tuple[object, str, str]]] = {}
+    days = pc.cast(panel["panel_date"], pa.int32()).to_pylist()
+    rows = zip(
+        panel["community"].to_pylist(),
+        days,
+        panel["panel_date"].to_pylist(),
+        panel["name"].to_pylist(),
+        panel["role"].to_pylist(),
+        strict=True,
+    )
+    for community, day, value, name, role in rows:
+        if community is not None and day is not None:
+            grouped.setdefault((community, day), []).append((value, name or "", role or ""))
+    order = {role: i for i, role in enumerate(PANEL_ROLES)}
+    found = {}
+    for key, members in grouped.items():
+        roles = sorted((r for _, _, r in members), key=lambda r: order.get(r, len(order)))
+        found[key] = _Sitting(
+            members[0][0], len(members), "、".join(roles), tuple((n, r) for _, n, r in members)
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -52,12 +104,14 @@ def pseudonymise(
     key: bytes,
     window: AgeWindow,
     profile: Profile | None = None,
+    panel: pa.Table | None = None,
 ) -> Pseudonymised:
     """Split a checked ledger into the ``scoring``, ``evaluations`` and ``identity`` groups.
 
-    ``window`` is the agreement's validity and the policy's age range, for the age facts.
+    ``window`` is the agreement's validity and the policy's age range, for the age facts;
+    ``panel``: the ledger's 评议小组 roster, if it has one.
     """
-    splitter = Splitter(key, window, profile)
+    splitter = Splitter(key, window, profile, panel)
     evals = splitter.evaluations(evaluations)
     scoring, identity = splitter.residents(residents)
     groups = {"scoring": scoring, "evaluations": evals, "identity": identity}
@@ -73,15 +127,27 @@ class Splitter:
     the sizes of the equivalence classes the risk measure needs.
     """
 
-    def __init__(self, key: bytes, window: AgeWindow, profile: Profile | None = None) -> None:
+    def __init__(
+        self,
+        key: bytes,
+        window: AgeWindow,
+        profile: Profile | None = None,
+        panel: pa.Table | None = None,
+    ) -> None:
         self.key = key
         self.window = window
         self.profile = profile or load_profile()
         _check_covered(self.profile, RESIDENT_SCHEMA, "residents")
         _check_covered(self.profile, EVALUATION_SCHEMA, "evaluations")
         self._with_notes = self.profile.columns("evaluations", "identity") == ["note"]
+        self._sittings = _sittings(panel) if panel is not None and panel.num_rows else None
+        self._with_sittings = "role" in self.profile.columns("panel", "scoring")
+        self._with_members = "name" in self.profile.columns("panel", "identity")
+        if not (self._with_sittings or self._with_members):
+            self._sittings = None
         self._notes: list[pa.Table] = []
         self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
+        self._date_index: tuple[np.ndarray, np.ndarray] | None = None
         self._carrying: dict[str, set[str]] = {g: set() for g in GROUPS}
         self._lock = threading.Lock()
         self._meters: dict[str, RiskMeter] = {}  # filled once the schemas are known
@@ -117,9 +183,9 @@ class Splitter:
         ``keep`` in ledger order."""
         self.note_categories("evaluations", table)
         notes = None
-        if self._with_notes:
+        if self._with_notes or self._sittings is not None:
             keys = id_keys(table.column("id_number")) if keys is None else keys
-            notes = _notes_table(table, keys)
+            notes = _notes_table(table, keys, every=self._sittings is not None)
         return self._split_evaluations(table), notes
 
     def keep(self, notes: pa.Table | None) -> None:
@@ -151,6 +217,7 @@ class Splitter:
         self.note_categories("residents", table)
         with self._lock:
             if self._note_index is None:
+                self._date_index = _date_index(self._notes)
                 self._note_index = _note_index(self._notes)
                 self._notes = []
         return self._split_residents(
@@ -183,13 +250,41 @@ class Splitter:
         for name, column in age_facts(table.column("birth_date"), self.window).items():
             table = table.append_column(name, column)
         scoring = _group(table, subject, self.profile.columns("residents", "scoring"))
-        if "scoring" in self._meters:
-            self._meters["scoring"].add(scoring)
         identity = _group(table, subject, self.profile.columns("residents", "identity"))
         if self._with_notes:
             notes = self._notes_of(keys) if len(keys) else pa.nulls(0, _NOTES)
             identity = identity.append_column("evaluation_notes", notes)
+        if self._sittings is not None:
+            sittings, members = self._panel_of(table, keys)
+            if self._with_sittings:
+                scoring = scoring.append_column("panel_sittings", sittings)
+            if self._with_members:
+                identity = identity.append_column("panel_members", members)
+        if "scoring" in self._meters:  # every column the scoring key reads, the sittings too
+            self._meters["scoring"].add(scoring)
         return scoring, identity
+
+    def _panel_of(self, table: pa.Table, keys: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """Per resident, the roster's sittings on the dates of their evaluation records."""
+        sittings: list[list[dict[str, object]] | None] = []
+        members: list[list[dict[str, object]] | None] = []
+        date_keys, days = self._date_index or (np.zeros(0, np.int64), np.zeros(0, np.int32))
+        left = np.searchsorted(date_keys, keys, side="left")
+        right = np.searchsorted(date_keys, keys, side="right")
+        communities = table.column("community").to_pylist() if len(keys) else []
+        index = self._sittings or {}
+        for i, community in enumerate(communities):
+            wanted = sorted(set(days[left[i] : right[i]].tolist())) if keys[i] >= 0 else []
+            found = [index[(community, d)] for d in wanted if (community, d) in index]
+            sittings.append(
+                [{"panel_date": f.day, "members": f.members, "roles": f.roles} for f in found]
+                or None
+            )
+            members.append(
+                [{"panel_date": f.day, "name": n, "role": r} for f in found for n, r in f.names]
+                or None
+            )
+        return pa.array(sittings, _SITTINGS), pa.array(members, _MEMBERS)
 
     def _notes_of(self, keys: np.ndarray) -> pa.Array:
         """Per resident, the panel's notes about them (only records with a note)."""
@@ -211,16 +306,30 @@ class Splitter:
         )
 
 
-def _notes_table(table: pa.Table, keys: np.ndarray) -> pa.Table | None:
-    """The records of a block of evaluations that have a note, with their ID keys."""
+def _notes_table(table: pa.Table, keys: np.ndarray, *, every: bool = False) -> pa.Table | None:
+    """The records of a block of evaluations that have a note (``every``: all records, for
+    the roster's sittings), with their ID keys."""
     note = table.column("note")
     has_note = np.asarray(
         pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False).to_numpy(zero_copy_only=False)
-    ) & (keys >= 0)
-    if not has_note.any():
+    )
+    kept = (np.ones(len(keys), dtype=bool) if every else has_note) & (keys >= 0)
+    if not kept.any():
         return None
-    picked = table.select(["code", "panel_date", "note"]).filter(pa.array(has_note))
-    return picked.append_column("_key", pa.array(keys[has_note]))
+    picked = table.select(["code", "panel_date", "note"]).filter(pa.array(kept))
+    return picked.append_column("_key", pa.array(keys[kept]))
+
+
+def _date_index(notes: list[pa.Table]) -> tuple[np.ndarray, np.ndarray]:
+    """Every kept record's (ID key, panel date as days since 1970), ordered by key."""
+    if not notes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    table = pa.concat_tables(notes)
+    keys = np.asarray(table.column("_key").to_numpy())
+    days = pc.fill_null(pc.cast(table.column("panel_date"), pa.int32()), -1)
+    values = np.asarray(days.to_numpy())
+    order = np.argsort(keys, kind="stable")
+    return keys[order], values[order]
 
 
 def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
@@ -230,6 +339,8 @@ def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
             [pa.array([], f.type) for f in _NOTES.value_type], fields=list(_NOTES.value_type)
         )
     table = pa.concat_tables(notes).combine_chunks()
+    note = table.column("note")
+    table = table.filter(pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False))
     keys = np.asarray(table.column("_key").to_numpy())
     order = np.argsort(keys, kind="stable")
     values = pa.StructArray.from_arrays(

@@ -2,23 +2,36 @@
 
 ``write_report`` reads a decisions file and writes the page; ``build_report`` renders a
 decisions table. The page holds aggregates only, drawn as inline SVG (``svg``).
+``public_lists``/``write_public_lists`` make the 公示 lists a community posts (``publish``).
 """
 
 from secure_exchange.reports.decisions import TARGETS, build_report, write_report
 from secure_exchange.reports.facts import READ_SUFFIXES, ReportError
 from secure_exchange.reports.paper import agreement_lines, agreement_page, role_name
 from secure_exchange.reports.people import read_output, reason_words, write_output
+from secure_exchange.reports.publish import (
+    Notice,
+    PublicList,
+    mask_name,
+    public_lists,
+    write_public_lists,
+)
 
 __all__ = [
     "READ_SUFFIXES",
     "TARGETS",
+    "Notice",
+    "PublicList",
     "ReportError",
     "agreement_lines",
     "agreement_page",
     "build_report",
+    "mask_name",
+    "public_lists",
     "read_output",
     "reason_words",
     "role_name",
     "write_output",
+    "write_public_lists",
     "write_report",
 ]

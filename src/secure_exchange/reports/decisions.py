@@ -33,6 +33,7 @@ from secure_exchange.reports.facts import (
     policy_from,
     read_table,
 )
+from secure_exchange.reports.plan import count_text, is_small, plan_facts, plan_sections
 from secure_exchange.reports.risk import risk_section
 from secure_exchange.reports.svg import Bar, Segment, StackedRow, escape
 
@@ -112,10 +113,12 @@ def _lpr_text(policy: Policy | None, as_of: Sequence[date]) -> str:
     return t("report.meta.lpr_value", rate=_rate(entry.bp), date=entry.date.isoformat())
 
 
-def _policy_text(refs: Sequence[str]) -> str:
+def _policy_text(refs: Sequence[str], policy: Policy | None = None) -> str:
     shown = []
     for ref in refs:
         name, _, digest = ref.partition("@sha256:")
+        if policy is not None and ref == policy.ref:
+            name = policy.label  # the id and its revision (ledger-v1 rule 0)
         shown.append(f"{name} · sha256 {digest[:12]}" if digest else name)
     return "; ".join(shown) or t("report.meta.unknown")
 
@@ -129,7 +132,7 @@ def _as_of_text(days: Sequence[date]) -> str:
 def _header(facts: Facts, policy: Policy | None, title: str, now: datetime) -> str:
     meta = [
         ("report.meta.as_of", _as_of_text(facts.as_of)),
-        ("report.meta.policy", _policy_text(facts.policies)),
+        ("report.meta.policy", _policy_text(facts.policies, policy)),
         ("report.meta.lpr", _lpr_text(policy, facts.as_of)),
         ("report.meta.subjects", f"{facts.subjects:,}"),
         ("report.meta.generated", now.strftime("%Y-%m-%d %H:%M")),
@@ -229,7 +232,7 @@ def _limits(facts: Facts) -> str:
         for i, n in enumerate(facts.limit_bands)
     ]
     chart = _svg.histogram(bars, title=t("report.limits.chart"), width=_WIDTH)
-    capped = facts.items.get("LIMIT_CAP", 0)
+    capped = facts.items.get("LIMIT_CAP", 0) + facts.items.get("LIMIT_ONLINE_MAX", 0)
     extra = (
         f'<p class="note">{escape(t("report.limits.capped", count=f"{capped:,}"))}</p>'
         if approved
@@ -320,8 +323,10 @@ def _item_rows(
     top = found[0][0]
     return "".join(
         (f'<tr><td class="code">{escape(code)}</td>' if show_code else "<tr>")
-        + f'<td>{escape(_item_name(code, policy))}</td><td class="num">{n:,}</td>'
-        f'<td class="bar">{_svg.meter(n, top, width=90, color=color)}</td></tr>'
+        + f"<td>{escape(_item_name(code, policy))}</td>"
+        f'<td class="num">{escape(count_text(n))}</td>'
+        f'<td class="bar">{_svg.meter(0 if is_small(n) else n, top, width=90, color=color)}'
+        f"</td></tr>"
         for n, code in found
     )
 
@@ -368,13 +373,14 @@ def _type_row(row: TypeRow, policy: Policy | None) -> str:
         if row.approved
         else t("report.none")
     )
+    hidden = is_small(row.subjects) or is_small(row.approved)
     cells = [
         _type_label(row.subject_type),
-        f"{row.subjects:,}",
-        f"{row.approved:,}",
-        _share(row.approved, row.subjects),
-        _money(row.credit_yuan),
-        average,
+        count_text(row.subjects),
+        count_text(row.approved),
+        "—" if hidden else _share(row.approved, row.subjects),
+        "—" if hidden else _money(row.credit_yuan),
+        "—" if hidden else average,
         _money(cap, "report.money.small") if cap else t("report.none"),
     ]
     return (
@@ -399,7 +405,10 @@ def _types_section(facts: Facts, policy: Policy | None) -> str:
         f'<td class="num">{escape(_money(facts.credit_yuan))}</td><td></td><td></td></tr>'
     )
     bars = [
-        Bar(_type_label(r.subject_type), r.credit_yuan, _money(r.credit_yuan)) for r in facts.types
+        Bar(_type_label(r.subject_type), 0, "—")
+        if is_small(r.subjects) or is_small(r.approved)
+        else Bar(_type_label(r.subject_type), r.credit_yuan, _money(r.credit_yuan))
+        for r in facts.types
     ]
     chart = _svg.hbar(bars, title=t("report.types.chart"), width=_WIDTH)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}{total}</tbody></table>"
@@ -493,6 +502,7 @@ def build_report(
     parts = [
         _header(facts, policy, heading, moment),
         _cards(facts, policy),
+        plan_sections(plan_facts(decisions)),
         _communities(facts),
         _limits(facts),
         _rates_section(facts, policy),

@@ -49,7 +49,7 @@ TYPE_KEYS = {
     "新型农业经营主体": "report.type.new_agri",
     "个体工商户": "report.type.business",
 }
-_CODE = r"^(?P<code>[BDV]\d+(?:\.\d+)?|E_[A-Z_]+|LIMIT_CAP|RATE_FLOOR_LPR)"
+_CODE = r"^(?P<code>[BDV]\d+(?:\.\d+)?|E_[A-Z_]+|LIMIT_CAP|LIMIT_ONLINE_MAX|RATE_FLOOR_LPR)"
 
 
 class ReportError(SecureExchangeError):

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scoring import Policy, ScoreResult, score
+from scoring import (
+    Policy,
+    ScoreResult,
+    adjustment_counts,
+    apply_adjustments,
+    read_adjustments,
+    score,
+)
 from secure_exchange.errors import PackageError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
 from secure_exchange.reports import read_output, write_output
@@ -56,9 +63,16 @@ def score_package(
     passphrase: PassphraseFn,
     *,
     stage: Stage = quiet,
+    adjust: Path | None = None,
 ) -> ScoreResult:
     """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
-    and record (signed) which subjects were approved."""
+    and record (signed) which subjects were approved.
+
+    ``adjust``: the bank's adjustments file (rule 11), read and checked before any key is
+    unlocked, applied after scoring within its bounds and counted in the access log (its
+    notes are never logged).
+    """
+    adjustments = read_adjustments(adjust) if adjust is not None else ()
     identity = unlock(station, key_name, passphrase)
     verified, tables = open_imported(
         station, path, identity, ["scoring", "evaluations"], stage=stage
@@ -71,6 +85,13 @@ def score_package(
     ) as op:
         stage("score")
         result = score(tables["scoring"], tables["evaluations"], policy, as_of)
+        if adjust is not None:
+            for name, count in adjustment_counts(adjustments).items():
+                op.set_count(name, count)
+            adjusted = apply_adjustments(
+                result.decisions, adjustments, policy, as_of, source=adjust.name
+            )
+            result = ScoreResult(adjusted, result.warnings, result.warning_keys)
         stage("write")
         write_output(result.decisions, out, "decisions")  # xlsx in words, CSV canonical
         digest = file_sha256(out)

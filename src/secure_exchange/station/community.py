@@ -31,7 +31,7 @@ from secure_exchange.ledger import (
 from secure_exchange.ledger import check_ledger as ledger_check
 from secure_exchange.package import GroupBatches, VerifiedPackage
 from secure_exchange.pseudonym import Splitter, token_key
-from secure_exchange.reports import write_output
+from secure_exchange.reports import Notice, public_lists, write_output, write_public_lists
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -150,7 +150,9 @@ def seal_ledger(
         raise PackageError("package.seal_key_needed")
     base = load_policy().base  # the age facts hold for the built-in policy's age range
     window = AgeWindow(agreement.valid_from, agreement.valid_until, base.min_age, base.max_age)
-    splitter = Splitter(token_key(seal_key.pseudonym_secret(), agreement.sha256), window)
+    # the roster of the check pass (small): the sittings each resident's row carries
+    key = token_key(seal_key.pseudonym_secret(), agreement.sha256)
+    splitter = Splitter(key, window, panel=checked.panel)
     witness = witness_bundle(station, signers, agreement)
     stage("seal")
     with (
@@ -233,8 +235,16 @@ def read_results(
     key_name: str,
     passphrase: PassphraseFn,
     out: Path,
+    publish: tuple[Path, Notice] | None = None,
+    *,
+    force: bool = False,
 ) -> int:
-    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID)."""
+    """Party A reads the bank's decisions keyed back to its own residents (row, masked ID).
+
+    ``publish``: a folder and the notice's text, to write there the 公示 lists (one per
+    community: masked names and IDs, outcome, points and line, never the reasons), replacing
+    existing lists only with ``force``.
+    """
     identity = unlock(station, key_name, passphrase)
     if identity.public.purpose != "seal":
         raise PackageError("package.results_need_seal")
@@ -246,6 +256,10 @@ def read_results(
     ) as op:
         keyed = results_for_residents(tables["decisions"], ledger.residents, key)
         names = {"name": names_for_rows(keyed, ledger.residents)}  # the community's own data
+        if publish is not None:  # first: it refuses existing lists before anything is written
+            lists = public_lists(keyed, ledger.residents)
+            write_public_lists(lists, publish[0], publish[1], force=force)
+            op.set_count("published", len(lists))
         write_output(keyed, out, "results", people_only=names)
         op.set_count("rows", keyed.num_rows)
     return int(keyed.num_rows)

@@ -219,6 +219,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "银行评分密钥名（默认：本站唯一的 scoring 密钥）。",
         "Scoring key (default: the only one).",
     ),
+    "cli.help.score_adjust": (
+        "银行的调整（.xlsx 或 .csv：主体、调整项、调整值、原因代码、备注），只用于评分包。",
+        "The bank's adjustments (.xlsx or .csv: subject, what, value, reason, note); "
+        "packages only.",
+    ),
+    "cli.score_adjust_package_only": (
+        "--adjust 只用于银行对评分包的评分；社区的台账预览不能调整。",
+        "--adjust applies to the bank's scoring of a package, not to a ledger preview.",
+    ),
     "cli.key_choice": (
         "本站有 {count} 个用途为 {purpose} 的密钥，请用 --as 指定。",
         "This station has {count} key(s) for {purpose}; name one with --as.",
@@ -237,6 +246,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "社区读取银行回传的评分结果，按本台账的行号与脱敏身份证号对应到居民。",
         "Party A reads the bank's returned decisions keyed back to its residents (ledger row "
         "and masked ID).",
+    ),
+    "cli.help.publish": (
+        "公示：在此文件夹为每个社区写一份公示名单（.xlsx 和可打印的 A4 .html）。",
+        "公示: write one list per community into this folder (.xlsx and a print-ready A4 .html).",
+    ),
+    "cli.help.objection_days": (
+        "公示期（天），异议截止日期 = 今天 + 天数。",
+        "Days the notice stays up: the objection deadline is today plus this.",
+    ),
+    "cli.help.contact": (
+        "公示中写明的异议受理人/单位。",
+        "Whom the notice names for objections.",
+    ),
+    "cli.published": (
+        "公示名单（每个社区一份 .xlsx 和 .html）已写入 {path}",
+        "The notices (one .xlsx and one .html per community) are in {path}",
     ),
     "cli.results_read": (
         "已对应 {count} 位居民的结果，写入 {path}",

@@ -178,8 +178,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item {code} needs a level: {levels}.",
     ),
     "ledger.eval.level_invalid": (
-        "项目 {code} 的级别只能是：{levels}（乡级、街道级按镇级算）。",
-        "Item {code} accepts only these levels: {levels} (乡级 and 街道级 count as 镇级).",
+        "项目 {code} 的级别只能是：{levels}（社区级按村级算，乡级、街道级按镇级算）。",
+        "Item {code} accepts only these levels: {levels} (社区级 counts as 村级, 乡级 and "
+        "街道级 as 镇级).",
+    ),
+    "ledger.panel.role": (
+        "角色只能是：{roles}。",
+        "The role must be one of: {roles}.",
+    ),
+    "ledger.panel.size": (
+        "{community} {date} 的评议小组有 {count} 人：应为 {low}–{high} 人。",
+        "The panel of {community} on {date} has {count} member(s): it needs {low} to {high}.",
+    ),
+    "ledger.panel.no_bank": (
+        "{community} {date} 的评议小组没有农商银行人员：每次评议须有一名农商银行人员参加。",
+        "The panel of {community} on {date} has no 农商银行人员: every sitting needs one.",
+    ),
+    "ledger.panel.no_chair": (
+        "{community} {date} 的评议小组没有支书/主任：每次评议须有支书或主任参加。",
+        "The panel of {community} on {date} has no 支书/主任: every sitting needs one.",
+    ),
+    "ledger.panel.unlisted": (
+        "“评议小组”页没有 {community} {date} 这次评议的成员名单：请补上（5–7 人）。",
+        "The 评议小组 sheet lists no members for {community} on {date}: add the 5 to 7 "
+        "members of that sitting.",
+    ),
+    "ledger.panel.absent": (
+        "台账没有“评议小组”页：{count} 次评议的小组成员没有记录（建议按模板补上）。",
+        "The ledger has no 评议小组 sheet: the panels of {count} sitting(s) are not on "
+        "record (add it as in the template).",
+    ),
+    "ledger.eval.level_above": (
+        "项目 {code} 的分值表只列：{levels}；更高的级别按表内最高级别计分。",
+        "Item {code} lists only these levels: {levels}; a higher level counts as the "
+        "highest listed one.",
+    ),
+    "ledger.eval.level_below": (
+        "项目 {code} 的分值表只列：{levels}；更低的级别计 0 分。",
+        "Item {code} lists only these levels: {levels}; a lower level earns 0 points.",
     ),
     "ledger.eval.level_unexpected": (
         "项目 {code} 不分级别，请把“级别”留空。",

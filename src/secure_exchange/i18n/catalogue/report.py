@@ -3,6 +3,14 @@
 __all__ = ["MESSAGES"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "report.publish.exists": (
+        "{path} 已存在，未写入任何公示文件：请换一个文件夹或先移走旧文件。",
+        "{path} exists; no notice was written: choose another folder or move the old files.",
+    ),
+    "report.publish.folder": (
+        "无法创建公示文件夹 {path}。",
+        "Cannot create the notice folder {path}.",
+    ),
     # Page: header
     "report.title": ("全民授信 评议结果报告", "Universal Credit Programme — Evaluation Results"),
     "report.lead": (
@@ -49,6 +57,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.status.ineligible": ("不符合准入条件", "Ineligible"),
     "report.status.vetoed": ("一票否决", "Vetoed"),
     # Section: communities
+    "report.plan.title": ("授信覆盖面与两级额度", "Coverage and the two lines"),
+    "report.plan.note": (
+        "覆盖率按方案口径：获得授信 ÷ 符合条件的主体（基础项达标），旁列获得授信 ÷ 全部参评主体；"
+        "初始（体验）额度与评议提额后的额度并列。不足 {small} 人的格子显示为“<{small}”，"
+        "由它算出的比例和金额不显示。",
+        "Coverage as the plan counts it: approved ÷ eligible subjects (base item met), "
+        "beside approved ÷ all subjects; the initial (体验) line beside the evaluated one. "
+        "Cells of fewer than {small} people show as '<{small}' and the shares and sums "
+        "drawn from them are left out.",
+    ),
+    "report.plan.headline": (
+        "授信覆盖率（获得授信 ÷ 符合条件的主体）：{of_eligible}；占全部参评主体：{of_all}。",
+        "Coverage (approved ÷ eligible): {of_eligible}; approved ÷ all subjects: {of_all}.",
+    ),
+    "report.plan.community": ("社区（村）", "Community"),
+    "report.plan.subjects": ("参评", "Scored"),
+    "report.plan.eligible": ("符合条件", "Eligible"),
+    "report.plan.approved": ("获得授信", "Approved"),
+    "report.plan.of_eligible": ("÷ 符合条件", "÷ eligible"),
+    "report.plan.of_all": ("÷ 全部", "÷ all"),
+    "report.plan.initial": ("初始额度合计", "Initial lines"),
+    "report.plan.credit": ("评议后额度合计", "Evaluated lines"),
+    "report.plan.wan": ("{wan} 万元（{yuan} 元）", "¥{yuan} ({wan} 万)"),
+    "report.adjust.title": ("银行调整（社区评分、银行授信）", "The bank's adjustments"),
+    "report.adjust.note": (
+        "农商银行按征信、评议小组建议、线下例外等原因对单笔授信所作的调整，按调整项和原因代码计数。",
+        "Single decisions the bank changed (credit record, the panel's proposal, an offline "
+        "exception…), counted by change and reason code.",
+    ),
+    "report.adjust.none": ("银行未作调整。", "The bank changed no decision."),
+    "report.adjust.change": ("调整项", "Change"),
+    "report.adjust.reason": ("原因", "Reason"),
+    "report.adjust.count": ("笔数", "Decisions"),
+    "report.adjust.what.decline": ("不予授信", "Declined"),
+    "report.adjust.what.limit": ("调整额度", "Line set"),
+    "report.adjust.what.rate": ("调整利率", "Rate set"),
+    "report.adjust.reason.credit": ("征信", "credit record"),
+    "report.adjust.reason.panel": ("评议小组建议", "the panel's proposal"),
+    "report.adjust.reason.offline": ("线下例外", "offline exception"),
+    "report.adjust.reason.verify": ("银行核实", "the bank's verification"),
+    "report.adjust.reason.customer": ("客户申请", "the customer's request"),
+    "report.sittings.title": ("信用评议小组", "The credit-evaluation panel's sittings"),
+    "report.sittings.note": (
+        "每次评议（社区、日期）的小组人数和组成（不含姓名），以及评议到的主体数。",
+        "Each sitting (community, date): the panel's size and make-up (no names) and the "
+        "subjects it evaluated.",
+    ),
+    "report.sittings.date": ("评议日期", "Date"),
+    "report.sittings.members": ("人数", "Members"),
+    "report.sittings.roles": ("组成", "Roles"),
+    "report.sittings.subjects": ("评议主体数", "Subjects evaluated"),
+    "report.sittings.none": (
+        "评分包中没有评议小组名单（台账没有“评议小组”页）。",
+        "The package carried no panel roster (the ledger had no 评议小组 sheet).",
+    ),
     "report.community.title": ("各社区（村）授信覆盖情况", "Coverage by community"),
     "report.community.note": (
         "每行一个社区（村），按参评主体数从多到少排列；条形内为各类结果的主体数，右侧为授信覆盖率。",

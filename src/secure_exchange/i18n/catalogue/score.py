@@ -56,6 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Warning: the newest LPR entry of the policy ({newest}) is more than {days} days "
         "before the evaluation date {as_of}; the table may be stale.",
     ),
+    "score.level.outside": (
+        "提示：项目 {code} 有 {count} 条评议记录的级别不在该项目的分值表内：高于表内最高级别的"
+        "按最高级别计分，低于最低级别的计 0 分（见授信理由）。",
+        "Warning: {count} record(s) of item {code} name a level outside the item's table: "
+        "above it they count as its highest level, below it they earn 0 points (see the "
+        "reasons).",
+    ),
     "score.input.missing_column": (
         "评分数据缺少“{column}”列。",
         "The scoring input lacks the column '{column}'.",
@@ -84,6 +91,94 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "score.input.missing_birth_date": (
         "评分数据中有 {count} 个主体缺少出生日期。",
         "{count} subject(s) in the scoring input have no birth date.",
+    ),
+    "score.adjust.format": (
+        "调整文件 {path} 须是 .csv 或 .xlsx 文件。",
+        "The adjustments file {path} must be a .csv or .xlsx file.",
+    ),
+    "score.adjust.unreadable": (
+        "无法读取调整文件 {path}：请确认文件存在、未被 Excel 占用且不是损坏的表格。",
+        "Cannot read the adjustments file {path}: check it exists, is not open in Excel "
+        "and is not a damaged workbook.",
+    ),
+    "score.adjust.encoding": (
+        "调整文件 {path} 既不是 UTF-8 也不是 GB18030 编码：请用 Excel 另存为 CSV。",
+        "The adjustments file {path} is neither UTF-8 nor GB18030: save it again as CSV "
+        "from Excel.",
+    ),
+    "score.adjust.empty": (
+        "调整文件 {path} 没有任何调整行。",
+        "The adjustments file {path} holds no adjustment.",
+    ),
+    "score.adjust.unknown_column": (
+        "调整文件 {path} 第 1 行第 {column} 列：不认识的表头，只能是 主体、调整项、调整值、"
+        "原因代码、备注。",
+        "Adjustments file {path}, row 1, column {column}: unknown header; use subject, "
+        "what, value, reason, note (or 主体、调整项、调整值、原因代码、备注).",
+    ),
+    "score.adjust.missing_column": (
+        "调整文件 {path} 第 1 行缺少“{column}”列。",
+        "Adjustments file {path}, row 1: the column '{column}' is missing.",
+    ),
+    "score.adjust.no_subject": (
+        "调整文件 {path} 第 {row} 行“{column}”列为空：请填写授信结果中的主体编号。",
+        "Adjustments file {path}, row {row}, column '{column}' is empty: put the subject "
+        "as in the decisions.",
+    ),
+    "score.adjust.what": (
+        "调整文件 {path} 第 {row} 行“{column}”列只能是 拒绝、额度 或 利率。",
+        "Adjustments file {path}, row {row}, column '{column}': use decline, limit or rate "
+        "(拒绝、额度、利率).",
+    ),
+    "score.adjust.reason": (
+        "调整文件 {path} 第 {row} 行“{column}”列不是规定的原因代码：CREDIT（征信）、"
+        "PANEL（评议小组建议）、OFFLINE（线下例外）、VERIFY（银行核实）、CUSTOMER（客户申请）。",
+        "Adjustments file {path}, row {row}, column '{column}': not a reason code; use "
+        "CREDIT, PANEL, OFFLINE, VERIFY or CUSTOMER.",
+    ),
+    "score.adjust.decline_value": (
+        "调整文件 {path} 第 {row} 行：拒绝授信时“{column}”列须留空。",
+        "Adjustments file {path}, row {row}: leave '{column}' empty when declining.",
+    ),
+    "score.adjust.limit_value": (
+        "调整文件 {path} 第 {row} 行“{column}”列：额度须是大于 0 的整数元。",
+        "Adjustments file {path}, row {row}, column '{column}': a line is a whole number "
+        "of yuan above 0.",
+    ),
+    "score.adjust.rate_value": (
+        "调整文件 {path} 第 {row} 行“{column}”列：利率须是整数基点（如 450）或百分数（如 4.5%）。",
+        "Adjustments file {path}, row {row}, column '{column}': a rate is whole basis "
+        "points (e.g. 450) or a percentage (e.g. 4.5%).",
+    ),
+    "score.adjust.conflict": (
+        "调整文件 {path} 第 {row} 行：同一主体的同一调整项重复，或拒绝授信又调整了额度/利率。",
+        "Adjustments file {path}, row {row}: the subject already has this change, or is "
+        "both declined and adjusted.",
+    ),
+    "score.adjust.unknown_subject": (
+        "调整文件 {path} 第 {row} 行“{column}”列：授信结果中没有这个主体。",
+        "Adjustments file {path}, row {row}, column '{column}': no such subject in the decisions.",
+    ),
+    "score.adjust.not_approved": (
+        "调整文件 {path} 第 {row} 行：该主体的评分结果是“{status}”，银行只能调整已通过的授信。",
+        "Adjustments file {path}, row {row}: the subject is {status}; the bank adjusts "
+        "approved decisions only.",
+    ),
+    "score.adjust.above_online": (
+        "调整文件 {path} 第 {row} 行“{column}”列：超过线上最高额度 {ceiling} 元须用原因代码 "
+        "OFFLINE（线下例外）。",
+        "Adjustments file {path}, row {row}, column '{column}': a line above the online "
+        "ceiling of {ceiling} yuan needs the reason OFFLINE.",
+    ),
+    "score.adjust.above_exception": (
+        "调整文件 {path} 第 {row} 行“{column}”列：额度不能超过 {ceiling} 元（政策设定的例外上限）。",
+        "Adjustments file {path}, row {row}, column '{column}': a line cannot exceed "
+        "{ceiling} yuan (the policy's exception ceiling).",
+    ),
+    "score.adjust.rate_bounds": (
+        "调整文件 {path} 第 {row} 行“{column}”列：利率须在 {low}–{high} 基点之间（LPR 至上限）。",
+        "Adjustments file {path}, row {row}, column '{column}': a rate lies within "
+        "{low}–{high} basis points (the LPR to the ceiling).",
     ),
     "score.output.unsupported": (
         "不支持把授信结果写成“{suffix}”文件，请使用 .csv、.parquet 或 .xlsx。",

@@ -1,0 +1,207 @@
+"""The 评议小组 roster (ledger-v1 revision 2): its row checks and the checks of each sitting.
+
+A sitting is one (community, panel date) of the roster. It has 5 to 7 members, among them
+a 农商银行人员 and a 支书/主任; each offence is an error at the sitting's first row. The
+evaluations' sittings that the roster does not list are warnings (one per sitting), or a
+single warning when the ledger has no roster at all, so older ledgers keep working.
+Messages name the community and the date, never a member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from secure_exchange.errors import Problem
+from secure_exchange.ledger.rules import (
+    CheckedBlock,
+    _at_rows,
+    _column,
+    _dates,
+    _formula_cells,
+    _lookup,
+    _np,
+    _or_null,
+    _required,
+)
+from secure_exchange.ledger.schema import EVALUATIONS, PANEL, PANEL_ROLES, error, warning
+from secure_exchange.ledger.sheet import RawSheet
+from secure_exchange.ledger.text import nonempty
+
+__all__ = [
+    "BANK_ROLE",
+    "CHAIR_ROLE",
+    "MAX_MEMBERS",
+    "MIN_MEMBERS",
+    "PANEL_SCHEMA",
+    "Sitting",
+    "check_panel_block",
+    "evaluated_sittings",
+    "sitting_findings",
+    "sittings",
+    "unlisted_findings",
+]
+
+MIN_MEMBERS, MAX_MEMBERS = 5, 7
+BANK_ROLE, CHAIR_ROLE = "农商银行人员", "支书/主任"
+PANEL_SCHEMA = pa.schema(
+    [
+        ("source_row", pa.int32()),
+        ("community", pa.string()),
+        ("panel_date", pa.date32()),
+        ("name", pa.string()),
+        ("role", pa.string()),
+    ]
+)
+_ROLE_ALIASES = {
+    **{role: role for role in PANEL_ROLES},
+    "支书／主任": CHAIR_ROLE,
+    "支书": CHAIR_ROLE,
+    "主任": CHAIR_ROLE,
+    "书记": CHAIR_ROLE,
+    "村支书": CHAIR_ROLE,
+    "村主任": CHAIR_ROLE,
+    "农商行人员": BANK_ROLE,
+    "银行人员": BANK_ROLE,
+}
+
+
+def check_panel_block(raw: RawSheet) -> CheckedBlock:
+    """The roster's row checks (required cells, role, date); sittings are checked whole."""
+    text = _column(raw, "role")
+    role = _lookup(text, _ROLE_ALIASES)
+    found = [*_required(raw), *_formula_cells(raw)]
+    found += _at_rows(
+        raw,
+        nonempty(text) & _np(pc.is_null(role)),
+        "role",
+        "ledger.panel.role",
+        roles="、".join(PANEL_ROLES),
+    )
+    panel_date, date_found = _dates(raw)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(raw.source_row, pa.int32()),
+            _or_null(_column(raw, "community")),
+            panel_date,
+            _or_null(_column(raw, "name")),
+            role,
+        ],
+        schema=PANEL_SCHEMA,
+    )
+    return CheckedBlock(table, np.full(raw.num_rows, -1, np.int64), (*found, *date_found))
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """One sitting of the panel: its first roster row, member count and roles (no names)."""
+
+    community: str
+    panel_date: str
+    first_row: int
+    members: int
+    roles: tuple[str, ...]
+
+
+def sittings(panel: pa.Table) -> tuple[Sitting, ...]:
+    """The roster's sittings in order of first appearance (rows lacking a key are skipped)."""
+    grouped: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    rows = zip(
+        panel["source_row"].to_pylist(),
+        panel["community"].to_pylist(),
+        panel["panel_date"].to_pylist(),
+        panel["role"].to_pylist(),
+        strict=True,
+    )
+    for row, community, day, role in rows:
+        if community is None or day is None:
+            continue
+        grouped.setdefault((community, day.isoformat()), []).append((row, role or ""))
+    return tuple(
+        Sitting(key[0], key[1], members[0][0], len(members), tuple(r for _, r in members))
+        for key, members in grouped.items()
+    )
+
+
+def sitting_findings(found: Iterable[Sitting]) -> list[Problem]:
+    """Errors for sittings of the wrong size or lacking a bank officer or a 支书/主任."""
+    problems: list[Problem] = []
+    for sitting in found:
+        where = {"community": sitting.community, "date": sitting.panel_date}
+        if not MIN_MEMBERS <= sitting.members <= MAX_MEMBERS:
+            problems.append(
+                error(
+                    PANEL,
+                    sitting.first_row,
+                    "name",
+                    "ledger.panel.size",
+                    count=sitting.members,
+                    low=MIN_MEMBERS,
+                    high=MAX_MEMBERS,
+                    **where,
+                )
+            )
+        for role, key in (
+            (BANK_ROLE, "ledger.panel.no_bank"),
+            (CHAIR_ROLE, "ledger.panel.no_chair"),
+        ):
+            if role not in sitting.roles:
+                problems.append(error(PANEL, sitting.first_row, "role", key, **where))
+    return problems
+
+
+def unlisted_findings(
+    evaluated: Sequence[tuple[str, str, int]], found: Sequence[Sitting], *, roster: bool
+) -> list[Problem]:
+    """Warnings for the evaluations' sittings (community, date, first row) not on the roster."""
+    listed = {(s.community, s.panel_date) for s in found}
+    missing = [item for item in evaluated if (item[0], item[1]) not in listed]
+    if not missing:
+        return []
+    if not roster:
+        return [warning(EVALUATIONS, None, "panel_date", "ledger.panel.absent", count=len(missing))]
+    return [
+        warning(EVALUATIONS, row, "panel_date", "ledger.panel.unlisted", community=c, date=d)
+        for c, d, row in missing
+    ]
+
+
+def evaluated_sittings(
+    resident_keys: np.ndarray,
+    resident_community: np.ndarray,
+    communities: Sequence[str],
+    evaluation_keys: np.ndarray,
+    evaluation_days: np.ndarray,
+    evaluation_rows: np.ndarray,
+) -> list[tuple[str, str, int]]:
+    """(community, date, first row) of each sitting the evaluations name, in row order.
+
+    ``resident_community`` indexes ``communities`` (-1: none); ``evaluation_days`` are days
+    since 1970 (-1: no valid date). Evaluations naming no resident are left out.
+    """
+    if not len(evaluation_keys) or not len(resident_keys):
+        return []
+    order = np.argsort(resident_keys, kind="stable")
+    at = np.clip(np.searchsorted(resident_keys[order], evaluation_keys), 0, len(order) - 1)
+    found = (resident_keys[order][at] == evaluation_keys) & (evaluation_keys >= 0)
+    community = np.where(found, resident_community[order][at], -1)
+    usable = (community >= 0) & (evaluation_days >= 0)
+    pairs = np.stack([community[usable], evaluation_days[usable]], axis=1)
+    rows = evaluation_rows[usable]
+    if not len(pairs):
+        return []
+    _, first = np.unique(pairs, axis=0, return_index=True)
+    first.sort()
+    epoch = np.datetime64("1970-01-01", "D")
+    return [
+        (
+            communities[int(pairs[i, 0])],
+            str(epoch + np.timedelta64(int(pairs[i, 1]), "D")),
+            int(rows[i]),
+        )
+        for i in first
+    ]
