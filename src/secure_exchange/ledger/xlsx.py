@@ -1,43 +1,91 @@
-"""A workbook sheet (xlsx/xlsm, read-only openpyxl) read by runs of ``block_rows`` rows.
+"""A workbook sheet (xlsx/xlsm, read by calamine) handed out by runs of ``block_rows`` rows.
 
-Cells become text as the officer sees them (dates as YYYY-MM-DD, whole numbers without
-``.0``); a number in the ID column is flagged so the rules can report it.
+calamine (Rust) parses the sheet's XML in one pass, keeping the typed cells in native
+memory (an .xlsx holds at most 1,048,576 rows, so this is bounded); rows then become Python
+values only block by block, so progress shows during the read. Cells become text as the
+officer sees them (dates as YYYY-MM-DD, whole numbers without ``.0``); a number in the ID
+column is flagged so the rules can report it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pyarrow as pa
+import python_calamine as calamine
 
 from secure_exchange.errors import LedgerError
 from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet, clean_header
 
-__all__ = ["cell_text", "open_workbook", "worksheet_blocks"]
+__all__ = ["XLSX_BLOCK_ROWS", "Workbook", "cell_text", "open_workbook", "worksheet_blocks"]
+
+XLSX_BLOCK_ROWS = 1 << 14  # at most this many rows a block, so progress moves often
 
 _SHEET_NAMES = {RESIDENTS: ("居民", "residents"), EVALUATIONS: ("评议", "evaluations")}
 
+Workbook = calamine.CalamineWorkbook
 
-def open_workbook(path: Path) -> object:
-    """The workbook at ``path``, opened read-only with cached values.
+# calamine's errors (zip, XML, a damaged part) and what a broken file makes it raise.
+_BROKEN = (calamine.CalamineError, OSError, ValueError, TypeError, IndexError, KeyError)
+
+
+def open_workbook(path: Path) -> Workbook:
+    """The workbook at ``path``, its cached values only (formulas are not evaluated).
 
     Raises:
-        LedgerError: the file is not a workbook openpyxl can read.
+        LedgerError: the file is not a workbook calamine can read.
     """
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise LedgerError("ledger.xlsx.unreadable", file=path.name) from exc
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except _BROKEN:
+        # ``from None``: a parser's message may quote a cell of the file.
+        raise LedgerError("ledger.xlsx.unreadable", file=path.name) from None
 
 
-def worksheet_blocks(assembler: Assembler, book: object, block_rows: int) -> Iterator[RawSheet]:
-    """The blocks of the assembler's sheet in ``book``, ``block_rows`` rows each."""
-    names = book.sheetnames  # type: ignore[attr-defined]
+def worksheet_blocks(
+    assembler: Assembler, book: Workbook, block_rows: int, file: str
+) -> Iterator[RawSheet]:
+    """The blocks of the assembler's sheet in ``book``, ``block_rows`` rows each.
+
+    Rows and columns keep their places in the sheet (row 1 is the header, column A the
+    first), however far from A1 the filled cells start. ``file`` names the workbook in
+    messages.
+    """
+    title = _find_sheet(assembler, book.sheet_names)
+    if title is None:
+        return
+    try:
+        sheet = book.get_sheet_by_name(title)
+        start = sheet.start
+        rows = sheet.iter_rows()
+        first = next(rows, None)
+    except _BROKEN:
+        raise LedgerError("ledger.xlsx.unreadable", file=file) from None
+    left = start[1] if start else 0
+    header = [""] * left + [cell_text(v) for v in first or ()]
+    if first is None:
+        assembler.error(None, None, "ledger.sheet.empty", sheet=assembler.sheet)
+        return
+    assembler.header(header)
+    id_index = assembler.id_index()
+    step = max(1, min(block_rows, XLSX_BLOCK_ROWS))
+    while True:
+        try:
+            chunk = list(itertools.islice(rows, step))
+        except _BROKEN:
+            raise LedgerError("ledger.xlsx.unreadable", file=file) from None
+        if not chunk:
+            return
+        yield _worksheet_block(assembler, chunk, left, id_index)
+
+
+def _find_sheet(assembler: Assembler, names: Sequence[str]) -> str | None:
+    """The title of the assembler's sheet (by its Chinese or English name, any case)."""
     titles = {clean_header(title).lower(): title for title in names}
     wanted = _SHEET_NAMES[assembler.sheet]
     title = next((titles[n] for n in wanted if n in titles), None)
@@ -45,31 +93,31 @@ def worksheet_blocks(assembler: Assembler, book: object, block_rows: int) -> Ite
         assembler.error(
             None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=wanted[1]
         )
-        return
-    rows = book[title].iter_rows(values_only=True)  # type: ignore[index]
-    header = [cell_text(v) for v in next(rows, ())]
-    if not header:
-        assembler.error(None, None, "ledger.sheet.empty", sheet=assembler.sheet)
-        return
-    assembler.header(header)
-    id_index = assembler.id_index()
-    while True:
-        chunk = [row for _, row in zip(range(block_rows), rows, strict=False)]
-        if not chunk:
-            return
-        yield _worksheet_block(assembler, chunk, id_index)
+    return title
 
 
 def _worksheet_block(
-    assembler: Assembler, chunk: list[tuple[object, ...]], id_index: int | None
+    assembler: Assembler, chunk: Sequence[Sequence[object]], left: int, id_index: int | None
 ) -> RawSheet:
-    width = max(assembler.width, *(len(row) for row in chunk))
-    values = [[row[i] if i < len(row) else None for row in chunk] for i in range(width)]
+    """One run of rows (calamine gives every row the sheet's width) as text columns."""
+    count = len(chunk)
+    blank = pa.array([""] * count, pa.string()) if left else None
+    columns: list[pa.Array] = [blank] * left if blank is not None else []
     numeric_id = None
-    if id_index is not None:
-        numeric_id = np.array([_is_number(v) for v in values[id_index]], dtype=bool)
-    columns = [pa.array([cell_text(v) for v in column], type=pa.string()) for column in values]
+    for index, values in enumerate(zip(*chunk, strict=True), start=left):
+        if index == id_index:
+            numeric_id = np.fromiter((_is_number(v) for v in values), dtype=bool, count=count)
+        columns.append(_text_column(values))
+    width = max(assembler.width, len(columns))
+    columns.extend([pa.array([""] * count, pa.string())] * (width - len(columns)))
     return assembler.block(columns, numeric_id)
+
+
+def _text_column(values: tuple[object, ...]) -> pa.Array:
+    """A column's cells as text; a column of text cells only is taken as it is."""
+    if all(type(v) is str for v in values):
+        return pa.array(values, type=pa.string())
+    return pa.array([cell_text(v) for v in values], type=pa.string())
 
 
 def _is_number(value: object) -> bool:
