@@ -61,8 +61,8 @@ def score_package(
     stage: Stage = quiet,
 ) -> ScoreResult:
     """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
-    and record (signed) which subjects were approved."""
-    identity = unlock(station, key_name, passphrase)
+    and record (signed) which subjects were approved: both parts of the scoring key."""
+    identity = unlock(station, key_name, passphrase, "both")
     verified, tables = open_imported(
         station, path, identity, ["scoring", "evaluations"], stage=stage
     )
@@ -126,7 +126,7 @@ def reidentify(
     listed = _listed_subjects(decisions_path)
     check_listed(listed)
     digest = sums_digest(path)
-    identity = unlock(station, key_name, passphrase)
+    identity = unlock(station, key_name, passphrase, "age")  # the record: by public key
     detail = {"reason": code, **({"ticket": ticket} if ticket else {})}
     with station.audited("reidentified", actor=key_actor(identity.public), detail=detail) as op:
         op.set_count("listed", len(listed))

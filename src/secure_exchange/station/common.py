@@ -8,14 +8,20 @@ lower layers (``trust``, ``package``, ``ledger``, ``pseudonym``, ``scoring``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.station.home import StationInfo, init_station
 from secure_exchange.station.station import Station, key_actor
-from secure_exchange.trust import Agreement, PublicIdentity, UnlockedIdentity, new_agreement
+from secure_exchange.trust import (
+    Agreement,
+    PublicIdentity,
+    UnlockedIdentity,
+    UnlockParts,
+    new_agreement,
+)
 
 __all__ = [
     "PassphraseFn",
@@ -58,19 +64,35 @@ def create_key(
         return station.keyring.create(name, org, purpose, passphrase, cost=cost)
 
 
-def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIdentity:
-    """Unlock an identity; a wrong passphrase is logged as a failure."""
+def unlock(
+    station: Station, name: str, passphrase: PassphraseFn, parts: UnlockParts = "both"
+) -> UnlockedIdentity:
+    """Unlock the ``parts`` of an identity a command needs; a wrong passphrase is logged as a
+    failure."""
     public = station.keyring.get(name)
-    with station.audited("key.unlocked", actor=key_actor(public)):
+    with station.audited("key.unlocked", actor=key_actor(public), detail={"parts": parts}):
         station.keyring.require_private(name)  # refused before the passphrase is asked for
-        return station.keyring.unlock(name, passphrase(name))
+        return station.keyring.unlock(name, passphrase(name), parts)
 
 
 def unlock_all(
-    station: Station, names: Sequence[str], passphrase: PassphraseFn
+    station: Station,
+    names: Sequence[str],
+    passphrase: PassphraseFn,
+    *,
+    age_for: Collection[str] = (),
 ) -> list[UnlockedIdentity]:
-    """Unlock the signers named, in order, each logged."""
-    return [unlock(station, name, passphrase) for name in names]
+    """Unlock the signers named, in order, each logged: their signing keys, and the age
+    identity too of a key whose purpose is in ``age_for``."""
+    return [
+        unlock(
+            station,
+            name,
+            passphrase,
+            "both" if station.keyring.get(name).purpose in age_for else "signing",
+        )
+        for name in names
+    ]
 
 
 def export_public(station: Station, name: str, fmt: str) -> PublicIdentity:
@@ -108,7 +130,7 @@ def agreement_new(
 def agreement_sign(station: Station, path: Path, name: str, passphrase: PassphraseFn) -> Agreement:
     """Add this station's signature by key ``name`` to the agreement file in place."""
     agreement = Agreement.from_bytes(path.read_bytes())
-    signer = unlock(station, name, passphrase)
+    signer = unlock(station, name, passphrase, "signing")
     with station.audited(
         "agreement.signed",
         actor=key_actor(signer.public),

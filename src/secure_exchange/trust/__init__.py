@@ -21,9 +21,11 @@ from secure_exchange.trust.agreement import (
 from secure_exchange.trust.keys import (
     COSTS,
     PURPOSES,
+    UNLOCK_PARTS,
     Keyring,
     PublicIdentity,
     UnlockedIdentity,
+    UnlockParts,
     fingerprint_of,
 )
 
@@ -35,11 +37,13 @@ __all__ = [
     "PARTY_ROLES",
     "PURPOSE",
     "PURPOSES",
+    "UNLOCK_PARTS",
     "Agreement",
     "AgreementKey",
     "Keyring",
     "PublicIdentity",
     "TrustStore",
+    "UnlockParts",
     "UnlockedIdentity",
     "fingerprint_of",
     "new_agreement",

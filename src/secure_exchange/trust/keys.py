@@ -24,6 +24,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
@@ -36,8 +37,10 @@ from secure_exchange.layout import HomeLayout
 __all__ = [
     "COSTS",
     "PURPOSES",
+    "UNLOCK_PARTS",
     "Keyring",
     "PublicIdentity",
+    "UnlockParts",
     "UnlockedIdentity",
     "fingerprint_of",
 ]
@@ -50,6 +53,9 @@ _OTHERS = stat.S_IRWXG | stat.S_IRWXO  # any access by group or others
 
 # Key-derivation cost for the passphrase protecting a secret key. "standard" is for real
 # keys; "fast" exists for tests and the demo (weak passphrase protection, never for real use).
+UnlockParts = Literal["signing", "age", "both"]
+UNLOCK_PARTS: tuple[UnlockParts, ...] = ("signing", "age", "both")
+
 COSTS: dict[str, tuple[int, int, int]] = {
     # name: (minisign opslimit, minisign memlimit, age scrypt log2 N)
     "standard": (_minisign.OPSLIMIT_SENSITIVE, 268_435_456, 18),
@@ -204,12 +210,30 @@ class PublicIdentity:
 
 @dataclass(frozen=True, repr=False)
 class UnlockedIdentity:
-    """An identity whose secrets are unlocked in memory for one operation."""
+    """An identity whose secrets are unlocked in memory for one operation.
+
+    ``Keyring.unlock`` decrypts only the parts a command asks for (``UnlockParts``); the
+    other part is ``None`` here and asking for it is a programming error (``ValueError``).
+    """
 
     public: PublicIdentity
-    signing_key: _minisign.SecretKey
-    age_identity: _age.X25519Identity
+    signing: _minisign.SecretKey | None
+    age: _age.X25519Identity | None
     home: Path
+
+    @property
+    def signing_key(self) -> _minisign.SecretKey:
+        """The minisign secret key (unlocked with ``"signing"`` or ``"both"``)."""
+        if self.signing is None:
+            raise ValueError(f"{self.public.name}: unlocked without its signing key")
+        return self.signing
+
+    @property
+    def age_identity(self) -> _age.X25519Identity:
+        """The age X25519 identity (unlocked with ``"age"`` or ``"both"``)."""
+        if self.age is None:
+            raise ValueError(f"{self.public.name}: unlocked without its age identity")
+        return self.age
 
     def __repr__(self) -> str:
         return f"UnlockedIdentity({self.public.name!r}, purpose={self.public.purpose!r})"
@@ -325,23 +349,34 @@ class Keyring:
         for secret in _SECRET_FILES:
             _require_private(folder / secret)
 
-    def unlock(self, name: str, passphrase: bytes) -> UnlockedIdentity:
-        """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError.
+    def unlock(self, name: str, passphrase: bytes, parts: UnlockParts = "both") -> UnlockedIdentity:
+        """Decrypt the secret keys ``parts`` names into memory, each KDF run once.
+
+        ``"signing"``: the minisign key only; ``"age"``: the age identity only; ``"both"``.
+        A wrong passphrase is a ``PassphraseError``.
 
         Raises:
-            IdentityError: also when a secret file or the folder is open to others.
+            IdentityError: also when a secret file or the folder is open to others, or a
+                secret does not belong to the identity's card.
         """
+        if parts not in UNLOCK_PARTS:
+            raise ValueError(f"unknown key parts {parts!r}")
         public = self.get(name)
         self.require_private(name)
         folder = self._dir(name)
-        text = (folder / "minisign.key").read_text(encoding="ascii")
-        with _key_errors():
-            signing = _minisign.SecretKey.from_file_text(text, passphrase)
-        age_secret = self._age_secret(folder, passphrase)
-        with _key_errors():
-            age_id = _age.X25519Identity.from_str(age_secret)
-        if signing.public_key != public.minisign or str(age_id.recipient()) != public.age_recipient:
-            raise IdentityError("keys.mismatch", name=name)
+        signing = age_id = None
+        if parts in ("signing", "both"):
+            text = (folder / "minisign.key").read_text(encoding="ascii")
+            with _key_errors():
+                signing = _minisign.SecretKey.from_file_text(text, passphrase)
+            if signing.public_key != public.minisign:
+                raise IdentityError("keys.mismatch", name=name)
+        if parts in ("age", "both"):
+            age_secret = self._age_secret(folder, passphrase)
+            with _key_errors():
+                age_id = _age.X25519Identity.from_str(age_secret)
+            if str(age_id.recipient()) != public.age_recipient:
+                raise IdentityError("keys.mismatch", name=name)
         return UnlockedIdentity(public, signing, age_id, self.home)
 
     def export_age_identity(self, name: str, passphrase: bytes) -> str:
