@@ -105,19 +105,29 @@ def _worksheet_block(
     columns: list[pa.Array] = [blank] * left if blank is not None else []
     numeric_id = None
     for index, values in enumerate(zip(*chunk, strict=True), start=left):
+        column, typed = _text_column(values)
         if index == id_index:
-            numeric_id = np.fromiter((_is_number(v) for v in values), dtype=bool, count=count)
-        columns.append(_text_column(values))
+            numeric_id = (
+                np.fromiter((_is_number(v) for v in values), dtype=bool, count=count)
+                if typed
+                else np.zeros(count, dtype=bool)
+            )
+        columns.append(column)
     width = max(assembler.width, len(columns))
     columns.extend([pa.array([""] * count, pa.string())] * (width - len(columns)))
     return assembler.block(columns, numeric_id)
 
 
-def _text_column(values: tuple[object, ...]) -> pa.Array:
-    """A column's cells as text; a column of text cells only is taken as it is."""
-    if all(type(v) is str for v in values):
-        return pa.array(values, type=pa.string())
-    return pa.array([cell_text(v) for v in values], type=pa.string())
+def _text_column(values: tuple[object, ...]) -> tuple[pa.Array, bool]:
+    """A column's cells as text, and whether any cell was not text (a number, a date…).
+
+    A column of text cells only (the usual case) is taken by pyarrow as it is.
+    """
+    try:
+        column = pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([cell_text(v) for v in values], type=pa.string()), True
+    return (column.fill_null("") if column.null_count else column), False
 
 
 def _is_number(value: object) -> bool:
