@@ -33,11 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
-import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -260,18 +261,79 @@ def _ids(first: np.datetime64, picks: np.ndarray) -> np.ndarray:
 
 
 def xlsx_copy(folder: Path, target: Path) -> Path:
-    """The CSV ledger ``folder`` as an officer's workbook (sheets 居民 and 评议, all text)."""
-    book = openpyxl.Workbook(write_only=True)
-    for title, name in (("居民", "residents"), ("评议", "evaluations")):
+    """The CSV ledger ``folder`` as Excel saves a workbook (sheets 居民 and 评议, every cell
+    text, in a shared-strings table: openpyxl would write each string inline, a file half
+    again as large as Excel's)."""
+    strings: dict[str, int] = {}
+    sheets = []
+    for name in ("residents", "evaluations"):
         options = pacsv.ConvertOptions(strings_can_be_null=False)
         table = pacsv.read_csv(folder / f"{name}.csv", convert_options=options)
-        sheet = book.create_sheet(title)
-        sheet.append(table.column_names)
-        columns = [c.cast(pa.string()).to_pylist() for c in table.columns]
-        for row in zip(*columns, strict=True):
-            sheet.append(list(row))
-    book.save(target)
+        columns = [
+            [table.column_names[i], *c.cast(pa.string()).to_pylist()]
+            for i, c in enumerate(table.columns)
+        ]
+        sheets.append(_sheet_xml(columns, strings))
+    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="rels" ContentType="application'
+            '/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="居民" sheetId="1" r:id="rId1"/>'
+            '<sheet name="评议" sheetId="2" r:id="rId2"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/worksheet" Target="worksheets/sheet2.xml"/>'
+            f'<Relationship Id="rId3" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": sheets[0],
+        "xl/worksheets/sheet2.xml": sheets[1],
+        "xl/sharedStrings.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst {ns} count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{shared}</sst>'
+        ),
+    }
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in files.items():
+            book.writestr(name, text)
     return target
+
+
+def _sheet_xml(columns: list[list[str]], strings: dict[str, int]) -> str:
+    """One sheet's XML: every non-empty cell a shared string, as Excel writes text."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    letters = [chr(65 + i) for i in range(len(columns))]
+    rows = []
+    for number, cells in enumerate(zip(*columns, strict=True), start=1):
+        parts = [
+            f'<c r="{letters[i]}{number}" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
+            for i, v in enumerate(cells)
+            if v
+        ]
+        rows.append(f'<row r="{number}">{"".join(parts)}</row>')
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>{"".join(rows)}</sheetData></worksheet>'
 
 
 # --------------------------------------------------------------------------- KDFs

@@ -103,6 +103,12 @@ def _worksheet_block(
     count = len(chunk)
     blank = pa.array([""] * count, pa.string()) if left else None
     columns: list[pa.Array] = [blank] * left if blank is not None else []
+    text_only = _text_only_columns(chunk)
+    if text_only is not None:  # the usual sheet: no cell but text
+        columns += text_only
+        numeric_id = None if id_index is None else np.zeros(count, dtype=bool)
+        columns.extend([pa.array([""] * count, pa.string())] * (assembler.width - len(columns)))
+        return assembler.block(columns, numeric_id)
     numeric_id = None
     for index, values in enumerate(zip(*chunk, strict=True), start=left):
         column, typed = _text_column(values)
@@ -116,6 +122,20 @@ def _worksheet_block(
     width = max(assembler.width, len(columns))
     columns.extend([pa.array([""] * count, pa.string())] * (width - len(columns)))
     return assembler.block(columns, numeric_id)
+
+
+def _text_only_columns(chunk: Sequence[Sequence[object]]) -> list[pa.Array] | None:
+    """The columns of rows whose every cell is text, in one pass of pyarrow; ``None`` as
+    soon as a cell is typed (a number, a date…)."""
+    width = len(chunk[0])
+    try:
+        flat = pa.array(list(itertools.chain.from_iterable(chunk)), type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
+    if flat.null_count:
+        flat = flat.fill_null("")
+    stride = np.arange(len(chunk), dtype=np.int64) * width
+    return [flat.take(pa.array(stride + index)) for index in range(width)]
 
 
 def _text_column(values: tuple[object, ...]) -> tuple[pa.Array, bool]:
