@@ -12,6 +12,7 @@ import csv
 import errno
 import io
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -146,8 +147,15 @@ def test_an_output_open_in_excel_is_a_plain_message(
 def test_a_ledger_open_in_excel_is_not_called_damaged(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(openpyxl, "load_workbook", _excel_holds)
     ledger = shared_path("samples", "ledger-sample.xlsx")
+    opener = Path.open
+
+    def held(self: Path, *args: Any, **kwargs: Any) -> Any:  # Windows: a sharing violation
+        if self.name == ledger.name:
+            _excel_holds()
+        return opener(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", held)
     result = world.sx(
         world.community, "ledger", "check", str(ledger), env={"SX_LANG": "zh"}, ok=False
     )

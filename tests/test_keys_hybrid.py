@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from secure_exchange.errors import AgreementError, IdentityError
-from secure_exchange.formats.age import HybridIdentity, decrypt_bytes, encrypt_bytes
+from secure_exchange.formats.age import (
+    HybridIdentity,
+    ScryptIdentity,
+    ScryptRecipient,
+    decrypt_bytes,
+    encrypt_bytes,
+)
 from secure_exchange.trust.agreement import Agreement, new_agreement
 from secure_exchange.trust.keys import Keyring, PublicIdentity, fingerprint_of
 from tests.support import PASS, make_key
@@ -29,7 +35,8 @@ def test_new_key_has_a_v2_card_with_a_working_hybrid_key(tmp_path: Path) -> None
     assert key.age_identities == (key.hybrid_identity, key.age_identity)
     sealed = encrypt_bytes(b"secret", [key.hybrid_identity.recipient()])
     assert decrypt_bytes(sealed, list(key.age_identities)) == b"secret"
-    assert (tmp_path / "keys" / "bank-reid" / "age-pq.key.age").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "keys" / "bank-reid" / "age.key.age").stat().st_mode & 0o077 == 0
+    assert not (tmp_path / "keys" / "bank-reid" / "age-pq.key.age").exists()  # one file, one KDF
     exported = Keyring(tmp_path).export_age_identity("bank-reid", PASS, hybrid=True)
     assert HybridIdentity.from_str(exported) == key.hybrid_identity
 
@@ -68,9 +75,17 @@ def test_swapped_hybrid_secret_is_a_mismatch(tmp_path: Path) -> None:
     make_key(tmp_path, "a", ORG_B, "scoring")
     make_key(tmp_path, "b", ORG_B, "scoring")
     keys = tmp_path / "keys"
-    (keys / "a" / "age-pq.key.age").write_bytes((keys / "b" / "age-pq.key.age").read_bytes())
+    a_lines = age_lines(keys / "a")
+    b_lines = age_lines(keys / "b")
+    swapped = encrypt_bytes(f"{a_lines[0]}\n{b_lines[1]}\n".encode(), [ScryptRecipient(PASS)])
+    (keys / "a" / "age.key.age").write_bytes(swapped)
     with pytest.raises(IdentityError, match="do not match"):
         Keyring(tmp_path).unlock("a", PASS)
+
+
+def age_lines(folder: Path) -> list[str]:
+    plain = decrypt_bytes((folder / "age.key.age").read_bytes(), [ScryptIdentity(PASS)])
+    return plain.decode().split()
 
 
 def _parties(tmp_path: Path, *, hybrid_reid: bool = True) -> tuple[list, list]:

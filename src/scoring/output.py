@@ -85,12 +85,23 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
 def _inert_csv_columns(table: pa.Table) -> pa.Table:
     """Every text column with its formula-like fields neutralised (see :func:`neutralise`)."""
     for index, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+        is_text = pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        if is_text and _may_start_like_formula(table.column(index)):
             column = pc.replace_substring_regex(
                 table.column(index), pattern=FORMULA_PATTERN, replacement=r"'\1"
             )
             table = table.set_column(index, field, column)
     return table
+
+
+_FIRST_CHARS = pa.array(sorted(FORMULA_START | set(_LEADING_SPACE)), pa.string())
+
+
+def _may_start_like_formula(column: pa.ChunkedArray) -> bool:
+    """Whether any cell starts with a formula or a leading-space character: a cheap test
+    by first character, so the pattern runs only on columns that may need it."""
+    first = pc.utf8_slice_codeunits(column, 0, 1)
+    return bool(pc.any(pc.is_in(first, value_set=_FIRST_CHARS)).as_py())
 
 
 def _write_csv(table: pa.Table, handle: BinaryIO) -> None:

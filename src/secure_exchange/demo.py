@@ -85,7 +85,7 @@ def run_demo(
     stick = root / "usb-stick"
     stick.mkdir()
     say(t("demo.step.stations"))
-    _stations(homes)
+    _stations(homes, "fast")
     say(t("demo.step.agreement", number=NUMBER))
     _agreement(root, homes, as_of)
     say(t("demo.step.media"))
@@ -117,19 +117,19 @@ def run_demo(
     return result
 
 
-def prepare_stations(root: Path) -> dict[str, Path]:
+def prepare_stations(root: Path, *, cost: str = "fast") -> dict[str, Path]:
     """Demo stations under ``root`` (community, bank, compliance), keys, agreement in force.
 
-    For benchmarks and trials: the keys use the fast passphrase protection and the demo
-    passphrase (``DEMO_PASSPHRASE``), the agreement is ``NUMBER``.
+    For benchmarks and trials: the keys use the ``cost`` passphrase protection (default the
+    fast one) and the demo passphrase (``DEMO_PASSPHRASE``), the agreement is ``NUMBER``.
     """
     homes = {role: root / role for role in ("community", "bank", "compliance")}
-    _stations(homes)
+    _stations(homes, cost)
     _agreement(root, homes)
     return homes
 
 
-def _stations(homes: dict[str, Path]) -> None:
+def _stations(homes: dict[str, Path], cost: str) -> None:
     keys = {
         "community": (ORG_A, [("jx-officer", "officer"), ("jx-seal", "seal")]),
         "bank": (
@@ -142,7 +142,7 @@ def _stations(homes: dict[str, Path]) -> None:
         station = Station(homes[role])
         init(station, org, role)
         for name, purpose in names:
-            create_key(station, name, purpose, DEMO_PASSPHRASE, cost="fast")
+            create_key(station, name, purpose, DEMO_PASSPHRASE, cost=cost)
 
 
 def _agreement(root: Path, homes: dict[str, Path], as_of: date | None = None) -> None:

@@ -2,9 +2,9 @@
 
 A sheet arrives as a sequence of ``RawSheet`` blocks of whole rows, so a ledger of any size
 is read in bounded memory: CSV files are cut at record ends (``csv``), Parquet files by
-record batch (``parquet``), workbooks by runs of rows (``xlsx``). Every cell becomes text
-here; nothing is interpreted yet except that numeric cells in an ID column are flagged
-(Excel turned the ID into a number) so the rules can report them.
+record batch (``parquet``), workbooks by runs of rows (``xlsx``, parsed by calamine).
+Every cell becomes text here; nothing is interpreted yet except that numeric cells in an
+ID column are flagged (Excel turned the ID into a number) so the rules can report them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from secure_exchange.ledger.csv import csv_blocks
 from secure_exchange.ledger.parquet import parquet_blocks
 from secure_exchange.ledger.schema import EVALUATIONS, OPTIONAL_SHEETS, PANEL, RESIDENTS
 from secure_exchange.ledger.sheet import Assembler, RawSheet
-from secure_exchange.ledger.xlsx import open_workbook, worksheet_blocks
+from secure_exchange.ledger.xlsx import Workbook, open_workbook, worksheet_blocks
 
 __all__ = ["BLOCK_BYTES", "BLOCK_ROWS", "LedgerSource"]
 
@@ -52,7 +52,7 @@ class LedgerSource:
         self.pool = pool
         self.block_bytes = BLOCK_BYTES
         self.block_rows = BLOCK_ROWS
-        self._book: object | None = None
+        self._book: Workbook | None = None
         if not self.path.exists():
             raise LedgerError("ledger.not_found", path=str(self.path))
         if self.path.is_dir():
@@ -77,7 +77,7 @@ class LedgerSource:
     def close(self) -> None:
         """Close the workbook, if any."""
         if self._book is not None:
-            self._book.close()  # type: ignore[attr-defined]
+            self._book.close()
             self._book = None
 
     def blocks(self, sheet: str) -> Iterator[RawSheet]:
@@ -87,7 +87,7 @@ class LedgerSource:
         """
         assembler = Assembler(sheet, self.drop_unknown)
         if self._book is not None:
-            yield from worksheet_blocks(assembler, self._book, self.block_rows)
+            yield from worksheet_blocks(assembler, self._book, self.block_rows, self.path.name)
         else:
             yield from self._folder_blocks(assembler)
         yield assembler.finish()

@@ -296,14 +296,15 @@ def _check_footer(
 
 
 def _decode(parquet: pq.ParquetFile, rows: int | None, budget: int, name: str) -> pa.Table:
-    batches = []
+    pieces = []
     decoded = 0
-    for batch in parquet.iter_batches(batch_size=ROW_GROUP_ROWS):
-        decoded += batch.get_total_buffer_size()
+    for index in range(parquet.num_row_groups):  # each at most ROW_GROUP_ROWS (footer check)
+        piece = parquet.read_row_group(index)  # its columns decoded in parallel
+        decoded += piece.get_total_buffer_size()
         if decoded > budget:
             raise VerificationError("parquet", "package.part_too_large", name=name)
-        batches.append(batch)
-    table = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+        pieces.append(piece)
+    table = pa.concat_tables(pieces) if pieces else parquet.schema_arrow.empty_table()
     if rows is not None and table.num_rows != rows:
         raise VerificationError(
             "parquet", "package.part_rows", name=name, rows=table.num_rows, expected=rows

@@ -66,14 +66,14 @@ def score_package(
     adjust: Path | None = None,
 ) -> ScoreResult:
     """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
-    and record (signed) which subjects were approved.
+    and record (signed) which subjects were approved: both parts of the scoring key.
 
     ``adjust``: the bank's adjustments file (rule 11), read and checked before any key is
     unlocked, applied after scoring within its bounds and counted in the access log (its
     notes are never logged).
     """
     adjustments = read_adjustments(adjust) if adjust is not None else ()
-    identity = unlock(station, key_name, passphrase)
+    identity = unlock(station, key_name, passphrase, "both")
     verified, tables = open_imported(
         station, path, identity, ["scoring", "evaluations"], stage=stage
     )
@@ -144,7 +144,7 @@ def reidentify(
     listed = read_listed_subjects(decisions_path)
     check_listed(listed)
     digest = sums_digest(path)
-    identity = unlock(station, key_name, passphrase)
+    identity = unlock(station, key_name, passphrase, "age")  # the record: by public key
     detail = {"reason": code, **({"ticket": ticket} if ticket else {})}
     with station.audited("reidentified", actor=key_actor(identity.public), detail=detail) as op:
         op.set_count("listed", len(listed))

@@ -8,7 +8,7 @@ lower layers (``trust``, ``package``, ``ledger``, ``pseudonym``, ``scoring``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from secure_exchange.trust import (
     Agreement,
     PublicIdentity,
     UnlockedIdentity,
+    UnlockParts,
     new_agreement,
 )
 
@@ -65,8 +66,11 @@ def create_key(
         return station.keyring.create(name, org, purpose, passphrase, cost=cost)
 
 
-def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIdentity:
-    """Unlock an identity; each wrong passphrase is logged as a failure.
+def unlock(
+    station: Station, name: str, passphrase: PassphraseFn, parts: UnlockParts = "both"
+) -> UnlockedIdentity:
+    """Unlock the ``parts`` of an identity a command needs; each wrong passphrase is logged
+    as a failure.
 
     A source that asks a person (its ``tries`` attribute, e.g. 3 on a terminal) is asked
     again after a wrong passphrase, up to that many times; others once.
@@ -75,9 +79,9 @@ def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIde
     tries = max(1, int(getattr(passphrase, "tries", 1)))
     for attempt in range(1, tries + 1):
         try:
-            with station.audited("key.unlocked", actor=key_actor(public)):
+            with station.audited("key.unlocked", actor=key_actor(public), detail={"parts": parts}):
                 station.keyring.require_private(name)  # refused before a passphrase is asked
-                return station.keyring.unlock(name, passphrase(name))
+                return station.keyring.unlock(name, passphrase(name), parts)
         except PassphraseError as exc:
             if exc.key != "keys.wrong_passphrase" or attempt == tries:
                 raise
@@ -85,10 +89,23 @@ def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIde
 
 
 def unlock_all(
-    station: Station, names: Sequence[str], passphrase: PassphraseFn
+    station: Station,
+    names: Sequence[str],
+    passphrase: PassphraseFn,
+    *,
+    age_for: Collection[str] = (),
 ) -> list[UnlockedIdentity]:
-    """Unlock the signers named, in order, each logged."""
-    return [unlock(station, name, passphrase) for name in names]
+    """Unlock the signers named, in order, each logged: their signing keys, and the age
+    identity too of a key whose purpose is in ``age_for``."""
+    return [
+        unlock(
+            station,
+            name,
+            passphrase,
+            "both" if station.keyring.get(name).purpose in age_for else "signing",
+        )
+        for name in names
+    ]
 
 
 def export_public(station: Station, name: str, fmt: str) -> PublicIdentity:
@@ -159,7 +176,7 @@ def agreement_sign(
     agreement = Agreement.from_bytes(path.read_bytes())
     if confirm is not None:
         confirm(agreement)
-    signer = unlock(station, name, passphrase)
+    signer = unlock(station, name, passphrase, "signing")
     with station.audited(
         "agreement.signed",
         actor=key_actor(signer.public),

@@ -144,7 +144,7 @@ def seal_ledger(
     if not checked.report.ok:
         raise LedgerInvalidError(checked.report)
     stage("unlock")
-    signers = unlock_all(station, signer_names, passphrase)
+    signers = unlock_all(station, signer_names, passphrase, age_for=("seal",))
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
     if seal_key is None:
         raise PackageError("package.seal_key_needed")
@@ -245,7 +245,7 @@ def read_results(
     community: masked names and IDs, outcome, points and line, never the reasons), replacing
     existing lists only with ``force``.
     """
-    identity = unlock(station, key_name, passphrase)
+    identity = unlock(station, key_name, passphrase, "age")
     if identity.public.purpose != "seal":
         raise PackageError("package.results_need_seal")
     verified, tables = open_imported(station, path, identity, ["decisions"])

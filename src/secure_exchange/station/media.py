@@ -394,7 +394,7 @@ def enroll(
     public = station.keyring.get(name)
     if public.purpose not in SIGNING_PURPOSES:
         raise MediaError("media.key_not_allowed", name=name)
-    signer = unlock(station, name, passphrase)
+    signer = unlock(station, name, passphrase, "signing")
     return enroll_media(station, path, signer, now=now)
 
 

@@ -22,9 +22,11 @@ from secure_exchange.trust.agreement import (
 from secure_exchange.trust.keys import (
     COSTS,
     PURPOSES,
+    UNLOCK_PARTS,
     Keyring,
     PublicIdentity,
     UnlockedIdentity,
+    UnlockParts,
     fingerprint_of,
 )
 from secure_exchange.trust.view import AgreementView, KeyLine, PartyView, agreement_view
@@ -38,6 +40,7 @@ __all__ = [
     "PARTY_ROLES",
     "PURPOSE",
     "PURPOSES",
+    "UNLOCK_PARTS",
     "Agreement",
     "AgreementKey",
     "AgreementView",
@@ -46,6 +49,7 @@ __all__ = [
     "PartyView",
     "PublicIdentity",
     "TrustStore",
+    "UnlockParts",
     "UnlockedIdentity",
     "agreement_view",
     "fingerprint_of",

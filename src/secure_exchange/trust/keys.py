@@ -4,8 +4,9 @@ for keys made since card format v2, the post-quantum hybrid ML-KEM-768 + X25519.
 Layout under ``SX_HOME/keys/<name>/``: ``identity.card`` (the public key card, plain text),
 ``minisign.pub``, ``minisign.key`` (minisign's own scrypt passphrase protection, so
 ``minisign -S -s`` signs with it), ``age.key.age`` (the ``AGE-SECRET-KEY-1…`` line,
-age-encrypted with the same passphrase, so ``age -d`` opens it) and, for a v2 card,
-``age-pq.key.age`` (the ``AGE-SECRET-KEY-PQ-1…`` line, protected the same way). A seal key
+age-encrypted with the same passphrase, so ``age -d`` opens it; for a v2 card a second
+line holds the ``AGE-SECRET-KEY-PQ-1…`` hybrid secret, so one passphrase KDF opens both).
+A seal key
 of party A also holds ``pseudonym.secret.age``: the tokenisation secret, age-encrypted to
 the seal key itself; it never leaves the station (protocols/pseudonymisation-v1.md).
 
@@ -26,6 +27,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import IdentityError, PassphraseError, VerificationError
@@ -38,8 +40,10 @@ from secure_exchange.layout import HomeLayout
 __all__ = [
     "COSTS",
     "PURPOSES",
+    "UNLOCK_PARTS",
     "Keyring",
     "PublicIdentity",
+    "UnlockParts",
     "UnlockedIdentity",
     "fingerprint_of",
 ]
@@ -48,11 +52,14 @@ PURPOSES = ("officer", "seal", "scoring", "reidentify")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _CARD_MAGIC = "sx-key-card-v1"
 _CARD_MAGIC_V2 = "sx-key-card-v2"  # v1 plus ``age-pq``, the hybrid recipient
-_SECRET_FILES = ("minisign.key", "age.key.age", "age-pq.key.age", "pseudonym.secret.age")
+_SECRET_FILES = ("minisign.key", "age.key.age", "pseudonym.secret.age")
 _OTHERS = stat.S_IRWXG | stat.S_IRWXO  # any access by group or others
 
 # Key-derivation cost for the passphrase protecting a secret key. "standard" is for real
 # keys; "fast" exists for tests and the demo (weak passphrase protection, never for real use).
+UnlockParts = Literal["signing", "age", "both"]
+UNLOCK_PARTS: tuple[UnlockParts, ...] = ("signing", "age", "both")
+
 COSTS: dict[str, tuple[int, int, int]] = {
     # name: (minisign opslimit, minisign memlimit, age scrypt log2 N)
     "standard": (_minisign.OPSLIMIT_SENSITIVE, 268_435_456, 18),
@@ -229,13 +236,31 @@ class PublicIdentity:
 
 @dataclass(frozen=True, repr=False)
 class UnlockedIdentity:
-    """An identity whose secrets are unlocked in memory for one operation."""
+    """An identity whose secrets are unlocked in memory for one operation.
+
+    ``Keyring.unlock`` decrypts only the parts a command asks for (``UnlockParts``); the
+    other part is ``None`` here and asking for it is a programming error (``ValueError``).
+    """
 
     public: PublicIdentity
-    signing_key: _minisign.SecretKey
-    age_identity: _age.X25519Identity
+    signing: _minisign.SecretKey | None
+    age: _age.X25519Identity | None
     home: Path
     hybrid_identity: _age.HybridIdentity | None = None
+
+    @property
+    def signing_key(self) -> _minisign.SecretKey:
+        """The minisign secret key (unlocked with ``"signing"`` or ``"both"``)."""
+        if self.signing is None:
+            raise ValueError(f"{self.public.name}: unlocked without its signing key")
+        return self.signing
+
+    @property
+    def age_identity(self) -> _age.X25519Identity:
+        """The age X25519 identity (unlocked with ``"age"`` or ``"both"``)."""
+        if self.age is None:
+            raise ValueError(f"{self.public.name}: unlocked without its age identity")
+        return self.age
 
     def __repr__(self) -> str:
         return f"UnlockedIdentity({self.public.name!r}, purpose={self.public.purpose!r})"
@@ -332,13 +357,11 @@ class Keyring:
             )
         with _fsio.open_private(tmp / "minisign.key") as fh:
             fh.write(secret_key.encode("ascii"))
-        secret_line = (str(age_id) + "\n").encode("ascii")
+        lines = [str(age_id)] + ([] if pq_id is None else [str(pq_id)])
+        secret_lines = "".join(line + "\n" for line in lines).encode("ascii")
         scrypt = _age.ScryptRecipient(passphrase, work_factor=work_factor)
         with _fsio.open_private(tmp / "age.key.age") as fh:
-            fh.write(_age.encrypt_bytes(secret_line, [scrypt]))
-        if pq_id is not None:
-            with _fsio.open_private(tmp / "age-pq.key.age") as fh:
-                fh.write(_age.encrypt_bytes((str(pq_id) + "\n").encode("ascii"), [scrypt]))
+            fh.write(_age.encrypt_bytes(secret_lines, [scrypt]))
         if purpose == "seal":
             with _fsio.open_private(tmp / "pseudonym.secret.age") as fh:
                 fh.write(_age.encrypt_bytes(os.urandom(32), [age_id.recipient()]))
@@ -374,30 +397,41 @@ class Keyring:
         for secret in _SECRET_FILES:
             _require_private(folder / secret)
 
-    def unlock(self, name: str, passphrase: bytes) -> UnlockedIdentity:
-        """Decrypt both secret keys into memory; a wrong passphrase is a PassphraseError.
+    def unlock(self, name: str, passphrase: bytes, parts: UnlockParts = "both") -> UnlockedIdentity:
+        """Decrypt the secret keys ``parts`` names into memory, each KDF run once.
+
+        ``"signing"``: the minisign key only; ``"age"``: the age identity only; ``"both"``.
+        A wrong passphrase is a ``PassphraseError``.
 
         Raises:
-            IdentityError: also when a secret file or the folder is open to others.
+            IdentityError: also when a secret file or the folder is open to others, or a
+                secret does not belong to the identity's card.
         """
+        if parts not in UNLOCK_PARTS:
+            raise ValueError(f"unknown key parts {parts!r}")
         public = self.get(name)
         self.require_private(name)
         folder = self._dir(name)
-        text = (folder / "minisign.key").read_text(encoding="ascii")
-        with _key_errors():
-            signing = _minisign.SecretKey.from_file_text(text, passphrase)
-        age_secret = self._age_secret(folder, passphrase)
-        with _key_errors():
-            age_id = _age.X25519Identity.from_str(age_secret)
-        if signing.public_key != public.minisign or str(age_id.recipient()) != public.age_recipient:
-            raise IdentityError("keys.mismatch", name=name)
-        pq_id = None
-        if public.age_pq:  # the ML-KEM secret of a v2 card
-            pq_secret = self._age_secret(folder, passphrase, "age-pq.key.age")
+        signing = age_id = pq_id = None
+        if parts in ("signing", "both"):
+            text = (folder / "minisign.key").read_text(encoding="ascii")
             with _key_errors():
-                pq_id = _age.HybridIdentity.from_str(pq_secret)
-            if str(pq_id.recipient()) != public.age_pq:
+                signing = _minisign.SecretKey.from_file_text(text, passphrase)
+            if signing.public_key != public.minisign:
                 raise IdentityError("keys.mismatch", name=name)
+        if parts in ("age", "both"):
+            age_secret, pq_secret = self._age_secret(folder, passphrase)  # one KDF: both
+            with _key_errors():
+                age_id = _age.X25519Identity.from_str(age_secret)
+            if str(age_id.recipient()) != public.age_recipient:
+                raise IdentityError("keys.mismatch", name=name)
+            if public.age_pq:  # the ML-KEM secret of a v2 card
+                if pq_secret is None:
+                    raise IdentityError("keys.mismatch", name=name)
+                with _key_errors():
+                    pq_id = _age.HybridIdentity.from_str(pq_secret)
+                if str(pq_id.recipient()) != public.age_pq:
+                    raise IdentityError("keys.mismatch", name=name)
         return UnlockedIdentity(public, signing, age_id, self.home, pq_id)
 
     def export_age_identity(self, name: str, passphrase: bytes, *, hybrid: bool = False) -> str:
@@ -406,19 +440,27 @@ class Keyring:
         self.require_private(name)
         if hybrid and not self.get(name).age_pq:
             raise IdentityError("keys.no_hybrid", name=name)
-        file = "age-pq.key.age" if hybrid else "age.key.age"
-        return self._age_secret(self._dir(name), passphrase, file)
+        classic, pq = self._age_secret(self._dir(name), passphrase)
+        if hybrid:
+            if pq is None:
+                raise IdentityError("keys.no_hybrid", name=name)
+            return pq
+        return classic
 
     @staticmethod
-    def _age_secret(folder: Path, passphrase: bytes, file: str = "age.key.age") -> str:
-        data = (folder / file).read_bytes()
+    def _age_secret(folder: Path, passphrase: bytes) -> tuple[str, str | None]:
+        """The X25519 secret line and, for a v2 card, the hybrid one: one scrypt KDF."""
+        data = (folder / "age.key.age").read_bytes()
         try:
             plain = _age.decrypt_bytes(data, [_age.ScryptIdentity(passphrase)])
         except _age.AgeNoIdentityMatchError:
             raise PassphraseError("keys.wrong_passphrase") from None
         except _age.AgeError as exc:
             raise IdentityError(exc.key, **exc.params) from exc
-        return plain.decode("ascii").strip()
+        lines = plain.decode("ascii").split()
+        if not lines or len(lines) > 2:
+            raise IdentityError("keys.mismatch", name=folder.name)
+        return lines[0], lines[1] if len(lines) == 2 else None
 
 
 def _is_identity(path: Path) -> bool:
