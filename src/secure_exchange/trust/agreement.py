@@ -41,7 +41,10 @@ __all__ = [
 ]
 
 FORMAT = "sx-agreement-v1"
-# Annex 3 §一: the seven categories of data the agreement may cover.
+# Annex 3 §一: the seven categories of data the agreement may cover ("包括但不限于"), and
+# the two that revision 2 names for what travelled without one (issue 13): the panel's
+# records (codes incl. vetoes, levels, points, dates, notes; the panel roster) and the
+# credit flags and decisions. An agreement lists the ones its packages may carry.
 CATEGORIES = (
     "居民姓名",
     "身份证号码",
@@ -50,6 +53,8 @@ CATEGORIES = (
     "电话号码",
     "不动产",
     "各类经营数据",
+    "评议信息",
+    "信用信息",
 )
 PURPOSE = "全民授信体系支持乡村振兴普惠金融全覆盖工作"
 PARTY_ROLES = {"A": ("officer", "seal"), "B": ("scoring", "reidentify", "seal")}
