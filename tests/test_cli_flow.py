@@ -247,6 +247,9 @@ def test_scoring_a_package_writes_only_output_and_log(
     audit_dir = str(world.bank / "audit")
     scored_dir = str(world.bank / "state" / "scored")  # what was approved: tokens, signed
     allowed = {str(out), str(out.with_name(f".{out.name}.tmp-{os.getpid()}"))}  # fsio.replacing
+    outputs = world.bank / "state" / "outputs.json"  # the output register: paths and digests
+    allowed |= {str(world.bank / "state"), str(outputs)}
+    allowed |= {str(outputs.with_name(f".{outputs.name}.tmp-{os.getpid()}"))}
     unexpected = [
         w
         for w in _WRITES

@@ -17,6 +17,7 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
+from secure_exchange.cli.lifecycle import import_statement
 from secure_exchange.errors import VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.i18n import printable, t
@@ -137,6 +138,7 @@ def _agreement_group() -> click.Group:
     @click.option("--party-b", type=card, multiple=True, required=True)
     @click.option("--valid-from", type=DATE, required=True)
     @click.option("--valid-until", type=DATE, required=True)
+    @click.option("--retain-until", type=DATE, default=None)  # lifecycle-v1 §5.1
     @out_option()
     def new(
         number: str,
@@ -144,10 +146,18 @@ def _agreement_group() -> click.Group:
         party_b: tuple[Path, ...],
         valid_from: date,
         valid_until: date,
+        retain_until: date | None,
         out: Path,
     ) -> None:
         made = agreement_new(
-            station(), number, party_a, party_b, _day(valid_from), _day(valid_until), out
+            station(),
+            number,
+            party_a,
+            party_b,
+            _day(valid_from),
+            _day(valid_until),
+            out,
+            retain_until=_day(retain_until) if retain_until is not None else None,
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
 
@@ -207,9 +217,12 @@ def _package_cmds() -> list[click.Command]:
         _run_check(lambda: verify_package(station(), package), as_json, "cli.verified")
 
     @click.command("import", help=t("cli.help.import"))
-    @click.argument("package", type=folder)
+    @click.argument("package", type=click.Path(exists=True, path_type=Path))
     @click.option("--json", "as_json", is_flag=True)
     def import_(package: Path, as_json: bool) -> None:
+        if package.is_file():  # a statement that travelled alone (lifecycle-v1 §4)
+            import_statement(package, as_json)
+            return
         _run_check(lambda: import_package(station(), package), as_json, "cli.imported")
 
     @click.command("inspect", help=t("cli.help.inspect"))

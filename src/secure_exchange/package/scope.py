@@ -27,8 +27,8 @@ __all__ = [
     "check_schemas",
     "column_categories",
     "rule_of",
-    "unlisted_categories",
     "undeclared_categories",
+    "unlisted_categories",
 ]
 
 

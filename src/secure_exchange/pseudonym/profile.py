@@ -9,8 +9,8 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from importlib import resources
+from typing import Any
 
 __all__ = ["GROUPS", "ColumnRule", "Profile", "category_of", "load_profile"]
 

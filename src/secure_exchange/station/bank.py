@@ -37,6 +37,7 @@ from secure_exchange.station.notify import (
     notification_list,
     select_approved,
 )
+from secure_exchange.station.outputs import register_output
 from secure_exchange.station.scored import (
     ScoringRecord,
     file_sha256,
@@ -77,6 +78,14 @@ def score_package(
         stage("write")
         write_decisions(result.decisions, out)
         digest = file_sha256(out)
+        register_output(
+            station,
+            out,
+            "decisions",
+            verified.agreement.sha256,
+            digest,
+            package=verified.package_id,
+        )
         record = ScoringRecord.of(verified, policy.ref, as_of, result.decisions, digest)
         write_record(station, record, identity)
         op.set_detail("decisions_sha256", digest)
@@ -152,6 +161,14 @@ def reidentify(
             )
         listing = notification_list(selection.rows, tables["identity"])
         write_decisions(listing, out)
+        register_output(
+            station,
+            out,
+            "call-list",
+            verified.agreement.sha256,
+            file_sha256(out),
+            package=verified.package_id,
+        )
         op.set_count("rows", listing.num_rows)
     return Reidentification(
         int(listing.num_rows), len(listed), code, record.package, record.as_of, record.policy

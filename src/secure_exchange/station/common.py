@@ -95,12 +95,14 @@ def agreement_new(
     valid_from: date,
     valid_until: date,
     out: Path,
+    *,
+    retain_until: date | None = None,
 ) -> Agreement:
     """Draft an agreement from both parties' key cards and write it to ``out``."""
     a = [PublicIdentity.from_card(p.read_text(encoding="utf-8")) for p in cards_a]
     b = [PublicIdentity.from_card(p.read_text(encoding="utf-8")) for p in cards_b]
     with station.audited("agreement.created", detail={"number": number}):
-        agreement = new_agreement(number, a, b, valid_from, valid_until)
+        agreement = new_agreement(number, a, b, valid_from, valid_until, retain_until=retain_until)
         _fsio.atomic_write(out, agreement.to_bytes())
     return agreement
 

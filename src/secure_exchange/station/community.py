@@ -39,7 +39,9 @@ from secure_exchange.station.exchange import (
     witness_bundle,
 )
 from secure_exchange.station.media import check_media
+from secure_exchange.station.outputs import register_output
 from secure_exchange.station.results import masked_subjects, preview_tables, results_for_residents
+from secure_exchange.station.scored import file_sha256
 from secure_exchange.station.station import Station, key_actor
 
 __all__ = [
@@ -236,5 +238,13 @@ def read_results(
     ) as op:
         keyed = results_for_residents(tables["decisions"], ledger.residents, key)
         write_decisions(keyed, out)
+        register_output(
+            station,
+            out,
+            "results",
+            verified.agreement.sha256,
+            file_sha256(out),
+            package=verified.package_id,
+        )
         op.set_count("rows", keyed.num_rows)
     return int(keyed.num_rows)

@@ -26,21 +26,37 @@ from secure_exchange.trust.keys import (
     UnlockedIdentity,
     fingerprint_of,
 )
+from secure_exchange.trust.statement import (
+    INCIDENT_KINDS,
+    KINDS,
+    REVOKE_REASONS,
+    STATEMENT_FORMAT,
+    Statement,
+    new_statement_id,
+    statement_file_name,
+)
 
 __all__ = [
     "CATEGORIES",
     "COSTS",
     "DEFAULT_RECIPIENTS",
     "DEFAULT_THRESHOLDS",
+    "INCIDENT_KINDS",
+    "KINDS",
     "PARTY_ROLES",
     "PURPOSE",
     "PURPOSES",
+    "REVOKE_REASONS",
+    "STATEMENT_FORMAT",
     "Agreement",
     "AgreementKey",
     "Keyring",
     "PublicIdentity",
+    "Statement",
     "TrustStore",
     "UnlockedIdentity",
     "fingerprint_of",
     "new_agreement",
+    "new_statement_id",
+    "statement_file_name",
 ]

@@ -127,6 +127,18 @@ class Agreement:
         """Last day in force."""
         return date.fromisoformat(str(self.body["valid_until"]))
 
+    @property
+    def retain_until(self) -> date | None:
+        """The last day data held under the agreement may be used (revision 2, optional:
+        an agreement drafted before has none)."""
+        value = self.body.get("retain_until")
+        return None if value is None else date.fromisoformat(str(value))
+
+    @property
+    def retention_end(self) -> date:
+        """The retention end in force: ``retain_until``, else the last day of validity."""
+        return self.retain_until or self.valid_until
+
     def party_org(self, party: str) -> str:
         """The organisation name of party ``A`` or ``B``."""
         section = as_obj(self.body[f"party_{party.lower()}"])
@@ -270,6 +282,8 @@ def _validate_body(body: Mapping[str, object]) -> None:
     unknown = set(_str_list(body["categories"])) - set(CATEGORIES)
     if unknown:
         raise AgreementError("agreement.unknown_category", category="、".join(sorted(unknown)))
+    if "retain_until" in body and date.fromisoformat(str(body["retain_until"])) < start:
+        raise AgreementError("agreement.retention_before_start")
     if not isinstance(body["number"], str) or not body["number"].strip():
         raise AgreementError("agreement.malformed", what="number")
     if not isinstance(body["purpose"], str):
@@ -309,8 +323,13 @@ def new_agreement(
     purpose: str = PURPOSE,
     thresholds: Mapping[str, Mapping[str, int]] | None = None,
     now: datetime | None = None,
+    retain_until: date | None = None,
 ) -> Agreement:
-    """Draft an unsigned agreement between party A's and party B's key cards."""
+    """Draft an unsigned agreement between party A's and party B's key cards.
+
+    ``retain_until``: the last day data held under it may be used (protocols/
+    lifecycle-v1.md §5.1); without it, the last day of validity.
+    """
     a, b = list(party_a), list(party_b)
     orgs = {p: {i.org for i in ids} for p, ids in (("A", a), ("B", b))}
     for party, names in orgs.items():
@@ -329,6 +348,8 @@ def new_agreement(
         "valid_until": valid_until.isoformat(),
         "created": utc_timestamp(now),
     }
+    if retain_until is not None:
+        body["retain_until"] = retain_until.isoformat()
     _validate_body(body)
     for party in ("A", "B"):
         need = (thresholds or DEFAULT_THRESHOLDS)[party]
