@@ -27,6 +27,7 @@ from secure_exchange.station import (
     agreement_import,
     agreement_new,
     agreement_sign,
+    check_use,
     create_key,
     export_age_identity,
     export_public,
@@ -181,6 +182,7 @@ def _agreement_group() -> click.Group:
         for item in station().trust.all():
             try:
                 item.check_in_force(today)
+                check_use(station(), item, today=today)  # revoked, destroyed, frozen, retention
                 state = t("cli.in_force")
             except Exception as exc:
                 state = str(exc)
