@@ -73,9 +73,7 @@ def score(w: World, package: Path, out: Path) -> None:
 def test_agreement_revocation_travels_alone_and_is_refused_everywhere(w: World) -> None:
     package = sealed(w)  # sealed before the end
     out = w.root / "to-bank"
-    done = w.sx(
-        w.community, "agreement", "revoke", NUMBER, "--reason", "ended", "--out", str(out)
-    )
+    done = w.sx(w.community, "agreement", "revoke", NUMBER, "--reason", "ended", "--out", str(out))
     assert "revoked" in done.output
     refused = seal(w, ok=False)
     assert refused.exit_code == 1
@@ -312,3 +310,58 @@ def test_lost_stick_incident_freezes_revokes_the_label_and_notifies(w: World) ->
         "--out",
         str(other),
     )
+
+
+# --- 5. the compliance view ------------------------------------------------------------------
+
+
+def _timeline(w: World, home: Path) -> str:
+    out = w.root / f"{home.name}-log.html"
+    w.sx(home, "audit", "report", "--out", str(out))
+    page = out.read_text(encoding="utf-8")
+    start = page.index("Each agreement&#x27;s life")
+    return page[start : page.index("<h2>", start)]
+
+
+def test_the_report_shows_each_agreements_life_on_one_timeline(w: World) -> None:
+    package = sealed(w)
+    w.sx(w.bank, "import", str(package))
+    decisions = w.root / "decisions.csv"
+    score(w, package, decisions)
+    w.sx(
+        w.bank,
+        "reidentify",
+        str(decisions),
+        "--package",
+        str(package),
+        "--reason",
+        "notify",
+        "--out",
+        str(w.root / "calls.csv"),
+    )
+    out = w.root / "to-community"
+    w.sx(w.bank, "agreement", "revoke", NUMBER, "--reason", "ended", "--out", str(out / "r"))
+    w.sx(w.bank, "destroy", "--agreement", NUMBER, "--out", str(out / "d"))
+    bank = _timeline(w, w.bank)
+    assert f"Agreement {NUMBER}" in bank
+    order = [
+        "agreement.signed",
+        "agreement.imported",
+        "package.registered",
+        "scored",
+        "reidentified",
+        "agreement.revoked",
+        "agreement.destroyed",
+    ]
+    places = [bank.index(f"<td>{action}</td>") for action in order]
+    assert places == sorted(places)
+    assert "rows=1" in bank or "rows=2" in bank  # the re-identified rows are counted
+    assert "kind=destroyed" in bank
+
+    for folder in (out / "r", out / "d"):
+        w.sx(w.community, "import", str(statement_in(folder)))
+    community = _timeline(w, w.community)
+    assert "package.sealed" in community
+    assert "kind=agreement.revoked" in community
+    assert "kind=destroyed" in community
+    assert "测试" not in community  # names never reach the log, nor its report

@@ -350,6 +350,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.report.col.outcome": ("结果", "Outcome"),
     "audit.report.col.action": ("操作", "Action"),
     "audit.report.col.error": ("原因", "Reason"),
+    "audit.report.col.note": ("说明", "Note"),
+    "audit.report.timeline": (
+        "各协议的生命周期（签署、数据包、身份还原、撤销、安全事件、销毁）",
+        "Each agreement's life (signed, packages, re-identifications, revocation, incidents, "
+        "destruction)",
+    ),
+    "audit.report.timeline_of": ("协议 {number}", "Agreement {number}"),
     "audit.flag.bulk": (
         "{time} {actor} 一次还原了 {rows} 人的身份（超过 100 人的批量还原）。",
         "{time} {actor} re-identified {rows} rows in one go (bulk: more than 100).",
