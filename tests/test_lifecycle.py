@@ -81,7 +81,7 @@ def test_agreement_revocation_travels_alone_and_is_refused_everywhere(w: World) 
 
     # the other party: the statement on the stick is verified against the pinned seal
     received = w.sx(w.bank, "import", str(statement_in(out)))
-    assert "agreement.revoked" in received.output
+    assert "agreement revocation" in received.output
     (logged,) = events(w, w.bank, "statement.received")
     assert logged["detail"]["kind"] == "agreement.revoked"  # type: ignore[index]
     late = w.sx(w.bank, "import", str(package), ok=False)
@@ -191,7 +191,7 @@ def test_destroy_shreds_outputs_packages_and_keys_and_certifies_it(w: World) -> 
 
     # the other party verifies and logs the certificate
     received = w.sx(w.community, "import", str(statement_in(out)))
-    assert "destroyed" in received.output
+    assert "destruction certificate" in received.output
     (logged,) = events(w, w.community, "statement.received")
     assert logged["detail"]["kind"] == "destroyed"  # type: ignore[index]
     (certified,) = events(w, w.bank, "agreement.destroyed")[:1]
@@ -289,7 +289,7 @@ def test_lost_stick_incident_freezes_revokes_the_label_and_notifies(w: World) ->
     w.sx(w.bank, "import", str(statement_in(out)))
     theirs = w.sx(w.bank, "incident", "list")
     assert "theirs" in theirs.output
-    assert "lost-media" in theirs.output
+    assert "lost stick" in theirs.output
     w.sx(w.bank, "import", str(package))
 
     # an officer cannot close it; the seal can

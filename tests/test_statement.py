@@ -44,7 +44,9 @@ def test_each_kind_names_the_roles_that_may_sign_it(parties: Parties) -> None:
         "incident.opened",
         "incident.closed",
     }
-    with pytest.raises(AgreementError, match=r"may sign a agreement\.revoked") as info:
+    with pytest.raises(
+        AgreementError, match="may sign a statement of agreement revocation"
+    ) as info:
         Statement.issue(
             "agreement.revoked", parties.agreement, parties.officer, {"reason": "ended"}
         )

@@ -19,7 +19,7 @@ from secure_exchange.station import (
     revoke_agreement,
     revoke_key,
 )
-from secure_exchange.trust import INCIDENT_KINDS, REVOKE_REASONS, Statement
+from secure_exchange.trust import INCIDENT_KINDS, REVOKE_REASONS, Statement, label
 
 __all__ = ["import_statement", "register"]
 
@@ -73,7 +73,7 @@ def _agreement_revoke() -> click.Command:
             t(
                 "lifecycle.revoked_done",
                 number=statement.agreement_number,
-                reason=reason,
+                reason=label(reason),
                 statement=statement.statement_id[:16],
             )
         )
@@ -119,7 +119,7 @@ def _keys_revoke() -> click.Command:
 
 def _destroy() -> click.Command:
     @click.command("destroy", help=t("lifecycle.help.destroy"))
-    @click.option("--agreement", "number", required=True)
+    @click.option("--agreement", "number", required=True, help=t("lifecycle.help.agreement"))
     @_signing_options
     def destroy(
         number: str, signer: str | None, out: Path | None, passphrase_file: Path | None
@@ -153,12 +153,14 @@ def _incident_group() -> click.Group:
         pass
 
     @incident.command("open", help=t("lifecycle.help.incident_open"))
-    @click.option("--agreement", "number", required=True)
-    @click.option("--what", type=click.Choice(INCIDENT_KINDS), required=True)
-    @click.option("--when", type=DATE, default=None)
-    @click.option("--package", "packages", multiple=True)
-    @click.option("--media", multiple=True)
-    @click.option("--ticket", default=None)
+    @click.option("--agreement", "number", required=True, help=t("lifecycle.help.agreement"))
+    @click.option(
+        "--what", type=click.Choice(INCIDENT_KINDS), required=True, help=t("lifecycle.help.what")
+    )
+    @click.option("--when", type=DATE, default=None, help=t("lifecycle.help.when"))
+    @click.option("--package", "packages", multiple=True, help=t("lifecycle.help.package"))
+    @click.option("--media", multiple=True, help=t("lifecycle.help.media"))
+    @click.option("--ticket", default=None, help=t("lifecycle.help.ticket"))
     @_signing_options
     def open_(
         number: str,
@@ -213,7 +215,7 @@ def _incident_group() -> click.Group:
                     else t("lifecycle.state.closed"),
                     side=t("lifecycle.side.ours") if item.ours else t("lifecycle.side.theirs"),
                     number=notice.agreement_number,
-                    what=notice.text("what"),
+                    what=label(notice.text("what")),
                     when=notice.text("when"),
                     packages=len(notice.items("packages")),
                     media=len(notice.items("media")),
@@ -283,6 +285,6 @@ def import_statement(path: Path, as_json: bool) -> None:
             org=statement.text("org"),
             party=statement.party,
             number=statement.agreement_number,
-            kind=statement.kind,
+            kind=label(statement.kind),
         )
     )

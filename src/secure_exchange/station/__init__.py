@@ -145,6 +145,7 @@ __all__ = [
     "init",
     "init_station",
     "key_actor",
+    "label",
     "list_incidents",
     "list_media",
     "load_checked_ledger",

@@ -26,6 +26,7 @@ from secure_exchange.trust import (
     AgreementKey,
     Statement,
     UnlockedIdentity,
+    label,
     statement_file_name,
 )
 
@@ -138,13 +139,13 @@ def check_use(
     found = standing(station, agreement)
     number = agreement.number
     if found.destroyed is not None:
-        raise AgreementError("lifecycle.destroyed", number=number, day=found.destroyed.issued)
+        raise AgreementError("lifecycle.destroyed", number=number, day=found.destroyed.issued[:10])
     if found.revoked is not None:
         raise AgreementError(
             "lifecycle.revoked",
             number=number,
             day=found.revoked.issued[:10],
-            reason=found.revoked.text("reason"),
+            reason=label(found.revoked.text("reason")),
         )
     if found.open_incidents:
         incident = found.open_incidents[0].text("incident")[:8]

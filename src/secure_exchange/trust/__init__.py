@@ -32,6 +32,7 @@ from secure_exchange.trust.statement import (
     REVOKE_REASONS,
     STATEMENT_FORMAT,
     Statement,
+    label,
     new_statement_id,
     statement_file_name,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "TrustStore",
     "UnlockedIdentity",
     "fingerprint_of",
+    "label",
     "new_agreement",
     "new_statement_id",
     "statement_file_name",

@@ -20,6 +20,7 @@ from datetime import datetime
 from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.formats.canonjson import JsonError, as_obj, canonical_json, loads
 from secure_exchange.formats.canonjson import utc_timestamp as _utc_timestamp
+from secure_exchange.i18n import t
 from secure_exchange.trust.agreement import Agreement, AgreementKey
 from secure_exchange.trust.keys import UnlockedIdentity
 
@@ -29,6 +30,7 @@ __all__ = [
     "REVOKE_REASONS",
     "STATEMENT_FORMAT",
     "Statement",
+    "label",
     "new_statement_id",
     "statement_file_name",
 ]
@@ -54,6 +56,32 @@ _MEDIA_RE = re.compile(r"[0-9a-f]{8,64}")
 _TICKET_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 _MAX_ITEMS = 256
 _DIGIT_RUN = re.compile(r"[0-9]{11,}")
+
+
+_LABELS = {
+    "ended": "lifecycle.label.ended",
+    "breach": "lifecycle.label.breach",
+    "compromised": "lifecycle.label.compromised",
+    "lost": "lifecycle.label.lost",
+    "staff-change": "lifecycle.label.staff-change",
+    "replaced": "lifecycle.label.replaced",
+    "agreement.revoked": "lifecycle.label.agreement-revoked",
+    "key.revoked": "lifecycle.label.key-revoked",
+    "destroyed": "lifecycle.label.destroyed",
+    "incident.opened": "lifecycle.label.incident-opened",
+    "incident.closed": "lifecycle.label.incident-closed",
+    "leak": "lifecycle.label.leak",
+    "lost-media": "lifecycle.label.lost-media",
+    "lost-device": "lifecycle.label.lost-device",
+    "other": "lifecycle.label.other",
+}
+
+
+def label(code: str) -> str:
+    """A reason, kind or incident code as the reader's language says it (the code itself
+    when it has no label)."""
+    key = _LABELS.get(code)
+    return t(key) if key is not None else code
 
 
 def new_statement_id() -> str:
@@ -153,7 +181,7 @@ class Statement:
         """
         key = agreement.key(signer.public.key_id)
         if key is None or key.role not in KINDS[kind]:
-            raise AgreementError("statement.signer_role", name=signer.public.name, kind=kind)
+            raise AgreementError("statement.signer_role", name=signer.public.name, kind=label(kind))
         body: dict[str, object] = {
             **fields,
             "kind": kind,
@@ -187,13 +215,13 @@ class Statement:
             raise AgreementError("statement.other_agreement", number=agreement.number)
         key = agreement.key(self.key_id)
         if key is None or key.party != self.party or key.role not in KINDS[self.kind]:
-            raise AgreementError("statement.signer_not_pinned", kind=self.kind)
+            raise AgreementError("statement.signer_not_pinned", kind=label(self.kind))
         try:
             comment = key.identity.verify_signature(self.body_bytes, self.minisig)
         except VerificationError as exc:
-            raise AgreementError("statement.bad_signature", kind=self.kind) from exc
+            raise AgreementError("statement.bad_signature", kind=label(self.kind)) from exc
         if comment != f"{STATEMENT_FORMAT} sha256:{self.sha256}":
-            raise AgreementError("statement.bad_signature", kind=self.kind)
+            raise AgreementError("statement.bad_signature", kind=label(self.kind))
         return key
 
     # -- files ------------------------------------------------------------------------------

@@ -117,6 +117,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.side.ours": ("本方", "ours"),
     "lifecycle.side.theirs": ("对方", "theirs"),
     "lifecycle.none": ("没有安全事件。", "No incidents."),
+    # codes as the reader's language says them
+    "lifecycle.label.ended": ("工作结束", "the work ended"),
+    "lifecycle.label.breach": ("违约或泄露", "a breach"),
+    "lifecycle.label.compromised": ("密钥泄露", "the key was compromised"),
+    "lifecycle.label.lost": ("遗失", "lost"),
+    "lifecycle.label.staff-change": ("人员变动", "a change of staff"),
+    "lifecycle.label.replaced": ("已被替换", "replaced"),
+    "lifecycle.label.agreement-revoked": ("协议撤销", "agreement revocation"),
+    "lifecycle.label.key-revoked": ("密钥撤销", "key revocation"),
+    "lifecycle.label.destroyed": ("销毁证明", "destruction certificate"),
+    "lifecycle.label.incident-opened": ("安全事件通知", "incident notice"),
+    "lifecycle.label.incident-closed": ("安全事件关闭", "incident closed"),
+    "lifecycle.label.leak": ("疑似泄露", "suspected leak"),
+    "lifecycle.label.lost-media": ("专用U盘丢失", "lost stick"),
+    "lifecycle.label.lost-device": ("电脑丢失", "lost computer"),
+    "lifecycle.label.other": ("其他", "other"),
     # help
     "lifecycle.help.agreement_revoke": (
         "撤销协议（本方公章密钥签署）；撤销声明随U盘送达对方",
@@ -152,6 +168,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.help.out": (
         "把签名声明写到此文件夹（例如U盘），带给对方",
         "Write the signed statement into this folder (the stick, say) for the other party",
+    ),
+    "lifecycle.help.agreement": ("协议编号", "The agreement's number"),
+    "lifecycle.help.what": (
+        "事件类型：leak 疑似泄露，lost-media 专用U盘丢失，lost-device 电脑丢失，other 其他",
+        "What happened: leak, lost-media (a dedicated stick), lost-device, other",
+    ),
+    "lifecycle.help.when": ("发生日期（YYYY-MM-DD，默认今天）", "When (YYYY-MM-DD, default today)"),
+    "lifecycle.help.package": (
+        "涉及的数据包编号（可重复）",
+        "A package id the incident touches (repeatable)",
+    ),
+    "lifecycle.help.media": (
+        "涉及的U盘编号（sx media list 所示，至少8位；可重复）；U盘丢失时该U盘即被注销",
+        "A stick's id as sx media list shows it (8+ digits, repeatable); a lost stick's "
+        "label is revoked",
+    ),
+    "lifecycle.help.ticket": (
+        "工单号等参考编号（字母、数字、连字符，最多32个）",
+        "A reference such as a ticket number (letters, digits, hyphens; up to 32)",
     ),
     "lifecycle.help.as": (
         "签署用的本方密钥（默认：本工作站唯一的本方公章密钥）",

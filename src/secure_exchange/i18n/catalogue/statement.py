@@ -9,22 +9,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "for it again.",
     ),
     "statement.signer_role": (
-        "密钥 {name} 不是协议中本方可签署“{kind}”声明的密钥（撤销、销毁证明和关闭事件须用本方公章密钥）。",
-        "Key {name} is not a key of this party in the agreement that may sign a {kind} "
-        "statement (revocations, certificates and closing an incident need the party's seal).",
+        "密钥 {name} 不是协议中本方可签署{kind}声明的密钥（撤销、销毁证明和关闭事件须用本方公章密钥）。",
+        "Key {name} is not a key of this party in the agreement that may sign a statement "
+        "of {kind} (revocations, certificates and closing an incident need the party's seal).",
     ),
     "statement.other_agreement": (
         "该声明针对的不是协议 {number}，已拒绝。",
         "The statement is not about agreement {number}. Refused.",
     ),
     "statement.signer_not_pinned": (
-        "“{kind}”声明的签名密钥不是协议为该方固定的密钥，已拒绝。",
-        "The {kind} statement is signed by a key the agreement does not pin for that party. "
+        "{kind}声明的签名密钥不是协议为该方固定的密钥，已拒绝。",
+        "The statement ({kind}) is signed by a key the agreement does not pin for that party. "
         "Refused.",
     ),
     "statement.bad_signature": (
-        "“{kind}”声明的签名无效，文件可能被改动过，已拒绝。",
-        "The signature of the {kind} statement does not verify: the file may have been "
+        "{kind}声明的签名无效，文件可能被改动过，已拒绝。",
+        "The signature of the statement ({kind}) does not verify: the file may have been "
         "altered. Refused.",
     ),
 }
