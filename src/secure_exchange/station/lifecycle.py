@@ -322,7 +322,8 @@ def revoke_key(
 def receive_statement(station: Station, path: Path) -> Statement:
     """``sx import STATEMENT``: check a statement that travelled alone and keep it (§4)."""
     with station.audited("statement.received", detail={"file": path.name}) as op:
-        data = path.read_bytes()[: _MAX_STATEMENT + 1]
+        with path.open("rb") as fh:  # bounded: a statement is small
+            data = fh.read(_MAX_STATEMENT + 1)
         if len(data) > _MAX_STATEMENT:
             raise AgreementError("statement.malformed", what="size")
         statement = Statement.from_bytes(data)
