@@ -295,7 +295,14 @@ def test_lost_stick_incident_freezes_revokes_the_label_and_notifies(w: World) ->
     # an officer cannot close it; the seal can
     refused = w.sx(w.community, "incident", "close", incident, "--as", "zw-officer", ok=False)
     assert "may sign" in refused.output
-    w.sx(w.community, "incident", "close", incident, "--as", "zw-seal")
+    closed = w.root / "closed"
+    w.sx(w.community, "incident", "close", incident, "--as", "zw-seal", "--out", str(closed))
+    w.sx(w.bank, "import", str(statement_in(closed)))  # the other party learns it is closed
+    (theirs_now,) = json.loads(w.sx(w.bank, "incident", "list", "--json").output)
+    assert theirs_now["closed"] is not None
+    assert not theirs_now["ours"]
+    kinds = [e["detail"]["kind"] for e in events(w, w.bank, "statement.received")]
+    assert kinds == ["incident.opened", "incident.closed"]
     lost = seal(w, ok=False)  # the lost stick's label is no longer this station's
     assert lost.exit_code == 1
     other = w.root / "new-stick"
