@@ -34,6 +34,8 @@ KEY = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+\Z")
 DYNAMIC_PREFIXES = {
     "audit.col.": "cli/audit.py: one column heading per field of `sx audit show`",
     "audit.report.col.": "audit/report.py: column headings of the log report's tables",
+    "audit.timeline.action.": "audit/timeline.py: an action on an agreement's timeline",
+    "lifecycle.label.": "trust/statement.py, audit/timeline.py: reason, kind, incident codes",
     "cli.stage.": "cli/_common.py: stage names of long commands (verify, decrypt, score…)",
     "demo.file.": "cli/demo.py: one line per file the demo wrote",
     "ledger.template.kind.": "ledger/template.py: the kind of each scoring item",

@@ -352,23 +352,25 @@ def test_the_report_shows_each_agreements_life_on_one_timeline(w: World) -> None
     bank = _timeline(w, w.bank)
     assert f"Agreement {NUMBER}" in bank
     order = [
-        "agreement.signed",
-        "agreement.imported",
-        "package.registered",
+        "agreement signed",
+        "agreement trusted",
+        "package imported",
         "scored",
-        "reidentified",
-        "agreement.revoked",
-        "agreement.destroyed",
+        "re-identified",
+        "agreement revoked",
+        "data destroyed",
     ]
     places = [bank.index(f"<td>{action}</td>") for action in order]
     assert places == sorted(places)
-    assert "rows=1" in bank or "rows=2" in bank  # the re-identified rows are counted
-    assert "kind=destroyed" in bank
+    assert "notification; 2 rows" in bank  # the reason and the re-identified rows
+    assert "destruction certificate; party B" in bank
+    assert "2 outputs, 1 packages, 3 keys" in bank
 
     for folder in (out / "r", out / "d"):
         w.sx(w.community, "import", str(statement_in(folder)))
     community = _timeline(w, w.community)
-    assert "package.sealed" in community
-    assert "kind=agreement.revoked" in community
-    assert "kind=destroyed" in community
+    assert "package sealed" in community
+    assert "statement received" in community
+    assert "agreement revocation; the work ended; party B" in community
+    assert "destruction certificate; party B" in community
     assert "测试" not in community  # names never reach the log, nor its report

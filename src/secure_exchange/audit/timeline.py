@@ -15,7 +15,7 @@ import html
 from collections.abc import Sequence
 
 from secure_exchange.audit.events import Event
-from secure_exchange.i18n import t
+from secure_exchange.i18n import has_message, t
 
 __all__ = ["LIFE_ACTIONS", "agreement_timelines", "timelines"]
 
@@ -56,13 +56,30 @@ def _agreement_of(event: Event, by_sha: dict[str, str], by_package: dict[str, st
     return number
 
 
+def _shown(key: str, code: str) -> str:
+    """``code`` (an action, a statement kind, a reason) in the reader's language, if the
+    catalogue has ``key`` for it; else the code."""
+    return t(key) if has_message(key) else code
+
+
+def _label(code: str) -> str:
+    return _shown("lifecycle.label." + code.replace(".", "-"), code)
+
+
+def _action(action: str) -> str:
+    return _shown("audit.timeline.action." + action.replace(".", "-"), action)
+
+
 def _note(event: Event) -> str:
-    parts = [f"{k}={event.detail[k]}" for k in _NOTE_DETAILS if event.detail.get(k)]
+    parts = [_label(event.detail[k]) for k in _NOTE_DETAILS if event.detail.get(k) and k != "party"]
+    if event.detail.get("party"):
+        parts.append(t("audit.timeline.party", party=event.detail["party"]))
     if "rows" in event.counts:
-        parts.append(f"rows={event.counts['rows']}")
+        parts.append(t("audit.timeline.rows", rows=event.counts["rows"]))
     if event.action == "agreement.destroyed":
-        parts += [f"{k}={v}" for k, v in sorted(event.counts.items())]
-    return ", ".join(parts)
+        counts = {k: event.counts.get(k, 0) for k in ("outputs", "packages", "keys")}
+        parts.append(t("audit.timeline.destroyed", **counts))
+    return t("audit.timeline.separator").join(parts)
 
 
 def timelines(events: Sequence[Event]) -> dict[str, list[Event]]:
@@ -99,7 +116,7 @@ def agreement_timelines(events: Sequence[Event]) -> str:
                 for c in (
                     str(e.seq),
                     e.when.astimezone().strftime("%Y-%m-%d %H:%M"),
-                    e.action,
+                    _action(e.action),
                     e.actor.name if e.actor else "-",
                     e.package or "-",
                     _note(e),

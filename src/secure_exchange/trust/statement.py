@@ -20,7 +20,7 @@ from datetime import datetime
 from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.formats.canonjson import JsonError, as_obj, canonical_json, loads
 from secure_exchange.formats.canonjson import utc_timestamp as _utc_timestamp
-from secure_exchange.i18n import t
+from secure_exchange.i18n import has_message, t
 from secure_exchange.trust.agreement import Agreement, AgreementKey
 from secure_exchange.trust.keys import UnlockedIdentity
 
@@ -58,30 +58,11 @@ _MAX_ITEMS = 256
 _DIGIT_RUN = re.compile(r"[0-9]{11,}")
 
 
-_LABELS = {
-    "ended": "lifecycle.label.ended",
-    "breach": "lifecycle.label.breach",
-    "compromised": "lifecycle.label.compromised",
-    "lost": "lifecycle.label.lost",
-    "staff-change": "lifecycle.label.staff-change",
-    "replaced": "lifecycle.label.replaced",
-    "agreement.revoked": "lifecycle.label.agreement-revoked",
-    "key.revoked": "lifecycle.label.key-revoked",
-    "destroyed": "lifecycle.label.destroyed",
-    "incident.opened": "lifecycle.label.incident-opened",
-    "incident.closed": "lifecycle.label.incident-closed",
-    "leak": "lifecycle.label.leak",
-    "lost-media": "lifecycle.label.lost-media",
-    "lost-device": "lifecycle.label.lost-device",
-    "other": "lifecycle.label.other",
-}
-
-
 def label(code: str) -> str:
-    """A reason, kind or incident code as the reader's language says it (the code itself
-    when it has no label)."""
-    key = _LABELS.get(code)
-    return t(key) if key is not None else code
+    """A reason, kind or incident code as the reader's language says it
+    (``lifecycle.label.<code>``, dots as hyphens); the code itself when it has no label."""
+    key = "lifecycle.label." + code.replace(".", "-")
+    return t(key) if has_message(key) else code
 
 
 def new_statement_id() -> str:

@@ -133,6 +133,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.label.lost-media": ("专用U盘丢失", "lost stick"),
     "lifecycle.label.lost-device": ("电脑丢失", "lost computer"),
     "lifecycle.label.other": ("其他", "other"),
+    "lifecycle.label.notify": ("用户告知", "notification"),
+    "lifecycle.label.complaint": ("客户投诉处理", "complaint"),
+    "lifecycle.label.correction": ("数据更正", "correction"),
+    "lifecycle.label.audit": ("内部审计/监管检查", "audit or inspection"),
+    "lifecycle.label.legal": ("有权机关依法查询", "lawful request"),
     # help
     "lifecycle.help.agreement_revoke": (
         "撤销协议（本方公章密钥签署）；撤销声明随U盘送达对方",
