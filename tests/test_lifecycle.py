@@ -88,6 +88,8 @@ def test_agreement_revocation_travels_alone_and_is_refused_everywhere(w: World) 
     assert late.exit_code == 1
     assert "was revoked" in late.output
     assert "was revoked" in w.sx(w.bank, "verify", str(package), ok=False).output
+    doc = json.loads(w.sx(w.bank, "verify", str(package), "--json", ok=False).output)
+    assert (doc["ok"], doc["check"], doc["code"]) == (False, "agreement", "lifecycle.revoked")
 
 
 def test_a_forged_or_foreign_statement_is_refused(w: World) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerprint
-from secure_exchange.errors import PackageError, VerificationError
+from secure_exchange.errors import AgreementError, PackageError, VerificationError
 from secure_exchange.package import (
     Categories,
     Groups,
@@ -176,10 +176,19 @@ def _sealing_keys(
     ]
 
 
+def _check_package_use(station: Station, package: VerifiedPackage) -> None:
+    """The agreement's end refuses the package like a failed check ``agreement`` (lifecycle-v1
+    §5.1): revoked, destroyed, frozen, past retention, or signed by a revoked key."""
+    try:
+        check_use(station, package.agreement, keys=[k.key_id for k in package.signers])
+    except AgreementError as exc:
+        raise VerificationError("agreement", exc.key, **exc.params) from exc
+
+
 def verify_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify a package against this station's trusted agreements and replay register."""
     with _verifying(station, "package.verified", path) as (_op, result):
-        check_use(station, result.agreement, keys=[k.key_id for k in result.signers])
+        _check_package_use(station, result)
         return result
 
 
@@ -187,7 +196,7 @@ def import_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify and record a package so a replay or an older one is refused next time."""
     with _verifying(station, "package.imported", path) as (op, result):
         op.set_count("statements", receive_carried(station, result))  # lifecycle-v1 §4
-        check_use(station, result.agreement, keys=[k.key_id for k in result.signers])
+        _check_package_use(station, result)
         witnessed = _receive_witness(station, result)
         op.set_detail("witnessed", "yes" if witnessed else "no")
         _register(station, result)
