@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from secure_exchange.station import destroy as _destroy
 from tests.support import (
     ID_A,
     ID_B,
@@ -376,3 +377,26 @@ def test_the_report_shows_each_agreements_life_on_one_timeline(w: World) -> None
     assert "agreement revocation; the work ended; party B" in community
     assert "destruction certificate; party B" in community
     assert "测试" not in community  # names never reach the log, nor its report
+
+
+def test_an_interrupted_destroy_finishes_when_run_again(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the certificate was kept but before the keys were shredded: the next
+    run shreds them and hands back the same certificate (lifecycle-v1 §5.3)."""
+
+    def interrupted(*_a: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_destroy, "_shred_key", interrupted)
+    killed = w.sx(
+        w.bank, "destroy", "--agreement", NUMBER, "--out", str(w.root / "first"), ok=False
+    )
+    assert killed.exit_code == 1
+    monkeypatch.undo()
+    assert "bank-seal" in w.sx(w.bank, "keys", "list").output  # not shredded yet
+    again = w.sx(w.bank, "destroy", "--agreement", NUMBER, "--out", str(w.root / "second"))
+    assert "destroyed before" in again.output
+    assert w.sx(w.bank, "keys", "list").output.strip() == ""
+    first, second = statement_in(w.root / "first"), statement_in(w.root / "second")
+    assert first.read_bytes() == second.read_bytes()

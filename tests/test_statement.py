@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from secure_exchange.errors import AgreementError, VerificationError
 from secure_exchange.package import GROUP_COLUMNS, Sender
 from secure_exchange.package import sealing as _sealing
 from secure_exchange.pseudonym import load_profile
-from secure_exchange.trust import CATEGORIES, KINDS, Statement, new_agreement, statement_file_name
+from secure_exchange.trust import (
+    CATEGORIES,
+    KINDS,
+    Agreement,
+    Statement,
+    new_agreement,
+    statement_file_name,
+)
 from tests.support import CATS, NOW, Parties, groups
 
 SEVEN = CATEGORIES[:7]  # Annex 3 §一 as written, before revision 2
@@ -201,3 +209,19 @@ def test_the_manifest_declares_every_columns_category(parties: Parties, tmp_path
     declared = {g.name: set(g.categories) for g in sealed.manifest.groups}
     assert declared["evaluations"] == {"身份证号码", "评议信息"}
     assert declared["scoring"] == {"身份证号码", "家庭住址"}
+
+
+def test_retention_is_optional_and_not_before_the_start(parties: Parties) -> None:
+    keys_a = [parties.officer.public, parties.seal_a.public]
+    keys_b = [parties.scoring.public, parties.reidentify.public, parties.seal_b.public]
+    start, end = parties.agreement.valid_from, parties.agreement.valid_until
+    assert parties.agreement.retain_until is None
+    assert parties.agreement.retention_end == end  # an agreement without it: validity decides
+    kept = new_agreement("金街办协〔2022〕5号", keys_a, keys_b, start, end, retain_until=start)
+    assert kept.retention_end == start
+    assert Agreement.from_bytes(kept.to_bytes()).retain_until == start
+    with pytest.raises(AgreementError) as info:
+        new_agreement(
+            "金街办协〔2022〕6号", keys_a, keys_b, start, end, retain_until=date(2019, 1, 1)
+        )
+    assert info.value.key == "agreement.retention_before_start"

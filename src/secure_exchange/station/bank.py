@@ -29,6 +29,7 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
+from secure_exchange.station.lifecycle import check_use
 from secure_exchange.station.notify import (
     ReidentifyError,
     check_listed,
@@ -222,6 +223,7 @@ def seal_decisions(
     if station.info.party != "B":
         raise PackageError("package.decisions_need_bank", role=station.info.role)
     agreement = station.trust.get(agreement_number)
+    check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
     decisions = read_decisions(decisions_path)
     if "source_row" in decisions.column_names:
         raise PackageError("package.decisions_from_ledger")

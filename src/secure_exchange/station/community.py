@@ -38,6 +38,7 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
+from secure_exchange.station.lifecycle import check_use
 from secure_exchange.station.media import check_media
 from secure_exchange.station.outputs import register_output
 from secure_exchange.station.results import masked_subjects, preview_tables, results_for_residents
@@ -134,6 +135,7 @@ def seal_ledger(
         raise PackageError("package.ledger_needs_community", role=station.info.role)
     agreement = station.trust.get(agreement_number)
     agreement.check_in_force(datetime.now(UTC).date())
+    check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
     media_detail = check_media(station, out_dir, allow_unenrolled=allow_unenrolled)
     stage("check")
     checked = check_ledger(station, path, drop_unknown=drop_unknown, progress=progress)
