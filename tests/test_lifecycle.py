@@ -400,3 +400,12 @@ def test_an_interrupted_destroy_finishes_when_run_again(
     assert w.sx(w.bank, "keys", "list").output.strip() == ""
     first, second = statement_in(w.root / "first"), statement_in(w.root / "second")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_statement_changed_on_disk_stops_the_agreement_named(w: World) -> None:
+    w.sx(w.community, "agreement", "revoke", NUMBER, "--reason", "ended")
+    (kept,) = (w.community / "state" / "lifecycle").glob("*.json")
+    kept.write_text(kept.read_text(encoding="utf-8").replace("ended", "lost"), encoding="utf-8")
+    refused = seal(w, ok=False)
+    assert refused.exit_code == 1
+    assert kept.name in refused.output

@@ -78,7 +78,8 @@ def all_statements(station: Station) -> list[tuple[Statement, Agreement]]:
     """Every statement held here with its trusted agreement, each checked again (§5).
 
     Raises:
-        AgreementError: a statement that no longer verifies (fail closed).
+        SecureExchangeError: ``home.unreadable`` naming a statement file that no longer
+            parses or verifies (fail closed).
     """
     trusted = {a.sha256: a for a in station.trust.all()}
     found = []
@@ -87,7 +88,10 @@ def all_statements(station: Station) -> list[tuple[Statement, Agreement]]:
         agreement = trusted.get(statement.agreement_sha256)
         if agreement is None:
             continue  # about an agreement no longer trusted here: nothing left to refuse
-        statement.signer(agreement)
+        try:
+            statement.signer(agreement)
+        except AgreementError as exc:  # changed on disk since it was checked and kept
+            raise SecureExchangeError("home.unreadable", path=path, error=exc.key) from exc
         found.append((statement, agreement))
     return sorted(found, key=lambda pair: pair[0].issued)
 
