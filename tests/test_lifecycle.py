@@ -289,7 +289,7 @@ def test_lost_stick_incident_freezes_revokes_the_label_and_notifies(w: World) ->
     assert listed[0]["closed"] is None
 
     # the other party verifies and logs the notice; its own station is not frozen
-    w.sx(w.bank, "import", str(statement_in(out)))
+    w.sx(w.bank, "import", str(out))  # the bundle: here the notice alone
     theirs = w.sx(w.bank, "incident", "list")
     assert "theirs" in theirs.output
     assert "lost stick" in theirs.output
@@ -409,3 +409,26 @@ def test_a_statement_changed_on_disk_stops_the_agreement_named(w: World) -> None
     refused = seal(w, ok=False)
     assert refused.exit_code == 1
     assert kept.name in refused.output
+
+
+def test_the_incident_bundle_carries_the_partys_other_statements(w: World) -> None:
+    w.sx(w.community, "keys", "revoke", "zw-officer", "--reason", "lost")
+    bundle = w.root / "bundle"
+    w.sx(
+        w.community,
+        "incident",
+        "open",
+        "--agreement",
+        NUMBER,
+        "--what",
+        "lost-device",
+        "--as",
+        "zw-seal",
+        "--out",
+        str(bundle),
+    )
+    assert len(list(bundle.glob("sx-statement-*.json"))) == 2
+    done = json.loads(w.sx(w.bank, "import", str(bundle), "--json").output)
+    assert sorted(s["kind"] for s in done["statements"]) == ["incident.opened", "key.revoked"]
+    kinds = sorted(e["detail"]["kind"] for e in events(w, w.bank, "statement.received"))
+    assert kinds == ["incident.opened", "key.revoked"]

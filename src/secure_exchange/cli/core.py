@@ -17,7 +17,7 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
-from secure_exchange.cli.lifecycle import import_statement
+from secure_exchange.cli.lifecycle import import_statement, is_statement_bundle
 from secure_exchange.errors import VerificationError
 from secure_exchange.formats.canonjson import utc_timestamp
 from secure_exchange.i18n import printable, t
@@ -222,7 +222,7 @@ def _package_cmds() -> list[click.Command]:
     @click.argument("package", type=click.Path(exists=True, path_type=Path))
     @click.option("--json", "as_json", is_flag=True)
     def import_(package: Path, as_json: bool) -> None:
-        if package.is_file():  # a statement that travelled alone (lifecycle-v1 §4)
+        if package.is_file() or is_statement_bundle(package):  # statements (lifecycle-v1 §4)
             import_statement(package, as_json)
             return
         _run_check(lambda: import_package(station(), package), as_json, "cli.imported")

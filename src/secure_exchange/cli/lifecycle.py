@@ -262,23 +262,39 @@ def _incident_json(notice: Statement, closing: Statement | None, ours: bool) -> 
     }
 
 
+def is_statement_bundle(path: Path) -> bool:
+    """A folder of statements (an incident's bundle), not a package: no ``SHA256SUMS``."""
+    return (
+        path.is_dir()
+        and not (path / "SHA256SUMS").exists()
+        and any(path.glob("sx-statement-*.json"))
+    )
+
+
 def import_statement(path: Path, as_json: bool) -> None:
-    """``sx import STATEMENT``: a revocation, certificate or incident notice that travelled
-    alone on the stick, checked against the pinned keys and recorded."""
-    if not path.name.startswith("sx-statement-"):
+    """``sx import STATEMENT|BUNDLE``: revocations, certificates or incident notices that
+    travelled without a package, each checked against the pinned keys and recorded."""
+    files = sorted(path.glob("sx-statement-*.json")) if path.is_dir() else [path]
+    if not all(f.name.startswith("sx-statement-") for f in files):
         raise click.UsageError(t("lifecycle.not_statement", file=path.name))
-    statement = receive_statement(station(), path)
+    received = [receive_statement(station(), f) for f in files]
     if as_json:
-        echo_json(
-            {
-                "ok": True,
-                "statement": statement.statement_id,
-                "kind": statement.kind,
-                "party": statement.party,
-                "agreement": statement.agreement_number,
-            }
-        )
+        echo_json({"ok": True, "statements": [_statement_json(s) for s in received]})
         return
+    for statement in received:
+        _say_received(statement)
+
+
+def _statement_json(statement: Statement) -> dict[str, object]:
+    return {
+        "statement": statement.statement_id,
+        "kind": statement.kind,
+        "party": statement.party,
+        "agreement": statement.agreement_number,
+    }
+
+
+def _say_received(statement: Statement) -> None:
     click.echo(
         t(
             "lifecycle.received",

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from secure_exchange import fsio as _fsio
 from secure_exchange.errors import AgreementError
 from secure_exchange.station.common import PassphraseFn
-from secure_exchange.station.lifecycle import all_statements, issue, own_signer
+from secure_exchange.station.lifecycle import all_statements, issue, outgoing, own_signer
 from secure_exchange.station.media import revoke_media
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import KINDS, Statement, new_statement_id
@@ -74,7 +75,11 @@ def open_incident(
             "media": sorted({m.lower() for m in media}),
             "ticket": ticket or "",
         }
-        return issue(station, "incident.opened", agreement, signer, fields, out_dir)
+        notice, path = issue(station, "incident.opened", agreement, signer, fields, out_dir)
+        if out_dir is not None:  # the bundle: with it, every statement of this party about
+            for name, data in outgoing(station, agreement).items():  # the agreement (§3.4)
+                _fsio.atomic_write(out_dir / name, data)
+        return notice, path
 
 
 def list_incidents(station: Station) -> list[Incident]:
