@@ -199,8 +199,7 @@ def import_package(station: Station, path: Path) -> VerifiedPackage:
         _check_package_use(station, result)
         witnessed = _receive_witness(station, result)
         op.set_detail("witnessed", "yes" if witnessed else "no")
-        _register(station, result)
-        register_output(
+        register_output(  # before the replay register: a rerun after a kill writes it again
             station,
             path,
             "package",
@@ -208,6 +207,7 @@ def import_package(station: Station, path: Path) -> VerifiedPackage:
             result.sums_sha256,
             package=result.package_id,
         )
+        _register(station, result)
         return result
 
 
