@@ -131,7 +131,7 @@ def test_key_revocation_travels_inside_the_next_package(w: World) -> None:
         str(w.root / "calls.csv"),
         ok=False,
     )
-    assert "has been revoked" in refused.output
+    assert "Key bank-reid was revoked on" in refused.output  # not even unlocked
     assert not (w.root / "calls.csv").exists()
 
     back = w.root / "back"
@@ -152,6 +152,22 @@ def test_a_package_signed_by_a_revoked_key_is_refused_at_import(w: World) -> Non
     w.sx(w.bank, "import", str(statement_in(out)))
     refused = w.sx(w.bank, "import", str(package), ok=False)
     assert "zw-officer has been revoked" in refused.output
+    # at home the key signs nothing any more: no package, no stick label, no agreement
+    assert "was revoked on" in seal(w, ok=False).output
+    other = w.root / "other-stick"
+    other.mkdir()
+    enrol = w.sx(w.community, "media", "enroll", str(other), "--as", "zw-officer", ok=False)
+    assert "was revoked on" in enrol.output
+    signing = w.sx(
+        w.community,
+        "agreement",
+        "sign",
+        str(w.root / "agreement.json"),
+        "--as",
+        "zw-officer",
+        ok=False,
+    )
+    assert "was revoked on" in signing.output
 
 
 # --- 2. end of use ----------------------------------------------------------------------------

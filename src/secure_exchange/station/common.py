@@ -14,6 +14,7 @@ from pathlib import Path
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.station.home import StationInfo, init_station
+from secure_exchange.station.statements import refuse_revoked_key
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import Agreement, PublicIdentity, UnlockedIdentity, new_agreement
 
@@ -58,10 +59,18 @@ def create_key(
         return station.keyring.create(name, org, purpose, passphrase, cost=cost)
 
 
-def unlock(station: Station, name: str, passphrase: PassphraseFn) -> UnlockedIdentity:
-    """Unlock an identity; a wrong passphrase is logged as a failure."""
+def unlock(
+    station: Station, name: str, passphrase: PassphraseFn, *, revoked_ok: bool = False
+) -> UnlockedIdentity:
+    """Unlock an identity; a wrong passphrase is logged as a failure.
+
+    A revoked key is refused (lifecycle-v1 §3.2) unless ``revoked_ok``: statements of an
+    agreement's end, which only restrict, may still be signed with it.
+    """
     public = station.keyring.get(name)
     with station.audited("key.unlocked", actor=key_actor(public)):
+        if not revoked_ok:
+            refuse_revoked_key(station, public)
         station.keyring.require_private(name)  # refused before the passphrase is asked for
         return station.keyring.unlock(name, passphrase(name))
 

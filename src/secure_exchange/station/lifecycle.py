@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from secure_exchange import fsio as _fsio
-from secure_exchange.errors import AgreementError, Problem, SecureExchangeError
+from secure_exchange.errors import AgreementError, Problem
 from secure_exchange.package import VerifiedPackage
 from secure_exchange.station.common import PassphraseFn, unlock
+from secure_exchange.station.statements import all_statements
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import (
     Agreement,
@@ -33,6 +34,7 @@ from secure_exchange.trust import (
 __all__ = [
     "RETENTION_WARNING_DAYS",
     "Standing",
+    "all_statements",
     "check_use",
     "issue",
     "outgoing",
@@ -60,40 +62,6 @@ class Standing:
     open_incidents: tuple[Statement, ...] = ()
     revoked_keys: Mapping[str, Statement] = field(default_factory=dict)
     statements: tuple[Statement, ...] = ()
-
-
-def _statement_files(station: Station) -> list[Path]:
-    root = station.layout.lifecycle
-    return sorted(root.glob("*.json")) if root.is_dir() else []
-
-
-def _load(path: Path) -> Statement:
-    try:
-        return Statement.from_bytes(path.read_bytes())
-    except (OSError, AgreementError) as exc:
-        raise SecureExchangeError("home.unreadable", path=path, error=type(exc).__name__) from exc
-
-
-def all_statements(station: Station) -> list[tuple[Statement, Agreement]]:
-    """Every statement held here with its trusted agreement, each checked again (§5).
-
-    Raises:
-        SecureExchangeError: ``home.unreadable`` naming a statement file that no longer
-            parses or verifies (fail closed).
-    """
-    trusted = {a.sha256: a for a in station.trust.all()}
-    found = []
-    for path in _statement_files(station):
-        statement = _load(path)
-        agreement = trusted.get(statement.agreement_sha256)
-        if agreement is None:
-            continue  # about an agreement no longer trusted here: nothing left to refuse
-        try:
-            statement.signer(agreement)
-        except AgreementError as exc:  # changed on disk since it was checked and kept
-            raise SecureExchangeError("home.unreadable", path=path, error=exc.key) from exc
-        found.append((statement, agreement))
-    return sorted(found, key=lambda pair: pair[0].issued)
 
 
 def standing(station: Station, agreement: Agreement) -> Standing:
@@ -204,7 +172,7 @@ def own_signer(
     public = station.keyring.get(name)
     if not any(k.key_id == public.key_id for k in pinned):
         raise AgreementError("lifecycle.no_signer", number=agreement.number, names=name)
-    return unlock(station, name, passphrase)
+    return unlock(station, name, passphrase, revoked_ok=True)  # an end only restricts
 
 
 def store_statement(station: Station, statement: Statement) -> bool:

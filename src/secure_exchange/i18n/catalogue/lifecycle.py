@@ -26,6 +26,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Key {name} has been revoked: nothing under agreement {number} may be signed by, "
         "encrypted to or opened with it. Replacing a key is a new agreement both seals sign.",
     ),
+    "lifecycle.key_revoked_here": (
+        "密钥 {name} 已于 {day} 撤销，不能再用于签名或解密。更换密钥须双方公章签署新的协议。",
+        "Key {name} was revoked on {day}: it may no longer sign or decrypt. Replacing a key "
+        "is a new agreement both seals sign.",
+    ),
     "lifecycle.retention_over": (
         "协议 {number} 的数据保存期已于 {end} 结束，不能再使用。请销毁数据：sx destroy --agreement {number}",
         "The retention period of agreement {number} ended on {end}: its data may no longer "
