@@ -41,7 +41,7 @@ from secure_exchange.package import (
 )
 from secure_exchange.package.layout import SIG_COMMENT, SUMS, signature_name, trusted_comment
 from secure_exchange.station import MediaLabel
-from secure_exchange.trust import Agreement
+from secure_exchange.trust import Agreement, Statement
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -165,6 +165,32 @@ def _agreement(data: bytes) -> object:
 
 def _agreement_seeds() -> list[bytes]:
     return [_world().parties.agreement.to_bytes()]
+
+
+# --- statements: revocations, certificates, incident notices (lifecycle-v1) ----------------
+
+
+def _statement(data: bytes) -> object:
+    """A statement from the other party's stick, checked against the pinned keys (§4)."""
+    statement = Statement.from_bytes(data)
+    statement.signer(_world().parties.agreement)
+    return statement
+
+
+def _statement_seeds() -> list[bytes]:
+    parties = _world().parties
+    revoked = Statement.issue(
+        "agreement.revoked", parties.agreement, parties.seal_a, {"reason": "ended"}, now=NOW
+    )
+    notice = {
+        "incident": "ab" * 16,
+        "what": "lost-media",
+        "when": "2022-07-01",
+        "packages": ["20220701-abcdefghjkmnpqrstuvw"],
+        "media": ["cd" * 16],
+    }
+    opened = Statement.issue("incident.opened", parties.agreement, parties.officer, notice, now=NOW)
+    return [revoked.to_bytes(), opened.to_bytes()]
 
 
 # --- packages: the stick's holder, and a peer holding its own valid keys ---------------------
@@ -383,6 +409,7 @@ TARGETS: dict[str, Target] = {
         Target("note", _note, _note_seeds),
         Target("sha256sums", _sums, _sums_seeds),
         Target("agreement", _agreement, _agreement_seeds),
+        Target("statement", _statement, _statement_seeds),
         Target("package-stick", _stick, _stick_seeds),
         Target("package-peer-manifest", _peer_manifest, _peer_manifest_seeds),
         Target("package-peer-part", _peer_part, _peer_part_seeds),

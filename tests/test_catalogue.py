@@ -37,6 +37,8 @@ DYNAMIC_PREFIXES = {
     "audit.export.col.": "cli/audit.py: the xlsx export's column headings",
     "audit.col.": "cli/audit.py: one column heading per field of `sx audit show`",
     "audit.report.col.": "audit/report.py: column headings of the log report's tables",
+    "audit.timeline.action.": "audit/timeline.py: an action on an agreement's timeline",
+    "lifecycle.label.": "trust/statement.py, audit/timeline.py: reason, kind, incident codes",
     "cli.stage.": "cli/_common.py: stage names of long commands (verify, decrypt, score…)",
     "demo.file.": "cli/demo.py: one line per file the demo wrote",
     "label.": "i18n/__init__.py: label(kind, code) for purposes, roles and data groups",

@@ -249,6 +249,10 @@ def test_scoring_a_package_writes_only_output_and_log(
     scored_dir = str(world.bank / "state" / "scored")  # what was approved: tokens, signed
     tmp_out = out.with_name(f".{out.name}.tmp-{os.getpid()}")  # fsio.replacing
     allowed = {str(out), str(tmp_out), str(tmp_out) + ".d"}  # .d: openpyxl's scratch
+    outputs = world.bank / "state" / "outputs.json"  # the output register: paths and digests
+    allowed |= {str(world.bank / "state"), str(outputs)}
+    outputs_tmp = str(outputs.with_name(f".{outputs.name}.tmp-{os.getpid()}"))
+    allowed |= {outputs_tmp, outputs_tmp + ".d"}
     unexpected = [
         w
         for w in _WRITES

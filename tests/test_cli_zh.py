@@ -57,7 +57,7 @@ def _allowed() -> set[str]:
             for opt in [*param.opts, *param.secondary_opts]:
                 words.update(re.split(r"[-_]", opt.lstrip("-")))
             if isinstance(param.type, click.Choice):
-                words.update(str(c) for c in param.type.choices)
+                words.update(p for c in param.type.choices for p in re.split(r"[-_]", str(c)))
     return words
 
 

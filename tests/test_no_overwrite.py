@@ -286,8 +286,16 @@ def _commands(
             yield from _commands(command, (*prefix, name))
 
 
-# ``seal --out`` names a folder that a new package folder goes into: nothing is replaced.
-FOLDER_OUTPUTS = {"seal"}
+# --out names a folder; the file written there is named by the package's or the statement's
+# random id, and never replaces another file.
+FOLDER_OUTPUTS = {
+    "seal",
+    "agreement revoke",
+    "keys revoke",
+    "destroy",
+    "incident open",
+    "incident close",
+}
 
 
 def test_every_command_with_an_output_has_force() -> None:

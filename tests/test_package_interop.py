@@ -124,4 +124,7 @@ def test_stock_age_opens_our_identity_file(parties: Parties, tmp_path: Path) -> 
     out = tmp_path / "identity.txt"
     code, _ = _run_on_tty([age, "-d", "-o", str(out), str(key_file)], PASS)
     assert code == 0
-    assert out.read_text().strip() == str(parties.scoring.age_identity)
+    lines = out.read_text().split()  # the X25519 line, then (a v2 card) the hybrid one
+    assert lines[0] == str(parties.scoring.age_identity)
+    hybrid = parties.scoring.hybrid_identity
+    assert lines[1:] == ([] if hybrid is None else [str(hybrid)])

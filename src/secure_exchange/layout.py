@@ -81,6 +81,18 @@ class HomeLayout:
         """The sticks this station enrolled, with their labels' digests."""
         return self.media / "register.json"
 
+    @property
+    def lifecycle(self) -> Path:
+        """Signed statements about agreements' ends: revocations, destruction certificates,
+        incidents (protocols/lifecycle-v1.md §5), issued here or received, one file each."""
+        return self.state / "lifecycle"
+
+    @property
+    def outputs(self) -> Path:
+        """Outputs ``sx`` wrote and packages it imported, per agreement: what ``sx destroy``
+        shreds (paths and digests only)."""
+        return self.state / "outputs.json"
+
     def folders(self) -> tuple[Path, ...]:
         """The folders ``sx init`` creates."""
         return (self.keys, self.agreements, self.audit, self.state, self.media)

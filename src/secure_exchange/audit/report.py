@@ -20,6 +20,7 @@ from secure_exchange.audit.errors import AuditUnavailableError
 from secure_exchange.audit.events import Actor, Event
 from secure_exchange.audit.export import write_export
 from secure_exchange.audit.log import AuditLog
+from secure_exchange.audit.timeline import agreement_timelines
 from secure_exchange.audit.verify import AuditVerifyReport
 from secure_exchange.i18n import current_language, has_message, t
 
@@ -305,6 +306,7 @@ def render_report(station: str, events: Sequence[Event], report: AuditVerifyRepo
         ("audit.report.by_actor", _bar_chart(by_actor, t("audit.report.by_actor"))),
         ("audit.report.by_action", _bar_chart(by_action, t("audit.report.by_action"))),
         ("audit.report.reidentifications", _reidentifications(events)),
+        ("audit.report.timeline", agreement_timelines(events)),  # lifecycle-v1 §6
         ("audit.report.failures", _failures(events)),
     ]
     body = "".join(f"<h2>{html.escape(t(k))}</h2>{v}" for k, v in sections)

@@ -13,7 +13,17 @@ from typing import Any
 import click
 
 from secure_exchange import fsio
-from secure_exchange.cli import audit, click_zh, core, demo, exchange, ledger, media, report
+from secure_exchange.cli import (
+    audit,
+    click_zh,
+    core,
+    demo,
+    exchange,
+    ledger,
+    lifecycle,
+    media,
+    report,
+)
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
 
@@ -22,6 +32,7 @@ __all__ = ["build_cli", "main"]
 # Each area adds its commands to the root group, in this order.
 _AREAS = (
     core.register,
+    lifecycle.register,  # joins the agreement and keys groups of core
     ledger.register,
     exchange.register,
     audit.register,

@@ -112,6 +112,7 @@ METAVARS_ZH = {
     "FILE.html": "文件.html",
     "FILE.json": "文件.json",
     "CARD": "密钥卡",
+    "INCIDENT_ID": "事件编号",
     "NO|FILE": "编号或文件",
     "NAME": "密钥名",
     "NUMBER": "编号",

@@ -75,12 +75,19 @@ def station() -> Station:
     if not isinstance(found, Station):
         found = root.with_resource(Station.open(station_home()))
         root.obj = found
+        root.call_on_close(lambda: _show_notices(found))
     return found
 
 
 MIN_PASSPHRASE = 12
 """Characters a new passphrase needs at least (keys/README)."""
 _PROMPT_TRIES = 3
+
+
+def _show_notices(opened: Station) -> None:
+    """Warnings the command's operations left for the user (a retention end near…)."""
+    for notice in opened.notices:
+        click.echo(notice.message(), err=True)
 
 
 class PassphraseSource:

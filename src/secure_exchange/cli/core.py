@@ -23,6 +23,7 @@ from secure_exchange.cli.common import (
     stage_printer,
     station,
 )
+from secure_exchange.cli.lifecycle import import_statement, is_statement_bundle
 from secure_exchange.errors import (
     AgreementError,
     IdentityError,
@@ -41,6 +42,7 @@ from secure_exchange.station import (
     agreement_new,
     agreement_sign,
     check_package_folder,
+    check_use,
     create_key,
     export_age_identity,
     export_public,
@@ -175,6 +177,7 @@ def _agreement_group() -> click.Group:
         default=None,
         help=t("cli.help.agreement_max_unique"),
     )
+    @click.option("--retain-until", type=DATE, default=None)  # lifecycle-v1 §5.1
     @out_option()
     @force_option
     def new(
@@ -185,6 +188,7 @@ def _agreement_group() -> click.Group:
         valid_until: date,
         no_hybrid: bool,
         max_unique_percent: float | None,
+        retain_until: date | None,
         out: Path,
         force: bool,
     ) -> None:
@@ -199,6 +203,7 @@ def _agreement_group() -> click.Group:
             out,
             hybrid=not no_hybrid,
             max_unique_bp=None if max_unique_percent is None else round(max_unique_percent * 100),
+            retain_until=_day(retain_until) if retain_until is not None else None,
         )
         click.echo(t("cli.agreement_drafted", number=made.number, sha=made.sha256, path=out))
 
@@ -247,6 +252,7 @@ def _agreement_group() -> click.Group:
         for item in station().trust.all():
             try:
                 item.check_in_force(today)
+                check_use(station(), item, today=today)  # revoked, destroyed, frozen, retention
                 state = t("cli.in_force")
             except Exception as exc:
                 state = str(exc)
@@ -265,6 +271,7 @@ def _document_new(command: click.Command) -> None:
         "party_b": ("paper.help.party_b", "CARD"),
         "valid_from": ("paper.help.valid_from", "YYYY-MM-DD"),
         "valid_until": ("paper.help.valid_until", "YYYY-MM-DD"),
+        "retain_until": ("paper.help.retain_until", "YYYY-MM-DD"),
         "out": ("paper.help.out", "FILE.json"),
     }
     for param in command.params:
@@ -360,9 +367,12 @@ def _package_cmds() -> list[click.Command]:
         _run_check(lambda: verify_package(station(), package), as_json, "cli.verified")
 
     @click.command("import", help=t("cli.help.import"))
-    @click.argument("package", type=folder)
+    @click.argument("package", type=click.Path(exists=True, path_type=Path))
     @click.option("--json", "as_json", is_flag=True)
     def import_(package: Path, as_json: bool) -> None:
+        if package.is_file() or is_statement_bundle(package):  # statements (lifecycle-v1 §4)
+            import_statement(package, as_json)
+            return
         _run_check(lambda: import_package(station(), package), as_json, "cli.imported")
 
     @click.command("inspect", help=t("cli.help.inspect"))

@@ -25,6 +25,10 @@ SUBJECT = "subject"
 """The subject token column; every group carries it (it stands for the ID number)."""
 
 _ID = "身份证号码"
+# Revision 2 (issue 13): every column has a category. Annex 3 §一 lists seven "包括但不限于";
+# the panel's records (codes, vetoes, notes) are 评议信息, the credit flags and decisions
+# 信用信息 (``trust.CATEGORIES``); a village is part of an address, a subject type business data.
+_ADDRESS, _BUSINESS, _CREDIT, _PANEL = "家庭住址", "各类经营数据", "信用信息", "评议信息"
 _NOTES = pa.list_(
     pa.field(
         "element",
@@ -51,8 +55,8 @@ _MEMBERS = pa.list_(
 
 @dataclass(frozen=True)
 class GroupColumns:
-    """The columns one group may carry, with their types and Annex 3 categories ("" for
-    none), and the agreement party that sends the group. A package may carry fewer columns
+    """The columns one group may carry, with their types and Annex 3 categories (every
+    column has one), and the agreement party that sends the group. A package may carry fewer columns
     (the subject token always), never another, never of another type."""
 
     group: str
@@ -98,28 +102,28 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
         "scoring",
         "A",
         [
-            ("community", _TEXT, ""),
-            ("subject_type", _TEXT, ""),
-            ("full_civil_capacity", _FLAG, ""),
-            ("fixed_residence", _FLAG, ""),
-            ("fixed_income", _FLAG, ""),
-            ("major_bad_credit", _FLAG, ""),
+            ("community", _TEXT, _ADDRESS),
+            ("subject_type", _TEXT, _BUSINESS),
+            ("full_civil_capacity", _FLAG, _CREDIT),
+            ("fixed_residence", _FLAG, _CREDIT),
+            ("fixed_income", _FLAG, _CREDIT),
+            ("major_bad_credit", _FLAG, _CREDIT),
             # The age facts (scoring.age_facts), derived from the ID number's birth date;
             # since sx-package-v2 they replace the birth date, and sex is not sent at all.
             ("age_status", _TEXT, _ID),
             ("age_from", _DATE, _ID),
             ("age_until", _DATE, _ID),
-            ("age_window", _TEXT, ""),
-            ("panel_sittings", _SITTINGS, ""),
+            ("age_window", _TEXT, _ID),
+            ("panel_sittings", _SITTINGS, _PANEL),
         ],
     ),
     "evaluations": _group(
         "evaluations",
         "A",
         [
-            ("code", _TEXT, ""),
-            ("level", _TEXT, ""),
-            ("points", pa.int32(), ""),
+            ("code", _TEXT, _PANEL),
+            ("level", _TEXT, _PANEL),
+            ("points", pa.int32(), _PANEL),
         ],
     ),
     "identity": _group(
@@ -134,28 +138,28 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("relation", _TEXT, "家庭关系"),
             ("real_estate", _TEXT, "不动产"),
             ("business_data", _TEXT, "各类经营数据"),
-            ("evaluation_notes", _NOTES, ""),
-            ("panel_members", _MEMBERS, "居民姓名"),
+            ("evaluation_notes", _NOTES, _PANEL),
+            ("panel_members", _MEMBERS, _PANEL),
         ],
     ),
     "decisions": _group(
         "decisions",
         "B",
         [
-            ("community", _TEXT, ""),
-            ("subject_type", _TEXT, ""),
-            ("status", _TEXT, ""),
-            ("base_points", pa.int32(), ""),
-            ("bonus_points", pa.int32(), ""),
-            ("deduction_points", pa.int32(), ""),
-            ("total_points", pa.int32(), ""),
-            ("initial_limit_yuan", pa.int64(), ""),
-            ("credit_limit_yuan", pa.int64(), ""),
-            ("rate_bp", pa.int32(), ""),
-            ("reasons", _TEXT, ""),
-            ("policy", _TEXT, ""),
-            ("as_of", _DATE, ""),
-            ("panel", _TEXT, ""),
+            ("community", _TEXT, _ADDRESS),
+            ("subject_type", _TEXT, _BUSINESS),
+            ("status", _TEXT, _CREDIT),
+            ("base_points", pa.int32(), _CREDIT),
+            ("bonus_points", pa.int32(), _CREDIT),
+            ("deduction_points", pa.int32(), _CREDIT),
+            ("total_points", pa.int32(), _CREDIT),
+            ("initial_limit_yuan", pa.int64(), _CREDIT),
+            ("credit_limit_yuan", pa.int64(), _CREDIT),
+            ("rate_bp", pa.int32(), _CREDIT),
+            ("reasons", _TEXT, _CREDIT),
+            ("policy", _TEXT, _CREDIT),
+            ("as_of", _DATE, _CREDIT),
+            ("panel", _TEXT, _PANEL),
         ],
     ),
 }

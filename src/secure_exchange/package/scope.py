@@ -9,7 +9,7 @@ year of ``created`` (§4.7). Both run before any byte is decrypted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 
 import pyarrow as pa
@@ -21,7 +21,15 @@ from secure_exchange.package.layout import CLOCK_SKEW, MAX_LIFETIME
 from secure_exchange.package.manifest import GroupInfo, Manifest
 from secure_exchange.trust import Agreement
 
-__all__ = ["check_columns", "check_lifetime", "check_schemas", "rule_of", "undeclared_categories"]
+__all__ = [
+    "check_columns",
+    "check_lifetime",
+    "check_schemas",
+    "column_categories",
+    "rule_of",
+    "undeclared_categories",
+    "unlisted_categories",
+]
 
 
 def _shown(name: str) -> str:
@@ -96,6 +104,30 @@ def undeclared_categories(group: GroupInfo, table: pa.Table) -> list[str]:
         if table.column(name).null_count < table.num_rows
     }
     return sorted(c for c in carried - set(group.categories) if c)
+
+
+def column_categories(group: str, columns: Iterable[str]) -> set[str]:
+    """The Annex 3 categories that ``columns`` of ``group`` carry (every column has one)."""
+    rule = rule_of(group)
+    if rule is None:
+        return set()
+    return {c for name in columns if (c := rule.categories.get(name, ""))}
+
+
+def unlisted_categories(
+    agreement: Agreement, columns: Mapping[str, Iterable[str]]
+) -> list[tuple[str, str]]:
+    """(column, category) of every column, group by group, whose category ``agreement`` does
+    not list (§4.6, revision 2): such a column may not travel under it at all."""
+    allowed = set(agreement.categories)
+    found = []
+    for group, names in columns.items():
+        rule = rule_of(group)
+        for name in names:
+            category = rule.categories.get(name, "") if rule is not None else ""
+            if category and category not in allowed:
+                found.append((name, category))
+    return found
 
 
 def check_lifetime(manifest: Manifest, agreement: Agreement, now: datetime) -> None:

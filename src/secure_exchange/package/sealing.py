@@ -40,7 +40,7 @@ from secure_exchange.package.manifest import (
 )
 from secure_exchange.package.parts import GroupStream
 from secure_exchange.package.reader import DirectoryReader, digest
-from secure_exchange.package.scope import check_schemas
+from secure_exchange.package.scope import check_schemas, column_categories, unlisted_categories
 from secure_exchange.package.verification import VerifiedPackage, check_threshold, verify
 from secure_exchange.trust import Agreement, UnlockedIdentity
 
@@ -242,6 +242,12 @@ def _plan(
     for group in schemas:
         agreement.group_recipients(group)
     check_schemas(schemas, sender.party)  # what the receiver would refuse (§4.6)
+    for column, category in unlisted_categories(
+        agreement, {g: s.names for g, s in schemas.items()}
+    ):
+        raise AgreementError(
+            "package.column_category", column=column, category=category, number=agreement.number
+        )
     _check_categories(agreement, categories)
     package_id = f"{now:%Y%m%d}-{_letters(nonce)}"
     end = datetime.combine(agreement.valid_until + timedelta(days=1), time(), UTC)
@@ -318,7 +324,9 @@ def _manifest(
             GroupInfo(
                 name=g,
                 recipients=agreement.group_recipients(g),
-                categories=tuple(sorted(categories.get(g, ()))),
+                categories=tuple(
+                    sorted({*categories.get(g, ()), *column_categories(g, schemas[g].names)})
+                ),
                 rows=sum(p.rows for p in plan.parts if p.group == g),
                 schema=_parts.schema_fields(schemas[g]),
                 risk=risks.get(g),

@@ -41,7 +41,7 @@ from secure_exchange.package.reader import (
     PackageReader,
     digest,
 )
-from secure_exchange.package.scope import check_columns, check_lifetime
+from secure_exchange.package.scope import check_columns, check_lifetime, unlisted_categories
 from secure_exchange.trust import Agreement, AgreementKey
 
 __all__ = [
@@ -446,6 +446,9 @@ def _agreement_and_scope(manifest: Manifest, agreement: Agreement, now: datetime
                 number=agreement.number,
             )
     check_columns(manifest)  # §4.6 every group carries only the columns the profile allows
+    columns = {g.name: [f.name for f in g.schema] for g in manifest.groups}
+    for column, category in unlisted_categories(agreement, columns):  # §4.6 each column's
+        raise _fail("scope", "verify.column_category", column=column, category=category)
 
 
 def _replay(replay: ReplayCheck, signed: _Signed, manifest: Manifest) -> None:

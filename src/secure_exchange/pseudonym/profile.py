@@ -8,10 +8,12 @@ kept for reference); see protocols/pseudonymisation-v1.md.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
-__all__ = ["GROUPS", "ColumnRule", "Profile", "load_profile"]
+__all__ = ["GROUPS", "ColumnRule", "Profile", "category_of", "load_profile"]
 
 GROUPS = ("scoring", "evaluations", "identity")
 """The column groups that leave the village, each a table of the package."""
@@ -56,5 +58,13 @@ def load_profile(name: str = "ledger-v2") -> Profile:
         for column, spec in doc.get(table, {}).items():
             if spec["group"] not in (*GROUPS, "subject", "drop"):
                 raise ValueError(f"profile {name}: bad group for {table}.{column}")
-            rules.append(ColumnRule(table, column, spec["group"], spec["category"]))
+            category = spec["category"] or category_of(doc, table, column)
+            rules.append(ColumnRule(table, column, spec["group"], category))
     return Profile(str(doc["profile"]), tuple(rules))
+
+
+def category_of(doc: Mapping[str, Any], table: str, column: str) -> str:
+    """The revision 2 category of a column whose own line names none: the profile's
+    ``[categories.<table>]`` entry for it, else that table's ``"*"`` entry, else ""."""
+    extra = doc.get("categories", {}).get(table, {})
+    return str(extra.get(column, extra.get("*", "")))

@@ -32,6 +32,7 @@ from secure_exchange.station.community import (
     score_ledger,
     seal_ledger,
 )
+from secure_exchange.station.destroy import Destruction, destroy_agreement
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
     check_package_folder,
@@ -50,6 +51,21 @@ from secure_exchange.station.home import (
     load_station,
     station_home,
 )
+from secure_exchange.station.incident import (
+    Incident,
+    close_incident,
+    list_incidents,
+    open_incident,
+)
+from secure_exchange.station.lifecycle import (
+    RETENTION_WARNING_DAYS,
+    Standing,
+    check_use,
+    receive_statement,
+    revoke_agreement,
+    revoke_key,
+    standing,
+)
 from secure_exchange.station.media import (
     LABEL_NAME,
     SIGNATURE_NAME,
@@ -67,6 +83,7 @@ from secure_exchange.station.media import (
     enroll_media,
     list_media,
     mount_roots,
+    revoke_media,
 )
 from secure_exchange.station.notify import (
     NOTIFY_COLUMNS,
@@ -76,6 +93,7 @@ from secure_exchange.station.notify import (
     reason_labels,
     reasons_text,
 )
+from secure_exchange.station.outputs import OUTPUT_KINDS, Output, OutputRegister
 from secure_exchange.station.register import ReplayRegister, SequenceCounter
 from secure_exchange.station.results import results_for_residents
 from secure_exchange.station.station import Station, key_actor, user_actor
@@ -83,11 +101,15 @@ from secure_exchange.station.station import Station, key_actor, user_actor
 __all__ = [
     "LABEL_NAME",
     "NOTIFY_COLUMNS",
+    "OUTPUT_KINDS",
     "REASONS",
+    "RETENTION_WARNING_DAYS",
     "ROLES",
     "SIGNATURE_NAME",
     "WITNESS_FILE",
+    "Destruction",
     "HomeLayout",
+    "Incident",
     "MediaCheck",
     "MediaForgedError",
     "MediaLabel",
@@ -95,6 +117,8 @@ __all__ = [
     "MediaNotRegisteredError",
     "MediaOtherUnitError",
     "MediaStatus",
+    "Output",
+    "OutputRegister",
     "PassphraseFn",
     "Reidentification",
     "ReidentifyError",
@@ -102,6 +126,7 @@ __all__ = [
     "SealOutcome",
     "SequenceCounter",
     "Stage",
+    "Standing",
     "Station",
     "StationInfo",
     "agreement_import",
@@ -111,8 +136,11 @@ __all__ = [
     "check_media",
     "check_package_folder",
     "check_target",
+    "check_use",
+    "close_incident",
     "create_key",
     "default_enrolling_key",
+    "destroy_agreement",
     "enroll",
     "enroll_media",
     "export_age_identity",
@@ -121,23 +149,31 @@ __all__ = [
     "init",
     "init_station",
     "key_actor",
+    "label",
+    "list_incidents",
     "list_media",
     "load_checked_ledger",
     "load_station",
     "mount_roots",
     "notification_list",
     "open_imported",
+    "open_incident",
     "package_risk",
     "read_results",
     "reason_labels",
     "reasons_text",
+    "receive_statement",
     "reidentify",
     "results_for_residents",
+    "revoke_agreement",
+    "revoke_key",
+    "revoke_media",
     "score_ledger",
     "score_package",
     "seal_decisions",
     "seal_groups",
     "seal_ledger",
+    "standing",
     "station_home",
     "unlock",
     "user_actor",

@@ -32,6 +32,7 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
+from secure_exchange.station.lifecycle import check_use
 from secure_exchange.station.listing import read_listed_subjects
 from secure_exchange.station.notify import (
     ReidentifyError,
@@ -41,6 +42,7 @@ from secure_exchange.station.notify import (
     notification_list,
     select_approved,
 )
+from secure_exchange.station.outputs import register_output
 from secure_exchange.station.scored import (
     ScoringRecord,
     file_sha256,
@@ -95,6 +97,14 @@ def score_package(
         stage("write")
         write_output(result.decisions, out, "decisions")  # xlsx in words, CSV canonical
         digest = file_sha256(out)
+        register_output(
+            station,
+            out,
+            "decisions",
+            verified.agreement.sha256,
+            digest,
+            package=verified.package_id,
+        )
         record = ScoringRecord.of(verified, policy.ref, as_of, result.decisions, digest)
         write_record(station, record, identity)
         op.set_detail("decisions_sha256", digest)
@@ -170,6 +180,14 @@ def reidentify(
             )
         listing = notification_list(selection.rows, tables["identity"])
         write_output(listing, out, "calllist")
+        register_output(
+            station,
+            out,
+            "call-list",
+            verified.agreement.sha256,
+            file_sha256(out),
+            package=verified.package_id,
+        )
         op.set_count("rows", listing.num_rows)
     return Reidentification(
         int(listing.num_rows), len(listed), code, record.package, record.as_of, record.policy
@@ -188,6 +206,7 @@ def seal_decisions(
     if station.info.party != "B":
         raise PackageError("package.decisions_need_bank", role=station.info.role)
     agreement = station.trust.get(agreement_number)
+    check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
     decisions = read_output(decisions_path)
     if "source_row" in decisions.column_names:
         raise PackageError("package.decisions_from_ledger")

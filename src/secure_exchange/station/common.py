@@ -15,6 +15,7 @@ from pathlib import Path
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import AgreementError, PassphraseError
 from secure_exchange.station.home import StationInfo, init_station
+from secure_exchange.station.statements import refuse_revoked_key
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import (
     DEFAULT_HYBRID_GROUPS,
@@ -67,19 +68,28 @@ def create_key(
 
 
 def unlock(
-    station: Station, name: str, passphrase: PassphraseFn, parts: UnlockParts = "both"
+    station: Station,
+    name: str,
+    passphrase: PassphraseFn,
+    parts: UnlockParts = "both",
+    *,
+    revoked_ok: bool = False,
 ) -> UnlockedIdentity:
     """Unlock the ``parts`` of an identity a command needs; each wrong passphrase is logged
     as a failure.
 
     A source that asks a person (its ``tries`` attribute, e.g. 3 on a terminal) is asked
-    again after a wrong passphrase, up to that many times; others once.
+    again after a wrong passphrase, up to that many times; others once. A revoked key is
+    refused (lifecycle-v1 §3.2) unless ``revoked_ok``: statements of an agreement's end,
+    which only restrict, may still be signed with it.
     """
     public = station.keyring.get(name)
     tries = max(1, int(getattr(passphrase, "tries", 1)))
     for attempt in range(1, tries + 1):
         try:
             with station.audited("key.unlocked", actor=key_actor(public), detail={"parts": parts}):
+                if not revoked_ok:
+                    refuse_revoked_key(station, public)
                 station.keyring.require_private(name)  # refused before a passphrase is asked
                 return station.keyring.unlock(name, passphrase(name), parts)
         except PassphraseError as exc:
@@ -137,6 +147,7 @@ def agreement_new(
     *,
     hybrid: bool = True,
     max_unique_bp: int | None = None,
+    retain_until: date | None = None,
 ) -> Agreement:
     """Draft an agreement from both parties' key cards and write it to ``out``.
 
@@ -156,6 +167,7 @@ def agreement_new(
             max_unique_bp=None
             if max_unique_bp is None
             else {"scoring": max_unique_bp, "evaluations": max_unique_bp},
+            retain_until=retain_until,
         )
         _fsio.atomic_write(out, agreement.to_bytes())
     return agreement

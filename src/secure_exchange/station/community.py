@@ -39,13 +39,16 @@ from secure_exchange.station.exchange import (
     seal_groups,
     witness_bundle,
 )
+from secure_exchange.station.lifecycle import check_use
 from secure_exchange.station.media import check_media
+from secure_exchange.station.outputs import register_output
 from secure_exchange.station.results import (
     masked_subjects,
     names_for_rows,
     preview_tables,
     results_for_residents,
 )
+from secure_exchange.station.scored import file_sha256
 from secure_exchange.station.station import Station, key_actor
 
 __all__ = [
@@ -138,6 +141,7 @@ def seal_ledger(
         raise PackageError("package.ledger_needs_community", role=station.info.role)
     agreement = station.trust.get(agreement_number)
     agreement.check_in_force(datetime.now(UTC).date())
+    check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
     media_detail = check_media(station, out_dir, allow_unenrolled=allow_unenrolled)
     stage("check")
     checked = check_ledger(station, path, drop_unknown=drop_unknown, progress=progress)
@@ -261,5 +265,13 @@ def read_results(
             write_public_lists(lists, publish[0], publish[1], force=force)
             op.set_count("published", len(lists))
         write_output(keyed, out, "results", people_only=names)
+        register_output(
+            station,
+            out,
+            "results",
+            verified.agreement.sha256,
+            file_sha256(out),
+            package=verified.package_id,
+        )
         op.set_count("rows", keyed.num_rows)
     return int(keyed.num_rows)

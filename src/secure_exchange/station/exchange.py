@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerprint
-from secure_exchange.errors import PackageError, VerificationError
+from secure_exchange.errors import AgreementError, PackageError, VerificationError
 from secure_exchange.package import (
     Categories,
     GroupRisk,
@@ -32,6 +32,8 @@ from secure_exchange.package import (
     verify,
 )
 from secure_exchange.station.common import Stage, quiet
+from secure_exchange.station.lifecycle import check_use, outgoing, receive_carried
+from secure_exchange.station.outputs import register_output
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import Agreement, UnlockedIdentity
 
@@ -130,6 +132,8 @@ def seal_groups(
         },
     ) as op:
         agreement.check_in_force(datetime.now(UTC).date())
+        check_use(station, agreement, keys=_sealing_keys(agreement, signers, info.party))
+        extra_files = {**outgoing(station, agreement), **(extra_files or {})}
         stale = remove_stale_partials(out_dir)  # what a killed seal left (§6)
         if stale:
             op.set_count("stale_partials_removed", stale)
@@ -195,6 +199,26 @@ def check_package_folder(path: Path) -> None:
         )
 
 
+def _sealing_keys(
+    agreement: Agreement, signers: Sequence[UnlockedIdentity], party: str
+) -> list[str]:
+    """The keys a package is signed by and encrypted to: none may be revoked (lifecycle-v1
+    §5.1); the receiving party's keys stand for the recipients."""
+    other = "B" if party == "A" else "A"
+    return [s.public.key_id for s in signers] + [
+        k.key_id for k in agreement.keys if k.party == other
+    ]
+
+
+def _check_package_use(station: Station, package: VerifiedPackage) -> None:
+    """The agreement's end refuses the package like a failed check ``agreement`` (lifecycle-v1
+    §5.1): revoked, destroyed, frozen, past retention, or signed by a revoked key."""
+    try:
+        check_use(station, package.agreement, keys=[k.key_id for k in package.signers])
+    except AgreementError as exc:
+        raise VerificationError("agreement", exc.key, **exc.params) from exc
+
+
 def verify_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify a package against this station's trusted agreements and replay register.
 
@@ -202,6 +226,7 @@ def verify_package(station: Station, path: Path) -> VerifiedPackage:
     was imported, :func:`was_imported`); ``import`` still refuses it.
     """
     with _verifying(station, "package.verified", path, again=True) as (_op, result):
+        _check_package_use(station, result)
         return result
 
 
@@ -226,8 +251,18 @@ def was_imported(station: Station, package: VerifiedPackage) -> bool:
 def import_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify and record a package so a replay or an older one is refused next time."""
     with _verifying(station, "package.imported", path) as (op, result):
+        op.set_count("statements", receive_carried(station, result))  # lifecycle-v1 §4
+        _check_package_use(station, result)
         witnessed = _receive_witness(station, result)
         op.set_detail("witnessed", "yes" if witnessed else "no")
+        register_output(  # before the replay register: a rerun after a kill writes it again
+            station,
+            path,
+            "package",
+            result.agreement.sha256,
+            result.sums_sha256,
+            package=result.package_id,
+        )
         _register(station, result)
         return result
 
@@ -291,6 +326,8 @@ def open_imported(
         )
         op.set_package(verified.package_id)
         _check_sender_name(verified)
+        used = [identity.public.key_id, *(k.key_id for k in verified.signers)]
+        check_use(station, verified.agreement, keys=used)
         if station.register.imported_digest(verified) != verified.sums_sha256:
             raise VerificationError("replay", "verify.changed_since_import")
         stage("decrypt")

@@ -369,6 +369,19 @@ def _record(station: Station, label: MediaLabel, data: bytes, replaced: str | No
     register.save(records)
 
 
+def revoke_media(station: Station, wanted: str) -> str:
+    """Drop a lost stick from the register (lifecycle-v1 §3.4): its label is refused from
+    now on. ``wanted``: the media id or its first digits, as ``sx media list`` shows it."""
+    register = _Register(station.layout.media_register)
+    records = register.load()
+    found = [m for m in records if len(wanted) >= 8 and m.startswith(wanted.lower())]
+    if len(found) != 1:
+        raise MediaNotRegisteredError("media.not_registered", id=_shown(wanted[:32]))
+    records.pop(found[0])
+    register.save(records)
+    return found[0]
+
+
 def default_enrolling_key(station: Station) -> str:
     """The station's only officer key; otherwise the user must name one with ``--as``."""
     keys = station.keyring.list()

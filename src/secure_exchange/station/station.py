@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from secure_exchange.audit import Actor, AuditLog, Operation
+from secure_exchange.errors import Problem
 from secure_exchange.station.home import HomeLayout, StationInfo, load_station
 from secure_exchange.station.register import ReplayRegister, SequenceCounter
 from secure_exchange.trust import Keyring, PublicIdentity, TrustStore
@@ -43,6 +44,7 @@ class Station:
     def __init__(self, home: Path) -> None:
         self.layout = HomeLayout(home)
         self._info: StationInfo | None = None
+        self.notices: list[Problem] = []  # warnings for the command's user (retention end…)
 
     def __repr__(self) -> str:
         return f"Station({self.home!s})"

@@ -29,6 +29,16 @@ from secure_exchange.trust.keys import (
     UnlockParts,
     fingerprint_of,
 )
+from secure_exchange.trust.statement import (
+    INCIDENT_KINDS,
+    KINDS,
+    REVOKE_REASONS,
+    STATEMENT_FORMAT,
+    Statement,
+    label,
+    new_statement_id,
+    statement_file_name,
+)
 from secure_exchange.trust.view import AgreementView, KeyLine, PartyView, agreement_view
 
 __all__ = [
@@ -37,9 +47,13 @@ __all__ = [
     "DEFAULT_HYBRID_GROUPS",
     "DEFAULT_RECIPIENTS",
     "DEFAULT_THRESHOLDS",
+    "INCIDENT_KINDS",
+    "KINDS",
     "PARTY_ROLES",
     "PURPOSE",
     "PURPOSES",
+    "REVOKE_REASONS",
+    "STATEMENT_FORMAT",
     "UNLOCK_PARTS",
     "Agreement",
     "AgreementKey",
@@ -48,10 +62,14 @@ __all__ = [
     "Keyring",
     "PartyView",
     "PublicIdentity",
+    "Statement",
     "TrustStore",
     "UnlockParts",
     "UnlockedIdentity",
     "agreement_view",
     "fingerprint_of",
+    "label",
     "new_agreement",
+    "new_statement_id",
+    "statement_file_name",
 ]

@@ -44,7 +44,10 @@ __all__ = [
 ]
 
 FORMAT = "sx-agreement-v1"
-# Annex 3 §一: the seven categories of data the agreement may cover.
+# Annex 3 §一: the seven categories of data the agreement may cover ("包括但不限于"), and
+# the two that revision 2 names for what travelled without one (issue 13): the panel's
+# records (codes incl. vetoes, levels, points, dates, notes; the panel roster) and the
+# credit flags and decisions. An agreement lists the ones its packages may carry.
 CATEGORIES = (
     "居民姓名",
     "身份证号码",
@@ -53,6 +56,8 @@ CATEGORIES = (
     "电话号码",
     "不动产",
     "各类经营数据",
+    "评议信息",
+    "信用信息",
 )
 PURPOSE = "全民授信体系支持乡村振兴普惠金融全覆盖工作"
 PARTY_ROLES = {"A": ("officer", "seal"), "B": ("scoring", "reidentify", "seal")}
@@ -127,6 +132,18 @@ class Agreement:
     def valid_until(self) -> date:
         """Last day in force."""
         return date.fromisoformat(str(self.body["valid_until"]))
+
+    @property
+    def retain_until(self) -> date | None:
+        """The last day data held under the agreement may be used (revision 2, optional:
+        an agreement drafted before has none)."""
+        value = self.body.get("retain_until")
+        return None if value is None else date.fromisoformat(str(value))
+
+    @property
+    def retention_end(self) -> date:
+        """The retention end in force: ``retain_until``, else the last day of validity."""
+        return self.retain_until or self.valid_until
 
     def party_org(self, party: str) -> str:
         """The organisation name of party ``A`` or ``B``."""
@@ -293,6 +310,8 @@ def _validate_body(body: Mapping[str, object]) -> None:
     unknown = set(_str_list(body["categories"])) - set(CATEGORIES)
     if unknown:
         raise AgreementError("agreement.unknown_category", category="、".join(sorted(unknown)))
+    if "retain_until" in body and date.fromisoformat(str(body["retain_until"])) < start:
+        raise AgreementError("agreement.retention_before_start")
     if not isinstance(body["number"], str) or not body["number"].strip():
         raise AgreementError("agreement.malformed", what="number")
     if not isinstance(body["purpose"], str):
@@ -342,6 +361,7 @@ def new_agreement(
     now: datetime | None = None,
     hybrid_groups: Iterable[str] = DEFAULT_HYBRID_GROUPS,
     max_unique_bp: Mapping[str, int] | None = None,
+    retain_until: date | None = None,
 ) -> Agreement:
     """Draft an unsigned agreement between party A's and party B's key cards.
 
@@ -349,6 +369,8 @@ def new_agreement(
     that reads one must have a hybrid recipient (a v2 card). Pass ``()`` for none.
     ``max_unique_bp`` limits, per group, the share of rows unique on its quasi-identifiers
     (basis points): a package above it is refused by its writer and its reader.
+    ``retain_until``: the last day data held under it may be used (protocols/
+    lifecycle-v1.md §5.1); without it, the last day of validity.
     """
     a, b = list(party_a), list(party_b)
     orgs = {p: {i.org for i in ids} for p, ids in (("A", a), ("B", b))}
@@ -370,6 +392,8 @@ def new_agreement(
         "valid_until": valid_until.isoformat(),
         "created": utc_timestamp(now),
     }
+    if retain_until is not None:
+        body["retain_until"] = retain_until.isoformat()
     _validate_body(body)
     for party in ("A", "B"):
         need = (thresholds or DEFAULT_THRESHOLDS)[party]

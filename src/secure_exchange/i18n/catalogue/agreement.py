@@ -12,6 +12,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "协议的截止日期早于生效日期。",
         "The agreement ends before it starts.",
     ),
+    "agreement.retention_before_start": (
+        "协议的数据保存截止日期早于生效日期。",
+        "The agreement's retention ends before the agreement starts.",
+    ),
     "agreement.expired": (
         "协议 {number} 已于 {end} 到期，须续签新协议后才能交换数据。",
         "Agreement {number} expired on {end}; a new agreement is needed before any exchange.",

@@ -37,6 +37,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The ledger holds data categories agreement {number} does not allow: {category}. "
         "Remove those columns and seal again.",
     ),
+    "package.column_category": (
+        "列 {column} 属于数据类别“{category}”，协议 {number} 未列入该类别，不能封装。"
+        "请双方签订列入该类别的协议（sx agreement new），或删除该列。",
+        "Column {column} is data of category {category}, which agreement {number} does not "
+        "list: it cannot be sealed. Sign an agreement that lists it (sx agreement new) or "
+        "remove the column.",
+    ),
     "package.group_missing": (
         "数据包中没有数据组：{group}。",
         "The package holds no group {group}.",

@@ -113,6 +113,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "paper.help.valid_from": ("生效日期 YYYY-MM-DD。", "First day in force, YYYY-MM-DD."),
     "paper.help.valid_until": ("截止日期 YYYY-MM-DD（含）。", "Last day in force, YYYY-MM-DD."),
+    "paper.help.retain_until": (
+        "可选：数据保留截止日期 YYYY-MM-DD（含），此后须 sx destroy 销毁；不填则为截止日期。",
+        "Optional: the last day data held under it may be kept, YYYY-MM-DD; after it, sx "
+        "destroy. Default: the last day in force.",
+    ),
     "paper.help.out": (
         "写出的协议草稿（JSON），交双方签署。",
         "The draft agreement file (JSON) to write, for both parties to sign.",

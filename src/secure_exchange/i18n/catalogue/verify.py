@@ -73,6 +73,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据包含有协议未允许的数据类别：{category}。",
         "The package carries data categories the agreement does not allow: {category}.",
     ),
+    "verify.column_category": (
+        "数据包的列 {column} 属于数据类别“{category}”，协议未列入该类别，已拒绝。",
+        "The package's column {column} is data of category {category}, which the agreement "
+        "does not list. Refused.",
+    ),
     "verify.recipients": (
         "数据组 {group} 的接收密钥与协议规定不一致。",
         "The readers of column group {group} differ from those the agreement names.",
