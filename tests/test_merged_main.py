@@ -1,0 +1,61 @@
+"""Findings from trying the merged main as outside testers would (helper "rev"): each test
+pins one mechanism that was wrong where two of the morning's features met."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from scoring.adjust import read_adjustments
+from secure_exchange.cli import build_cli
+from secure_exchange.i18n.catalogue import CATALOGUE
+from tests.support import shared_path
+
+
+def _sx(home: Path, *args: str, lang: str = "zh") -> tuple[int, str, str]:
+    env = {"SX_HOME": str(home), "SX_LANG": lang}
+    result = CliRunner().invoke(build_cli(), list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_scoring_warning_carries_the_prefix_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert _sx(home, "init", "--org", "测试社区", "--role", "community")[0] == 0
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    out = str(tmp_path / "预览.xlsx")
+    # The policy's newest LPR entry is far older than this day: the stale-table warning.
+    code, _out, err = _sx(home, "score", ledger, "--as-of", "2026-12-01", "--out", out)
+    assert code == 0
+    assert "LPR" in err
+    assert CATALOGUE["cli.warning_prefix"][0] in err
+    assert "提示：提示：" not in err
+
+
+def test_scoring_warnings_leave_the_prefix_to_the_cli() -> None:
+    prefixes = CATALOGUE["cli.warning_prefix"]
+    for key in ("score.lpr.stale", "score.level.outside"):
+        for text in CATALOGUE[key]:
+            assert not text.startswith(prefixes), key
+
+
+def test_a_rate_excel_shows_as_a_percentage_is_read_as_one(tmp_path: Path) -> None:
+    # Typing 4.5% in Excel or WPS stores 0.045 under a percentage format.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["主体", "调整项", "调整值", "原因代码"])
+    sheet.append(["a", "利率", 0.045, "PANEL"])
+    sheet.append(["b", "额度", 45000, "VERIFY"])
+    sheet.append(["c", "利率", 0.0655, "PANEL"])
+    for cell in ("C2", "C4"):
+        sheet[cell].number_format = "0.00%"
+    path = tmp_path / "调整.xlsx"
+    book.save(path)
+    found = read_adjustments(path)
+    assert [(a.subject, a.what, a.value) for a in found] == [
+        ("a", "rate", 450),
+        ("b", "limit", 45000),
+        ("c", "rate", 655),
+    ]
