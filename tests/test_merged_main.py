@@ -59,3 +59,16 @@ def test_a_rate_excel_shows_as_a_percentage_is_read_as_one(tmp_path: Path) -> No
         ("b", "limit", 45000),
         ("c", "rate", 655),
     ]
+
+
+def test_the_demo_in_chinese_names_the_stations_in_chinese(tmp_path: Path) -> None:
+    out = CliRunner().invoke(
+        build_cli(),
+        ["demo", "--out", str(tmp_path / "d"), "--residents", "60"],
+        env={"SX_LANG": "zh"},
+    )
+    assert out.exit_code == 0, out.output
+    assert "合规核查 社区 访问日志" in out.output
+    assert "合规核查 银行 访问日志" in out.output
+    steps = [line for line in out.output.splitlines() if line.startswith("•")]
+    assert not [line for line in steps if "community" in line or " bank " in line]
