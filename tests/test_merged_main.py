@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from scoring.adjust import read_adjustments
 from secure_exchange.cli import build_cli
 from secure_exchange.i18n.catalogue import CATALOGUE
-from tests.support import shared_path
+from secure_exchange.station import Station
+from secure_exchange.trust import Statement, statement_file_name
+from tests.support import CLI_PASS, NUMBER, World, build_world, shared_path
 
 
 def _sx(home: Path, *args: str, lang: str = "zh") -> tuple[int, str, str]:
@@ -72,3 +74,41 @@ def test_the_demo_in_chinese_names_the_stations_in_chinese(tmp_path: Path) -> No
     assert "合规核查 银行 访问日志" in out.output
     steps = [line for line in out.output.splitlines() if line.startswith("•")]
     assert not [line for line in steps if "community" in line or " bank " in line]
+
+
+# --- a peer with its own valid keys -----------------------------------------------------
+
+
+def _bank_revokes(w: World, victim: str) -> Path:
+    """The bank's own seal signs a ``key.revoked`` naming ``victim``, a community key."""
+    bank = Station(w.bank)
+    agreement = bank.trust.get(NUMBER)
+    seal = bank.keyring.unlock("bank-seal", CLI_PASS.encode())
+    target = Station(w.community).keyring.get(victim)
+    pinned = agreement.key(target.key_id)
+    assert pinned is not None
+    fields = {
+        "reason": "compromised",
+        "key": {
+            "key_id": target.key_id,
+            "fingerprint": target.fingerprint,
+            "name": target.name,
+            "role": pinned.role,
+        },
+    }
+    statement = Statement.issue("key.revoked", agreement, seal, fields)
+    path = w.root / statement_file_name(statement.statement_id)
+    path.write_bytes(statement.to_bytes())
+    return path
+
+
+def test_a_party_cannot_revoke_the_other_partys_key(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    forged = _bank_revokes(w, "zw-officer")
+    refused = w.sx(w.community, "import", str(forged), ok=False)
+    assert refused.exit_code == 1
+    assert "Refused" in refused.output
+    assert not list(Station(w.community).layout.lifecycle.glob("*.json"))
+    # The community's officer still signs: the bank could not switch its key off.
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
