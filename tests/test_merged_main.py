@@ -3,9 +3,12 @@ pins one mechanism that was wrong where two of the morning's features met."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from scoring.adjust import read_adjustments
@@ -112,3 +115,32 @@ def test_a_party_cannot_revoke_the_other_partys_key(tmp_path: Path) -> None:
     # The community's officer still signs: the bank could not switch its key off.
     ledger = str(shared_path("samples", "ledger-sample.xlsx"))
     w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
+
+
+# --- an insider with admin rights on a station ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("path", 5), ("path", "."), ("kind", "ledger"), ("sha256", None), ("extra", "x")],
+)
+def test_an_edited_output_register_fails_closed(tmp_path: Path, field: str, value: object) -> None:
+    w = build_world(tmp_path)
+    ledger = tmp_path / "台账.csv"
+    w.sx(w.community, "ledger", "template", "--out", str(ledger))
+    register = Station(w.community).layout.outputs
+    entry = {
+        "agreement_sha256": Station(w.community).trust.get(NUMBER).sha256,
+        "kind": "results",
+        "package": "",
+        "path": str(ledger),
+        "sha256": hashlib.sha256(ledger.read_bytes()).hexdigest(),
+        "written": "2026-12-01T00:00:00Z",
+    }
+    entry[field] = value
+    register.write_text(json.dumps({"format": "sx-outputs-v1", "outputs": [entry]}), "utf-8")
+    done = w.sx(w.community, "destroy", "--agreement", NUMBER, ok=False)
+    assert done.exit_code == 1
+    assert str(register) in done.output
+    assert "internal error" not in done.output.lower()
+    assert ledger.is_file()
