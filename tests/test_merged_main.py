@@ -144,3 +144,47 @@ def test_an_edited_output_register_fails_closed(tmp_path: Path, field: str, valu
     assert str(register) in done.output
     assert "internal error" not in done.output.lower()
     assert ledger.is_file()
+
+
+@pytest.mark.parametrize(
+    ("edit", "value"),
+    [
+        (("senders",), 5),
+        (("legacy",), []),
+        (("senders", "*", "last_sequence"), "x"),
+        (("senders", "*", "last_sequence"), True),
+        (("senders", "*", "packages", "*"), None),
+        (("senders", "*", "packages", "*", "sequence"), "1"),
+    ],
+)
+def test_an_edited_replay_register_fails_closed(
+    tmp_path: Path, edit: tuple[str, ...], value: object
+) -> None:
+    w = build_world(tmp_path)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    sealed = w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
+    package = sealed.output.strip().splitlines()[-1]
+    w.sx(w.bank, "import", package)
+    path = Station(w.bank).layout.replay_register
+    doc = json.loads(path.read_text("utf-8"))
+    where = doc
+    for step in edit[:-1]:
+        where = where[next(iter(where)) if step == "*" else step]
+    where[next(iter(where)) if edit[-1] == "*" else edit[-1]] = value
+    path.write_text(json.dumps(doc), "utf-8")
+    for verb in ("verify", "import"):
+        done = w.sx(w.bank, verb, package, ok=False)
+        assert done.exit_code == 1, done.output
+        assert str(path) in done.output
+
+
+def test_an_edited_sequence_counter_fails_closed(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    path = Station(w.community).layout.sequence_counter
+    agreement = Station(w.community).trust.get(NUMBER).sha256
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({agreement: "7"}), "utf-8")
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    done = w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick), ok=False)
+    assert done.exit_code == 1, done.output
+    assert str(path) in done.output
