@@ -188,3 +188,29 @@ def test_an_edited_sequence_counter_fails_closed(tmp_path: Path) -> None:
     done = w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick), ok=False)
     assert done.exit_code == 1, done.output
     assert str(path) in done.output
+
+
+# --- a Chinese officer with Excel and WPS -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ledger", "template", "--out", "台账.csv"),
+        ("report", "授信结果.xlsx", "--out", "报告.csv"),
+        ("audit", "report", "--out", "访问日志.xlsx"),
+        ("audit", "export", "--format", "xlsx", "--out", "访问日志.csv"),
+        ("audit", "export", "--format", "csv", "--out", "访问日志.xlsx"),
+        ("agreement", "show", NUMBER, "--html", "协议.pdf"),
+    ],
+)
+def test_an_output_named_as_another_format_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "授信结果.xlsx").write_bytes(b"")
+    code, _out, err = _sx(tmp_path / "home", *args)
+    assert code == 1
+    assert "扩展名不对" in err
+    out = Path(args[args.index("--html" if "--html" in args else "--out") + 1])
+    assert not (tmp_path / out).exists()
