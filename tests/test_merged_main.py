@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,7 +17,7 @@ from secure_exchange.cli import build_cli
 from secure_exchange.i18n.catalogue import CATALOGUE
 from secure_exchange.station import Station
 from secure_exchange.trust import Statement, statement_file_name
-from tests.support import CLI_PASS, NUMBER, World, build_world, shared_path
+from tests.support import CLI_PASS, NUMBER, World, build_world, make_ready, shared_path
 
 
 def _sx(home: Path, *args: str, lang: str = "zh") -> tuple[int, str, str]:
@@ -214,3 +215,23 @@ def test_an_output_named_as_another_format_is_refused_before_any_work(
     assert "扩展名不对" in err
     out = Path(args[args.index("--html" if "--html" in args else "--out") + 1])
     assert not (tmp_path / out).exists()
+
+
+# --- the end of an agreement, then the compliance check ----------------------------------
+
+
+def test_the_access_log_still_verifies_after_destroy(tmp_path: Path) -> None:
+    ready = make_ready(build_world(tmp_path))
+    w = ready.world
+    w.sx(w.bank, "destroy", "--agreement", NUMBER)
+    seal = Station(w.bank).layout.keys / ".destroyed-bank-seal"
+    assert (seal / "identity.card").is_file()
+    assert list((Station(w.bank).layout.audit / "checkpoints").glob("*.note"))
+    checked = w.sx(w.bank, "audit", "verify", ok=False)
+    assert checked.exit_code == 0, checked.output
+    # A copy handed to the reviewer checks the same way.
+    copy = tmp_path / "bank-copy"
+    shutil.copytree(w.bank, copy)
+    reviewer = tmp_path / "compliance"
+    w.sx(reviewer, "init", "--org", "金乡县合规审查", "--role", "compliance")
+    assert w.sx(reviewer, "audit", "verify", "--home", str(copy), ok=False).exit_code == 0
