@@ -235,3 +235,28 @@ def test_the_access_log_still_verifies_after_destroy(tmp_path: Path) -> None:
     reviewer = tmp_path / "compliance"
     w.sx(reviewer, "init", "--org", "金乡县合规审查", "--role", "compliance")
     assert w.sx(reviewer, "audit", "verify", "--home", str(copy), ok=False).exit_code == 0
+
+
+@pytest.mark.parametrize("value", [5, None, [], {}])
+def test_an_edited_media_register_fails_closed(tmp_path: Path, value: object) -> None:
+    w = build_world(tmp_path)
+    path = Station(w.community).layout.media_register
+    doc = json.loads(path.read_text("utf-8"))
+    next(iter(doc["media"].values()))["enrolled_by"] = value
+    path.write_text(json.dumps(doc), "utf-8")
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    for args in (("media", "list"), ("seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))):
+        done = w.sx(w.community, *args, ok=False)
+        assert done.exit_code == 1, done.output
+        assert str(path) in done.output
+
+
+@pytest.mark.parametrize("record", [5, [], {"org": "x"}, {"org": 5, "role": "bank"}])
+def test_an_edited_station_file_fails_closed(tmp_path: Path, record: object) -> None:
+    w = build_world(tmp_path)
+    path = Station(w.bank).layout.station_file
+    path.write_text(json.dumps(record), "utf-8")
+    for args in (("incident", "list"),):
+        done = w.sx(w.bank, *args, ok=False)
+        assert done.exit_code == 1, done.output
+        assert str(path) in done.output
