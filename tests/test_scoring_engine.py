@@ -440,7 +440,7 @@ def test_stale_lpr_warns(tmp_path: Path) -> None:
     stale = score(scoring, evaluations, POLICY, date(2025, 7, 22))
     assert stale.warning_keys == ("score.lpr.stale",)
     assert stale.warnings == (
-        "Warning: the newest LPR entry of the policy (2025-05-20) is more than 62 days "
+        "The newest LPR entry of the policy (2025-05-20) is more than 62 days "
         "before the evaluation date 2025-07-22; the table may be stale.",
     )
     assert stale.decisions["rate_bp"].to_pylist() == [800]

@@ -122,9 +122,20 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
         raise AdjustmentError("score.adjust.unreadable", path=path.name, row=0, column="") from exc
     try:
         sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=_MAX_ROWS + 1)]
+        rows = sheet.iter_rows(max_row=_MAX_ROWS + 1)
+        return [[_cell_value(cell) for cell in row] for row in rows]
     finally:
         book.close()
+
+
+def _cell_value(cell: object) -> object:
+    """A cell's value; a number Excel shows as a percentage (4.5% is stored as 0.045) comes
+    back as the text the officer typed, so that ``_number`` reads it as a percentage."""
+    value = getattr(cell, "value", None)
+    shown = str(getattr(cell, "number_format", "") or "")
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in shown:
+        return f"{Decimal(repr(value)) * 100}%"
+    return value
 
 
 def parse_adjustments(rows: Sequence[Sequence[object]], source: str) -> tuple[Adjustment, ...]:

@@ -238,7 +238,8 @@ def _compliance(
     root: Path, homes: dict[str, Path], package: Path, result: DemoResult, say: Say
 ) -> None:
     verify_package(Station(homes["compliance"]), package)
-    for role in ("community", "bank"):
+    labels = {"community": t("label.role.community"), "bank": t("label.role.bank")}
+    for role, label in labels.items():
         verdict = AuditLog.verify_and_record(homes[role])
         out = root / f"audit-{role}.html"
         write_log_report(homes[role], out)
@@ -246,7 +247,7 @@ def _compliance(
         say(
             t(
                 "demo.step.audit",
-                station=role,
+                station=label,
                 size=verdict.size,
                 state=t("demo.ok") if verdict.ok else t("demo.broken"),
             )

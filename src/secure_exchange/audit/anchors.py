@@ -150,17 +150,29 @@ def _trusted(home: Path) -> list[Agreement]:
     return found
 
 
+_DESTROYED = ".destroyed-"
+
+
 def _seal_cards(home: Path) -> list[PublicIdentity]:
-    """The station's seal keys: public cards only, no secret is read."""
+    """The station's seal keys: public cards only, no secret is read. A seal ``sx destroy``
+    shredded keeps its card under ``keys/.destroyed-<name>/``: the checkpoints it signed
+    still verify (it counts only where a trusted agreement pins it, like any other)."""
     ring = Keyring(home)
     cards = []
     with contextlib.suppress(OSError):
         for folder in sorted(ring.root.iterdir()):
             with contextlib.suppress(OSError, SecureExchangeError):
-                if folder.is_dir() and not folder.name.startswith("."):
+                if not folder.is_dir():
+                    continue
+                if folder.name.startswith(_DESTROYED):
+                    text = (folder / "identity.card").read_text(encoding="utf-8")
+                    card = PublicIdentity.from_card(text)
+                elif folder.name.startswith("."):
+                    continue
+                else:
                     card = ring.get(folder.name)
-                    if card.purpose == "seal":
-                        cards.append(card)
+                if card.purpose == "seal":
+                    cards.append(card)
     return cards
 
 

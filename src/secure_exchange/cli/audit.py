@@ -20,7 +20,14 @@ from secure_exchange.audit import (
     write_report,
 )
 from secure_exchange.cli.click_zh import display_width
-from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
+from secure_exchange.cli.common import (
+    DATE,
+    check_out,
+    check_suffix,
+    force_option,
+    out_option,
+    station,
+)
 from secure_exchange.errors import AuditError
 from secure_exchange.i18n import printable, t
 from secure_exchange.station import user_actor
@@ -186,6 +193,14 @@ def _render_table(events: list[Event]) -> None:
     click.echo(t("audit.cli.shown", count=len(events)))
 
 
+_EXPORT_SUFFIXES = {
+    "jsonl": (".jsonl", ".json"),
+    "ocsf": (".jsonl", ".json"),
+    "csv": (".csv",),
+    "xlsx": (".xlsx",),
+}
+
+
 def _export_cmd() -> click.Command:
     @click.command("export", help=t("audit.help.export"))
     @click.option(
@@ -198,6 +213,7 @@ def _export_cmd() -> click.Command:
     @out_option("audit.help.out")
     @force_option
     def export(fmt: str, out: Path, force: bool) -> None:
+        check_suffix(out, *_EXPORT_SUFFIXES[fmt])
         check_out(out, force=force)
         headers = [t(f"audit.export.col.{c}") for c in TABLE_COLUMNS]
         count = station().log.export(out, fmt, actor=user_actor(), headers=headers)
@@ -211,6 +227,7 @@ def _report_cmd() -> click.Command:
     @out_option("audit.help.report_out")
     @force_option
     def report(out: Path, force: bool) -> None:
+        check_suffix(out, ".html", ".htm")
         check_out(out, force=force)
         count = write_report(station().home, out, actor=user_actor())
         click.echo(t("audit.cli.reported", count=count, path=out))

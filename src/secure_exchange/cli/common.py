@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from secure_exchange import fsio
-from secure_exchange.errors import PassphraseError
+from secure_exchange.errors import PassphraseError, SecureExchangeError
 from secure_exchange.i18n import printable, t
 from secure_exchange.package import GroupInfo
 from secure_exchange.station import Station, station_home
@@ -24,6 +24,7 @@ __all__ = [
     "DATE",
     "PassphraseSource",
     "check_out",
+    "check_suffix",
     "echo_json",
     "echo_risk",
     "force_option",
@@ -188,6 +189,27 @@ def check_out(out: Path, *inputs: Path, force: bool = False, folder: bool = Fals
     """Before any work: ``out`` is none of ``inputs`` and replaces nothing without
     ``--force`` (:func:`secure_exchange.fsio.check_output`)."""
     fsio.check_output(out, inputs, force=force, folder=folder)
+
+
+_KNOWN_SUFFIXES = frozenset(
+    {".csv", ".xlsx", ".xls", ".et", ".html", ".htm", ".json", ".jsonl", ".parquet", ".pdf"}
+    | {".txt", ".doc", ".docx", ".wps"}
+)
+
+
+def check_suffix(out: Path, *allowed: str) -> None:
+    """Before any work: ``out`` is not named as another format than the one written (an
+    HTML report saved as ``.csv``, a workbook as ``.csv``); unknown or no extension is left
+    to the user.
+
+    Raises:
+        SecureExchangeError: ``cli.out_suffix``.
+    """
+    suffix = out.suffix.lower()
+    if suffix in _KNOWN_SUFFIXES and suffix not in allowed:
+        raise SecureExchangeError(
+            "cli.out_suffix", path=out, suffix=suffix, suffixes=" ".join(allowed)
+        )
 
 
 def echo_json(doc: object) -> None:

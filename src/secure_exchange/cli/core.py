@@ -15,6 +15,7 @@ from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
     check_out,
+    check_suffix,
     echo_json,
     echo_risk,
     force_option,
@@ -237,6 +238,8 @@ def _agreement_group() -> click.Group:
     )
     @click.option("--force", is_flag=True, help=t("paper.help.force"))
     def show(which: str, html: Path | None, force: bool) -> None:
+        if html is not None:
+            check_suffix(html, ".html", ".htm")
         if html is not None and html.exists() and not force:
             raise AgreementError("paper.page_exists", path=html)
         view = agreement_view(_find_agreement(which))

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import DATE, check_out, force_option, out_option, station
+from secure_exchange.cli.common import (
+    DATE,
+    check_out,
+    check_suffix,
+    force_option,
+    out_option,
+    station,
+)
 from secure_exchange.errors import Problem
 from secure_exchange.i18n import current_language, printable, t
 from secure_exchange.ledger import CheckReport, column_label, write_template
@@ -80,6 +87,7 @@ def _template_command() -> click.Command:
     @out_option("ledger.help.out", metavar="FILE.xlsx")
     @force_option
     def template(out: Path, force: bool) -> None:
+        check_suffix(out, ".xlsx")
         check_out(out, force=force)
         written = write_template(out)
         click.echo(t("ledger.template.written", path=written))

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from secure_exchange.cli.common import check_out, force_option, out_option, station
+from secure_exchange.cli.common import (
+    check_out,
+    check_suffix,
+    force_option,
+    out_option,
+    station,
+)
 from secure_exchange.i18n import t
 from secure_exchange.reports import write_report
 from secure_exchange.station import package_risk
@@ -34,6 +40,7 @@ def _report_cmd() -> click.Command:
     def report(
         decisions: Path, out: Path, policy_ref: str | None, package: Path | None, force: bool
     ) -> None:
+        check_suffix(out, ".html", ".htm")
         check_out(out, decisions, force=force)
         risk = package_risk(station(), package) if package is not None else None
         written = write_report(decisions, out, policy=policy_ref, risk=risk)

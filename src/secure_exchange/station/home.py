@@ -74,4 +74,8 @@ def load_station(home: Path) -> StationInfo:
         raise SecureExchangeError("home.not_initialised", home=home) from None
     except (OSError, ValueError) as exc:
         raise SecureExchangeError("home.unreadable", path=path, error=type(exc).__name__) from None
-    return StationInfo(org=str(record["org"]), role=str(record["role"]), home=home)
+    org = record.get("org") if isinstance(record, dict) else None
+    role = record.get("role") if isinstance(record, dict) else None
+    if not isinstance(org, str) or not org.strip() or role not in ROLES:
+        raise SecureExchangeError("home.unreadable", path=path, error="station")
+    return StationInfo(org=org, role=str(role), home=home)

@@ -220,7 +220,10 @@ class _Register:
     def load(self) -> dict[str, _Record]:
         try:
             doc = as_obj(loads(self.path.read_bytes()))
-            return {k: _Record(k, **as_obj(v)) for k, v in as_obj(doc["media"]).items()}
+            records = {k: _Record(k, **as_obj(v)) for k, v in as_obj(doc["media"]).items()}
+            if not all(isinstance(f, str) for r in records.values() for f in vars(r).values()):
+                raise TypeError("field")  # an edited register fails closed, by its name
+            return records
         except FileNotFoundError:
             return {}
         except (OSError, JsonError, ValueError, TypeError, KeyError) as exc:

@@ -10,8 +10,10 @@ value from the data.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import SecureExchangeError
@@ -22,6 +24,7 @@ __all__ = ["OUTPUT_KINDS", "Output", "OutputRegister", "register_output"]
 
 _FORMAT = "sx-outputs-v1"
 OUTPUT_KINDS = ("package", "decisions", "call-list", "results")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class OutputRegister:
         """Every entry, oldest first."""
         try:
             doc = as_obj(loads(self.path.read_bytes()))
-            return [Output(**as_obj(item)) for item in as_list(doc["outputs"])]
+            return [_entry(as_obj(item)) for item in as_list(doc["outputs"])]
         except FileNotFoundError:
             return []
         except (OSError, JsonError, ValueError, TypeError, KeyError) as exc:
@@ -73,6 +76,18 @@ class OutputRegister:
     def drop(self, agreement_sha256: str) -> None:
         """Forget every entry of one agreement (after ``sx destroy``)."""
         self.save([e for e in self.load() if e.agreement_sha256 != agreement_sha256])
+
+
+def _entry(item: dict[str, Any]) -> Output:
+    """One entry, every field of its type and shape (an edited register fails closed)."""
+    entry = Output(**item)
+    if not all(isinstance(v, str) for v in asdict(entry).values()):
+        raise TypeError("field")
+    if entry.kind not in OUTPUT_KINDS or not Path(entry.path).is_absolute():
+        raise ValueError("path")
+    if not (_HEX64.fullmatch(entry.sha256) and _HEX64.fullmatch(entry.agreement_sha256)):
+        raise ValueError("digest")
+    return entry
 
 
 def register_output(

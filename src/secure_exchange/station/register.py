@@ -66,6 +66,9 @@ class _Register:
             self.legacy = as_obj(data.get("legacy", {}))
         else:
             self.senders, self.legacy = {}, data
+        for section in (self.senders, self.legacy):
+            for entry in section.values():
+                _check_entry(entry)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "senders": self.senders, "legacy": self.legacy}
@@ -87,6 +90,23 @@ class _Register:
                     yield entry
 
 
+def _whole(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _check_entry(entry: object) -> None:
+    """One sender's entry has its shape, so nothing read later fails (an edited register
+    fails closed: ``home.unreadable``)."""
+    entry = as_obj(entry)
+    last = entry.get("last_sequence")
+    if last is not None and not _whole(last):
+        raise ValueError("last_sequence")
+    for info in _packages(entry).values():
+        info = as_obj(info)
+        if not _whole(info.get("sequence")) or not isinstance(info.get("sums_sha256"), str):
+            raise ValueError("package")
+
+
 def _packages(entry: dict[str, Any]) -> dict[str, Any]:
     return as_obj(entry.get("packages", {}))
 
@@ -103,7 +123,12 @@ class ReplayRegister:
         self.path = path
 
     def _read(self) -> _Register:
-        return _Register(_load(self.path))
+        try:
+            return _Register(_load(self.path))
+        except (TypeError, ValueError) as exc:
+            raise SecureExchangeError(
+                "home.unreadable", path=self.path, error=type(exc).__name__
+            ) from exc
 
     def seen(
         self, agreement_sha: str, seal: AgreementKey, package_id: str
@@ -149,14 +174,20 @@ class SequenceCounter:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def _read(self) -> dict[str, Any]:
+        data = _load(self.path)
+        if not all(_whole(v) for v in data.values()):
+            raise SecureExchangeError("home.unreadable", path=self.path, error="ValueError")
+        return data
+
     def peek(self, agreement_sha: str) -> int:
         """The number ``next`` would hand out now."""
-        return int(str(_load(self.path).get(agreement_sha, 0))) + 1
+        return int(self._read().get(agreement_sha, 0)) + 1
 
     def next(self, agreement_sha: str) -> int:
         """Reserve and return the next number (durably, before the package is written)."""
-        data = _load(self.path)
-        value = int(str(data.get(agreement_sha, 0))) + 1
+        data = self._read()
+        value = int(data.get(agreement_sha, 0)) + 1
         data[agreement_sha] = value
         _write(self.path, data)
         return value

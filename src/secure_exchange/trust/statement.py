@@ -203,7 +203,25 @@ class Statement:
             raise AgreementError("statement.bad_signature", kind=label(self.kind)) from exc
         if comment != f"{STATEMENT_FORMAT} sha256:{self.sha256}":
             raise AgreementError("statement.bad_signature", kind=label(self.kind))
+        if not self._about_own(agreement):
+            raise AgreementError("statement.not_own", kind=label(self.kind))
         return key
+
+    def _about_own(self, agreement: Agreement) -> bool:
+        """The organisation is the signing party's, and a revoked key one the agreement
+        pins for that party (a peer's valid seal must not switch off the other side's keys)."""
+        if self.text("org") != agreement.party_org(self.party):
+            return False
+        if self.kind != "key.revoked":
+            return True
+        named = as_obj(self.body["key"])
+        pinned = agreement.key(str(named["key_id"]))
+        return (
+            pinned is not None
+            and pinned.party == self.party
+            and pinned.role == named["role"]
+            and pinned.identity.fingerprint == named["fingerprint"]
+        )
 
     # -- files ------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:

@@ -63,6 +63,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "输出文件已存在时替换它（输入文件永远不会被覆盖）。",
         "Replace the output file if it exists (an input is never overwritten).",
     ),
+    "cli.out_suffix": (
+        "{path} 的扩展名不对：该命令写出的是 {suffixes} 文件，存成 {suffix} 会让 Excel、WPS "
+        "或浏览器打不开。请改用 {suffixes} 结尾的文件名。",
+        "{path} has the wrong extension: this command writes a {suffixes} file, which "
+        "would not open as {suffix}. Use a name ending in {suffixes}.",
+    ),
     "cli.export_suffix": (
         "{path} 的扩展名不对：公钥卡请存为 {suffixes} 文件，不要存成表格或文档。",
         "{path} has the wrong extension: save the key card as {suffixes}, not as a "

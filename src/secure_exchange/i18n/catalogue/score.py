@@ -51,15 +51,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the rate floor is unknown.",
     ),
     "score.lpr.stale": (
-        "提示：政策中最新的 LPR 报价是 {newest}，距评议日期 {as_of} 已超过 {days} 天，"
+        "政策中最新的 LPR 报价是 {newest}，距评议日期 {as_of} 已超过 {days} 天，"
         "请确认 LPR 表是否需要更新。",
-        "Warning: the newest LPR entry of the policy ({newest}) is more than {days} days "
+        "The newest LPR entry of the policy ({newest}) is more than {days} days "
         "before the evaluation date {as_of}; the table may be stale.",
     ),
     "score.level.outside": (
-        "提示：项目 {code} 有 {count} 条评议记录的级别不在该项目的分值表内：高于表内最高级别的"
+        "项目 {code} 有 {count} 条评议记录的级别不在该项目的分值表内：高于表内最高级别的"
         "按最高级别计分，低于最低级别的计 0 分（见授信理由）。",
-        "Warning: {count} record(s) of item {code} name a level outside the item's table: "
+        "{count} record(s) of item {code} name a level outside the item's table: "
         "above it they count as its highest level, below it they earn 0 points (see the "
         "reasons).",
     ),

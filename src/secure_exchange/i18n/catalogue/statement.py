@@ -22,6 +22,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The statement ({kind}) is signed by a key the agreement does not pin for that party. "
         "Refused.",
     ),
+    "statement.not_own": (
+        "{kind}声明所说的单位或所撤销的密钥不属于协议中签署的一方，已拒绝（一方只能撤销本方的密钥）。",
+        "The statement ({kind}) names an organisation or revokes a key that is not the "
+        "signing party's in the agreement. Refused: a party revokes only its own keys.",
+    ),
     "statement.bad_signature": (
         "{kind}声明的签名无效，文件可能被改动过，已拒绝。",
         "The signature of the statement ({kind}) does not verify: the file may have been "
