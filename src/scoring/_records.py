@@ -101,22 +101,39 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
     """The values' width in bytes and the values as 64-bit words (zero-padded),
     word-major: ``words[j]`` is the j-th word of every value; ``None`` unless all values
     are present and of one width."""
-    if column.null_count or not pa.types.is_string(column.type):
+    if column.null_count or not pa.types.is_string(column.type) or len(column) == 0:
         return None
-    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    count = len(array)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset :][: count + 1]
-    if count == 0 or offsets.size != count + 1:
+    chunks = [chunk for chunk in column.chunks if len(chunk)]
+    width = _width(chunks[0])
+    if width is None or any(_width(chunk) != width for chunk in chunks[1:]):
         return None
+    size = -(-width // 8)
+    words = np.zeros((size, len(column)), dtype=np.uint64)
+    start = 0
+    for chunk in chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
+        first = int(offsets[0])
+        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
+        rows = raw.reshape(len(chunk), width)
+        for number in range(size):
+            piece = np.zeros((len(chunk), 8), dtype=np.uint8)
+            part = rows[:, number * 8 : number * 8 + 8]
+            piece[:, : part.shape[1]] = part
+            words[number, start : start + len(chunk)] = piece.view(np.uint64)[:, 0]
+        start += len(chunk)
+    return width, words
+
+
+def _width(chunk: pa.Array) -> int | None:
+    """The one width of every value of a string chunk (``None`` when they differ)."""
+    count = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :][: count + 1]
     width = int(offsets[1] - offsets[0])
     if width == 0 or int(offsets[-1] - offsets[0]) != width * count:
         return None
     if not np.array_equal(np.diff(offsets), np.full(count, width, dtype=np.int32)):
         return None
-    raw = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    padded = np.zeros((count, -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = raw.reshape(count, width)
-    return width, np.ascontiguousarray(padded.view(np.uint64).T)
+    return width
 
 
 def _key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -149,7 +166,7 @@ def _match_words(mine: npt.NDArray[np.uint64], theirs: npt.NDArray[np.uint64]) -
     same = ordered[at] == wanted
     for mine_word, their_word in zip(mine, theirs, strict=True):
         same &= mine_word[row] == their_word
-    return np.where(same, row, -1).astype(np.int64)
+    return np.where(same, row, -1)
 
 
 def _subject_index_hashed(
