@@ -108,7 +108,7 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
     if width is None or any(_width(chunk) != width for chunk in chunks[1:]):
         return None
     size = -(-width // 8)
-    words = np.zeros((size, len(column)), dtype=np.uint64)
+    words = np.empty((size, len(column)), dtype=np.uint64)
     start = 0
     for chunk in chunks:
         offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
@@ -116,10 +116,13 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
         raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
         rows = raw.reshape(len(chunk), width)
         for number in range(size):
-            piece = np.zeros((len(chunk), 8), dtype=np.uint8)
             part = rows[:, number * 8 : number * 8 + 8]
-            piece[:, : part.shape[1]] = part
-            words[number, start : start + len(chunk)] = piece.view(np.uint64)[:, 0]
+            if part.shape[1] < 8:  # the last word, zero-padded
+                part = np.concatenate(
+                    [part, np.zeros((len(chunk), 8 - part.shape[1]), dtype=np.uint8)], axis=1
+                )
+            whole = np.ascontiguousarray(part).view(np.uint64)[:, 0]
+            words[number, start : start + len(chunk)] = whole
         start += len(chunk)
     return width, words
 
