@@ -35,6 +35,7 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -49,7 +50,7 @@ from secure_exchange.ledger import write_csv_ledger
 from secure_exchange.ledger.synthetic import synthetic_ledger
 from secure_exchange.trust import Keyring
 
-AS_OF = "2022-07-01"
+AS_OF = datetime.now(UTC).date().isoformat()  # within the age facts sealed today
 SX = [sys.executable, "-m", "secure_exchange"]
 
 

@@ -48,28 +48,28 @@ class Explainer:
     def build(self) -> pa.Array:
         """The reasons column (string, ``""`` for a subject without any entry)."""
         counts = np.zeros(self.size, dtype=np.int64)
-        for subjects, _ in self._parts:
-            counts += np.bincount(subjects, minlength=self.size)
+        if self._parts:
+            every = np.concatenate([subjects for subjects, _ in self._parts])
+            counts = np.bincount(every, minlength=self.size)
         offsets = np.zeros(self.size + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         flat = np.empty(int(offsets[-1]), dtype=np.int64)
-        filled = np.zeros(self.size, dtype=np.int64)
+        filled = offsets[:-1].copy()  # where each subject's next entry goes
         for subjects, ids in self._parts:
-            rank = _rank_in_runs(subjects)
-            flat[offsets[subjects] + filled[subjects] + rank] = ids
-            filled += np.bincount(subjects, minlength=self.size)
+            rank, starts = _rank_in_runs(subjects)
+            flat[filled[subjects] + rank] = ids
+            filled[subjects[starts]] += np.diff(np.append(starts, subjects.size))
         dictionary = pa.array(list(self._labels), type=pa.string())
         values = dictionary.take(pa.array(flat, type=pa.int64()))
         lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
         return pc.binary_join(lists, SEPARATOR).cast(pa.string())
 
 
-def _rank_in_runs(subjects: IntArray) -> IntArray:
-    """Position of each entry within its run of equal (adjacent) subjects."""
-    if subjects.size == 0:
-        return subjects
+def _rank_in_runs(subjects: IntArray) -> tuple[IntArray, IntArray]:
+    """Position of each entry within its run of equal (adjacent) subjects, and where
+    each run starts (subjects ascending: one run a subject)."""
     starts = np.ones(subjects.size, dtype=bool)
     starts[1:] = subjects[1:] != subjects[:-1]
     start_pos = np.flatnonzero(starts)
     run_start = np.repeat(start_pos, np.diff(np.append(start_pos, subjects.size)))
-    return np.arange(subjects.size, dtype=np.int64) - run_start
+    return np.arange(subjects.size, dtype=np.int64) - run_start, start_pos

@@ -76,8 +76,109 @@ def index_of(values: pa.ChunkedArray | pa.Array, choices: pa.Array) -> IntArray:
 def subject_index(scoring_subject: pa.ChunkedArray, eval_subject: pa.ChunkedArray) -> IntArray:
     """Row of each evaluation's subject in the scoring table (-1 if absent).
 
-    One hash pass over both columns: dictionary order is first appearance, so the
-    scoring subjects are 0..n-1 exactly when none repeats.
+    Subjects of one width (tokens, ID numbers) are matched by sorting a 64-bit key made
+    of their bytes and comparing the bytes of each candidate in full, so the answer is
+    exact; anything else (other widths, nulls, two subjects sharing a key) takes the
+    general pass over both columns.
+    """
+    mine, theirs = _fixed_width(scoring_subject), _fixed_width(eval_subject)
+    if mine is not None and theirs is not None:
+        if mine[0] != theirs[0]:  # no evaluation names a subject of the table
+            return np.full(len(eval_subject), -1, dtype=np.int64)
+        found = _match_words(mine[1], theirs[1])
+        if found is not None:
+            return found
+    return _subject_index_hashed(scoring_subject, eval_subject)
+
+
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype=np.uint64,
+)
+
+
+def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
+    """The values' width in bytes and the values as 64-bit words (zero-padded),
+    word-major: ``words[j]`` is the j-th word of every value; ``None`` unless all values
+    are present and of one width."""
+    if column.null_count or not pa.types.is_string(column.type) or len(column) == 0:
+        return None
+    chunks = [chunk for chunk in column.chunks if len(chunk)]
+    width = _width(chunks[0])
+    if width is None or any(_width(chunk) != width for chunk in chunks[1:]):
+        return None
+    size = -(-width // 8)
+    words = np.empty((size, len(column)), dtype=np.uint64)
+    start = 0
+    for chunk in chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
+        first = int(offsets[0])
+        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
+        rows = raw.reshape(len(chunk), width)
+        for number in range(size):
+            part = rows[:, number * 8 : number * 8 + 8]
+            if part.shape[1] < 8:  # the last word, zero-padded
+                part = np.concatenate(
+                    [part, np.zeros((len(chunk), 8 - part.shape[1]), dtype=np.uint8)], axis=1
+                )
+            whole = np.ascontiguousarray(part).view(np.uint64)[:, 0]
+            words[number, start : start + len(chunk)] = whole
+        start += len(chunk)
+    return width, words
+
+
+def _width(chunk: pa.Array) -> int | None:
+    """The one width of every value of a string chunk (``None`` when they differ)."""
+    count = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :][: count + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * count:
+        return None
+    if not np.array_equal(np.diff(offsets), np.full(count, width, dtype=np.int32)):
+        return None
+    return width
+
+
+def _key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A 64-bit key per value: each word multiplied by an odd constant, xored, mixed."""
+    key = np.zeros(words.shape[1], dtype=np.uint64)
+    for number, word in enumerate(words):
+        key ^= word * _MIX[number % _MIX.size]
+        key ^= key >> np.uint64(29)
+    return key
+
+
+def _match_words(mine: npt.NDArray[np.uint64], theirs: npt.NDArray[np.uint64]) -> IntArray | None:
+    """Exact row of each of ``theirs`` in ``mine`` (-1 if absent); ``None`` when two of
+    ``mine`` share a key (a repeat or a collision: the general pass sorts it out).
+
+    Both sides are sorted by key, so the search walks forward; only the one candidate
+    of each key is compared in full (keys of ``mine`` being unique).
+    """
+    keys = _key(mine)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    if ordered.size > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+        return None
+    wanted = _key(theirs)
+    asked = np.argsort(wanted)
+    at = np.empty(wanted.size, dtype=np.int64)
+    at[asked] = np.searchsorted(ordered, wanted[asked])
+    np.minimum(at, ordered.size - 1, out=at)
+    row = order[at]
+    same = ordered[at] == wanted
+    for mine_word, their_word in zip(mine, theirs, strict=True):
+        same &= mine_word[row] == their_word
+    return np.where(same, row, -1)
+
+
+def _subject_index_hashed(
+    scoring_subject: pa.ChunkedArray, eval_subject: pa.ChunkedArray
+) -> IntArray:
+    """``subject_index`` for any strings: one hash pass over both columns.
+
+    Dictionary order is first appearance, so the scoring subjects are 0..n-1 exactly
+    when none repeats.
     """
     size = len(scoring_subject)
     both = pa.chunked_array(

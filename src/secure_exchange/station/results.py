@@ -15,6 +15,7 @@ from secure_exchange.ledger import Ledger, mask_id
 
 __all__ = [
     "SCORING_INPUT",
+    "masked_ids",
     "masked_subjects",
     "names_for_rows",
     "preview_tables",
@@ -49,8 +50,22 @@ def preview_tables(ledger: Ledger) -> tuple[pa.Table, pa.Table]:
 
 def masked_subjects(decisions: pa.Table) -> pa.Table:
     """The decisions with each subject's ID number masked (the first column)."""
-    masked = pa.array([mask_id(v) for v in decisions.column("subject").to_pylist()])
-    return decisions.set_column(0, "subject", masked)
+    return decisions.set_column(0, "subject", masked_ids(decisions.column("subject")))
+
+
+_PLAIN_ID = r"^[0-9A-Za-z]{15,}$"  # nothing for ``mask_id`` to strip, long enough to show
+
+
+def masked_ids(ids: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``mask_id`` of every value: by pyarrow when all are plain ID numbers (the checked
+    ledger's), else value by value."""
+    text = ids.cast(pa.string())
+    if len(text) and not text.null_count and pc.all(pc.match_substring_regex(text, _PLAIN_ID)):
+        stars = pa.scalar("*" * 8, pa.string())
+        head = pc.utf8_slice_codeunits(text, 0, 6)
+        tail = pc.utf8_slice_codeunits(text, -4)
+        return pc.binary_join_element_wise(head, stars, tail, "")
+    return pa.array([mask_id(v) for v in text.to_pylist()], pa.string())
 
 
 def results_for_residents(decisions: pa.Table, residents: pa.Table, key: bytes) -> pa.Table:
@@ -60,7 +75,7 @@ def results_for_residents(decisions: pa.Table, residents: pa.Table, key: bytes) 
     known = pc.is_valid(index)
     decisions, index = decisions.filter(known), index.filter(known)
     rows = residents.column("source_row").take(index)
-    masked = pa.array([mask_id(v) for v in residents.column("id_number").take(index).to_pylist()])
+    masked = masked_ids(residents.column("id_number").take(index))
     body = decisions.drop_columns(["subject"])
     return (
         body.add_column(0, "source_row", rows)

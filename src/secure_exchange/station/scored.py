@@ -171,17 +171,19 @@ def _approved_json(table: pa.Table) -> bytes | None:
             if len(column) and pc.any(pc.match_substring_regex(column, _NEEDS_ESCAPE)).as_py():
                 return None
             body = _joined(column, '","')
-            values = f'["{body}"]' if len(column) else "[]"
+            values = b'["' + body + b'"]' if len(column) else b"[]"
         else:
-            values = "[" + _joined(column.cast(pa.string()), ",") + "]"
-        members.append(f'"{name}":{values}')
-    return ("{" + ",".join(members) + "}").encode("utf-8")
+            values = b"[" + _joined(column.cast(pa.string()), ",") + b"]"
+        members.append(b'"' + name.encode("ascii") + b'":' + values)
+    return b"{" + b",".join(members) + b"}"
 
 
-def _joined(column: pa.Array, separator: str) -> str:
-    """All values of a string column joined by ``separator``, in one pyarrow call."""
+def _joined(column: pa.Array, separator: str) -> bytes:
+    """All values of a string column joined by ``separator`` (UTF-8), in one pyarrow call."""
     one_list = pa.ListArray.from_arrays(pa.array([0, len(column)], pa.int32()), column)
-    return str(pc.binary_join(one_list, separator)[0].as_py())
+    joined = pc.binary_join(one_list, separator)[0]
+    buffer = joined.as_buffer()
+    return b"" if buffer is None else buffer.to_pybytes()
 
 
 def _text(value: object) -> str:

@@ -1,0 +1,79 @@
+"""The subject index: the fixed-width path agrees with the general hash pass, exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from scoring import _records
+from scoring._records import subject_index
+from scoring.errors import ScoringError
+
+
+def _tokens(rng: np.random.Generator, count: int, width: int = 32) -> list[str]:
+    return ["".join(rng.choice(list("0123456789abcdef"), width)) for _ in range(count)]
+
+
+def _chunked(values: list[str | None], pieces: int = 3) -> pa.ChunkedArray:
+    step = max(1, -(-len(values) // pieces))
+    parts = [values[i : i + step] for i in range(0, len(values), step)] or [[]]
+    return pa.chunked_array([pa.array(p, pa.string()) for p in parts], pa.string())
+
+
+@pytest.mark.parametrize("width", [18, 32, 7])
+def test_fixed_width_matches_hash_pass(width: int) -> None:
+    rng = np.random.default_rng(width)
+    mine = _tokens(rng, 500, width)
+    strangers = _tokens(rng, 50, width)
+    theirs = [mine[i] for i in rng.integers(0, 500, 900)] + strangers
+    rng.shuffle(theirs)
+    scoring, evaluations = _chunked(list(mine)), _chunked(list(theirs), 5)
+    assert _records._fixed_width(scoring) is not None  # the fast path is taken
+    fast = subject_index(scoring, evaluations)
+    slow = _records._subject_index_hashed(scoring, evaluations)
+    assert fast.tolist() == slow.tolist()
+    assert [mine[i] if i >= 0 else None for i in fast] == [
+        t if t in set(mine) else None for t in theirs
+    ]
+
+
+def test_a_stranger_sharing_a_key_is_not_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The key made of the first word only: a stranger starting like a subject collides,
+    # and the full comparison still tells them apart.
+    monkeypatch.setattr(_records, "_key", lambda words: words[0].copy())
+    monkeypatch.setattr(_records, "_subject_index_hashed", None)  # the fast path only
+    scoring = _chunked(["a" * 32, "b" * 32, "c" * 32])
+    evaluations = _chunked(["a" * 8 + "z" * 24, "c" * 32, "b" * 8 + "a" * 24, "a" * 32])
+    assert subject_index(scoring, evaluations).tolist() == [-1, 2, -1, 0]
+
+
+def test_keys_shared_within_the_scoring_table_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_records, "_key", lambda words: np.zeros(words.shape[1], np.uint64))
+    scoring = _chunked(["a" * 32, "b" * 32, "c" * 32])
+    evaluations = _chunked(["c" * 32, "x" * 32, "a" * 32])
+    assert subject_index(scoring, evaluations).tolist() == [2, -1, 0]
+
+
+@pytest.mark.parametrize(
+    "subjects",
+    [["a" * 32, "b" * 32, "a" * 32, "a" * 32], ["a" * 32, None, "b" * 32], ["ab", "abc", "ab"]],
+)
+def test_a_repeated_or_missing_subject_is_refused(subjects: list[str | None]) -> None:
+    with pytest.raises(ScoringError, match="subject") as caught:
+        subject_index(_chunked(subjects), _chunked(["b" * 32]))
+    assert caught.value.key == "score.input.duplicate_subject"
+
+
+def test_mixed_widths_take_the_hash_pass() -> None:
+    scoring = _chunked(["ab", "abc", "abcd"])
+    evaluations = _chunked(["abcd", "zz", "ab", "abc"])
+    assert _records._fixed_width(scoring) is None
+    assert subject_index(scoring, evaluations).tolist() == [2, -1, 0, 1]
+
+
+def test_evaluations_of_another_width_match_nothing() -> None:
+    scoring = _chunked(["a" * 32, "b" * 32])
+    assert subject_index(scoring, _chunked(["a" * 18, "b" * 18])).tolist() == [-1, -1]
+    assert subject_index(scoring, _chunked([], 1)).tolist() == []
+    assert subject_index(_chunked(["ab"]), _chunked(["ab\x00"])).tolist() == [-1]
