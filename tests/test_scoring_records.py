@@ -59,9 +59,10 @@ def test_keys_shared_within_the_scoring_table_fall_back(monkeypatch: pytest.Monk
     "subjects",
     [["a" * 32, "b" * 32, "a" * 32, "a" * 32], ["a" * 32, None, "b" * 32], ["ab", "abc", "ab"]],
 )
-def test_a_repeated_or_missing_subject_is_refused(subjects: list[str | None]) -> None:
+@pytest.mark.parametrize("wanted", ["b" * 32, "b" * 18])
+def test_a_repeated_or_missing_subject_is_refused(subjects: list[str | None], wanted: str) -> None:
     with pytest.raises(ScoringError, match="subject") as caught:
-        subject_index(_chunked(subjects), _chunked(["b" * 32]))
+        subject_index(_chunked(subjects), _chunked([wanted]))
     assert caught.value.key == "score.input.duplicate_subject"
 
 

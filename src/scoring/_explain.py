@@ -19,6 +19,7 @@ __all__ = ["Explainer", "IntArray"]
 
 IntArray = npt.NDArray[np.int64]
 SEPARATOR = "; "
+_MAX_COMBINATIONS = 100_000  # distinct reason lists joined one by one, at most
 
 
 @dataclass
@@ -59,10 +60,44 @@ class Explainer:
             rank, starts = _rank_in_runs(subjects)
             flat[filled[subjects] + rank] = ids
             filled[subjects[starts]] += np.diff(np.append(starts, subjects.size))
-        dictionary = pa.array(list(self._labels), type=pa.string())
+        labels = list(self._labels)
+        by_combination = _by_combination(flat, offsets, labels)
+        if by_combination is not None:
+            return by_combination
+        dictionary = pa.array(labels, type=pa.string())
         values = dictionary.take(pa.array(flat, type=pa.int64()))
         lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
         return pc.binary_join(lists, SEPARATOR).cast(pa.string())
+
+
+def _by_combination(flat: IntArray, offsets: IntArray, labels: list[str]) -> pa.Array | None:
+    """The reasons column through its distinct entry lists (few: most subjects share one),
+    each joined once; ``None`` when a subject's list does not fit one 63-bit code.
+
+    A list's code packs ``label id + 1`` per entry, ``bits`` each, first entry lowest: an
+    exact, unique code per list (so equal codes are equal lists).
+    """
+    bits = max(1, len(labels).bit_length())
+    counts = np.diff(offsets)
+    if counts.size == 0 or int(counts.max()) * bits > 63:
+        return None
+    rank = np.arange(flat.size, dtype=np.int64) - np.repeat(offsets[:-1], counts)
+    part = (flat + 1).astype(np.uint64) << (rank * bits).astype(np.uint64)
+    running = np.zeros(flat.size + 1, dtype=np.uint64)
+    np.cumsum(part, out=running[1:])
+    codes = running[offsets[1:]] - running[offsets[:-1]]  # exact: each below 2**63
+    distinct, which = np.unique(codes, return_inverse=True)
+    if distinct.size > _MAX_COMBINATIONS:
+        return None
+    mask = (1 << bits) - 1
+    texts = []
+    for code in distinct.tolist():
+        entries = []
+        while code:
+            entries.append(labels[(code & mask) - 1])
+            code >>= bits
+        texts.append(SEPARATOR.join(entries))
+    return pa.array(texts, pa.string()).take(pa.array(which.astype(np.int64)))
 
 
 def _rank_in_runs(subjects: IntArray) -> tuple[IntArray, IntArray]:

@@ -82,9 +82,7 @@ def subject_index(scoring_subject: pa.ChunkedArray, eval_subject: pa.ChunkedArra
     general pass over both columns.
     """
     mine, theirs = _fixed_width(scoring_subject), _fixed_width(eval_subject)
-    if mine is not None and theirs is not None:
-        if mine[0] != theirs[0]:  # no evaluation names a subject of the table
-            return np.full(len(eval_subject), -1, dtype=np.int64)
+    if mine is not None and theirs is not None and mine[0] == theirs[0]:
         found = _match_words(mine[1], theirs[1])
         if found is not None:
             return found
