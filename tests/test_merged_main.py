@@ -260,3 +260,25 @@ def test_an_edited_station_file_fails_closed(tmp_path: Path, record: object) -> 
         done = w.sx(w.bank, *args, ok=False)
         assert done.exit_code == 1, done.output
         assert str(path) in done.output
+
+
+def test_a_station_importing_its_own_package_is_told_to_hand_it_over(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    sealed = w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
+    package = sealed.output.strip().splitlines()[-1]
+    done = w.sx(w.community, "import", package, ok=False, env={"SX_LANG": "zh"})
+    assert done.exit_code == 1
+    assert "本工作站自己发出的" in done.output
+    assert "换成了另一份日志" not in done.output  # not a swapped log: the wrong station
+    w.sx(w.bank, "import", package)  # the package itself is fine at the other party
+
+
+def test_a_compliance_station_that_cannot_seal_names_its_role_in_chinese(tmp_path: Path) -> None:
+    home = tmp_path / "compliance"
+    assert _sx(home, "init", "--org", "金乡县合规审查", "--role", "compliance")[0] == 0
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    code, _out, err = _sx(home, "seal", ledger, "--agreement", NUMBER, "--out", str(tmp_path))
+    assert code == 1
+    assert "合规" in err
+    assert "compliance" not in err
