@@ -127,7 +127,7 @@ def test_a_party_cannot_revoke_the_other_partys_key(tmp_path: Path) -> None:
 )
 def test_an_edited_output_register_fails_closed(tmp_path: Path, field: str, value: object) -> None:
     w = build_world(tmp_path)
-    ledger = tmp_path / "台账.csv"
+    ledger = tmp_path / "台账.xlsx"
     w.sx(w.community, "ledger", "template", "--out", str(ledger))
     register = Station(w.community).layout.outputs
     entry = {
