@@ -282,3 +282,13 @@ def test_a_compliance_station_that_cannot_seal_names_its_role_in_chinese(tmp_pat
     assert code == 1
     assert "合规" in err
     assert "compliance" not in err
+
+
+def test_adjustments_started_from_a_copy_of_the_decisions_workbook(tmp_path: Path) -> None:
+    # The officer copies 授信结果.xlsx, keeps its subject column and adds the others; WPS
+    # saves it as a GBK CSV with the rate as Excel shows it.
+    path = tmp_path / "调整.csv"
+    text = "主体编号（假名）,调整项,调整值,原因代码,备注\r\nabc,利率,4.50%,PANEL,小组建议\r\n"
+    path.write_bytes(text.encode("gbk"))
+    (found,) = read_adjustments(path)
+    assert (found.subject, found.what, found.value, found.reason) == ("abc", "rate", 450, "PANEL")
