@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -292,3 +293,15 @@ def test_adjustments_started_from_a_copy_of_the_decisions_workbook(tmp_path: Pat
     path.write_bytes(text.encode("gbk"))
     (found,) = read_adjustments(path)
     assert (found.subject, found.what, found.value, found.reason) == ("abc", "rate", 450, "PANEL")
+
+
+def test_every_action_the_log_records_has_words_in_chinese() -> None:
+    # The lifecycle actions of issue 13 showed as codes in the Chinese access-log report.
+    source = Path(__file__).resolve().parents[1] / "src" / "secure_exchange"
+    found = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text("utf-8")
+        found |= set(re.findall(r"(?:audited|\.record)\(\s*\"([a-z][a-z._-]*)\"", text))
+    assert {"agreement.destroyed", "statement.received", "scored"} <= found
+    missing = sorted(a for a in found if f"audit.action.{a}" not in CATALOGUE)
+    assert missing == []
