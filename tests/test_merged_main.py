@@ -305,3 +305,46 @@ def test_every_action_the_log_records_has_words_in_chinese() -> None:
     assert {"agreement.destroyed", "statement.received", "scored"} <= found
     missing = sorted(a for a in found if f"audit.action.{a}" not in CATALOGUE)
     assert missing == []
+
+
+def test_the_other_party_cannot_close_this_partys_incident(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    notices = tmp_path / "notices"
+    notices.mkdir()
+    w.sx(
+        w.community,
+        "incident",
+        "open",
+        "--agreement",
+        NUMBER,
+        "--what",
+        "leak",
+        "--as",
+        "zw-officer",
+    )
+    w.sx(w.community, "incident", "list")
+    (opened,) = [
+        s
+        for s in (
+            Statement.from_bytes(p.read_bytes())
+            for p in Station(w.community).layout.lifecycle.glob("*.json")
+        )
+        if s.kind == "incident.opened"
+    ]
+    bank = Station(w.bank)
+    seal = bank.keyring.unlock("bank-seal", CLI_PASS.encode())
+    closing = Statement.issue(
+        "incident.closed", bank.trust.get(NUMBER), seal, {"incident": opened.text("incident")}
+    )
+    path = notices / statement_file_name(closing.statement_id)
+    path.write_bytes(closing.to_bytes())
+    w.sx(w.community, "import", str(path), ok=False)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    frozen = w.sx(
+        w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick), ok=False
+    )
+    assert frozen.exit_code == 1
+    assert "frozen" in frozen.output
+    # Only the community's own seal thaws it.
+    w.sx(w.community, "incident", "close", opened.text("incident")[:8], "--as", "zw-seal")
+    w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
