@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def test_a_party_cannot_revoke_the_other_partys_key(tmp_path: Path) -> None:
 )
 def test_an_edited_output_register_fails_closed(tmp_path: Path, field: str, value: object) -> None:
     w = build_world(tmp_path)
-    ledger = tmp_path / "台账.csv"
+    ledger = tmp_path / "台账.xlsx"
     w.sx(w.community, "ledger", "template", "--out", str(ledger))
     register = Station(w.community).layout.outputs
     entry = {
@@ -260,3 +261,90 @@ def test_an_edited_station_file_fails_closed(tmp_path: Path, record: object) -> 
         done = w.sx(w.bank, *args, ok=False)
         assert done.exit_code == 1, done.output
         assert str(path) in done.output
+
+
+def test_a_station_importing_its_own_package_is_told_to_hand_it_over(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    sealed = w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))
+    package = sealed.output.strip().splitlines()[-1]
+    done = w.sx(w.community, "import", package, ok=False, env={"SX_LANG": "zh"})
+    assert done.exit_code == 1
+    assert "本工作站自己发出的" in done.output
+    assert "换成了另一份日志" not in done.output  # not a swapped log: the wrong station
+    w.sx(w.bank, "import", package)  # the package itself is fine at the other party
+
+
+def test_a_compliance_station_that_cannot_seal_names_its_role_in_chinese(tmp_path: Path) -> None:
+    home = tmp_path / "compliance"
+    assert _sx(home, "init", "--org", "金乡县合规审查", "--role", "compliance")[0] == 0
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    code, _out, err = _sx(home, "seal", ledger, "--agreement", NUMBER, "--out", str(tmp_path))
+    assert code == 1
+    assert "合规" in err
+    assert "compliance" not in err
+
+
+def test_adjustments_started_from_a_copy_of_the_decisions_workbook(tmp_path: Path) -> None:
+    # The officer copies 授信结果.xlsx, keeps its subject column and adds the others; WPS
+    # saves it as a GBK CSV with the rate as Excel shows it.
+    path = tmp_path / "调整.csv"
+    text = "主体编号（假名）,调整项,调整值,原因代码,备注\r\nabc,利率,4.50%,PANEL,小组建议\r\n"
+    path.write_bytes(text.encode("gbk"))
+    (found,) = read_adjustments(path)
+    assert (found.subject, found.what, found.value, found.reason) == ("abc", "rate", 450, "PANEL")
+
+
+def test_every_action_the_log_records_has_words_in_chinese() -> None:
+    # The lifecycle actions of issue 13 showed as codes in the Chinese access-log report.
+    source = Path(__file__).resolve().parents[1] / "src" / "secure_exchange"
+    found = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text("utf-8")
+        found |= set(re.findall(r"(?:audited|\.record)\(\s*\"([a-z][a-z._-]*)\"", text))
+    assert {"agreement.destroyed", "statement.received", "scored"} <= found
+    missing = sorted(a for a in found if f"audit.action.{a}" not in CATALOGUE)
+    assert missing == []
+
+
+def test_the_other_party_cannot_close_this_partys_incident(tmp_path: Path) -> None:
+    w = build_world(tmp_path)
+    notices = tmp_path / "notices"
+    notices.mkdir()
+    w.sx(
+        w.community,
+        "incident",
+        "open",
+        "--agreement",
+        NUMBER,
+        "--what",
+        "leak",
+        "--as",
+        "zw-officer",
+    )
+    w.sx(w.community, "incident", "list")
+    (opened,) = [
+        s
+        for s in (
+            Statement.from_bytes(p.read_bytes())
+            for p in Station(w.community).layout.lifecycle.glob("*.json")
+        )
+        if s.kind == "incident.opened"
+    ]
+    bank = Station(w.bank)
+    seal = bank.keyring.unlock("bank-seal", CLI_PASS.encode())
+    closing = Statement.issue(
+        "incident.closed", bank.trust.get(NUMBER), seal, {"incident": opened.text("incident")}
+    )
+    path = notices / statement_file_name(closing.statement_id)
+    path.write_bytes(closing.to_bytes())
+    w.sx(w.community, "import", str(path), ok=False)
+    ledger = str(shared_path("samples", "ledger-sample.xlsx"))
+    frozen = w.sx(
+        w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick), ok=False
+    )
+    assert frozen.exit_code == 1
+    assert "frozen" in frozen.output
+    # Only the community's own seal thaws it.
+    w.sx(w.community, "incident", "close", opened.text("incident")[:8], "--as", "zw-seal")
+    w.sx(w.community, "seal", ledger, "--agreement", NUMBER, "--out", str(w.stick))

@@ -63,7 +63,8 @@ WHATS: Mapping[str, str] = MappingProxyType({"decline": "拒绝", "limit": "额�
 """What an adjustment changes, with the Chinese word accepted for each."""
 
 _HEADERS = {
-    "subject": ("subject", "主体", "主体编号"),
+    # also the heading of the decisions workbook, for a file started from a copy of it
+    "subject": ("subject", "主体", "主体编号", "主体编号（假名）", "subject (pseudonym)"),
     "what": ("what", "调整项"),
     "value": ("value", "调整值"),
     "reason": ("reason", "原因代码", "原因"),

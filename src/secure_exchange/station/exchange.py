@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from secure_exchange.audit import Operation, PeerKey, WitnessError, seal_fingerprint
 from secure_exchange.errors import AgreementError, PackageError, VerificationError
+from secure_exchange.i18n import label
 from secure_exchange.package import (
     Categories,
     GroupRisk,
@@ -118,7 +119,7 @@ def seal_groups(
     """Seal column groups into a package under the named agreement (audited)."""
     info = station.info
     if info.party is None:
-        raise PackageError("package.station_cannot_seal", role=info.role)
+        raise PackageError("package.station_cannot_seal", role=label("role", info.role))
     agreement = station.trust.get(agreement_number)
     check_own_name(station, agreement)
     with station.audited(
@@ -251,6 +252,8 @@ def was_imported(station: Station, package: VerifiedPackage) -> bool:
 def import_package(station: Station, path: Path) -> VerifiedPackage:
     """Verify and record a package so a replay or an older one is refused next time."""
     with _verifying(station, "package.imported", path) as (op, result):
+        if result.sender_seal.party == station.info.party:  # its own package, sent back
+            raise PackageError("package.own_package", package=result.package_id)
         op.set_count("statements", receive_carried(station, result))  # lifecycle-v1 §4
         _check_package_use(station, result)
         witnessed = _receive_witness(station, result)

@@ -87,9 +87,11 @@ def list_incidents(station: Station) -> list[Incident]:
     party = station.info.party
     with station.audited("incident.listed") as op:
         held = [s for s, _a in all_statements(station)]
-        closings = {s.text("incident"): s for s in held if s.kind == "incident.closed"}
+        closings = {
+            (s.party, s.text("incident")): s for s in held if s.kind == "incident.closed"
+        }  # a closing counts only from the party that opened the incident
         found = [
-            Incident(s, closings.get(s.text("incident")), s.party == party)
+            Incident(s, closings.get((s.party, s.text("incident"))), s.party == party)
             for s in held
             if s.kind == "incident.opened"
         ]
@@ -121,7 +123,7 @@ def close_incident(
     notice, agreement = matches[0]
     incident = notice.text("incident")
     closed = any(
-        s.kind == "incident.closed" and s.text("incident") == incident
+        s.kind == "incident.closed" and s.party == party and s.text("incident") == incident
         for s, _a in all_statements(station)
     )
     if closed:

@@ -68,8 +68,9 @@ def standing(station: Station, agreement: Agreement) -> Standing:
     """The standing of ``agreement`` at this station; revoked keys count across agreements."""
     held = all_statements(station)
     own = tuple(s for s, a in held if a.sha256 == agreement.sha256)
-    closed = {s.text("incident") for s in own if s.kind == "incident.closed"}
     party = station.info.party
+    # only the party that opened an incident closes it (§3.4): the other side's seal cannot
+    closed = {s.text("incident") for s in own if s.kind == "incident.closed" and s.party == party}
     return Standing(
         agreement,
         revoked=next((s for s in own if s.kind == "agreement.revoked"), None),

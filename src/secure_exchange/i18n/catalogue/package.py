@@ -102,6 +102,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "角色为 {role} 的工作站不能封装数据包。",
         "A station with role {role} cannot seal packages.",
     ),
+    "package.own_package": (
+        "数据包 {package} 是本工作站自己发出的，不能在本方导入：请把U盘交给对方，由对方导入。",
+        "Package {package} was sent by this station itself and is not imported here: hand "
+        "the stick to the other party, who imports it.",
+    ),
     "package.threshold": (
         "签名不足：协议要求至少 {count} 个用途为 {role} 的密钥签名（如经办人签字加单位公章）。",
         "Not enough signatures: the agreement needs at least {count} signature(s) by a "
