@@ -14,7 +14,13 @@ package lives), ``opening`` (§5), ``sealing`` (§6), ``parts`` (Parquet in age)
 
 from __future__ import annotations
 
-from secure_exchange.package.columns import GROUP_COLUMNS, GroupColumns
+from secure_exchange.package.columns import (
+    GROUP_COLUMNS,
+    MEMBERS_TYPE,
+    NOTES_TYPE,
+    SITTINGS_TYPE,
+    GroupColumns,
+)
 from secure_exchange.package.layout import FORMAT, MAX_PART_BYTES, SIG_COMMENT
 from secure_exchange.package.manifest import (
     AgreementRef,
@@ -50,7 +56,10 @@ __all__ = [
     "FORMAT",
     "GROUP_COLUMNS",
     "MAX_PART_BYTES",
+    "MEMBERS_TYPE",
+    "NOTES_TYPE",
     "SIG_COMMENT",
+    "SITTINGS_TYPE",
     "AgreementRef",
     "Categories",
     "DirectoryReader",

@@ -29,7 +29,9 @@ _ID = "身份证号码"
 # the panel's records (codes, vetoes, notes) are 评议信息, the credit flags and decisions
 # 信用信息 (``trust.CATEGORIES``); a village is part of an address, a subject type business data.
 _ADDRESS, _BUSINESS, _CREDIT, _PANEL = "家庭住址", "各类经营数据", "信用信息", "评议信息"
-_NOTES = pa.list_(
+# "element" is the Parquet-compliant name of a list's item field, so the schema recorded
+# in the manifest is the one that comes back from the Parquet file.
+NOTES_TYPE = pa.list_(
     pa.field(
         "element",
         pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())]),
@@ -39,13 +41,13 @@ _NOTES = pa.list_(
 # The 评议小组 roster (ledger-v1 revision 2), per resident, for the sittings that evaluated
 # them: counts and roles (no names) for the scoring keys, the members' names with the
 # identity fields.
-_SITTINGS = pa.list_(
+SITTINGS_TYPE = pa.list_(
     pa.field(
         "element",
         pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]),
     )
 )
-_MEMBERS = pa.list_(
+MEMBERS_TYPE = pa.list_(
     pa.field(
         "element",
         pa.struct([("panel_date", pa.date32()), ("name", pa.string()), ("role", pa.string())]),
@@ -114,7 +116,7 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("age_from", _DATE, _ID),
             ("age_until", _DATE, _ID),
             ("age_window", _TEXT, _ID),
-            ("panel_sittings", _SITTINGS, _PANEL),
+            ("panel_sittings", SITTINGS_TYPE, _PANEL),
         ],
     ),
     "evaluations": _group(
@@ -138,8 +140,8 @@ GROUP_COLUMNS: Mapping[str, GroupColumns] = {
             ("relation", _TEXT, "家庭关系"),
             ("real_estate", _TEXT, "不动产"),
             ("business_data", _TEXT, "各类经营数据"),
-            ("evaluation_notes", _NOTES, _PANEL),
-            ("panel_members", _MEMBERS, _PANEL),
+            ("evaluation_notes", NOTES_TYPE, _PANEL),
+            ("panel_members", MEMBERS_TYPE, _PANEL),
         ],
     ),
     "decisions": _group(

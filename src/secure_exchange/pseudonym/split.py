@@ -23,34 +23,12 @@ import pyarrow.compute as pc
 
 from scoring import AgeWindow, age_facts
 from secure_exchange.ledger import EVALUATION_SCHEMA, PANEL_ROLES, RESIDENT_SCHEMA, id_keys
-from secure_exchange.package import GroupRisk
+from secure_exchange.package import MEMBERS_TYPE, NOTES_TYPE, SITTINGS_TYPE, GroupRisk
 from secure_exchange.pseudonym.profile import GROUPS, Profile, load_profile
 from secure_exchange.pseudonym.risk import RiskMeter
 from secure_exchange.pseudonym.tokens import tokens
 
 __all__ = ["Pseudonymised", "Splitter", "pseudonymise"]
-
-# "element" is the Parquet-compliant name of a list's item field, so the schema recorded
-# in the manifest is the one that comes back from the Parquet file.
-_NOTES = pa.list_(
-    pa.field(
-        "element",
-        pa.struct([("code", pa.string()), ("panel_date", pa.date32()), ("note", pa.string())]),
-    )
-)
-
-_SITTINGS = pa.list_(
-    pa.field(
-        "element",
-        pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())]),
-    )
-)
-_MEMBERS = pa.list_(
-    pa.field(
-        "element",
-        pa.struct([("panel_date", pa.date32()), ("name", pa.string()), ("role", pa.string())]),
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -252,7 +230,7 @@ class Splitter:
         scoring = _group(table, subject, self.profile.columns("residents", "scoring"))
         identity = _group(table, subject, self.profile.columns("residents", "identity"))
         if self._with_notes:
-            notes = self._notes_of(keys) if len(keys) else pa.nulls(0, _NOTES)
+            notes = self._notes_of(keys) if len(keys) else pa.nulls(0, NOTES_TYPE)
             identity = identity.append_column("evaluation_notes", notes)
         if self._sittings is not None:
             sittings, members = self._panel_of(table, keys)
@@ -284,7 +262,7 @@ class Splitter:
                 [{"panel_date": f.day, "name": n, "role": r} for f in found for n, r in f.names]
                 or None
             )
-        return pa.array(sittings, _SITTINGS), pa.array(members, _MEMBERS)
+        return pa.array(sittings, SITTINGS_TYPE), pa.array(members, MEMBERS_TYPE)
 
     def _notes_of(self, keys: np.ndarray) -> pa.Array:
         """Per resident, the panel's notes about them (only records with a note)."""
@@ -292,7 +270,7 @@ class Splitter:
             raise ValueError("the notes are gathered before the residents are split")
         note_keys, values = self._note_index
         if not len(note_keys):
-            return pa.nulls(len(keys), _NOTES)
+            return pa.nulls(len(keys), NOTES_TYPE)
         left = np.searchsorted(note_keys, keys, side="left")
         counts = np.searchsorted(note_keys, keys, side="right") - left
         counts[keys < 0] = 0
@@ -301,7 +279,7 @@ class Splitter:
         return pa.ListArray.from_arrays(
             pa.array(offsets),
             values.take(pa.array(picks, pa.int64())),
-            type=_NOTES,
+            type=NOTES_TYPE,
             mask=pa.array(counts == 0),
         )
 
@@ -336,7 +314,8 @@ def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
     """The gathered notes ordered by ID key (ledger order kept within one key)."""
     if not notes:
         return np.zeros(0, np.int64), pa.StructArray.from_arrays(
-            [pa.array([], f.type) for f in _NOTES.value_type], fields=list(_NOTES.value_type)
+            [pa.array([], f.type) for f in NOTES_TYPE.value_type],
+            fields=list(NOTES_TYPE.value_type),
         )
     table = pa.concat_tables(notes).combine_chunks()
     note = table.column("note")
@@ -345,7 +324,7 @@ def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
     order = np.argsort(keys, kind="stable")
     values = pa.StructArray.from_arrays(
         [table.column(c).combine_chunks() for c in ("code", "panel_date", "note")],
-        fields=list(_NOTES.value_type),
+        fields=list(NOTES_TYPE.value_type),
     ).take(pa.array(order, pa.int64()))
     return keys[order], values
 
