@@ -43,6 +43,15 @@ def _signing_options(func: click.decorators.FC) -> click.decorators.FC:
     return passphrase_option(func)  # type: ignore[return-value]
 
 
+def _reason_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--reason",
+        type=click.Choice(REVOKE_REASONS),
+        required=True,
+        help=t("lifecycle.help.reason"),
+    )(func)
+
+
 def _written(path: Path | None) -> None:
     if path is not None:
         click.echo(t("lifecycle.statement_written", path=path))
@@ -51,12 +60,7 @@ def _written(path: Path | None) -> None:
 def _agreement_revoke() -> click.Command:
     @click.command("revoke", help=t("lifecycle.help.agreement_revoke"))
     @click.argument("number")
-    @click.option(
-        "--reason",
-        type=click.Choice(REVOKE_REASONS),
-        required=True,
-        help=t("lifecycle.help.reason"),
-    )
+    @_reason_option
     @_signing_options
     def revoke(
         number: str, reason: str, signer: str | None, out: Path | None, passphrase_file: Path | None
@@ -85,12 +89,7 @@ def _agreement_revoke() -> click.Command:
 def _keys_revoke() -> click.Command:
     @click.command("revoke", help=t("lifecycle.help.keys_revoke"))
     @click.argument("name")
-    @click.option(
-        "--reason",
-        type=click.Choice(REVOKE_REASONS),
-        required=True,
-        help=t("lifecycle.help.reason"),
-    )
+    @_reason_option
     @_signing_options
     def revoke(
         name: str, reason: str, signer: str | None, out: Path | None, passphrase_file: Path | None
