@@ -240,13 +240,13 @@ def _agreement_group() -> click.Group:
     def show(which: str, html: Path | None, force: bool) -> None:
         if html is not None:
             check_suffix(html, ".html", ".htm")
-        if html is not None and html.exists() and not force:
-            raise AgreementError("paper.page_exists", path=html)
+            given = Path(which)
+            check_out(html, *([given] if given.is_file() else []), force=force)
         view = agreement_view(_find_agreement(which))
         for line in agreement_lines(view):
             click.echo(line)
         if html is not None:
-            _write_page(html, agreement_page(view), force)
+            _write_page(html, agreement_page(view))
             click.echo(t("paper.page_written", path=html))
 
     @agreement.command("list", help=t("cli.help.agreement_list"))
@@ -318,10 +318,8 @@ def _find_agreement(which: str) -> Agreement:
     return station().trust.get(which)
 
 
-def _write_page(path: Path, page: str, force: bool) -> None:
-    """Write the page; an existing file is replaced only with ``--force``."""
-    if path.exists() and not force:
-        raise AgreementError("paper.page_exists", path=path)
+def _write_page(path: Path, page: str) -> None:
+    """Write the page (``check_out`` said before any work whether it may replace a file)."""
     try:
         atomic_write(path, page.encode("utf-8"))
     except OSError as exc:

@@ -76,10 +76,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法读取协议文件 {path}，请检查文件是否存在、是否被其他程序占用。",
         "Cannot read the agreement file {path}: check that it exists and is not held open.",
     ),
-    "paper.page_exists": (
-        "{path} 已存在，未覆盖：请换一个文件名，或加 --force 替换它。",
-        "{path} exists and was left as it is: choose another name, or add --force to replace it.",
-    ),
     "paper.help.show": (
         "显示协议：双方单位、每个密钥的角色和指纹、签名要求、谁能读取哪些数据、用途、数据类别、"
         "有效期；--html 写出可打印的 A4 协议页。参数为已导入协议的编号，或协议文件的路径。",
