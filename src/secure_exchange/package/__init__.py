@@ -31,7 +31,7 @@ from secure_exchange.package.manifest import (
     SchemaField,
     Sender,
 )
-from secure_exchange.package.opening import open_package
+from secure_exchange.package.opening import open_group_batches, open_package
 from secure_exchange.package.parts import GroupStream
 from secure_exchange.package.reader import DirectoryReader, MemoryReader, PackageReader
 from secure_exchange.package.sealing import (
@@ -78,6 +78,7 @@ __all__ = [
     "SchemaField",
     "Sender",
     "VerifiedPackage",
+    "open_group_batches",
     "open_package",
     "read_manifest_unverified",
     "remove_stale_partials",

@@ -23,6 +23,7 @@ __all__ = [
     "GroupStream",
     "batches_of",
     "read_part",
+    "read_part_batches",
     "recipients_of",
     "schema_fields",
     "write_groups",
@@ -221,27 +222,64 @@ def read_part(
     schema: Sequence[SchemaField] | None = None,
     name: str = "",
 ) -> pa.Table:
-    """Decrypt one part in memory and read its Parquet; no byte touches the disk.
+    """Decrypt one part in memory and read its Parquet whole; no byte touches the disk.
+
+    The table of :func:`read_part_batches`' row groups, with the same checks, and its row
+    count checked against ``rows`` once more.
+    """
+    pieces = list(read_part_batches(source, identities, rows=rows, schema=schema, name=name))
+    table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    if rows is not None and table.num_rows != rows:
+        raise VerificationError(
+            "parquet", "package.part_rows", name=name, rows=table.num_rows, expected=rows
+        )
+    return table
+
+
+def read_part_batches(
+    source: bytes | HashedStream,
+    identities: Sequence[_age.Identity],
+    *,
+    rows: int | None = None,
+    schema: Sequence[SchemaField] | None = None,
+    name: str = "",
+    columns: Sequence[str] | None = None,
+) -> Iterator[pa.Table]:
+    """Decrypt one part in memory and yield its Parquet row groups in order, one at a time.
 
     ``source`` is either the ciphertext verification kept, or the part's file hashed as it
     is read: then the plaintext is used only once the file proved to be the one verified.
-    The Parquet footer is read first: its row count must be ``rows``, its schema
-    ``schema``, no row group larger than the writer makes, and its declared size within
-    the part's decoding budget; the columns are then decoded a step at a time while the
-    decoded bytes stay within that budget. Every check runs before anything is returned.
+    The whole part is decrypted (and, for a file, its hash checked) before the first row
+    group is parsed. The Parquet footer is read first: its row count must be ``rows``, its
+    schema ``schema``, no row group larger than the writer makes, and its declared size
+    within the part's decoding budget; the row groups are then decoded one at a time while
+    the decoded bytes stay within that budget. ``columns``: decode only these (all if
+    ``None``). Only the plaintext Parquet bytes and one row group are held at a time; a part
+    without row groups yields one empty table of its schema.
 
     Raises:
         PackageError: the age file is damaged or none of ``identities`` opens it (the age
             format's message); ``VerificationError`` if the part changed since verification,
             its Parquet table is unreadable or disagrees with ``rows`` and ``schema``, or it
-            decodes to more than its budget.
+            decodes to more than its budget (raised when reached: a caller streaming the
+            row groups discards what it made of the earlier ones).
     """
     plain = _decrypt(source, identities)
     budget = max(DECODE_FLOOR, DECODE_RATIO * len(plain))
     try:
         parquet = pq.ParquetFile(pa.BufferReader(pa.py_buffer(plain)))
         _check_footer(parquet, rows, schema, budget, name)
-        return _decode(parquet, rows, budget, name)
+        wanted = list(columns) if columns is not None else None
+        if not parquet.num_row_groups:  # an empty group's part: its schema, no rows
+            yield parquet.schema_arrow.empty_table().select(wanted or parquet.schema_arrow.names)
+            return
+        decoded = 0
+        for index in range(parquet.num_row_groups):  # each at most ROW_GROUP_ROWS (footer)
+            piece = parquet.read_row_group(index, columns=wanted)  # columns in parallel
+            decoded += piece.get_total_buffer_size()
+            if decoded > budget:
+                raise VerificationError("parquet", "package.part_too_large", name=name)
+            yield piece
     except (pa.ArrowException, OSError, ValueError) as exc:  # names that are not UTF-8, too
         raise VerificationError("parquet", "package.part_unreadable") from exc
 
@@ -293,20 +331,3 @@ def _check_footer(
         raise VerificationError("parquet", "package.part_row_group", name=name, rows=ROW_GROUP_ROWS)
     if sum(g.total_byte_size for g in groups) > budget:
         raise VerificationError("parquet", "package.part_too_large", name=name)
-
-
-def _decode(parquet: pq.ParquetFile, rows: int | None, budget: int, name: str) -> pa.Table:
-    pieces = []
-    decoded = 0
-    for index in range(parquet.num_row_groups):  # each at most ROW_GROUP_ROWS (footer check)
-        piece = parquet.read_row_group(index)  # its columns decoded in parallel
-        decoded += piece.get_total_buffer_size()
-        if decoded > budget:
-            raise VerificationError("parquet", "package.part_too_large", name=name)
-        pieces.append(piece)
-    table = pa.concat_tables(pieces) if pieces else parquet.schema_arrow.empty_table()
-    if rows is not None and table.num_rows != rows:
-        raise VerificationError(
-            "parquet", "package.part_rows", name=name, rows=table.num_rows, expected=rows
-        )
-    return table

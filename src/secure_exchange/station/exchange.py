@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -45,6 +46,7 @@ __all__ = [
     "open_imported",
     "package_risk",
     "seal_groups",
+    "verify_imported",
     "verify_package",
     "witness_bundle",
 ]
@@ -314,25 +316,62 @@ def open_imported(
     stage: Stage = quiet,
 ) -> tuple[VerifiedPackage, dict[str, pa.Table]]:
     """Verify an imported package again and decrypt the named groups in memory (audited)."""
-    trusted = station.trust.all()
-    detail = {"groups": ",".join(groups)}
-    if reason is not None:
-        detail["reason"] = reason
-    with station.audited(action, actor=key_actor(identity.public), detail=detail) as op:
-        stage("verify")
-        verified = verify(
-            path,
-            trusted,
-            replay=station.register.check(require_imported=True),
-            check_expiry=False,
-            keep_groups=groups,
-        )
-        op.set_package(verified.package_id)
-        _check_sender_name(verified)
-        used = [identity.public.key_id, *(k.key_id for k in verified.signers)]
-        check_use(station, verified.agreement, keys=used)
-        if station.register.imported_digest(verified) != verified.sums_sha256:
-            raise VerificationError("replay", "verify.changed_since_import")
+    with station.audited(action, **_opened(identity, groups, reason)) as op:
+        verified = _verify_imported(station, op, path, identity, groups, stage, keep=True)
         stage("decrypt")
         tables = open_package(verified, identity.age_identities, groups)
     return verified, tables
+
+
+def verify_imported(
+    station: Station,
+    path: Path,
+    identity: UnlockedIdentity,
+    groups: Sequence[str],
+    *,
+    action: str = "package.opened",
+    reason: str | None = None,
+    stage: Stage = quiet,
+) -> VerifiedPackage:
+    """Verify an imported package again before ``groups`` are streamed (audited): the
+    caller then reads them with ``open_group_batches`` inside its own audited operation.
+    No part is kept in memory: each is read again, hashed as it is decrypted."""
+    with station.audited(action, **_opened(identity, groups, reason)) as op:
+        return _verify_imported(station, op, path, identity, groups, stage, keep=False)
+
+
+def _opened(
+    identity: UnlockedIdentity, groups: Sequence[str], reason: str | None
+) -> dict[str, Any]:
+    detail = {"groups": ",".join(groups)}
+    if reason is not None:
+        detail["reason"] = reason
+    return {"actor": key_actor(identity.public), "detail": detail}
+
+
+def _verify_imported(
+    station: Station,
+    op: Operation,
+    path: Path,
+    identity: UnlockedIdentity,
+    groups: Sequence[str],
+    stage: Stage,
+    *,
+    keep: bool,
+) -> VerifiedPackage:
+    trusted = station.trust.all()
+    stage("verify")
+    verified = verify(
+        path,
+        trusted,
+        replay=station.register.check(require_imported=True),
+        check_expiry=False,
+        keep_groups=groups if keep else (),
+    )
+    op.set_package(verified.package_id)
+    _check_sender_name(verified)
+    used = [identity.public.key_id, *(k.key_id for k in verified.signers)]
+    check_use(station, verified.agreement, keys=used)
+    if station.register.imported_digest(verified) != verified.sums_sha256:
+        raise VerificationError("replay", "verify.changed_since_import")
+    return verified
