@@ -449,3 +449,21 @@ def test_the_incident_bundle_carries_the_partys_other_statements(w: World) -> No
     assert sorted(s["kind"] for s in done["statements"]) == ["incident.opened", "key.revoked"]
     kinds = sorted(e["detail"]["kind"] for e in events(w, w.bank, "statement.received"))
     assert kinds == ["incident.opened", "key.revoked"]
+
+
+def test_a_statement_deleted_on_the_station_shows_in_audit_verify(w: World) -> None:
+    """An insider who deletes the revocation ends the refusal at this station; the access log
+    remembers it was issued (and the other party's copy was received), so ``audit verify``
+    names what is missing, at both stations."""
+    out = w.root / "to-bank"
+    w.sx(w.community, "agreement", "revoke", NUMBER, "--reason", "ended", "--out", str(out))
+    w.sx(w.bank, "import", str(statement_in(out)))
+    for home in (w.community, w.bank):
+        assert w.sx(home, "audit", "verify").exit_code == 0
+        (kept,) = (home / "state" / "lifecycle").glob("*.json")
+        digest = json.loads(w.sx(home, "audit", "verify", "--json").output)
+        assert digest["ok"] is True
+        kept.unlink()
+        refused = w.sx(home, "audit", "verify", ok=False)
+        assert refused.exit_code == 1
+        assert "no longer holds" in refused.output

@@ -21,7 +21,7 @@ from typing import Any
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.formats.note import NoteVerifier
 from secure_exchange.layout import HomeLayout
-from secure_exchange.trust import Agreement, AgreementKey, Keyring, PublicIdentity
+from secure_exchange.trust import Agreement, AgreementKey, Keyring, PublicIdentity, Statement
 
 __all__ = [
     "Anchors",
@@ -181,7 +181,8 @@ def _seal_cards(home: Path) -> list[PublicIdentity]:
 
 @dataclass(frozen=True)
 class StationState:
-    """The replay register's package ids and the sequence counter, read for the cross-check.
+    """The replay register's package ids, the sequence counter and the signed statements
+    held, read for the cross-check.
 
     ``unreadable`` names a state file that exists but cannot be read as JSON.
     """
@@ -189,6 +190,7 @@ class StationState:
     imported: frozenset[str] = frozenset()
     sequences: Mapping[str, int] = field(default_factory=dict)
     unreadable: tuple[str, ...] = ()
+    statements: frozenset[str] = frozenset()  # SHA-256 of each signed statement held here
 
     @classmethod
     def from_home(cls, home: Path) -> StationState:
@@ -202,7 +204,15 @@ class StationState:
         if counter is None:
             bad.append(_relative(layout, layout.sequence_counter))
         sequences = {str(k): v for k, v in (counter or {}).items() if isinstance(v, int) and v > 0}
-        return cls(frozenset(_package_ids(register or {})), sequences, tuple(bad))
+        statements = set()
+        for path in sorted(layout.lifecycle.glob("*.json")) if layout.lifecycle.is_dir() else []:
+            try:
+                statements.add(Statement.from_bytes(path.read_bytes()).sha256)
+            except (OSError, SecureExchangeError):
+                bad.append(_relative(layout, path))
+        return cls(
+            frozenset(_package_ids(register or {})), sequences, tuple(bad), frozenset(statements)
+        )
 
 
 def _package_ids(register: Mapping[str, Any]) -> set[str]:

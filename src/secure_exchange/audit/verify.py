@@ -371,11 +371,14 @@ def _first_head_problem(
 # The events the cross-check reads; found with one regular-expression pass per block, so
 # only these few records are parsed (quotes inside JSON strings are escaped: no false hit).
 _STATE_EVENT = re.compile(
-    rb'"action":"(?:package\.(?:imported|registered|sealed)|agreement\.(?:imported|registered))"'
+    rb'"action":"(?:package\.(?:imported|registered|sealed)|agreement\.(?:imported|registered)'
+    rb'|statement\.(?:issued|received))"'
 )
 _BLOCK = 1 << 24
 # An agreement's import, or the one-shot event written just before it is trusted.
 _AGREEMENT_ACTIONS = ("agreement.imported", "agreement.registered")
+# A signed statement issued here (logged before it is kept) or received and kept.
+_STATEMENT_ACTIONS = ("statement.issued", "statement.received")
 
 
 @dataclass
@@ -385,12 +388,13 @@ class _Logged:
     imports: set[str]
     seals: dict[str, int]
     agreements: set[str]
+    statements: set[str]
 
 
 def _logged(home: Path, end: int) -> _Logged:
     """The imports, seal operations and trusted agreements in the log's first ``end`` bytes
     (the records that verified)."""
-    found = _Logged(set(), {}, set())
+    found = _Logged(set(), {}, set(), set())
     with contextlib.suppress(OSError), store.log_path(home).open("rb") as fh:
         carry, left = b"", end
         while left > 0 and (chunk := fh.read(min(_BLOCK, left))):
@@ -429,6 +433,8 @@ def _tally(found: _Logged, event: dict[str, object]) -> None:
             found.seals[str(name)] = found.seals.get(str(name), 0) + 1
     elif action in _AGREEMENT_ACTIONS and outcome == "ok" and "sha256" in detail:
         found.agreements.add(str(detail["sha256"]))
+    elif action in _STATEMENT_ACTIONS and outcome == "ok" and "statement.digest" in detail:
+        found.statements.add(str(detail["statement.digest"]))
 
 
 def state_problems(home: Path, end: int, anchors: Anchors) -> tuple[Problem, ...]:
@@ -436,8 +442,10 @@ def state_problems(home: Path, end: int, anchors: Anchors) -> tuple[Problem, ...
 
     Every package in the replay register has its import in the log; every agreement the
     sequence counter handed out ``n`` numbers under has at least ``n`` seal operations;
-    every trusted agreement has its import. A cut or a fresh log shows here even when
-    the checkpoints were deleted with it.
+    every trusted agreement has its import; every signed statement the log says was
+    issued or received here is still held (a deleted revocation would otherwise end a
+    refusal unseen). A cut or a fresh log shows here even when the checkpoints were deleted
+    with it.
     """
     state = StationState.from_home(home)
     problems = [Problem("audit.state.unreadable", {"file": f}) for f in state.unreadable]
@@ -455,4 +463,10 @@ def state_problems(home: Path, end: int, anchors: Anchors) -> tuple[Problem, ...
     for sha, number in sorted(anchors.agreements.items()):
         if sha[:16] not in logged.agreements:
             problems.append(Problem("audit.state.unlogged_agreement", {"number": number}))
+    gone = sorted(
+        d for d in logged.statements if not any(s.startswith(d) for s in state.statements)
+    )
+    if gone:
+        params = {"count": len(gone), "statement": gone[0][:16]}
+        problems.append(Problem("audit.state.missing_statement", params))
     return tuple(problems)

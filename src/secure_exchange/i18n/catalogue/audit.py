@@ -136,6 +136,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The trusted agreement {number} has no import in the log: records are missing, or it "
         "was put in place without sx.",
     ),
+    "audit.state.missing_statement": (
+        "日志记录了本机签发或收到的 {count} 份签名声明（第一份：{statement}），本机却已不再保存："
+        "撤销、销毁或事件声明被删除后，本机会不再拒绝相应操作。请从对方或存档恢复该声明文件。",
+        "The log records {count} signed statement(s) issued or received here (the first: "
+        "{statement}) that the station no longer holds: with a revocation, destruction or "
+        "incident deleted, the station stops refusing what it refused. Restore the statement "
+        "file from the other party or an archive.",
+    ),
     "audit.check.bad_cosignature": (
         "{peer}对第 {size} 条检查点的见证签名无效。",
         "The {peer}'s cosignature of the checkpoint at size {size} does not verify.",
