@@ -172,3 +172,24 @@ def test_station_outputs_name_things_in_chinese(world: World) -> None:
     checked = zh("verify", package, home=world.bank)
     assert checked.exit_code == 0, checked.output
     assert leaks(checked.output, *names) == [], checked.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["score"], "缺少参数「台账或数据包」。"),
+        (
+            ["score", "no-such", "--as-of", "2022-07-01"],
+            "「台账或数据包」的值无效：路径「no-such」不存在。",
+        ),
+        (["audit", "show", "--since", "2022-13-01"], "「--since」的值无效"),
+    ],
+)
+def test_click_errors_take_chinese_punctuation(
+    args: list[str], expected: str, tmp_path: Path
+) -> None:
+    """No ASCII quotes or full stop around a parameter's name in a Chinese message."""
+    result = zh(*args, home=tmp_path / "home")
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "'" not in result.output.splitlines()[-1]

@@ -38,9 +38,9 @@ _ZH = {
     "Missing command.": "缺少命令。",
     "Missing parameter: {param_name}": "缺少参数：{param_name}",
     "Missing {param_type}": "缺少{param_type}",
-    "No such command {name!r}.": "没有命令 {name!r}。",
-    "No such option {name!r}.": "没有选项 {name!r}。",
-    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "No such command {name!r}.": "没有命令「{name}」。",
+    "No such option {name!r}.": "没有选项「{name}」。",
+    "Invalid value for {param_hint}: {message}": "{param_hint}的值无效：{message}",
     "Invalid value: {message}": "值无效：{message}",
     "Aborted!": "已取消。",
     "default: {default}": "默认：{default}",
@@ -53,13 +53,13 @@ _ZH = {
     "Do you want to continue?": "是否继续？",
     "Confirm the action without prompting.": "不询问，直接确认。",
     "Choose from:\n\t{choices}": "可选：\n\t{choices}",
-    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
-    "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹，这里需要文件。",
-    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件，这里需要文件夹。",
-    "{name} {filename!r} is not readable.": "{name} {filename!r} 无法读取。",
-    "{name} {filename!r} is not writable.": "{name} {filename!r} 无法写入。",
-    "{name} {filename!r} is not executable.": "{name} {filename!r} 不可执行。",
-    "Could not open file {filename!r}: {message}": "无法打开文件 {filename!r}：{message}",
+    "{name} {filename!r} does not exist.": "{name}「{filename}」不存在。",
+    "{name} {filename!r} is a directory.": "{name}「{filename}」是文件夹，这里需要文件。",
+    "{name} {filename!r} is a file.": "{name}「{filename}」是文件，这里需要文件夹。",
+    "{name} {filename!r} is not readable.": "{name}「{filename}」无法读取。",
+    "{name} {filename!r} is not writable.": "{name}「{filename}」无法写入。",
+    "{name} {filename!r} is not executable.": "{name}「{filename}」不可执行。",
+    "Could not open file {filename!r}: {message}": "无法打开文件「{filename}」：{message}",
     "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
     "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
     "{value!r} is not a valid boolean. Recognized values: {states}": (
@@ -126,6 +126,7 @@ METAVARS_ZH = {
 }
 _MODULES = ("core", "formatting", "exceptions", "decorators", "types", "termui", "parser")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_QUOTED = re.compile(r"'([^']*)'")  # click's quotes around a parameter's name
 _installed: list[bool] = []
 
 
@@ -177,6 +178,30 @@ def _name_in_language(kind: type[click.ParamType]) -> None:  # type: ignore[type
         setattr(kind, "name", property(lambda _self: _translate(english)))  # noqa: B010
 
 
+def _wrap_hint(original: Callable[..., str]) -> Callable[..., str]:
+    def get_error_hint(self: click.Parameter, ctx: click.Context | None) -> str:
+        text = original(self, ctx)
+        return _QUOTED.sub("「\\1」", text) if current_language() == "zh" else text
+
+    return get_error_hint
+
+
+def _wrap_missing(original: Callable[..., str]) -> Callable[..., str]:
+    """Chinese punctuation for click's "Missing argument 'X'." (it writes the full stop
+    and the quotes itself): 缺少参数「X」。"""
+
+    def format_message(self: click.MissingParameter) -> str:
+        text = original(self)
+        if current_language() != "zh":
+            return text
+        head, dot, rest = text.replace(" 「", "「", 1).partition("」.")
+        if dot:
+            return f"{head}」。{rest.strip()}"
+        return text[:-1] + "。" if text.endswith(".") else text
+
+    return format_message
+
+
 def install() -> None:
     """Rebind ``_`` and ``ngettext`` in click's modules; translate metavars (idempotent)."""
     for name in _MODULES:
@@ -190,6 +215,11 @@ def install() -> None:
     _installed.append(True)
     for cls in (click.Argument, click.Option):
         cls.make_metavar = _wrap_metavar(cls.make_metavar)  # type: ignore[method-assign]
+    for cls in (click.Parameter, click.Argument):
+        hint = cls.__dict__["get_error_hint"]
+        cls.get_error_hint = _wrap_hint(hint)  # type: ignore[method-assign]
+    missing = click.MissingParameter
+    missing.format_message = _wrap_missing(missing.format_message)  # type: ignore[method-assign]
     for command in (click.Command, click.Group):
         original = command.__dict__.get("collect_usage_pieces")
         if original is not None:
