@@ -215,9 +215,9 @@ def install() -> None:
     _installed.append(True)
     for cls in (click.Argument, click.Option):
         cls.make_metavar = _wrap_metavar(cls.make_metavar)  # type: ignore[method-assign]
-    for cls in (click.Parameter, click.Argument):
-        hint = cls.__dict__["get_error_hint"]
-        cls.get_error_hint = _wrap_hint(hint)  # type: ignore[method-assign]
+    for owner in (click.Parameter, click.Argument):
+        hint = owner.__dict__["get_error_hint"]
+        owner.get_error_hint = _wrap_hint(hint)  # type: ignore[method-assign]
     missing = click.MissingParameter
     missing.format_message = _wrap_missing(missing.format_message)  # type: ignore[method-assign]
     for command in (click.Command, click.Group):
