@@ -118,6 +118,31 @@ def test_roles_checked_and_aliases_read(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("title", "role"),
+    [
+        ("主任", "支书/主任"),
+        ("支书\u3000", "支书/主任"),
+        ("村党支部书记", "支书/主任"),
+        ("社区党委书记", "支书/主任"),
+        ("村委会主任", "支书/主任"),
+        ("支书兼主任", "支书/主任"),
+        ("农商银行客户经理", "农商银行人员"),
+        ("信用社信贷员", "农商银行人员"),
+        ("妇女主任", "妇女主席"),
+        ("村委会副主任", None),
+    ],
+)
+def test_village_titles_are_read_as_their_roster_role(
+    tmp_path: Path, title: str, role: str | None
+) -> None:
+    """What a village writes in the role column: its officers' titles, not only our words."""
+    ledger = run(tmp_path, [*members(), *members([title], community="春秋社区")[:1]])
+    assert ledger.panel["role"].to_pylist()[-1] == role
+    errors = [key for *_, key in found(ledger)]
+    assert errors == ([] if role else ["ledger.panel.role"])
+
+
 def test_cells_checked_by_row_and_column(tmp_path: Path) -> None:
     roster = members()
     roster[1][2] = ""  # row 3: no name

@@ -67,13 +67,45 @@ _ROLE_ALIASES = {
     "村主任": CHAIR_ROLE,
     "农商行人员": BANK_ROLE,
     "银行人员": BANK_ROLE,
+    "妇女主任": "妇女主席",
+    "妇联主席": "妇女主席",
+    "村妇联主席": "妇女主席",
+    "红白理事会长": "红白理事会会长",
 }
+
+
+def _title_role(text: str) -> str | None:
+    """The roster role a village title names, when no alias matched: a party secretary
+    (…书记, …支书) or the committee's head (村委会主任, 社区主任, 支书兼主任, but not a
+    deputy nor the 妇女主任) is the 支书/主任; anyone of the rural bank or credit union
+    (农商银行客户经理, 信用社信贷员) is the 农商银行人员."""
+    plain = "".join(text.split())
+    if any(word in plain for word in ("银行", "农商行", "信用社", "农信社")):
+        return BANK_ROLE
+    if "副" in plain or "妇女" in plain:
+        return None
+    if "书记" in plain or "支书" in plain or plain.endswith("主任"):
+        return CHAIR_ROLE
+    return None
+
+
+def _roles(text: pa.Array) -> pa.Array:
+    """Each cell's roster role: a listed role or alias, else the role its title names."""
+    role = _lookup(text, _ROLE_ALIASES)
+    unknown = nonempty(text) & _np(pc.is_null(role))
+    if not unknown.any():
+        return role
+    titles = pc.dictionary_encode(pc.filter(text, pa.array(unknown)))
+    named = pa.array([_title_role(v) for v in titles.dictionary.to_pylist()], pa.string())
+    filled = role.to_numpy(zero_copy_only=False).astype(object)
+    filled[np.flatnonzero(unknown)] = named.take(titles.indices).to_numpy(zero_copy_only=False)
+    return pa.array(filled, pa.string())
 
 
 def check_panel_block(raw: RawSheet) -> CheckedBlock:
     """The roster's row checks (required cells, role, date); sittings are checked whole."""
     text = _column(raw, "role")
-    role = _lookup(text, _ROLE_ALIASES)
+    role = _roles(text)
     found = [*_required(raw), *_formula_cells(raw)]
     found += _at_rows(
         raw,

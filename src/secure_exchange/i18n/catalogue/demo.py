@@ -22,7 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "demo.step.checked": (
         "台账检查：{errors} 个错误，{warnings} 个提示；社区预览评分完成",
-        "Ledger checked: {errors} errors, {warnings} warnings; community preview scored",
+        "Ledger checked: {errors} error(s), {warnings} warning(s); community preview scored",
     ),
     "demo.step.sealed": (
         "假名化、加密、签名并写入U盘：{package}",
