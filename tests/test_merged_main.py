@@ -257,7 +257,7 @@ def test_an_edited_station_file_fails_closed(tmp_path: Path, record: object) -> 
     w = build_world(tmp_path)
     path = Station(w.bank).layout.station_file
     path.write_text(json.dumps(record), "utf-8")
-    for args in (("incident", "list"),):
+    for args in (("incident", "list"), ("agreement", "list")):
         done = w.sx(w.bank, *args, ok=False)
         assert done.exit_code == 1, done.output
         assert str(path) in done.output

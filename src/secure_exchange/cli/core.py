@@ -257,7 +257,7 @@ def _agreement_group() -> click.Group:
                 item.check_in_force(today)
                 check_use(station(), item, today=today)  # revoked, destroyed, frozen, retention
                 state = t("cli.in_force")
-            except Exception as exc:
+            except AgreementError as exc:  # its standing; an unreadable station stops the list
                 state = str(exc)
             click.echo(
                 f"{item.number}  {item.valid_from}..{item.valid_until}  {item.sha256[:16]}  {state}"
