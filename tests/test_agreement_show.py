@@ -43,7 +43,8 @@ def test_show_by_number_lists_every_key_and_fact(world: World) -> None:
     agreement = Agreement.from_bytes(next(trusted.glob("*.json")).read_bytes())
     for fp in _fingerprints(agreement):
         assert fp in out
-    for text in ("Party A: 金乡街道真武社区", "Party B: 金乡农商银行", "2022-01-01 to 2099-12-31"):
+    facts = ("Party A: 金乡街道真武社区", "Party B: 金乡农商银行", "2022-01-01 to 2099-12-31")
+    for text in (*facts, "Data kept until: 2099-12-31"):
         assert text in out
     assert "1 officer signature(s), 1 unit seal signature(s)" in out
     assert "identity (names, ID, phone): Party B re-identification" in out
@@ -148,6 +149,8 @@ def test_page_holds_every_fingerprint_and_signature_boxes(parties: Parties) -> N
     assert page.count(">负责人签字<") == 2
     assert page.count("（盖章）") == 2
     assert parties.agreement.sha256 in page
+    assert "数据保存至" in page
+    assert parties.agreement.retention_end.isoformat() in page
 
 
 def test_page_and_lines_escape_what_a_drafter_chose(parties: Parties) -> None:

@@ -56,6 +56,7 @@ def agreement_lines(view: AgreementView) -> list[str]:
         t("paper.purpose", purpose=view.purpose),
         t("paper.categories", categories="、".join(view.categories)),
         t("paper.validity", start=view.valid_from, end=view.valid_until),
+        t("paper.retention", end=view.retain_until),
     ]
     keys = [k for p in view.parties for k in p.keys]
     widths = (
@@ -134,6 +135,7 @@ def agreement_page(view: AgreementView) -> str:
         (t("paper.page.purpose"), e(view.purpose)),
         (t("paper.page.categories"), e("、".join(view.categories))),
         (t("paper.page.validity"), e(f"{view.valid_from} — {view.valid_until}")),
+        (t("paper.page.retention"), e(view.retain_until)),
         ("SHA-256", f'<span class="mono">{e(view.sha256)}</span>'),
     ]
     parts = [

@@ -49,6 +49,7 @@ class AgreementView:
     categories: tuple[str, ...]
     valid_from: str
     valid_until: str
+    retain_until: str  # the last day the data may be kept (the validity's end if not set)
     parties: tuple[PartyView, PartyView]
     readers: tuple[tuple[str, tuple[str, ...]], ...]
     foreign_signatures: int
@@ -70,6 +71,7 @@ def agreement_view(agreement: Agreement) -> AgreementView:
         categories=agreement.categories,
         valid_from=agreement.valid_from.isoformat(),
         valid_until=agreement.valid_until.isoformat(),
+        retain_until=agreement.retention_end.isoformat(),
         parties=(parties[0], parties[1]),
         readers=readers,
         foreign_signatures=sum(1 for k in agreement.signatures if k not in signed),

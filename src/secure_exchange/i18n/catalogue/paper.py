@@ -12,6 +12,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "paper.purpose": ("用途：{purpose}", "Purpose: {purpose}"),
     "paper.categories": ("数据类别：{categories}", "Data categories: {categories}"),
     "paper.validity": ("有效期：{start} 至 {end}", "Valid: {start} to {end}"),
+    "paper.retention": (
+        "数据保存至：{end}（之后须销毁）",
+        "Data kept until: {end} (destroyed after)",
+    ),
     "paper.party": ("{party}：{org}", "{party}: {org}"),
     "paper.party.A": ("甲方", "Party A"),
     "paper.party.B": ("乙方", "Party B"),
@@ -129,6 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "paper.page.purpose": ("用途", "Purpose"),
     "paper.page.categories": ("数据类别", "Data categories"),
     "paper.page.validity": ("有效期", "Valid"),
+    "paper.page.retention": ("数据保存至", "Data kept until"),
     "paper.page.readers": ("谁能读取哪些数据", "Who may read which data"),
     "paper.page.col.role": ("角色", "Role"),
     "paper.page.col.name": ("名称", "Name"),
