@@ -15,6 +15,10 @@ quote prefix.
 
 from __future__ import annotations
 
+import hashlib
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -32,14 +36,18 @@ from secure_exchange import fsio
 __all__ = [
     "FORMULA_PATTERN",
     "FORMULA_START",
+    "STREAMED",
     "SUFFIXES",
+    "DecisionsWriter",
     "neutralise",
     "read_decisions",
     "starts_like_formula",
     "write_decisions",
+    "writing_decisions",
 ]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
+STREAMED = (".csv", ".parquet")  # what ``writing_decisions`` writes table by table
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
@@ -80,6 +88,86 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
         else:
             _write_xlsx(table, handle)
     return target
+
+
+class DecisionsWriter:
+    """Decisions appended table by table to one CSV (with BOM) or Parquet file, hashed as
+    written; the bytes are those ``write_decisions`` gives the tables concatenated (for
+    Parquet: the same rows, one row group per table at most a writer's default)."""
+
+    def __init__(self, handle: BinaryIO, suffix: str) -> None:
+        self._sink = _Hashing(handle)
+        self._suffix = suffix
+        self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` (the first one's schema is the file's)."""
+        if self._writer is None:
+            if self._suffix == ".csv":
+                self._sink.write(BOM)
+                self._writer = pa_csv.CSVWriter(self._sink, table.schema)
+            else:
+                self._writer = pq.ParquetWriter(self._sink, table.schema)
+        self._writer.write_table(_inert_csv_columns(table) if self._suffix == ".csv" else table)
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        """Finish the file (its header or footer); nothing is written after."""
+        if self._writer is not None:
+            self._writer.close()
+
+    def abandon(self) -> None:
+        """Close without writing anything more (the file is being thrown away)."""
+        self._sink.dropping = True
+        self.close()
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of every byte written so far."""
+        return self._sink.digest.hexdigest()
+
+
+class _Hashing(io.RawIOBase):
+    """A write-only file that hashes what passes through it to ``handle``."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        super().__init__()
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.dropping = False  # set when the file is abandoned: its writer's last bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.dropping:
+            self.digest.update(data)
+            self._handle.write(data)
+        return len(data)
+
+
+@contextmanager
+def writing_decisions(path: str | Path) -> Iterator[DecisionsWriter]:
+    """A :class:`DecisionsWriter` onto a private temporary file beside ``path`` that
+    replaces ``path`` only when the block ends without error (nothing half-written is
+    left on failure). Only .csv and .parquet are streamed.
+
+    Raises:
+        OutputFormatError: the extension is none of ``STREAMED``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in STREAMED:
+        raise OutputFormatError("score.output.unsupported", suffix=suffix or target.name)
+    with fsio.replacing(target, private=True) as handle:  # rows about people: owner only
+        writer = DecisionsWriter(handle, suffix)
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
 
 
 def _inert_csv_columns(table: pa.Table) -> pa.Table:
