@@ -3,13 +3,16 @@ scoring it whole, a repeat across buckets refused, the bank's adjustments per bu
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from click.testing import Result
 
 from scoring import (
     Adjustment,
@@ -23,8 +26,9 @@ from scoring import (
 from secure_exchange.ledger import read_ledger
 from secure_exchange.package import VerifiedPackage
 from secure_exchange.pseudonym import pseudonymise
+from secure_exchange.station import bucketed
 from secure_exchange.station.bucketed import Tally, scored_buckets
-from tests.support import AGE_WINDOW, Parties, shared_path
+from tests.support import AGE_WINDOW, NUMBER, Parties, World, read_csv, shared_path
 from tests.test_package_hardening import _seal, _verify
 
 AS_OF = date(2022, 7, 1)
@@ -122,3 +126,125 @@ def test_an_adjustment_of_a_subject_no_bucket_holds_is_refused(
         _bucketed(_package(parties, tmp_path, scoring), parties, stranger)
     assert info.value.key == "score.adjust.unknown_subject"
     assert info.value.params["row"] == 2
+
+
+# --- sx score PACKAGE, bucketed and whole ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def imported(world: World) -> Path:
+    """The sample sealed at the community and imported at the bank."""
+    ledger = shared_path("samples", "ledger-sample.xlsx")
+    sealed = world.sx(
+        world.community, "seal", str(ledger), "--agreement", NUMBER, "--out", str(world.stick)
+    )
+    package = Path(sealed.output.strip().splitlines()[-1])
+    world.sx(world.bank, "import", str(package))
+    return package
+
+
+def _score(world: World, package: Path, out: Path, *args: str, ok: bool = True) -> Result:
+    return world.sx(
+        world.bank,
+        "score",
+        str(package),
+        "--as-of",
+        "2022-07-01",
+        "--out",
+        str(out),
+        "--force",
+        *args,
+        ok=ok,
+    )
+
+
+def _summary(result: Result) -> list[str]:
+    return result.output.splitlines()[:-1]  # the last line names the file written
+
+
+def _record_files(world: World) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((world.bank / "state" / "scored").iterdir())}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sx_score_writes_the_same_decisions_in_buckets(
+    world: World, imported: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    whole_out = world.root / f"whole{suffix}"
+    whole = _score(world, imported, whole_out)
+    whole_approved = _approved_file(world).read_bytes()
+    monkeypatch.setattr("secure_exchange.station.bucketed.BUCKET_SUBJECTS", 7)
+    parts_out = world.root / f"parts{suffix}"
+    parts = _score(world, imported, parts_out)
+    assert _summary(parts) == _summary(whole)
+    if suffix == ".csv":
+        assert parts_out.read_bytes() == whole_out.read_bytes()
+    else:
+        assert pq.read_table(parts_out).equals(pq.read_table(whole_out))
+    assert pq.read_table(_approved_file(world)).equals(pq.read_table(io.BytesIO(whole_approved)))
+    listed = world.root / f"listed{suffix}.csv"
+    approved = (
+        [r for r in read_csv(whole_out) if r["status"] == "approved"] if suffix == ".csv" else []
+    )
+    assert approved or suffix != ".csv"
+    if approved:  # re-identification follows the bucketed scoring's record
+        listed.write_text("subject\n" + "\n".join(r["subject"] for r in approved[-3:]) + "\n")
+        done = world.sx(
+            world.bank,
+            "reidentify",
+            str(listed),
+            "--package",
+            str(imported),
+            "--reason",
+            "notify",
+            "--out",
+            str(world.root / "call.csv"),
+            "--force",
+        )
+        assert done.exit_code == 0
+        assert len(read_csv(world.root / "call.csv")) == 3
+
+
+def _approved_file(world: World) -> Path:
+    return next((world.bank / "state" / "scored").glob("*.approved.parquet"))
+
+
+def test_xlsx_of_more_rows_than_a_sheet_holds_is_refused_before_decrypting(
+    world: World, imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("secure_exchange.station.bucketed.XLSX_ROWS", 5)
+    before = _record_files(world)
+    out = world.root / "too-many.xlsx"
+    refused = _score(world, imported, out, ok=False)
+    assert refused.exit_code == 1
+    assert "more than an Excel sheet holds" in refused.output
+    assert ".csv or .parquet" in refused.output
+    assert not out.exists()
+    assert _record_files(world) == before
+    shown = world.sx(world.bank, "audit", "show", "--action", "scored", "--json")
+    assert "too-many" not in shown.output
+
+
+def test_a_failure_in_a_later_bucket_leaves_no_output_and_the_record_as_it_was(
+    world: World, imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _score(world, imported, world.root / "first.csv")
+    before = _record_files(world)
+    monkeypatch.setattr("secure_exchange.station.bucketed.BUCKET_SUBJECTS", 7)
+    calls = {"n": 0}
+    real = bucketed.score
+
+    def failing(*args: object, **kw: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ScoringError("score.input.duplicate_subject", count=1)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bucketed, "score", failing)
+    out = world.root / "half.csv"
+    refused = _score(world, imported, out, ok=False)
+    assert refused.exit_code == 1
+    assert calls["n"] == 3
+    assert not out.exists()
+    assert [p.name for p in world.root.iterdir() if p.name.startswith(".half")] == []
+    assert _record_files(world) == before
