@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -98,18 +100,20 @@ class DecisionsWriter:
     def __init__(self, handle: BinaryIO, suffix: str) -> None:
         self._sink = _Hashing(handle)
         self._suffix = suffix
-        self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._header: pa.Schema | None = None  # CSV: the header written (with the BOM)
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
         """Append ``table`` (the first one's schema is the file's)."""
-        if self._writer is None:
-            if self._suffix == ".csv":
-                self._sink.write(BOM)
-                self._writer = pa_csv.CSVWriter(self._sink, table.schema)
-            else:
+        if self._suffix == ".csv":
+            for piece in _csv_pieces(table, header=self._header is None):
+                self._sink.write(piece)
+            self._header = self._header or table.schema
+        else:
+            if self._writer is None:
                 self._writer = pq.ParquetWriter(self._sink, table.schema)
-        self._writer.write_table(_inert_csv_columns(table) if self._suffix == ".csv" else table)
+            self._writer.write_table(table)
         self.rows += table.num_rows
 
     def close(self) -> None:
@@ -170,6 +174,35 @@ def writing_decisions(path: str | Path) -> Iterator[DecisionsWriter]:
         writer.close()
 
 
+_PIECE = 65_536  # CSV rows encoded at a time, on both cores, at most _AHEAD in flight
+_AHEAD = 4
+
+
+def _csv_pieces(table: pa.Table, *, header: bool) -> Iterator[pa.Buffer | bytes]:
+    """``table`` as CSV bytes (after the BOM and header when ``header``), in order, the
+    pieces encoded by two threads (pyarrow leaves Python's lock while it encodes) so that
+    encoding, hashing and writing overlap. The bytes are those of one ``write_csv``."""
+    if header:
+        yield BOM
+    starts = range(0, table.num_rows, _PIECE) if table.num_rows else [0]
+    with ThreadPoolExecutor(2) as pool:
+        pending: deque[Future[pa.Buffer]] = deque()
+        for number, start in enumerate(starts):
+            piece = table.slice(start, _PIECE)
+            pending.append(pool.submit(_csv_bytes, piece, header and number == 0))
+            if len(pending) >= _AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _csv_bytes(table: pa.Table, header: bool) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    options = pa_csv.WriteOptions(include_header=header)
+    pa_csv.write_csv(_inert_csv_columns(table), sink, write_options=options)
+    return sink.getvalue()
+
+
 def _inert_csv_columns(table: pa.Table) -> pa.Table:
     """Every text column with its formula-like fields neutralised (see :func:`neutralise`)."""
     for index, field in enumerate(table.schema):
@@ -193,8 +226,8 @@ def _may_start_like_formula(column: pa.ChunkedArray) -> bool:
 
 
 def _write_csv(table: pa.Table, handle: BinaryIO) -> None:
-    handle.write(BOM)
-    pa_csv.write_csv(_inert_csv_columns(table), handle)
+    for piece in _csv_pieces(table, header=True):
+        handle.write(piece)
 
 
 def _write_xlsx(table: pa.Table, handle: BinaryIO) -> None:

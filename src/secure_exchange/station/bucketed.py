@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -121,25 +122,42 @@ def scored_buckets(
     keys: list[npt.NDArray[np.uint64]] = []
     matched = np.zeros(len(adjustments), dtype=bool)
     last = None
-    for bucket in _buckets(scoring, BUCKET_SUBJECTS):
-        subjects = bucket.column("subject")
-        if not whole:
-            keys.append(subject_keys(subjects))
-        wanted = None if whole else np.sort(keys[-1])
-        result = score(bucket, _evaluations(package, identities, wanted), policy, as_of)
-        if adjustments:
-            mine = _adjustments_of(adjustments, subjects, whole)
-            matched |= mine
-            chosen = [a for a, take in zip(adjustments, mine.tolist(), strict=True) if take]
-            adjusted = apply_adjustments(result.decisions, chosen, policy, as_of, source=source)
-            result = ScoreResult(adjusted, result.warnings, result.warning_keys, result.outside)
-        last = result.decisions
-        yield result
+    with ThreadPoolExecutor(1) as pool:  # reading ahead on the other core
+        if whole:  # the evaluations read while the scoring rows are
+            ahead = pool.submit(_evaluations, package, identities, None)
+            buckets: Iterator[pa.Table] = _buckets(scoring, BUCKET_SUBJECTS)
+        else:  # the next bucket's scoring rows read while this one is scored
+            buckets = _ahead(_buckets(scoring, BUCKET_SUBJECTS), pool)
+        for bucket in buckets:
+            subjects = bucket.column("subject")
+            if whole:
+                evaluations = ahead.result()
+            else:
+                keys.append(subject_keys(subjects))
+                evaluations = _evaluations(package, identities, np.sort(keys[-1]))
+            result = score(bucket, evaluations, policy, as_of)
+            if adjustments:
+                mine = _adjustments_of(adjustments, subjects, whole)
+                matched |= mine
+                chosen = [a for a, take in zip(adjustments, mine.tolist(), strict=True) if take]
+                adjusted = apply_adjustments(result.decisions, chosen, policy, as_of, source=source)
+                result = ScoreResult(adjusted, result.warnings, result.warning_keys, result.outside)
+            last = result.decisions
+            yield result
     if not matched.all() and last is not None:  # a subject no bucket holds: refused as one
         unknown = [adjustments[int(np.flatnonzero(~matched)[0])]]
         apply_adjustments(last.slice(0, 0), unknown, policy, as_of, source=source)
     if len(keys) > 1:
         _check_unique(package, identities, keys)
+
+
+def _ahead(items: Iterator[pa.Table], pool: ThreadPoolExecutor) -> Iterator[pa.Table]:
+    """``items`` in order, the next one made in ``pool`` while the caller uses this one
+    (one at a time: the iterator is never advanced by two threads at once)."""
+    coming = pool.submit(next, items, None)
+    while (item := coming.result()) is not None:
+        coming = pool.submit(next, items, None)
+        yield item
 
 
 def _buckets(tables: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
