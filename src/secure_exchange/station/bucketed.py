@@ -48,8 +48,8 @@ __all__ = [
     "scored_buckets",
 ]
 
-BUCKET_SUBJECTS = 1_500_000
-"""Subjects scored at a time: about 0.6 GiB of tables and engine arrays at the peak."""
+BUCKET_SUBJECTS = 1_000_000
+"""Subjects scored at a time (a package of up to this many is scored whole)."""
 XLSX_ROWS = 1_048_575  # an Excel sheet's rows, less its header
 _EVALUATION_COLUMNS = ("subject", "code", "level", "points")
 
