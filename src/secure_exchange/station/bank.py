@@ -18,7 +18,13 @@ from scoring import Policy, adjustment_counts, read_adjustments
 from secure_exchange.errors import PackageError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
 from secure_exchange.reports import read_output, write_output, writing_output
-from secure_exchange.station.bucketed import PackageScore, Tally, check_output_rows, scored_buckets
+from secure_exchange.station.bucketed import (
+    PackageScore,
+    Tally,
+    check_output_rows,
+    scored_buckets,
+    write_buckets,
+)
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
@@ -99,10 +105,7 @@ def score_package(
                 adjustments,
                 source=adjust.name if adjust is not None else "<adjustments>",
             )
-            for result in buckets:
-                sink.write(result.decisions)
-                approved.add(result.decisions)
-                tally.add(result)
+            write_buckets(buckets, sink, approved, tally)
             stage("write")
         digest = sink.sha256
         register_output(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,6 +38,8 @@ from scoring import (
 )
 from secure_exchange.formats import age as _age
 from secure_exchange.package import VerifiedPackage, open_group_batches
+from secure_exchange.reports import TableSink
+from secure_exchange.station.scored import ApprovedWriter
 
 __all__ = [
     "BUCKET_SUBJECTS",
@@ -46,6 +48,7 @@ __all__ = [
     "Tally",
     "check_output_rows",
     "scored_buckets",
+    "write_buckets",
 ]
 
 BUCKET_SUBJECTS = 1_000_000
@@ -149,6 +152,23 @@ def scored_buckets(
         apply_adjustments(last.slice(0, 0), unknown, policy, as_of, source=source)
     if len(keys) > 1:
         _check_unique(package, identities, keys)
+
+
+def write_buckets(
+    results: Iterable[ScoreResult], sink: TableSink, approved: ApprovedWriter, tally: Tally
+) -> None:
+    """Each bucket's decisions to ``sink`` (on another thread, while ``approved`` and
+    ``tally`` take them here and the next bucket is scored), in order."""
+    with ThreadPoolExecutor(1) as pool:
+        writing: Future[None] | None = None
+        for result in results:
+            if writing is not None:
+                writing.result()  # one bucket's decisions in flight at a time
+            writing = pool.submit(sink.write, result.decisions)
+            approved.add(result.decisions)
+            tally.add(result)
+        if writing is not None:
+            writing.result()
 
 
 def _ahead(items: Iterator[pa.Table], pool: ThreadPoolExecutor) -> Iterator[pa.Table]:

@@ -185,7 +185,9 @@ class ApprovedWriter:
 
     def __init__(self, handle: BinaryIO) -> None:
         self._sink = _Hashing(handle)
-        self._writer = pq.ParquetWriter(self._sink, _SCHEMA)
+        self._writer = pq.ParquetWriter(  # tokens do not compress: written as they are
+            self._sink, _SCHEMA, use_dictionary=["community"], compression="none"
+        )
         self.statuses: Counter[str] = Counter()
         self.rows = 0
 
