@@ -34,11 +34,15 @@ from tests.test_package_hardening import _seal, _verify
 AS_OF = date(2022, 7, 1)
 
 
-@pytest.fixture
-def small_buckets(monkeypatch: pytest.MonkeyPatch) -> int:
-    """Buckets of seven subjects (and row groups of five), so the sample spans many."""
+@pytest.fixture(params=["one pass", "a pass per bucket"])
+def small_buckets(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Buckets of seven subjects (and row groups of five), so the sample spans many; the
+    records handed to the buckets from one pass (tokens), or each bucket's own pass (the
+    way for subjects the index cannot hold)."""
     monkeypatch.setattr("secure_exchange.station.bucketed.BUCKET_SUBJECTS", 7)
     monkeypatch.setattr("secure_exchange.package.parts.ROW_GROUP_ROWS", 5)
+    if request.param == "a pass per bucket":
+        monkeypatch.setattr(bucketed, "_split", lambda *_args: None)
     return 7
 
 

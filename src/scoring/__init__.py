@@ -13,6 +13,7 @@ from scoring.adjust import (
 from scoring.age_facts import AGE_COLUMNS, AgeWindow, age_facts
 from scoring.engine import DECISION_SCHEMA, ScoreResult, score, score_warnings
 from scoring.errors import AdjustmentError, LprError, OutputFormatError, PolicyError, ScoringError
+from scoring.locate import SubjectLocator
 from scoring.output import DecisionsWriter, read_decisions, write_decisions, writing_decisions
 from scoring.policy import Item, Policy, load_policy
 from scoring.summary import CommunitySummary, Summary, merge_summaries, summarise
@@ -33,6 +34,7 @@ __all__ = [
     "PolicyError",
     "ScoreResult",
     "ScoringError",
+    "SubjectLocator",
     "Summary",
     "adjustment_counts",
     "age_facts",

@@ -24,11 +24,13 @@ from scoring.policy import Item, Policy
 __all__ = [
     "LevelTable",
     "Records",
+    "fixed_width_words",
     "index_of",
     "level_table",
     "subject_index",
     "subject_keys",
     "to_records",
+    "words_key",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -131,6 +133,17 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
             words[number, start : start + len(chunk)] = whole
         start += len(chunk)
     return width, words
+
+
+def fixed_width_words(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
+    """The values' width in bytes and their bytes as 64-bit words (``words[j]``: the j-th
+    word of every value, zero-padded); ``None`` unless all are present and of one width."""
+    return _fixed_width(column)
+
+
+def words_key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The 64-bit key of each value given as words (that of ``subject_keys``)."""
+    return _key(words)
 
 
 def subject_keys(subjects: pa.ChunkedArray) -> npt.NDArray[np.uint64]:

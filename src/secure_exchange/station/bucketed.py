@@ -11,7 +11,7 @@ exactly as a whole (its evaluations not even filtered), so its decisions are the
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from scoring import (
     Policy,
     ScoreResult,
     ScoringError,
+    SubjectLocator,
     Summary,
     apply_adjustments,
     merge_summaries,
@@ -125,17 +126,20 @@ def scored_buckets(
     keys: list[npt.NDArray[np.uint64]] = []
     matched = np.zeros(len(adjustments), dtype=bool)
     last = None
+    split = None if whole else _split(package, identities, BUCKET_SUBJECTS)
     with ThreadPoolExecutor(1) as pool:  # reading ahead on the other core
         if whole:  # the evaluations read while the scoring rows are
             ahead = pool.submit(_evaluations, package, identities, None)
             buckets: Iterator[pa.Table] = _buckets(scoring, BUCKET_SUBJECTS)
         else:  # the next bucket's scoring rows read while this one is scored
             buckets = _ahead(_buckets(scoring, BUCKET_SUBJECTS), pool)
-        for bucket in buckets:
+        for number, bucket in enumerate(buckets):
             subjects = bucket.column("subject")
             if whole:
                 evaluations = ahead.result()
-            else:
+            elif split is not None:
+                evaluations = split.records(number, subjects)
+            else:  # subjects the index cannot hold: a pass over the records per bucket
                 keys.append(subject_keys(subjects))
                 evaluations = _evaluations(package, identities, np.sort(keys[-1]))
             result = score(bucket, evaluations, policy, as_of)
@@ -180,6 +184,68 @@ def _ahead(items: Iterator[pa.Table], pool: ThreadPoolExecutor) -> Iterator[pa.T
         yield item
 
 
+@dataclass
+class _Split:
+    """Each bucket's evaluation records from one pass: the scoring row within the bucket
+    and the other columns (text as dictionaries: a few bytes a record)."""
+
+    template: pa.Table  # the columns read, no rows
+    parts: defaultdict[int, list[pa.Table]] = field(default_factory=lambda: defaultdict(list))
+
+    def records(self, number: int, subjects: pa.ChunkedArray) -> pa.Table:
+        """Bucket ``number``'s records (input order), their subjects from ``subjects``;
+        handed over once."""
+        parts = self.parts.pop(number, [])
+        if not parts:
+            return self.template
+        joined = pa.concat_tables(parts)
+        columns = [
+            subjects.take(joined.column("row")).cast(f.type)
+            if f.name == "subject"
+            else joined.column(f.name).cast(f.type)
+            for f in self.template.schema
+        ]
+        return pa.table(columns, schema=self.template.schema)
+
+
+def _split(package: VerifiedPackage, identities: Identities, size: int) -> _Split | None:
+    """Index the scoring subjects (refusing a repeat at once, as the engine does), then
+    hand each evaluation record to its subject's bucket in one pass; ``None`` when the
+    subjects are not tokens of one width (each bucket then passes over the records)."""
+    locator = SubjectLocator()
+    for table in open_group_batches(package, identities, "scoring", columns=["subject"]):
+        locator.add(table.column("subject"))
+    repeated = locator.finish()
+    if repeated:
+        raise ScoringError("score.input.duplicate_subject", count=repeated)
+    columns = _evaluation_columns(package)
+    if not locator.usable or "subject" not in columns:
+        return None
+    split: _Split | None = None
+    for table in open_group_batches(package, identities, "evaluations", columns=columns):
+        split = split or _Split(table.slice(0, 0))
+        rows = locator.locate(table.column("subject"))
+        bucket = np.where(rows >= 0, rows // size, -1)
+        for number in np.unique(bucket[bucket >= 0]).tolist():
+            chosen = np.flatnonzero(bucket == number)
+            part = table.take(pa.array(chosen)).drop_columns(["subject"])
+            for index, column in enumerate(part.columns):
+                if pa.types.is_string(column.type):
+                    encoded = pc.dictionary_encode(column)
+                    part = part.set_column(
+                        index, part.field(index).with_type(encoded.type), encoded
+                    )
+            within = (rows[chosen] - number * size).astype(np.int32)
+            split.parts[number].append(part.append_column("row", pa.array(within)))
+    return split
+
+
+def _evaluation_columns(package: VerifiedPackage) -> list[str]:
+    info = package.manifest.group("evaluations")
+    names = {f.name for f in info.schema} if info is not None else set()
+    return [c for c in _EVALUATION_COLUMNS if c in names]
+
+
 def _buckets(tables: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
     """Runs of at most ``size`` rows of the concatenated ``tables`` (at least one, empty
     when they hold no row), without copying."""
@@ -210,9 +276,7 @@ def _evaluations(
     a superset of the bucket's records (a key two subjects share lets a stranger's record
     in, which the engine ignores, as it ignores any record of a subject it is not
     scoring)."""
-    info = package.manifest.group("evaluations")
-    names = {f.name for f in info.schema} if info is not None else set()
-    columns = [c for c in _EVALUATION_COLUMNS if c in names]
+    columns = _evaluation_columns(package)
     kept = []
     for table in open_group_batches(package, identities, "evaluations", columns=columns):
         if wanted is not None and "subject" in table.column_names and wanted.size:
