@@ -17,10 +17,12 @@ from click.testing import Result
 from scoring import (
     Adjustment,
     AdjustmentError,
+    ScoreResult,
     ScoringError,
     apply_adjustments,
     load_policy,
     score,
+    score_warnings,
     summarise,
 )
 from secure_exchange.ledger import read_ledger
@@ -252,3 +254,17 @@ def test_a_failure_in_a_later_bucket_leaves_no_output_and_the_record_as_it_was(
     assert not out.exists()
     assert [p.name for p in world.root.iterdir() if p.name.startswith(".half")] == []
     assert _record_files(world) == before
+
+
+def test_outside_level_counts_add_up_over_buckets_in_policy_order() -> None:
+    policy = load_policy()
+    first, second = policy.codes[0], policy.codes[3]
+    empty = score(*sample_tables(), policy, AS_OF).decisions.slice(0, 0)
+    tally = Tally(policy, AS_OF)
+    tally.add(ScoreResult(empty, (), (), ((second, 2),)))
+    tally.add(ScoreResult(empty, (), (), ((first, 1), (second, 3))))
+    expected = score_warnings(policy, AS_OF, ((first, 1), (second, 5)))
+    outcome = tally.outcome()
+    assert (outcome.warnings, outcome.warning_keys) == expected
+    assert outcome.warning_keys.count("score.level.outside") == 2
+    assert outcome.summary.subjects == 0
