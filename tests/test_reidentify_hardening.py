@@ -12,11 +12,14 @@ approved, and ``sx reidentify`` reveals only those.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import stat
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from secure_exchange.audit import Actor, AuditLog, Event, EventDraft
@@ -312,31 +315,45 @@ def test_scoring_record_is_private_and_signed(world: World, scored: tuple[Path, 
     _, decisions = scored
     records = list((world.bank / "state" / "scored").glob("*.json"))
     assert len(records) == 1
+    approved_file = records[0].with_name(records[0].stem + ".approved.parquet")
     if os.name == "posix":
         assert stat.S_IMODE(records[0].stat().st_mode) == 0o600
+        assert stat.S_IMODE(approved_file.stat().st_mode) == 0o600
     record = json.loads(records[0].read_text(encoding="utf-8"))
+    assert record["format"] == "sx-scored/v2"
     rows = _rows(decisions)
-    assert sorted(record["approved"]["subject"]) == sorted(
+    approved = pq.read_table(approved_file)
+    assert sorted(approved.column("subject").to_pylist()) == sorted(
         r["subject"] for r in rows if r["status"] == "approved"
     )
+    assert record["approved_rows"] == approved.num_rows
+    assert record["approved_sha256"] == hashlib.sha256(approved_file.read_bytes()).hexdigest()
     assert record["as_of"] == "2022-07-01"
-    # An insider approving everyone in the record: its signature no longer verifies.
-    saved = records[0].read_bytes()
+    # An insider approving everyone in the approved file: it no longer hashes to what the
+    # signed record says; naming the new file's hash in the record breaks its signature.
+    saved, saved_approved = records[0].read_bytes(), approved_file.read_bytes()
     try:
-        everyone = [r["subject"] for r in rows]
-        record["approved"] = {
-            "subject": everyone,
-            "community": [r["community"] for r in rows],
-            "credit_limit_yuan": [100000] * len(rows),
-            "rate_bp": [500] * len(rows),
-        }
-        records[0].write_text(json.dumps(record), encoding="utf-8")
-        result = _reid(world, scored, decisions, "forged.csv", "--reason", "notify", ok=False)
-        assert result.exit_code == 1
-        assert "scoring record" in result.output
-        assert not (world.root / "forged.csv").exists()
+        everyone = pa.table(
+            {
+                "subject": [r["subject"] for r in rows],
+                "community": [r["community"] for r in rows],
+                "credit_limit_yuan": pa.array([100000] * len(rows), pa.int64()),
+                "rate_bp": pa.array([500] * len(rows), pa.int32()),
+            }
+        )
+        pq.write_table(everyone, approved_file)
+        for forged_record in (False, True):
+            if forged_record:
+                record["approved_sha256"] = hashlib.sha256(approved_file.read_bytes()).hexdigest()
+                record["approved_rows"] = len(rows)
+                records[0].write_text(json.dumps(record), encoding="utf-8")
+            result = _reid(world, scored, decisions, "forged.csv", "--reason", "notify", ok=False)
+            assert result.exit_code == 1
+            assert "scoring record" in result.output
+            assert not (world.root / "forged.csv").exists()
     finally:
         records[0].write_bytes(saved)
+        approved_file.write_bytes(saved_approved)
 
 
 def test_a_package_never_scored_here_is_refused(world: World, scored: tuple[Path, Path]) -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from scoring import output
 from scoring.engine import score
 from scoring.errors import OutputFormatError, ScoringError
-from scoring.output import write_decisions
+from scoring.output import write_decisions, writing_decisions
 from scoring.policy import load_policy
 from scoring.summary import summarise
 from secure_exchange.i18n import set_language
@@ -100,3 +104,53 @@ def test_summary_of_nothing() -> None:
     )
     summary = summarise(empty)
     assert (summary.subjects, summary.credit_yuan, summary.communities) == (0, 0, ())
+
+
+def _mixed(rows: int) -> pa.Table:
+    """Text (some cells formula-like, some quoted, some null), numbers and dates."""
+    cells = ["plain", "=SUM(A1)", 'say "hi"', None, "＋86", "a,b", "真武社区"]
+    return pa.table(
+        {
+            "subject": [f"{i:032x}" for i in range(rows)],
+            "text": [cells[i % len(cells)] for i in range(rows)],
+            "number": pa.array([i if i % 5 else None for i in range(rows)], pa.int32()),
+            "as_of": pa.array([date(2022, 7, 1)] * rows, pa.date32()),
+        }
+    )
+
+
+@pytest.mark.parametrize("rows", [0, 1, 6, 7, 50])
+def test_csv_written_in_pieces_and_streamed_is_one_write_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    monkeypatch.setattr("scoring.output._PIECE", 3)
+    table = _mixed(rows)
+    whole = io.BytesIO()
+    pa_csv.write_csv(output._inert_csv_columns(table), whole)
+    expected = output.BOM + whole.getvalue()
+    assert write_decisions(table, tmp_path / "one.csv").read_bytes() == expected
+    with writing_decisions(tmp_path / "streamed.csv") as writer:
+        for start in (0, 2, 9):  # tables of 2, 7 and the rest (some empty)
+            writer.write(table.slice(start, 7 if start == 2 else (2 if start == 0 else None)))
+    assert (tmp_path / "streamed.csv").read_bytes() == expected
+    assert writer.sha256 == hashlib.sha256(expected).hexdigest()
+    assert writer.rows == rows
+
+
+def test_a_streamed_file_appears_only_complete(tmp_path: Path) -> None:
+    target = tmp_path / "decisions.parquet"
+
+    def half_then_fail() -> None:
+        with writing_decisions(target) as half:
+            half.write(_mixed(5))
+            raise RuntimeError("a later bucket failed")
+
+    with pytest.raises(RuntimeError, match="later bucket"):
+        half_then_fail()
+    assert list(tmp_path.iterdir()) == []
+    with writing_decisions(target) as writer:
+        writer.write(_mixed(5))
+        writer.write(_mixed(3))
+    assert pq.read_table(target).num_rows == 8
+    with pytest.raises(OutputFormatError), writing_decisions(tmp_path / "d.xlsx"):
+        pass

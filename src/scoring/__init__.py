@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scoring._records import subject_keys
 from scoring.adjust import REASONS as ADJUSTMENT_REASONS
 from scoring.adjust import (
     Adjustment,
@@ -10,11 +11,12 @@ from scoring.adjust import (
     read_adjustments,
 )
 from scoring.age_facts import AGE_COLUMNS, AgeWindow, age_facts
-from scoring.engine import DECISION_SCHEMA, ScoreResult, score
+from scoring.engine import DECISION_SCHEMA, ScoreResult, score, score_warnings
 from scoring.errors import AdjustmentError, LprError, OutputFormatError, PolicyError, ScoringError
-from scoring.output import write_decisions
+from scoring.locate import SubjectLocator
+from scoring.output import DecisionsWriter, read_decisions, write_decisions, writing_decisions
 from scoring.policy import Item, Policy, load_policy
-from scoring.summary import CommunitySummary, Summary, summarise
+from scoring.summary import CommunitySummary, Summary, merge_summaries, summarise
 
 __all__ = [
     "ADJUSTMENT_REASONS",
@@ -24,6 +26,7 @@ __all__ = [
     "AdjustmentError",
     "AgeWindow",
     "CommunitySummary",
+    "DecisionsWriter",
     "Item",
     "LprError",
     "OutputFormatError",
@@ -31,13 +34,19 @@ __all__ = [
     "PolicyError",
     "ScoreResult",
     "ScoringError",
+    "SubjectLocator",
     "Summary",
     "adjustment_counts",
     "age_facts",
     "apply_adjustments",
     "load_policy",
+    "merge_summaries",
     "read_adjustments",
+    "read_decisions",
     "score",
+    "score_warnings",
+    "subject_keys",
     "summarise",
     "write_decisions",
+    "writing_decisions",
 ]

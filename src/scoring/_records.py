@@ -21,7 +21,17 @@ import pyarrow.compute as pc
 from scoring.errors import ScoringError
 from scoring.policy import Item, Policy
 
-__all__ = ["LevelTable", "Records", "index_of", "level_table", "subject_index", "to_records"]
+__all__ = [
+    "LevelTable",
+    "Records",
+    "fixed_width_words",
+    "index_of",
+    "level_table",
+    "subject_index",
+    "subject_keys",
+    "to_records",
+    "words_key",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -123,6 +133,35 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
             words[number, start : start + len(chunk)] = whole
         start += len(chunk)
     return width, words
+
+
+def fixed_width_words(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
+    """The values' width in bytes and their bytes as 64-bit words (``words[j]``: the j-th
+    word of every value, zero-padded); ``None`` unless all are present and of one width."""
+    return _fixed_width(column)
+
+
+def words_key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The 64-bit key of each value given as words (that of ``subject_keys``)."""
+    return _key(words)
+
+
+def subject_keys(subjects: pa.ChunkedArray) -> npt.NDArray[np.uint64]:
+    """A 64-bit key per subject, equal for equal subjects (in this process): what finds
+    repeats among more subjects than one scoring holds (different subjects may share a
+    key, so an equal key only names candidates to compare in full)."""
+    text = subjects.cast(pa.string())
+    fixed = _fixed_width(text)
+    if fixed is not None:
+        return _key(fixed[1])
+    keys = np.zeros(len(text), dtype=np.uint64)  # a null: key 0 (the engine refuses it)
+    widths = np.asarray(pc.fill_null(pc.binary_length(text), 0).to_numpy(), dtype=np.int64)
+    for width in np.unique(widths[widths > 0]).tolist():  # each width as its own column
+        rows = np.flatnonzero(widths == width)
+        same = _fixed_width(pa.chunked_array([text.take(pa.array(rows)).combine_chunks()]))
+        if same is not None:
+            keys[rows] = _key(same[1])
+    return keys
 
 
 def _width(chunk: pa.Array) -> int | None:

@@ -52,7 +52,7 @@ from scoring.lpr import lpr_in_force, lpr_is_stale
 from scoring.policy import BaseRule, Item, Policy
 from secure_exchange.i18n import t
 
-__all__ = ["DECISION_SCHEMA", "ScoreResult", "score"]
+__all__ = ["DECISION_SCHEMA", "ScoreResult", "score", "score_warnings"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -89,11 +89,14 @@ _EVALUATION_COLUMNS = ("subject", "code", "level", "points")
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """Decisions (one row per subject, input order) and rendered warnings."""
+    """Decisions (one row per subject, input order) and rendered warnings; ``outside``:
+    the records counted outside a level table, per code (policy order), that a warning
+    names (kept as numbers so that scorings of parts of the subjects add up)."""
 
     decisions: pa.Table
     warnings: tuple[str, ...]
     warning_keys: tuple[str, ...]
+    outside: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,18 +141,23 @@ def score(scoring: pa.Table, evaluations: pa.Table, policy: Policy, as_of: date)
     initial, limit = _limit(scoring["subject_type"], policy, granted, total, explain)
     rate = _rate(policy, approved, points.bonus, lpr.bp, explain)
     columns = _Columns(base_met, points, total, status, initial, limit, rate, explain.build())
+    texts, keys = score_warnings(policy, as_of, points.outside)
+    return ScoreResult(_table(scoring, policy, as_of, columns), texts, keys, points.outside)
+
+
+def score_warnings(
+    policy: Policy, as_of: date, outside: tuple[tuple[str, int], ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The warnings of a scoring (texts, keys): a stale LPR table, then each code with
+    records counted outside its level table (``outside``, in policy order)."""
     warned: list[tuple[str, str]] = []
     if lpr_is_stale(policy.rate, as_of):
         newest = policy.rate.lpr[-1].date.isoformat()
         days = policy.rate.stale_after_days
         warned.append((STALE_LPR, t(STALE_LPR, newest=newest, as_of=as_of.isoformat(), days=days)))
-    for code, count in points.outside:
+    for code, count in outside:
         warned.append((OUTSIDE_LEVEL, t(OUTSIDE_LEVEL, code=code, count=count)))
-    return ScoreResult(
-        _table(scoring, policy, as_of, columns),
-        tuple(text for _, text in warned),
-        tuple(key for key, _ in warned),
-    )
+    return tuple(text for _, text in warned), tuple(key for key, _ in warned)
 
 
 def _require(table: pa.Table, columns: tuple[str, ...]) -> None:

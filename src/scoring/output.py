@@ -15,6 +15,10 @@ quote prefix.
 
 from __future__ import annotations
 
+import hashlib
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -32,14 +36,18 @@ from secure_exchange import fsio
 __all__ = [
     "FORMULA_PATTERN",
     "FORMULA_START",
+    "STREAMED",
     "SUFFIXES",
+    "DecisionsWriter",
     "neutralise",
     "read_decisions",
     "starts_like_formula",
     "write_decisions",
+    "writing_decisions",
 ]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
+STREAMED = (".csv", ".parquet")  # what ``writing_decisions`` writes table by table
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
@@ -82,6 +90,109 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
     return target
 
 
+class DecisionsWriter:
+    """Decisions appended table by table to one CSV (with BOM) or Parquet file, hashed as
+    written; the bytes are those ``write_decisions`` gives the tables concatenated (for
+    Parquet: the same rows, one row group per table at most a writer's default)."""
+
+    def __init__(self, handle: BinaryIO, suffix: str) -> None:
+        self._sink = _Hashing(handle)
+        self._suffix = suffix
+        self._writer: pq.ParquetWriter | None = None
+        self._header: pa.Schema | None = None  # CSV: the header written (with the BOM)
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` (the first one's schema is the file's)."""
+        if self._suffix == ".csv":
+            for piece in _csv_pieces(table, header=self._header is None):
+                self._sink.write(piece)
+            self._header = self._header or table.schema
+        else:
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._sink, table.schema)
+            self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        """Finish the file (its header or footer); nothing is written after."""
+        if self._writer is not None:
+            self._writer.close()
+
+    def abandon(self) -> None:
+        """Close without writing anything more (the file is being thrown away)."""
+        self._sink.dropping = True
+        self.close()
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of every byte written so far."""
+        return self._sink.digest.hexdigest()
+
+
+class _Hashing(io.RawIOBase):
+    """A write-only file that hashes what passes through it to ``handle``."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        super().__init__()
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.dropping = False  # set when the file is abandoned: its writer's last bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.dropping:
+            self.digest.update(data)
+            self._handle.write(data)
+        return len(data)
+
+
+@contextmanager
+def writing_decisions(path: str | Path) -> Iterator[DecisionsWriter]:
+    """A :class:`DecisionsWriter` onto a private temporary file beside ``path`` that
+    replaces ``path`` only when the block ends without error (nothing half-written is
+    left on failure). Only .csv and .parquet are streamed.
+
+    Raises:
+        OutputFormatError: the extension is none of ``STREAMED``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in STREAMED:
+        raise OutputFormatError("score.output.unsupported", suffix=suffix or target.name)
+    with fsio.replacing(target, private=True) as handle:  # rows about people: owner only
+        writer = DecisionsWriter(handle, suffix)
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
+
+
+_PIECE = 65_536  # CSV rows encoded at a time: a few MB in memory, whatever the table
+
+
+def _csv_pieces(table: pa.Table, *, header: bool) -> Iterator[pa.Buffer | bytes]:
+    """``table`` as CSV bytes (after the BOM and header when ``header``), in order, a
+    piece at a time (the bytes of one ``write_csv``). One thread: on this shared 2-core
+    machine, encoding pieces on two threads cost more CPU time than it saved."""
+    if header:
+        yield BOM
+    starts = range(0, table.num_rows, _PIECE) if table.num_rows else [0]
+    for number, start in enumerate(starts):
+        yield _csv_bytes(table.slice(start, _PIECE), header and number == 0)
+
+
+def _csv_bytes(table: pa.Table, header: bool) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    options = pa_csv.WriteOptions(include_header=header)
+    pa_csv.write_csv(_inert_csv_columns(table), sink, write_options=options)
+    return sink.getvalue()
+
+
 def _inert_csv_columns(table: pa.Table) -> pa.Table:
     """Every text column with its formula-like fields neutralised (see :func:`neutralise`)."""
     for index, field in enumerate(table.schema):
@@ -105,8 +216,8 @@ def _may_start_like_formula(column: pa.ChunkedArray) -> bool:
 
 
 def _write_csv(table: pa.Table, handle: BinaryIO) -> None:
-    handle.write(BOM)
-    pa_csv.write_csv(_inert_csv_columns(table), handle)
+    for piece in _csv_pieces(table, header=True):
+        handle.write(piece)
 
 
 def _write_xlsx(table: pa.Table, handle: BinaryIO) -> None:

@@ -3,13 +3,13 @@ community. Rendering (tables, JSON) is the CLI's job."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import pyarrow as pa
 
-__all__ = ["STATUSES", "CommunitySummary", "Summary", "summarise"]
+__all__ = ["STATUSES", "CommunitySummary", "Summary", "merge_summaries", "summarise"]
 
 STATUSES = ("approved", "declined", "ineligible", "vetoed")
 
@@ -53,6 +53,31 @@ def summarise(decisions: pa.Table) -> Summary:
     totals = {s: sum(c.counts.get(s, 0) for c in communities) for s in STATUSES}
     return Summary(
         subjects=decisions.num_rows,
+        counts=MappingProxyType(totals),
+        credit_yuan=sum(c.credit_yuan for c in communities),
+        communities=communities,
+    )
+
+
+def merge_summaries(parts: Iterable[Summary]) -> Summary:
+    """One summary of the decisions of several parts (disjoint subjects) added up: the
+    summary of their tables concatenated."""
+    per: dict[str, tuple[dict[str, int], list[int]]] = {}
+    subjects = 0
+    for part in parts:
+        subjects += part.subjects
+        for one in part.communities:
+            counts, credit = per.setdefault(one.community, (dict.fromkeys(STATUSES, 0), [0]))
+            for status, count in one.counts.items():
+                counts[status] = counts.get(status, 0) + count
+            credit[0] += one.credit_yuan
+    communities = tuple(
+        CommunitySummary(name, sum(counts.values()), MappingProxyType(counts), credit[0])
+        for name, (counts, credit) in sorted(per.items())
+    )
+    totals = {s: sum(c.counts.get(s, 0) for c in communities) for s in STATUSES}
+    return Summary(
+        subjects=subjects,
         counts=MappingProxyType(totals),
         credit_yuan=sum(c.credit_yuan for c in communities),
         communities=communities,

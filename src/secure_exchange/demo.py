@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from scoring import load_policy, summarise, write_decisions
+from scoring import load_policy, read_decisions, write_decisions
 from secure_exchange.audit import AuditLog
 from secure_exchange.audit import write_report as write_log_report
 from secure_exchange.i18n import t
@@ -183,7 +183,7 @@ def _bank_day(
     scored = score_package(
         Station(bank), package, as_of, load_policy(), decisions, "bank-scoring", _passphrase
     )
-    summary = summarise(scored.decisions)
+    summary = scored.summary
     result.subjects, result.credit_yuan = summary.subjects, summary.credit_yuan
     result.approved = summary.counts.get("approved", 0)
     say(
@@ -194,7 +194,8 @@ def _bank_day(
             credit=f"{summary.credit_yuan:,}",
         )
     )
-    few = scored.decisions.filter(pc.equal(scored.decisions.column("status"), "approved"))
+    table = read_decisions(decisions)
+    few = table.filter(pc.equal(table.column("status"), "approved"))
     write_decisions(few.slice(0, 5), files / "to-notify.csv")
     result.notified = reidentify(
         Station(bank),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from scoring import ScoreResult, load_policy, summarise
+from scoring import Summary, load_policy, summarise
 from secure_exchange.cli.common import (
     DATE,
     PassphraseSource,
@@ -231,7 +231,7 @@ def _score_cmd() -> click.Command:
         if adjust is not None and not _is_package(source):
             raise click.UsageError(t("cli.score_adjust_package_only"))
         if _is_package(source):
-            result = score_package(
+            scored = score_package(
                 station(),
                 source,
                 day,
@@ -242,10 +242,12 @@ def _score_cmd() -> click.Command:
                 stage=stage_printer(),
                 adjust=adjust,
             )
+            summary, warnings = scored.summary, scored.warnings
         else:
             with progress_bar(0, "cli.progress.read") as progress:
                 result = score_ledger(station(), source, day, policy, out, progress=progress)
-        _render_summary(result, day)
+            summary, warnings = summarise(result.decisions), result.warnings
+        _render_summary(summary, warnings, day)
         click.echo(t("cli.written", path=out))
 
     return score
@@ -255,10 +257,10 @@ def _is_package(path: Path) -> bool:
     return path.is_dir() and (path / "SHA256SUMS").exists()
 
 
-def _render_summary(result: ScoreResult, day: date) -> None:
-    for warning in result.warnings:
+def _render_summary(summary: Summary, warnings: tuple[str, ...], day: date) -> None:
+    """The warnings, then the counts by status and credit, overall and per community."""
+    for warning in warnings:
         click.echo(t("cli.warning_prefix") + warning, err=True)
-    summary = summarise(result.decisions)
     click.echo(
         t(
             "cli.score_total",

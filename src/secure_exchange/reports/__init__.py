@@ -8,7 +8,13 @@ decisions table. The page holds aggregates only, drawn as inline SVG (``svg``).
 from secure_exchange.reports.decisions import TARGETS, build_report, write_report
 from secure_exchange.reports.facts import READ_SUFFIXES, ReportError
 from secure_exchange.reports.paper import agreement_lines, agreement_page, role_name
-from secure_exchange.reports.people import read_output, reason_words, write_output
+from secure_exchange.reports.people import (
+    TableSink,
+    read_output,
+    reason_words,
+    write_output,
+    writing_output,
+)
 from secure_exchange.reports.publish import (
     Notice,
     PublicList,
@@ -23,6 +29,7 @@ __all__ = [
     "Notice",
     "PublicList",
     "ReportError",
+    "TableSink",
     "agreement_lines",
     "agreement_page",
     "build_report",
@@ -34,4 +41,5 @@ __all__ = [
     "write_output",
     "write_public_lists",
     "write_report",
+    "writing_output",
 ]

@@ -15,12 +15,14 @@ layer does not know is shown as it is, never dropped, so new codes slot in with 
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 from openpyxl import Workbook, load_workbook
@@ -30,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from scoring import Policy, write_decisions
 from scoring.errors import PolicyError
-from scoring.output import read_decisions, starts_like_formula
+from scoring.output import read_decisions, starts_like_formula, writing_decisions
 from scoring.policy import load_policy
 from secure_exchange import fsio
 from secure_exchange.i18n import has_message, t, translations
@@ -40,10 +42,12 @@ __all__ = [
     "KINDS",
     "REASONS",
     "Column",
+    "TableSink",
     "read_output",
     "reason_words",
     "render_rows",
     "write_output",
+    "writing_output",
 ]
 
 KINDS = ("decisions", "preview", "results", "calllist")
@@ -269,6 +273,56 @@ def write_output(
     with fsio.replacing(Path(path), private=True) as handle:
         _write_book(handle, t(f"people.sheet.{kind}"), headers, rows, _widths(table, kind))
     return Path(path)
+
+
+class TableSink(Protocol):
+    """Where ``writing_output`` takes tables: ``write`` each; ``sha256`` of the file once
+    the block has ended."""
+
+    def write(self, table: pa.Table) -> None: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+@dataclass
+class _Gathered:
+    """The tables of a workbook, written whole when the block ends."""
+
+    tables: list[pa.Table] = field(default_factory=list)
+    digest: str = ""
+
+    def write(self, table: pa.Table) -> None:
+        self.tables.append(table)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest
+
+
+@contextmanager
+def writing_output(path: Path, kind: str) -> Iterator[TableSink]:
+    """Write the tables given to the sink, in order, as ``write_output`` writes them
+    concatenated: CSV and Parquet streamed (hashed as written), an .xlsx rendered whole
+    at the end (a sheet holds at most 1,048,575 rows: the caller refuses more before).
+    ``path`` appears only complete, and only if the block ends without error.
+
+    Raises:
+        OutputFormatError: the extension is none of .csv, .parquet, .xlsx.
+    """
+    if Path(path).suffix.lower() != ".xlsx":
+        with writing_decisions(path) as writer:
+            yield writer
+        return
+    gathered = _Gathered()
+    yield gathered
+    tables = gathered.tables
+    write_output(pa.concat_tables(tables) if len(tables) > 1 else tables[0], path, kind)
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    gathered.digest = digest.hexdigest()
 
 
 def _widths(table: pa.Table, kind: str) -> list[int]:

@@ -7,6 +7,7 @@ community (party A) and the bank (party B).
 """
 
 from secure_exchange.station.bank import (
+    PackageScore,
     Reidentification,
     reidentify,
     score_package,
@@ -119,6 +120,7 @@ __all__ = [
     "MediaStatus",
     "Output",
     "OutputRegister",
+    "PackageScore",
     "PassphraseFn",
     "Reidentification",
     "ReidentifyError",

@@ -14,22 +14,23 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scoring import (
-    Policy,
-    ScoreResult,
-    adjustment_counts,
-    apply_adjustments,
-    read_adjustments,
-    score,
-)
+from scoring import Policy, adjustment_counts, read_adjustments
 from secure_exchange.errors import PackageError
 from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
-from secure_exchange.reports import read_output, write_output
+from secure_exchange.reports import read_output, write_output, writing_output
+from secure_exchange.station.bucketed import (
+    PackageScore,
+    Tally,
+    check_output_rows,
+    scored_buckets,
+    write_buckets,
+)
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
     open_imported,
     seal_groups,
+    verify_imported,
     witness_bundle,
 )
 from secure_exchange.station.lifecycle import check_use
@@ -47,12 +48,13 @@ from secure_exchange.station.scored import (
     ScoringRecord,
     file_sha256,
     load_record,
+    recording_approved,
     sums_digest,
     write_record,
 )
 from secure_exchange.station.station import Station, key_actor
 
-__all__ = ["Reidentification", "reidentify", "score_package", "seal_decisions"]
+__all__ = ["PackageScore", "Reidentification", "reidentify", "score_package", "seal_decisions"]
 
 
 def score_package(
@@ -66,37 +68,46 @@ def score_package(
     *,
     stage: Stage = quiet,
     adjust: Path | None = None,
-) -> ScoreResult:
-    """The bank's scoring: verify, decrypt scoring + evaluations in memory, score, write,
-    and record (signed) which subjects were approved: both parts of the scoring key.
+) -> PackageScore:
+    """The bank's scoring: verify, decrypt scoring + evaluations in memory bucket by
+    bucket, score, write the decisions as they come, and record (signed) which subjects
+    were approved: both parts of the scoring key.
 
     ``adjust``: the bank's adjustments file (rule 11), read and checked before any key is
     unlocked, applied after scoring within its bounds and counted in the access log (its
-    notes are never logged).
+    notes are never logged). Decisions an .xlsx cannot hold are refused once the package
+    is verified, before anything is decrypted.
     """
     adjustments = read_adjustments(adjust) if adjust is not None else ()
     identity = unlock(station, key_name, passphrase, "both")
-    verified, tables = open_imported(
-        station, path, identity, ["scoring", "evaluations"], stage=stage
-    )
+    groups = ["scoring", "evaluations"]
+    verified = verify_imported(station, path, identity, groups, stage=stage)
+    check_output_rows(out.suffix, verified.rows("scoring"))
     with station.audited(
         "scored",
         actor=key_actor(identity.public),
         package=verified.package_id,
         detail={"input": "package", "policy": policy.ref[:60], "as_of": as_of.isoformat()},
     ) as op:
-        stage("score")
-        result = score(tables["scoring"], tables["evaluations"], policy, as_of)
-        if adjust is not None:
-            for name, count in adjustment_counts(adjustments).items():
-                op.set_count(name, count)
-            adjusted = apply_adjustments(
-                result.decisions, adjustments, policy, as_of, source=adjust.name
+        for name, count in adjustment_counts(adjustments).items():
+            op.set_count(name, count)
+        stage("score")  # decrypting, scoring and writing, bucket by bucket
+        tally = Tally(policy, as_of)
+        with (
+            recording_approved(station, verified.sums_sha256) as approved,
+            writing_output(out, "decisions") as sink,  # xlsx in words, CSV canonical
+        ):
+            buckets = scored_buckets(
+                verified,
+                identity.age_identities,
+                policy,
+                as_of,
+                adjustments,
+                source=adjust.name if adjust is not None else "<adjustments>",
             )
-            result = ScoreResult(adjusted, result.warnings, result.warning_keys)
-        stage("write")
-        write_output(result.decisions, out, "decisions")  # xlsx in words, CSV canonical
-        digest = file_sha256(out)
+            write_buckets(buckets, sink, approved, tally)
+            stage("write")
+        digest = sink.sha256
         register_output(
             station,
             out,
@@ -105,13 +116,13 @@ def score_package(
             digest,
             package=verified.package_id,
         )
-        record = ScoringRecord.of(verified, policy.ref, as_of, result.decisions, digest)
+        record = ScoringRecord.of(verified, policy.ref, as_of, approved, digest)
         write_record(station, record, identity)
         op.set_detail("decisions_sha256", digest)
-        op.set_count("subjects", result.decisions.num_rows)
+        op.set_count("subjects", sum(record.statuses.values()))
         for status, count in sorted(record.statuses.items()):
             op.set_count(f"status.{status}", count)
-    return result
+    return tally.outcome()
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,7 @@ def reidentify(
     with station.audited("reidentified", actor=key_actor(identity.public), detail=detail) as op:
         op.set_count("listed", len(listed))
         op.set_count("rows", 0)
-        record = load_record(station, digest, path.name)
+        record = load_record(station, digest, path.name, listed)
         op.set_package(record.package)
         op.set_detail("as_of", record.as_of)
         op.set_detail("policy", record.policy[:60])

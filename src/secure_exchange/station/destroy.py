@@ -24,6 +24,7 @@ from secure_exchange.layout import HomeLayout
 from secure_exchange.station.common import PassphraseFn
 from secure_exchange.station.lifecycle import issue, own_signer, standing, write_out
 from secure_exchange.station.outputs import Output, OutputRegister
+from secure_exchange.station.scored import record_files
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import Agreement, Statement
 
@@ -101,9 +102,8 @@ def _shred_outputs(station: Station, agreement: Agreement, counts: dict[str, int
 
 
 def _shred_record(station: Station, sums_sha256: str) -> int:
-    record = station.layout.scored / f"{sums_sha256}.json"
     found = 0
-    for path in (record, record.with_name(record.name + ".minisig")):
+    for path in record_files(station, sums_sha256):  # the record, its signature, approved
         if path.is_file():
             _shred_file(path)
             found = 1

@@ -3,24 +3,33 @@
 ``sx score PACKAGE`` writes one record per package under ``HomeLayout.scored``, named by the
 SHA-256 of the package's ``SHA256SUMS`` (so by the package's exact bytes): the package id and
 agreement, the policy and as-of date, the SHA-256 of the decisions file written, the counts
-by status and, for each approved subject, its community, credit limit and rate. Subject
-tokens are pseudonyms, not personal data; the file is private (0600) all the same. The
-record is signed (minisign) by the scoring key and read back only when a party B scoring
-key of the package's agreement (the pinned trust root) verifies it: whoever can edit files
+by status, and the SHA-256 and row count of a Parquet file beside it holding, for each
+approved subject, its community, credit limit and rate (written as the scoring goes, so
+neither the decisions nor a record the size of millions of subjects is held whole).
+Subject tokens are pseudonyms, not personal data; the files are private (0600) all the
+same. The record is signed (minisign) by the scoring key and read back only when a party B
+scoring key of the package's agreement (the pinned trust root) verifies it, and the
+approved file only when its bytes hash to what the record says: whoever can edit files
 under the station's home but does not hold the scoring key cannot approve anyone. Scoring
 the package again replaces its record: re-identification follows the latest scoring.
+Records of format v1 (the approved columns inside the JSON) are still read.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import io
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from secure_exchange import fsio as _fsio
 from secure_exchange.errors import SecureExchangeError
@@ -36,12 +45,24 @@ from secure_exchange.station.notify import APPROVED_COLUMNS, ReidentifyError
 from secure_exchange.station.station import Station
 from secure_exchange.trust import Agreement, UnlockedIdentity
 
-__all__ = ["FORMAT", "ScoringRecord", "file_sha256", "load_record", "sums_digest", "write_record"]
+__all__ = [
+    "FORMAT",
+    "ApprovedWriter",
+    "ScoringRecord",
+    "file_sha256",
+    "load_record",
+    "record_files",
+    "recording_approved",
+    "sums_digest",
+    "write_record",
+]
 
-FORMAT = "sx-scored/v1"
+FORMAT = "sx-scored/v2"
+_V1 = "sx-scored/v1"  # the approved columns inside the signed JSON (read, no longer written)
 _SUMS = "SHA256SUMS"
 _MAX_SUMS = 4 * 1024 * 1024
-_MAX_RECORD = 512 * 1024 * 1024  # some 70 bytes an approved subject: millions fit
+_MAX_RECORD = 512 * 1024 * 1024  # a v1 record: some 70 bytes an approved subject
+_MAX_APPROVED = 8 * 1024 * 1024 * 1024  # some 25 bytes an approved subject: 10M in 0.3 GB
 _MAX_SIGNATURE = 4096
 _SCHEMA = pa.schema(
     [
@@ -55,7 +76,11 @@ _SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class ScoringRecord:
-    """One scoring of one package at this station (see the module docstring)."""
+    """One scoring of one package at this station (see the module docstring).
+
+    ``approved`` is read from the approved file (or a v1 record) by ``load_record``;
+    empty in a record being written.
+    """
 
     package: str
     agreement_sha256: str
@@ -64,8 +89,10 @@ class ScoringRecord:
     as_of: str
     decisions_sha256: str
     statuses: dict[str, int]
-    approved: pa.Table = field(repr=False)
+    approved_sha256: str = ""
+    approved_rows: int = 0
     scored: str = ""
+    approved: pa.Table = field(default_factory=_SCHEMA.empty_table, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -73,13 +100,11 @@ class ScoringRecord:
         package: VerifiedPackage,
         policy: str,
         as_of: date,
-        decisions: pa.Table,
+        approved: ApprovedWriter,
         decisions_sha256: str,
     ) -> ScoringRecord:
-        """The record of scoring ``package`` into ``decisions``, written as ``decisions_sha256``."""
-        status = decisions.column("status")
-        counts = pc.value_counts(status).to_pylist()
-        approved = decisions.select(list(APPROVED_COLUMNS)).filter(pc.equal(status, "approved"))
+        """The record of scoring ``package`` into a decisions file that hashes to
+        ``decisions_sha256``, its approved subjects written by ``approved``."""
         return cls(
             package=package.package_id,
             agreement_sha256=package.agreement.sha256,
@@ -87,25 +112,14 @@ class ScoringRecord:
             policy=policy,
             as_of=as_of.isoformat(),
             decisions_sha256=decisions_sha256,
-            statuses={str(c["values"]): int(c["counts"]) for c in counts},
-            approved=approved.cast(_SCHEMA),
+            statuses=dict(sorted(approved.statuses.items())),
+            approved_sha256=approved.sha256,
+            approved_rows=approved.rows,
             scored=utc_timestamp(),
         )
 
     def to_bytes(self) -> bytes:
-        """The canonical JSON that is signed and stored.
-
-        The approved subjects' columns (most of the record) are written by pyarrow where
-        their values need no escaping, giving the very bytes ``canonical_json`` would.
-        """
-        fast = _approved_json(self.approved)
-        if fast is None:
-            return self._document(
-                {name: self.approved.column(name).to_pylist() for name in _SCHEMA.names}
-            )
-        return self._document(_PLACEHOLDER).replace(_PLACEHOLDER_JSON, fast, 1)
-
-    def _document(self, approved: object) -> bytes:
+        """The canonical JSON that is signed and stored."""
         return canonical_json(
             {
                 "format": FORMAT,
@@ -117,21 +131,28 @@ class ScoringRecord:
                 "scored": self.scored,
                 "decisions_sha256": self.decisions_sha256,
                 "statuses": self.statuses,
-                "approved": approved,
+                "approved_sha256": self.approved_sha256,
+                "approved_rows": self.approved_rows,
             }
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ScoringRecord:
-        """Parse a stored record (``ValueError``, ``TypeError`` or a format error if bad)."""
+        """Parse a stored record (``ValueError``, ``TypeError`` or a format error if bad);
+        a v1 record with its approved columns."""
         doc = as_obj(loads(data))
-        if doc.get("format") != FORMAT:
+        if doc.get("format") not in (FORMAT, _V1):
             raise ValueError("not a scoring record")
-        columns = as_obj(doc["approved"])
-        approved = pa.table(
-            [pa.array(_list(columns[f.name]), type=f.type) for f in _SCHEMA], schema=_SCHEMA
-        )
         text = {k: _text(doc[k]) for k in ("package", "agreement_sha256", "sums_sha256")}
+        fields: dict[str, Any] = {}
+        if doc["format"] == _V1:
+            columns = as_obj(doc["approved"])
+            fields["approved"] = pa.table(
+                [pa.array(_list(columns[f.name]), type=f.type) for f in _SCHEMA], schema=_SCHEMA
+            )
+        else:
+            fields["approved_sha256"] = _text(doc["approved_sha256"])
+            fields["approved_rows"] = _count(doc["approved_rows"])
         return cls(
             package=text["package"],
             agreement_sha256=text["agreement_sha256"],
@@ -140,9 +161,14 @@ class ScoringRecord:
             as_of=_text(doc["as_of"]),
             decisions_sha256=_text(doc["decisions_sha256"]),
             statuses={str(k): int(v) for k, v in as_obj(doc["statuses"]).items()},
-            approved=approved,
             scored=_text(doc["scored"]),
+            **fields,
         )
+
+    @property
+    def legacy(self) -> bool:
+        """A v1 record: its approved subjects came inside it."""
+        return not self.approved_sha256
 
     def matches(self, package: VerifiedPackage) -> bool:
         """Whether the record is of exactly this verified package."""
@@ -153,37 +179,74 @@ class ScoringRecord:
         )
 
 
-_PLACEHOLDER = "\x00approved\x00"  # no other value of a record holds a NUL
-_PLACEHOLDER_JSON = canonical_json(_PLACEHOLDER)
-_NEEDS_ESCAPE = r'["\\\x00-\x1f]'  # what json.dumps escapes when not ensure_ascii
+class ApprovedWriter:
+    """The approved subjects of a scoring, appended decisions table by decisions table to
+    a Parquet file (hashed as written), with the counts by status."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._sink = _Hashing(handle)
+        self._writer = pq.ParquetWriter(  # tokens do not compress: written as they are
+            self._sink, _SCHEMA, use_dictionary=["community"], compression="none"
+        )
+        self.statuses: Counter[str] = Counter()
+        self.rows = 0
+
+    def add(self, decisions: pa.Table) -> None:
+        """Count ``decisions`` by status and keep the approved ones' ``APPROVED_COLUMNS``."""
+        status = decisions.column("status")
+        for count in pc.value_counts(status).to_pylist():
+            self.statuses[str(count["values"])] += int(count["counts"])
+        approved = decisions.select(list(APPROVED_COLUMNS)).filter(pc.equal(status, "approved"))
+        self._writer.write_table(approved.cast(_SCHEMA))
+        self.rows += approved.num_rows
+
+    def close(self) -> None:
+        """Write the Parquet footer."""
+        self._writer.close()
+
+    def abandon(self) -> None:
+        """Close without writing anything more (the file is being thrown away)."""
+        self._sink.dropping = True
+        self._writer.close()
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the file's bytes so far (all of them once closed)."""
+        return self._sink.digest.hexdigest()
 
 
-def _approved_json(table: pa.Table) -> bytes | None:
-    """``canonical_json`` of the approved columns (a dict of lists, keys sorted), joined by
-    pyarrow; ``None`` when a value is null or a string needs escaping (then the caller
-    lets ``json`` write it)."""
-    members = []
-    for name in sorted(_SCHEMA.names):
-        column = table.column(name).combine_chunks()
-        if column.null_count:
-            return None
-        if pa.types.is_string(column.type):
-            if len(column) and pc.any(pc.match_substring_regex(column, _NEEDS_ESCAPE)).as_py():
-                return None
-            body = _joined(column, '","')
-            values = b'["' + body + b'"]' if len(column) else b"[]"
-        else:
-            values = b"[" + _joined(column.cast(pa.string()), ",") + b"]"
-        members.append(b'"' + name.encode("ascii") + b'":' + values)
-    return b"{" + b",".join(members) + b"}"
+class _Hashing(io.RawIOBase):
+    def __init__(self, handle: BinaryIO) -> None:
+        super().__init__()
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.dropping = False  # set when the file is abandoned: its writer's last bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.dropping:
+            self.digest.update(data)
+            self._handle.write(data)
+        return len(data)
 
 
-def _joined(column: pa.Array, separator: str) -> bytes:
-    """All values of a string column joined by ``separator`` (UTF-8), in one pyarrow call."""
-    one_list = pa.ListArray.from_arrays(pa.array([0, len(column)], pa.int32()), column)
-    joined = pc.binary_join(one_list, separator)[0]
-    buffer = joined.as_buffer()
-    return b"" if buffer is None else buffer.to_pybytes()
+@contextmanager
+def recording_approved(station: Station, sums_sha256: str) -> Iterator[ApprovedWriter]:
+    """An :class:`ApprovedWriter` onto the package's approved file, which takes its place
+    (private, synced) only when the block ends without error; ``write_record`` then
+    writes the record that names its hash."""
+    path = record_files(station, sums_sha256)[2]
+    _fsio.private_dir(path.parent)
+    with _fsio.replacing(path, private=True) as handle:
+        writer = ApprovedWriter(handle)
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
 
 
 def _text(value: object) -> str:
@@ -198,9 +261,17 @@ def _list(value: object) -> list[Any]:
     return value
 
 
-def _paths(station: Station, sums_sha256: str) -> tuple[Path, Path]:
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError("expected a count")
+    return value
+
+
+def record_files(station: Station, sums_sha256: str) -> tuple[Path, Path, Path]:
+    """The record of a package, its signature and its approved subjects' file."""
     record = station.layout.scored / f"{sums_sha256}.json"
-    return record, record.with_name(record.name + ".minisig")
+    approved = record.with_name(f"{sums_sha256}.approved.parquet")
+    return record, record.with_name(record.name + ".minisig"), approved
 
 
 def _trusted_comment(record: ScoringRecord) -> str:
@@ -233,15 +304,18 @@ def write_record(station: Station, record: ScoringRecord, signer: UnlockedIdenti
         trusted_comment=_trusted_comment(record),
         untrusted_comment=f"{FORMAT} signed by {signer.public.key_id}",
     )
-    path, sig_path = _paths(station, record.sums_sha256)
+    path, sig_path, _ = record_files(station, record.sums_sha256)
     _fsio.private_dir(path.parent)
     _fsio.atomic_write(path, data, private=True)
     _fsio.atomic_write(sig_path, signature.encode("ascii"), private=True)
     return path
 
 
-def load_record(station: Station, sums_sha256: str | None, folder: str) -> ScoringRecord:
-    """The record of the package whose ``SHA256SUMS`` hashes to ``sums_sha256``, verified.
+def load_record(
+    station: Station, sums_sha256: str | None, folder: str, subjects: pa.Array | None = None
+) -> ScoringRecord:
+    """The record of the package whose ``SHA256SUMS`` hashes to ``sums_sha256``, verified,
+    with its approved subjects (only those of ``subjects`` when given).
 
     Raises:
         ReidentifyError: this station never scored the package (``reid.not_scored``), or its
@@ -250,7 +324,7 @@ def load_record(station: Station, sums_sha256: str | None, folder: str) -> Scori
     """
     if sums_sha256 is None:
         raise ReidentifyError("reid.not_scored", folder=folder)
-    path, sig_path = _paths(station, sums_sha256)
+    path, sig_path, approved_path = record_files(station, sums_sha256)
     try:
         data = _read(path, _MAX_RECORD)
     except FileNotFoundError:
@@ -267,7 +341,31 @@ def load_record(station: Station, sums_sha256: str | None, folder: str) -> Scori
         or not _signed_by_scoring_key(agreement, data, signature, _trusted_comment(record))
     ):
         raise ReidentifyError("reid.record_invalid", folder=folder)
-    return record
+    if record.legacy:
+        return record
+    try:
+        approved = _approved(approved_path, record, subjects)
+    except (OSError, ValueError, pa.ArrowException):
+        raise ReidentifyError("reid.record_invalid", folder=folder) from None
+    return replace(record, approved=approved)
+
+
+def _approved(path: Path, record: ScoringRecord, subjects: pa.Array | None) -> pa.Table:
+    """The approved file's rows (of ``subjects`` if given), once its bytes proved to be
+    those the signed record names: hashed before they are parsed."""
+    data = _read(path, _MAX_APPROVED)
+    if hashlib.sha256(data).hexdigest() != record.approved_sha256:
+        raise ValueError("approved subjects changed")
+    parquet = pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)))
+    if parquet.schema_arrow != _SCHEMA or parquet.metadata.num_rows != record.approved_rows:
+        raise ValueError("not the approved subjects")
+    kept = []
+    for index in range(parquet.num_row_groups):
+        piece = parquet.read_row_group(index)
+        if subjects is not None:
+            piece = piece.filter(pc.is_in(piece.column("subject"), value_set=subjects))
+        kept.append(piece)
+    return pa.concat_tables(kept) if kept else _SCHEMA.empty_table()
 
 
 def _read(path: Path, limit: int) -> bytes:

@@ -184,6 +184,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持把授信结果写成“{suffix}”文件，请使用 .csv、.parquet 或 .xlsx。",
         "Cannot write decisions as '{suffix}'; use .csv, .parquet or .xlsx.",
     ),
+    "score.output.xlsx_rows": (
+        "授信结果有 {count} 行，超过 Excel 一个工作表最多 1,048,575 行的上限，无法写成 .xlsx："
+        "请改用 .csv 或 .parquet 输出（例如 --out 授信结果.csv）。",
+        "The decisions have {count} rows, more than an Excel sheet holds (1,048,575): "
+        "write them as .csv or .parquet instead (e.g. --out decisions.csv).",
+    ),
     "score.input.age_facts": (
         "评分数据中的年龄信息（age_status、age_change、age_window）不完整或格式不正确，"
         "请让社区重新封装数据包。",
