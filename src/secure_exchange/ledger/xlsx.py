@@ -1,19 +1,27 @@
 """A workbook sheet (xlsx/xlsm, read by calamine) handed out by runs of ``block_rows`` rows.
 
-calamine (Rust) parses the sheet's XML in one pass, keeping the typed cells in native
-memory (an .xlsx holds at most 1,048,576 rows, so this is bounded); rows then become Python
-values only block by block, so progress shows during the read. Cells become text as the
-officer sees them (dates as YYYY-MM-DD, whole numbers without ``.0``); a number in the ID
-column is flagged so the rules can report it.
+calamine (Rust) parses a sheet's XML in one pass (an .xlsx holds at most 1,048,576 rows, so
+this is bounded). The usual ledger, every cell text, is read by fastexcel (calamine with
+Arrow output): its columns arrive as Arrow text without a Python object per cell, and the
+next ledger sheet is parsed in a background thread (calamine releases the GIL) while the
+current one is checked. A sheet holding any other cell (a number, a date, a boolean) is read
+cell by cell with python-calamine instead, so its types are reported as before. Either way
+rows are handed out block by block, so progress shows during the read. Cells become text as
+the officer sees them (dates as YYYY-MM-DD, whole numbers without ``.0``); a number in the
+ID column is flagged so the rules can report it.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+import fastexcel
 import numpy as np
 import pyarrow as pa
 import python_calamine as calamine
@@ -33,10 +41,133 @@ _SHEET_NAMES = {
     PANEL: ("评议小组", "panel"),
 }
 
-Workbook = calamine.CalamineWorkbook
-
 # calamine's errors (zip, XML, a damaged part) and what a broken file makes it raise.
 _BROKEN = (calamine.CalamineError, OSError, ValueError, TypeError, IndexError, KeyError)
+
+# fastexcel logs through ``logging`` (an all-empty column "falling back to string"): nothing
+# of it belongs on the officer's terminal, and none of its records may carry a cell.
+_FASTEXCEL_LOG = logging.getLogger("fastexcel")
+_FASTEXCEL_LOG.addHandler(logging.NullHandler())
+_FASTEXCEL_LOG.propagate = False
+_FASTEXCEL_LOG.setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class _TextSheet:
+    """A sheet whose every cell is text or empty: its columns whole (empty cells as ``""``),
+    ``left`` empty columns before the first."""
+
+    left: int
+    columns: list[pa.Array]
+
+
+class Workbook:
+    """An open workbook: its ledger sheets parsed ahead, two at a time, in background
+    threads; read cell by cell (python-calamine) where a sheet is not text only.
+
+    Use ``open_workbook``; ``close`` when done.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cells: calamine.CalamineWorkbook | None = None
+        self._first: fastexcel.ExcelReader | None = None  # for the first sheet asked for
+        try:  # "~" is not expanded: the path is absolute
+            self._first = fastexcel.read_excel(str(path.absolute()))
+            names = list(self._first.sheet_names)
+        except Exception:  # whatever it is, calamine below says it plainly
+            self._first = None
+            names = list(self.cells().sheet_names)
+        self._fast = self._first is not None
+        self.sheet_names = names
+        self._ledger = [t for s in _SHEET_NAMES if (t := _title(names, s)) is not None]
+        self._loads: dict[str, Future[_TextSheet | None]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sx-xlsx")
+
+    def cells(self) -> calamine.CalamineWorkbook:
+        """The workbook as python-calamine reads it, cell by cell (opened once, on demand).
+
+        Raises:
+            LedgerError: the file is not a workbook calamine can read.
+        """
+        if self._cells is None:
+            try:
+                self._cells = calamine.CalamineWorkbook.from_path(str(self.path))
+            except _BROKEN:
+                # ``from None``: a parser's message may quote a cell of the file.
+                raise LedgerError("ledger.xlsx.unreadable", file=self.path.name) from None
+        return self._cells
+
+    def text_sheet(self, title: str) -> _TextSheet | None:
+        """The sheet ``title`` if every cell of it is text (``None`` otherwise, or if the
+        fast reader cannot read it); the ledger's next sheet starts parsing meanwhile."""
+        if not self._fast:
+            return None
+        future = self._load(title)
+        for other in self._ledger:  # each once: a sheet read again is parsed again
+            if other not in self._loads:
+                self._load(other)
+        result = future.result()
+        self._loads[title] = _DONE
+        return result
+
+    def _load(self, title: str) -> Future[_TextSheet | None]:
+        future = self._loads.get(title)
+        if future is None or future is _DONE:
+            # The reader opened first parses the first sheet asked for; every other sheet
+            # gets a reader of its own (a reader is not shared between threads).
+            reader, self._first = self._first, None
+            future = self._pool.submit(_text_sheet, self.path, reader, title)
+            self._loads[title] = future
+        return future
+
+    def close(self) -> None:
+        """Let the files go; a sheet still being parsed is left to finish on its own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._loads.clear()
+        self._first = None
+        if self._cells is not None:
+            self._cells.close()
+            self._cells = None
+
+
+_DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go)
+
+
+def _text_sheet(path: Path, reader: fastexcel.ExcelReader | None, title: str) -> _TextSheet | None:
+    """Parse a sheet with fastexcel (in a background thread; ``reader`` or a new one of
+    ``path``); ``None`` unless every cell is text or empty. Rows start at row 1, columns
+    at the first filled one."""
+    try:
+        if reader is None:
+            reader = fastexcel.read_excel(str(path.absolute()))
+        sheet = reader.load_sheet(
+            title,
+            header_row=None,  # row 1 is data to fastexcel: the header is ours to map
+            skip_rows=0,  # keep leading empty rows: rows keep their places
+            schema_sample_rows=None,  # every cell's type counts, not a sample's
+            dtype_coercion="strict",  # a column of text and numbers raises: read by cells
+        )
+        batch = sheet.to_arrow()
+        places = [column.absolute_index for column in sheet.selected_columns]
+    except Exception:  # mixed types, damage: the cell-by-cell reader decides
+        return None
+    types = batch.schema.types
+    if not batch.num_rows or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in types):
+        return None
+    left = places[0] if places else 0
+    if places != list(range(left, left + len(places))):
+        return None
+    count = batch.num_rows
+    columns = [
+        column.fill_null("") if pa.types.is_string(column.type) else _blank(count)
+        for column in batch.columns
+    ]
+    return _TextSheet(left, columns)
+
+
+def _blank(count: int) -> pa.Array:
+    return pa.array([""] * count, pa.string())
 
 
 def open_workbook(path: Path) -> Workbook:
@@ -51,11 +182,7 @@ def open_workbook(path: Path) -> Workbook:
     except OSError as exc:
         raise_for_read_error(exc, path)
         raise
-    try:
-        return calamine.CalamineWorkbook.from_path(str(path))
-    except _BROKEN:
-        # ``from None``: a parser's message may quote a cell of the file.
-        raise LedgerError("ledger.xlsx.unreadable", file=path.name) from None
+    return Workbook(path)
 
 
 def worksheet_blocks(
@@ -70,6 +197,32 @@ def worksheet_blocks(
     title = _find_sheet(assembler, book.sheet_names)
     if title is None:
         return
+    step = max(1, min(block_rows, XLSX_BLOCK_ROWS))
+    text = book.text_sheet(title)
+    if text is not None:
+        yield from _text_blocks(assembler, text, step)
+    else:
+        yield from _cell_blocks(assembler, book.cells(), title, step, file)
+
+
+def _text_blocks(assembler: Assembler, sheet: _TextSheet, step: int) -> Iterator[RawSheet]:
+    """The blocks of a text-only sheet: slices of its whole columns."""
+    assembler.header([""] * sheet.left + [column[0].as_py() for column in sheet.columns])
+    id_index = assembler.id_index()
+    height = len(sheet.columns[0])
+    for start in range(1, height, step):
+        count = min(step, height - start)
+        blank = _blank(count)
+        columns = [blank] * sheet.left + [column.slice(start, count) for column in sheet.columns]
+        columns.extend([blank] * (assembler.width - len(columns)))
+        numeric_id = None if id_index is None else np.zeros(count, dtype=bool)
+        yield assembler.block(columns, numeric_id)
+
+
+def _cell_blocks(
+    assembler: Assembler, book: calamine.CalamineWorkbook, title: str, step: int, file: str
+) -> Iterator[RawSheet]:
+    """The blocks of a sheet read cell by cell (python-calamine), each cell's type known."""
     try:
         sheet = book.get_sheet_by_name(title)
         start = sheet.start
@@ -84,7 +237,6 @@ def worksheet_blocks(
         return
     assembler.header(header)
     id_index = assembler.id_index()
-    step = max(1, min(block_rows, XLSX_BLOCK_ROWS))
     while True:
         try:
             chunk = list(itertools.islice(rows, step))
@@ -95,17 +247,18 @@ def worksheet_blocks(
         yield _worksheet_block(assembler, chunk, left, id_index)
 
 
-def _find_sheet(assembler: Assembler, names: Sequence[str]) -> str | None:
-    """The title of the assembler's sheet (by its Chinese or English name, any case)."""
+def _title(names: Sequence[str], sheet: str) -> str | None:
+    """The title of ``sheet`` among ``names`` (by its Chinese or English name, any case)."""
     titles = {clean_header(title).lower(): title for title in names}
-    wanted = _SHEET_NAMES[assembler.sheet]
-    title = next((titles[n] for n in wanted if n in titles), None)
-    if title is None and assembler.sheet in OPTIONAL_SHEETS:
-        return None
-    if title is None:
-        assembler.error(
-            None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=wanted[1]
-        )
+    return next((titles[n] for n in _SHEET_NAMES[sheet] if n in titles), None)
+
+
+def _find_sheet(assembler: Assembler, names: Sequence[str]) -> str | None:
+    """The title of the assembler's sheet; a required one missing is reported."""
+    title = _title(names, assembler.sheet)
+    if title is None and assembler.sheet not in OPTIONAL_SHEETS:
+        english = _SHEET_NAMES[assembler.sheet][1]
+        assembler.error(None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=english)
     return title
 
 
