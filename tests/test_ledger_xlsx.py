@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pyarrow as pa
@@ -20,7 +23,7 @@ from secure_exchange.ledger import (
 )
 from secure_exchange.ledger.source import LedgerSource
 from secure_exchange.ledger.synthetic import synthetic_ledger
-from secure_exchange.ledger.xlsx import cell_text
+from secure_exchange.ledger.xlsx import cell_text, open_workbook
 from tests.support import (
     AS_OF,
     EVAL_HEADER,
@@ -238,3 +241,211 @@ def _synthetic_xlsx(path: Path, residents: pa.Table, evaluations: pa.Table) -> N
         for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
             sheet.append(list(row))
     book.save(path)
+
+
+# --- the text-only fast path (fastexcel) against the cell-by-cell one (python-calamine) -------
+
+
+def _shared_strings_xlsx(path: Path, sheets: dict[str, list[list[str | None]]]) -> Path:
+    """A workbook as Excel saves text: every cell a shared string, empty cells left out,
+    rows placed by their ``r`` (a ``None`` row is not written at all)."""
+    strings: dict[str, int] = {}
+    parts = {}
+    for number, rows in enumerate(sheets.values(), start=1):
+        xml = []
+        for r, row in enumerate(rows, start=1):
+            if row is None:
+                continue
+            cells = "".join(
+                f'<c r="{chr(65 + c)}{r}" s="1" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
+                for c, v in enumerate(row)
+                if v is not None
+            )
+            xml.append(f'<row r="{r}" spans="1:9">{cells}</row>')
+        parts[f"xl/worksheets/sheet{number}.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>'
+            f"<sheetData>{''.join(xml)}</sheetData></worksheet>"
+        )
+    items = "".join(
+        f'<si><t xml:space="preserve">{escape(s)}</t></si>'
+        if s != s.strip()
+        else f"<si><t>{escape(s)}</t></si>"
+        for s in strings
+    )
+    parts["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst {_NS}>{items}</sst>'
+    )
+    titles = "".join(
+        f'<sheet name="{t}" sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(sheets, start=1)
+    )
+    parts["xl/workbook.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS} xmlns:r="{_R}"><sheets>'
+        f"{titles}</sheets></workbook>"
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_R}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
+    parts["xl/_rels/workbook.xml.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">{rels}'
+        f'<Relationship Id="rId99" Type="{_R}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>"
+    )
+    parts["_rels/.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">'
+        f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    )
+    parts["[Content_Types].xml"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+        'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+        '"application/xml"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path
+
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _blocks(path: Path, sheet: str, *, fast: bool, block_rows: int = 3) -> list[tuple[object, ...]]:
+    """Every block of ``sheet`` as plain values, read by the fast path or cell by cell."""
+    with LedgerSource(path, drop_unknown=False) as source:
+        source.block_rows = block_rows
+        if not fast:
+            assert source._book is not None
+            source._book._text = None  # as if fastexcel could not read it
+        return [
+            (
+                {k: v.to_pylist() for k, v in block.columns.items()},
+                block.source_row.tolist(),
+                None if block.numeric_id is None else block.numeric_id.tolist(),
+                [(f.level, f.where.row, f.where.column, f.key) for f in block.findings],
+                block.dropped,
+            )
+            for block in source.blocks(sheet)
+        ]
+
+
+def _text_read(path: Path, title: str) -> bool:
+    """Whether the fast path takes the sheet (every cell text)."""
+    book = open_workbook(path)
+    try:
+        return book.text_sheet(title) is not None
+    finally:
+        book.close()
+
+
+TEXT_SHEETS = {
+    "as typed": [RES_HEADER, resident(), resident(ID_B)],
+    "blank rows between, and at the end": [
+        RES_HEADER,
+        resident(),
+        None,
+        [" ", None, "", None],
+        resident(ID_B),
+        None,
+        [""] * 9,
+    ],
+    "spaces kept, markup escaped, cells past the header": [
+        RES_HEADER,
+        [f" {ID_A} ", "张 三 ", "a&b<c>\"'", *resident()[3:], None, "stray"],
+    ],
+    "a header only": [RES_HEADER],
+    "header cells missing": [[None, *RES_HEADER[1:4], None, *RES_HEADER[5:]], resident()],
+}
+
+
+@pytest.mark.parametrize("case", list(TEXT_SHEETS))
+def test_text_only_sheets_read_fast_give_what_calamine_gives(tmp_path: Path, case: str) -> None:
+    rows = TEXT_SHEETS[case]
+    path = _shared_strings_xlsx(tmp_path / "l.xlsx", {"居民": rows, "评议": [EVAL_HEADER]})
+    assert _text_read(path, "居民")
+    assert _blocks(path, RESIDENTS, fast=True) == _blocks(path, RESIDENTS, fast=False)
+
+
+def test_text_only_sheet_away_from_a1_keeps_its_places_on_the_fast_path(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "居民"
+    for r, row in enumerate([RES_HEADER, resident(), resident(ID_B, 联系电话="x1")], start=1):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r + 2, c + 2, value)  # from C3: rows 1 and 2 empty, so is the header
+    book.create_sheet("评议").append(EVAL_HEADER)
+    book.save(tmp_path / "l.xlsx")
+    assert _text_read(tmp_path / "l.xlsx", "居民")
+    fast = _blocks(tmp_path / "l.xlsx", RESIDENTS, fast=True)
+    assert fast == _blocks(tmp_path / "l.xlsx", RESIDENTS, fast=False)
+    assert ("error", None, None, "ledger.header.missing") in [
+        (*f[:2], None, f[3]) for f in fast[0][3]
+    ]
+
+
+def test_a_number_far_down_a_text_column_still_goes_cell_by_cell(tmp_path: Path) -> None:
+    # fastexcel guesses a column's type from its first 1,000 rows unless told to look at all.
+    rows: list[list[object]] = [resident(ID_A, 姓名=f"人{i}") for i in range(1500)]
+    rows.append([int(ID_B), *resident(ID_B)[1:]])
+    path = _write(tmp_path / "l.xlsx", rows)
+    assert not _text_read(path, "居民")
+    assert _text_read(path, "评议")
+    ledger = _read(path)
+    assert ("居民", 1502, "id_number", "ledger.id.numeric") in codes(ledger.report)
+
+
+def test_sheets_read_fast_report_the_same_as_their_csv(tmp_path: Path) -> None:
+    folder = write_csv_ledger(tmp_path / "csv", 300, seed=7, records_per_resident=1.3)
+    residents, evaluations = synthetic_ledger(300, 7, records_per_resident=1.3)
+    sheets = {
+        "居民": [residents.column_names, *_rows(residents)],
+        "评议": [evaluations.column_names, *_rows(evaluations)],
+    }
+    path = _shared_strings_xlsx(tmp_path / "excel.xlsx", sheets)
+    assert _text_read(path, "居民")
+    assert _text_read(path, "评议")
+    from_csv, from_xlsx = _read(folder), _read(path)
+    assert [f.key for f in from_xlsx.report.errors] == [f.key for f in from_csv.report.errors]
+    assert from_xlsx.residents.equals(from_csv.residents)
+    assert from_xlsx.evaluations.equals(from_csv.evaluations)
+
+
+def _rows(table: pa.Table) -> list[list[str | None]]:
+    columns = [c.cast(pa.string()).to_pylist() for c in table.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def test_an_empty_column_says_nothing_on_the_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    book = _book(tmp_path / "l.xlsx", [resident()])
+    book["居民"]["K1"] = "备注"  # a column with a header and no data: fastexcel logs about it
+    book.save(tmp_path / "l.xlsx")
+    with caplog.at_level(logging.DEBUG):
+        assert _text_read(tmp_path / "l.xlsx", "居民")
+    assert capfd.readouterr() == ("", "")
+    assert not [r for r in caplog.records if r.name.startswith("fastexcel")]
+
+
+def test_the_next_sheet_is_parsed_while_the_first_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident()])
+    book = open_workbook(path)
+    try:
+        assert book.text_sheet("居民") is not None
+        ahead = book._loads["评议"]
+        assert ahead.result() is not None  # parsed without being asked for
+        assert book.text_sheet("评议") is not None
+        assert book.text_sheet("居民") is not None  # asked again: parsed again
+    finally:
+        book.close()
+
+
+def test_a_sheet_read_twice_gives_the_same_blocks(tmp_path: Path) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident(), resident(ID_B)])
+    with LedgerSource(path, drop_unknown=False) as source:
+        first = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
+        second = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
+    assert first == second == [[ID_A, ID_B], []]

@@ -62,8 +62,8 @@ class _TextSheet:
 
 
 class Workbook:
-    """An open workbook: its ledger sheets parsed ahead, two at a time, in background
-    threads; read cell by cell (python-calamine) where a sheet is not text only.
+    """An open workbook: its ledger sheets parsed ahead, one after the other, in a
+    background thread; read cell by cell (python-calamine) where a sheet is not text only.
 
     Use ``open_workbook``; ``close`` when done.
     """
@@ -71,18 +71,19 @@ class Workbook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._cells: calamine.CalamineWorkbook | None = None
-        self._first: fastexcel.ExcelReader | None = None  # for the first sheet asked for
+        self._text: fastexcel.ExcelReader | None = None  # used by the background thread only
         try:  # "~" is not expanded: the path is absolute
-            self._first = fastexcel.read_excel(str(path.absolute()))
-            names = list(self._first.sheet_names)
+            self._text = fastexcel.read_excel(str(path.absolute()))
+            names = list(self._text.sheet_names)
         except Exception:  # whatever it is, calamine below says it plainly
-            self._first = None
+            self._text = None
             names = list(self.cells().sheet_names)
-        self._fast = self._first is not None
         self.sheet_names = names
         self._ledger = [t for s in _SHEET_NAMES if (t := _title(names, s)) is not None]
         self._loads: dict[str, Future[_TextSheet | None]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sx-xlsx")
+        # One thread, one reader (its shared strings read once): the next sheet is parsed
+        # while the current one is checked, without parsing two at once on a busy machine.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sx-xlsx")
 
     def cells(self) -> calamine.CalamineWorkbook:
         """The workbook as python-calamine reads it, cell by cell (opened once, on demand).
@@ -101,7 +102,7 @@ class Workbook:
     def text_sheet(self, title: str) -> _TextSheet | None:
         """The sheet ``title`` if every cell of it is text (``None`` otherwise, or if the
         fast reader cannot read it); the ledger's next sheet starts parsing meanwhile."""
-        if not self._fast:
+        if self._text is None:
             return None
         future = self._load(title)
         for other in self._ledger:  # each once: a sheet read again is parsed again
@@ -114,10 +115,7 @@ class Workbook:
     def _load(self, title: str) -> Future[_TextSheet | None]:
         future = self._loads.get(title)
         if future is None or future is _DONE:
-            # The reader opened first parses the first sheet asked for; every other sheet
-            # gets a reader of its own (a reader is not shared between threads).
-            reader, self._first = self._first, None
-            future = self._pool.submit(_text_sheet, self.path, reader, title)
+            future = self._pool.submit(_text_sheet, self._text, title)
             self._loads[title] = future
         return future
 
@@ -125,7 +123,7 @@ class Workbook:
         """Let the files go; a sheet still being parsed is left to finish on its own."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._loads.clear()
-        self._first = None
+        self._text = None
         if self._cells is not None:
             self._cells.close()
             self._cells = None
@@ -134,13 +132,12 @@ class Workbook:
 _DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go)
 
 
-def _text_sheet(path: Path, reader: fastexcel.ExcelReader | None, title: str) -> _TextSheet | None:
-    """Parse a sheet with fastexcel (in a background thread; ``reader`` or a new one of
-    ``path``); ``None`` unless every cell is text or empty. Rows start at row 1, columns
-    at the first filled one."""
+def _text_sheet(reader: fastexcel.ExcelReader | None, title: str) -> _TextSheet | None:
+    """Parse a sheet with fastexcel (in the background thread); ``None`` unless every cell
+    is text or empty. Rows start at row 1, columns at the first filled one."""
+    if reader is None:
+        return None
     try:
-        if reader is None:
-            reader = fastexcel.read_excel(str(path.absolute()))
         sheet = reader.load_sheet(
             title,
             header_row=None,  # row 1 is data to fastexcel: the header is ours to map
@@ -212,9 +209,11 @@ def _text_blocks(assembler: Assembler, sheet: _TextSheet, step: int) -> Iterator
     height = len(sheet.columns[0])
     for start in range(1, height, step):
         count = min(step, height - start)
-        blank = _blank(count)
-        columns = [blank] * sheet.left + [column.slice(start, count) for column in sheet.columns]
-        columns.extend([blank] * (assembler.width - len(columns)))
+        columns = [column.slice(start, count) for column in sheet.columns]
+        if sheet.left or assembler.width > len(columns) + sheet.left:
+            blank = _blank(count)
+            columns = [blank] * sheet.left + columns
+            columns.extend([blank] * (assembler.width - len(columns)))
         numeric_id = None if id_index is None else np.zeros(count, dtype=bool)
         yield assembler.block(columns, numeric_id)
 
