@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import fastexcel
 import openpyxl
 import pyarrow as pa
 import pytest
@@ -449,3 +450,27 @@ def test_a_sheet_read_twice_gives_the_same_blocks(tmp_path: Path) -> None:
         first = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
         second = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
     assert first == second == [[ID_A, ID_B], []]
+
+
+def test_a_sheet_typed_at_its_top_goes_cell_by_cell_without_the_fast_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the template makes Excel save it: 评议日期 as date cells, 分值 as numbers.
+    path = _write(
+        tmp_path / "l.xlsx",
+        [resident()],
+        [[ID_A, "B9", None, 15, "x", dt.datetime(2022, 6, 28)]],
+    )
+    parsed: list[str] = []
+    real = fastexcel.ExcelReader.load_sheet
+
+    def load_sheet(self: fastexcel.ExcelReader, name: str, **kwargs: object) -> object:
+        parsed.append(name)
+        return real(self, name, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", load_sheet)
+    ledger = _read(path)
+    assert parsed == ["居民"]  # 评议 was seen to be typed at a glance
+    assert ledger.report.ok, ledger.report.errors
+    assert ledger.evaluations.column("panel_date").to_pylist() == [dt.date(2022, 6, 28)]
+    assert ledger.evaluations.column("points").to_pylist() == [15]

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import itertools
 import logging
+import posixpath
+import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import fastexcel
 import numpy as np
@@ -115,7 +119,7 @@ class Workbook:
     def _load(self, title: str) -> Future[_TextSheet | None]:
         future = self._loads.get(title)
         if future is None or future is _DONE:
-            future = self._pool.submit(_text_sheet, self._text, title)
+            future = self._pool.submit(_text_sheet, self._text, self.path, title)
             self._loads[title] = future
         return future
 
@@ -132,10 +136,10 @@ class Workbook:
 _DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go)
 
 
-def _text_sheet(reader: fastexcel.ExcelReader | None, title: str) -> _TextSheet | None:
+def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) -> _TextSheet | None:
     """Parse a sheet with fastexcel (in the background thread); ``None`` unless every cell
     is text or empty. Rows start at row 1, columns at the first filled one."""
-    if reader is None:
+    if reader is None or _typed_at_top(path, title):
         return None
     try:
         sheet = reader.load_sheet(
@@ -161,6 +165,63 @@ def _text_sheet(reader: fastexcel.ExcelReader | None, title: str) -> _TextSheet 
         for column in batch.columns
     ]
     return _TextSheet(left, columns)
+
+
+# A glance at the top of a sheet's XML: the part named in workbook.xml and its relations,
+# and its cells that are numbers, booleans or ISO dates (no ``t``, or ``t="n|b|d"``).
+_SHEET_TAG = re.compile(rb"<sheet\s[^>]*>")
+_RELATION_TAG = re.compile(rb"<Relationship\s[^>]*>")
+_CELL_TAG = re.compile(rb"<c\b([^>]*?)(/?)>")
+_CELL_TYPE = re.compile(rb'\st="([^"]*)"')
+_GLANCE = 1 << 16  # bytes of the sheet's XML looked at
+
+
+def _typed_at_top(path: Path, title: str) -> bool:
+    """Whether the first rows of the sheet hold a cell that is not text, so that the
+    sheet goes to the cell-by-cell reader without first being parsed whole by fastexcel
+    (a date column typed as dates in Excel, as the template's). Only a shortcut: a sheet
+    passed on is still refused there if any cell further down is not text."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            part = _sheet_part(book, title)
+            if part is None:
+                return False
+            with book.open(part) as xml:
+                head = xml.read(_GLANCE)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, RuntimeError):
+        return False
+    for tag in _CELL_TAG.finditer(head):
+        if tag.group(2):  # <c …/>: no value
+            continue
+        kind = _CELL_TYPE.search(tag.group(1))
+        if kind is None or kind.group(1) in (b"n", b"b", b"d"):
+            return True
+    return False
+
+
+def _sheet_part(book: zipfile.ZipFile, title: str) -> str | None:
+    """The zip name of the sheet ``title`` (workbook.xml, then its relations)."""
+    workbook, relations = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+    if max(book.getinfo(workbook).file_size, book.getinfo(relations).file_size) > _GLANCE * 16:
+        return None  # not what Excel writes: no glance
+    wanted = b'name="' + escape(title, {'"': "&quot;"}).encode() + b'"'
+    ids = [
+        _attribute(tag.group(), b"r:id")
+        for tag in _SHEET_TAG.finditer(book.read(workbook))
+        if wanted in tag.group()
+    ]
+    if len(ids) != 1 or ids[0] is None:
+        return None
+    for tag in _RELATION_TAG.finditer(book.read(relations)):
+        if _attribute(tag.group(), b"Id") == ids[0]:
+            target = (_attribute(tag.group(), b"Target") or b"").decode()
+            return target[1:] if target.startswith("/") else posixpath.normpath("xl/" + target)
+    return None
+
+
+def _attribute(tag: bytes, name: bytes) -> bytes | None:
+    found = re.search(rb"\s" + re.escape(name) + rb'="([^"]*)"', tag)
+    return None if found is None else found.group(1)
 
 
 def _blank(count: int) -> pa.Array:
