@@ -431,7 +431,11 @@ def test_an_empty_column_says_nothing_on_the_terminal(
     assert not [r for r in caplog.records if r.name.startswith("fastexcel")]
 
 
-def test_the_next_sheet_is_parsed_while_the_first_is_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", [0, 32 << 20], ids=["large: one reader", "usual: two"])
+def test_the_next_sheet_is_parsed_while_the_first_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr("secure_exchange.ledger.xlsx._PARALLEL_BYTES", limit)
     path = _write(tmp_path / "l.xlsx", [resident()])
     book = open_workbook(path)
     try:

@@ -38,6 +38,7 @@ from secure_exchange.ledger.sheet import Assembler, RawSheet, clean_header
 __all__ = ["XLSX_BLOCK_ROWS", "Workbook", "cell_text", "open_workbook", "worksheet_blocks"]
 
 XLSX_BLOCK_ROWS = 1 << 14  # at most this many rows a block, so progress moves often
+_PARALLEL_BYTES = 32 << 20  # workbooks up to this size have two sheets parsed at once
 
 _SHEET_NAMES = {
     RESIDENTS: ("居民", "residents"),
@@ -66,8 +67,9 @@ class _TextSheet:
 
 
 class Workbook:
-    """An open workbook: its ledger sheets parsed ahead, one after the other, in a
-    background thread; read cell by cell (python-calamine) where a sheet is not text only.
+    """An open workbook: its ledger sheets parsed ahead in background threads (two at a
+    time if the file is not large, each with a reader of its own, else one after the other
+    with one reader); read cell by cell (python-calamine) where a sheet is not text only.
 
     Use ``open_workbook``; ``close`` when done.
     """
@@ -75,7 +77,7 @@ class Workbook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._cells: calamine.CalamineWorkbook | None = None
-        self._text: fastexcel.ExcelReader | None = None  # used by the background thread only
+        self._text: fastexcel.ExcelReader | None = None  # used by background threads only
         try:  # "~" is not expanded: the path is absolute
             self._text = fastexcel.read_excel(str(path.absolute()))
             names = list(self._text.sheet_names)
@@ -85,9 +87,11 @@ class Workbook:
         self.sheet_names = names
         self._ledger = [t for s in _SHEET_NAMES if (t := _title(names, s)) is not None]
         self._loads: dict[str, Future[_TextSheet | None]] = {}
-        # One thread, one reader (its shared strings read once): the next sheet is parsed
-        # while the current one is checked, without parsing two at once on a busy machine.
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sx-xlsx")
+        # Two sheets parsed at once hold both in memory: only for files of a usual size.
+        self._parallel = path.stat().st_size <= _PARALLEL_BYTES
+        self._spare = self._text if self._parallel else None  # the first sheet's reader
+        workers = 2 if self._parallel else 1
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sx-xlsx")
 
     def cells(self) -> calamine.CalamineWorkbook:
         """The workbook as python-calamine reads it, cell by cell (opened once, on demand).
@@ -119,7 +123,10 @@ class Workbook:
     def _load(self, title: str) -> Future[_TextSheet | None]:
         future = self._loads.get(title)
         if future is None or future is _DONE:
-            future = self._pool.submit(_text_sheet, self._text, self.path, title)
+            reader = self._text
+            if self._parallel:  # a reader is used by one thread: the others open their own
+                reader, self._spare = self._spare, None
+            future = self._pool.submit(_text_sheet, reader, self.path, title)
             self._loads[title] = future
         return future
 
@@ -127,7 +134,7 @@ class Workbook:
         """Let the files go; a sheet still being parsed is left to finish on its own."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._loads.clear()
-        self._text = None
+        self._text = self._spare = None
         if self._cells is not None:
             self._cells.close()
             self._cells = None
@@ -137,11 +144,14 @@ _DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go
 
 
 def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) -> _TextSheet | None:
-    """Parse a sheet with fastexcel (in the background thread); ``None`` unless every cell
-    is text or empty. Rows start at row 1, columns at the first filled one."""
-    if reader is None or _typed_at_top(path, title):
+    """Parse a sheet with fastexcel (in a background thread, with ``reader`` or a new one);
+    ``None`` unless every cell is text or empty. Rows start at row 1, columns at the first
+    filled one."""
+    if _typed_at_top(path, title):
         return None
     try:
+        if reader is None:
+            reader = fastexcel.read_excel(str(path.absolute()))
         sheet = reader.load_sheet(
             title,
             header_row=None,  # row 1 is data to fastexcel: the header is ours to map
