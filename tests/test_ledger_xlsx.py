@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import fastexcel
 import openpyxl
@@ -35,6 +33,8 @@ from tests.support import (
     codes,
     evaluation,
     resident,
+    shared_strings_xlsx,
+    xlsx_blocks,
 )
 
 
@@ -247,92 +247,6 @@ def _synthetic_xlsx(path: Path, residents: pa.Table, evaluations: pa.Table) -> N
 # --- the text-only fast path (fastexcel) against the cell-by-cell one (python-calamine) -------
 
 
-def _shared_strings_xlsx(path: Path, sheets: dict[str, list[list[str | None]]]) -> Path:
-    """A workbook as Excel saves text: every cell a shared string, empty cells left out,
-    rows placed by their ``r`` (a ``None`` row is not written at all)."""
-    strings: dict[str, int] = {}
-    parts = {}
-    for number, rows in enumerate(sheets.values(), start=1):
-        xml = []
-        for r, row in enumerate(rows, start=1):
-            if row is None:
-                continue
-            cells = "".join(
-                f'<c r="{chr(65 + c)}{r}" s="1" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
-                for c, v in enumerate(row)
-                if v is not None
-            )
-            xml.append(f'<row r="{r}" spans="1:9">{cells}</row>')
-        parts[f"xl/worksheets/sheet{number}.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>'
-            f"<sheetData>{''.join(xml)}</sheetData></worksheet>"
-        )
-    items = "".join(
-        f'<si><t xml:space="preserve">{escape(s)}</t></si>'
-        if s != s.strip()
-        else f"<si><t>{escape(s)}</t></si>"
-        for s in strings
-    )
-    parts["xl/sharedStrings.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><sst {_NS}>{items}</sst>'
-    )
-    titles = "".join(
-        f'<sheet name="{t}" sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(sheets, start=1)
-    )
-    parts["xl/workbook.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS} xmlns:r="{_R}"><sheets>'
-        f"{titles}</sheets></workbook>"
-    )
-    rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{_R}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(sheets) + 1)
-    )
-    parts["xl/_rels/workbook.xml.rels"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">{rels}'
-        f'<Relationship Id="rId99" Type="{_R}/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>"
-    )
-    parts["_rels/.rels"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">'
-        f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/>'
-        "</Relationships>"
-    )
-    parts["[Content_Types].xml"] = (
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-        'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
-        'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
-        '"application/xml"/></Types>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
-        for name, text in parts.items():
-            book.writestr(name, text)
-    return path
-
-
-_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def _blocks(path: Path, sheet: str, *, fast: bool, block_rows: int = 3) -> list[tuple[object, ...]]:
-    """Every block of ``sheet`` as plain values, read by the fast path or cell by cell."""
-    with LedgerSource(path, drop_unknown=False) as source:
-        source.block_rows = block_rows
-        if not fast:
-            assert source._book is not None
-            source._book._text = None  # as if fastexcel could not read it
-        return [
-            (
-                {k: v.to_pylist() for k, v in block.columns.items()},
-                block.source_row.tolist(),
-                None if block.numeric_id is None else block.numeric_id.tolist(),
-                [(f.level, f.where.row, f.where.column, f.key) for f in block.findings],
-                block.dropped,
-            )
-            for block in source.blocks(sheet)
-        ]
-
-
 def _text_read(path: Path, title: str) -> bool:
     """Whether the fast path takes the sheet (every cell text)."""
     book = open_workbook(path)
@@ -365,9 +279,9 @@ TEXT_SHEETS = {
 @pytest.mark.parametrize("case", list(TEXT_SHEETS))
 def test_text_only_sheets_read_fast_give_what_calamine_gives(tmp_path: Path, case: str) -> None:
     rows = TEXT_SHEETS[case]
-    path = _shared_strings_xlsx(tmp_path / "l.xlsx", {"居民": rows, "评议": [EVAL_HEADER]})
+    path = shared_strings_xlsx(tmp_path / "l.xlsx", {"居民": rows, "评议": [EVAL_HEADER]})
     assert _text_read(path, "居民")
-    assert _blocks(path, RESIDENTS, fast=True) == _blocks(path, RESIDENTS, fast=False)
+    assert xlsx_blocks(path, RESIDENTS, fast=True) == xlsx_blocks(path, RESIDENTS, fast=False)
 
 
 def test_text_only_sheet_away_from_a1_keeps_its_places_on_the_fast_path(tmp_path: Path) -> None:
@@ -380,8 +294,8 @@ def test_text_only_sheet_away_from_a1_keeps_its_places_on_the_fast_path(tmp_path
     book.create_sheet("评议").append(EVAL_HEADER)
     book.save(tmp_path / "l.xlsx")
     assert _text_read(tmp_path / "l.xlsx", "居民")
-    fast = _blocks(tmp_path / "l.xlsx", RESIDENTS, fast=True)
-    assert fast == _blocks(tmp_path / "l.xlsx", RESIDENTS, fast=False)
+    fast = xlsx_blocks(tmp_path / "l.xlsx", RESIDENTS, fast=True)
+    assert fast == xlsx_blocks(tmp_path / "l.xlsx", RESIDENTS, fast=False)
     assert ("error", None, None, "ledger.header.missing") in [
         (*f[:2], None, f[3]) for f in fast[0][3]
     ]
@@ -405,7 +319,7 @@ def test_sheets_read_fast_report_the_same_as_their_csv(tmp_path: Path) -> None:
         "居民": [residents.column_names, *_rows(residents)],
         "评议": [evaluations.column_names, *_rows(evaluations)],
     }
-    path = _shared_strings_xlsx(tmp_path / "excel.xlsx", sheets)
+    path = shared_strings_xlsx(tmp_path / "excel.xlsx", sheets)
     assert _text_read(path, "居民")
     assert _text_read(path, "评议")
     from_csv, from_xlsx = _read(folder), _read(path)
