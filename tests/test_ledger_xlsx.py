@@ -392,3 +392,35 @@ def test_a_sheet_typed_at_its_top_goes_cell_by_cell_without_the_fast_parse(
     assert ledger.report.ok, ledger.report.errors
     assert ledger.evaluations.column("panel_date").to_pylist() == [dt.date(2022, 6, 28)]
     assert ledger.evaluations.column("points").to_pylist() == [15]
+
+
+class PanicException(BaseException):  # named as pyo3 names a Rust panic
+    """Stands for pyo3's exception for a panic in Rust code."""
+
+
+@pytest.mark.parametrize("failure", [ValueError("damaged"), PanicException("index out of bounds")])
+def test_fastexcel_breaking_leaves_the_workbook_to_calamine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident(), [int(ID_B), *resident(ID_B)[1:]]])
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise failure
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", broken)
+    assert codes(_read(path).report) == [("居民", 3, "id_number", "ledger.id.numeric")]
+    monkeypatch.setattr(fastexcel, "read_excel", broken)
+    assert codes(_read(path).report) == [("居民", 3, "id_number", "ledger.id.numeric")]
+
+
+def test_an_interrupt_is_not_taken_for_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident()])
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fastexcel, "read_excel", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_workbook(path)

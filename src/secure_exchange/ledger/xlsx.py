@@ -81,7 +81,9 @@ class Workbook:
         try:  # "~" is not expanded: the path is absolute
             self._text = fastexcel.read_excel(str(path.absolute()))
             names = list(self._text.sheet_names)
-        except Exception:  # whatever it is, calamine below says it plainly
+        except BaseException as exc:  # whatever it is, calamine below says it plainly
+            if not _refused(exc):
+                raise
             self._text = None
             names = list(self.cells().sheet_names)
         self.sheet_names = names
@@ -161,7 +163,9 @@ def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) ->
         )
         batch = sheet.to_arrow()
         places = [column.absolute_index for column in sheet.selected_columns]
-    except Exception:  # mixed types, damage: the cell-by-cell reader decides
+    except BaseException as exc:  # mixed types, damage: the cell-by-cell reader decides
+        if not _refused(exc):
+            raise
         return None
     types = batch.schema.types
     if not batch.num_rows or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in types):
@@ -232,6 +236,12 @@ def _sheet_part(book: zipfile.ZipFile, title: str) -> str | None:
 def _attribute(tag: bytes, name: bytes) -> bytes | None:
     found = re.search(rb"\s" + re.escape(name) + rb'="([^"]*)"', tag)
     return None if found is None else found.group(1)
+
+
+def _refused(exc: BaseException) -> bool:
+    """fastexcel refused the file or broke on it: an error, or a Rust panic (pyo3's
+    ``PanicException`` is a ``BaseException``); an interrupt is not a refusal."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _blank(count: int) -> pa.Array:
