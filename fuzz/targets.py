@@ -16,6 +16,7 @@ import io
 import shutil
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,8 @@ from secure_exchange.audit import AuditLog, PeerKey
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.formats import age, canonjson, minisign, note, sha256sums
 from secure_exchange.formats.errors import FormatError
-from secure_exchange.ledger import check_ledger, write_csv_ledger
+from secure_exchange.ledger import RESIDENTS, check_ledger, write_csv_ledger
+from secure_exchange.ledger.synthetic import synthetic_ledger
 from secure_exchange.package import (
     Manifest,
     MemoryReader,
@@ -46,7 +48,15 @@ from secure_exchange.trust import Agreement, Statement
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support import CATS, NOW, Parties, groups, make_parties  # noqa: E402
+from tests.support import (  # noqa: E402
+    CATS,
+    NOW,
+    Parties,
+    groups,
+    make_parties,
+    shared_strings_xlsx,
+    xlsx_blocks,
+)
 
 __all__ = ["EXPECTED", "TARGETS", "Target"]
 
@@ -394,6 +404,57 @@ def _ledger_seeds() -> list[bytes]:
     return [bytes([i]) + files[name] for i, name in enumerate(_LEDGER_FILES)]
 
 
+# --- xlsx ledgers: where the fast text path reads a sheet, it reads what calamine reads ---
+
+_XLSX_PARTS = ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")
+
+
+@functools.cache
+def _genuine_workbook() -> dict[str, bytes]:
+    scratch = Path(tempfile.mkdtemp(prefix="sx-fuzz-xlsx-"))
+    try:
+        residents, evaluations = synthetic_ledger(5, 1, records_per_resident=1.3)
+        sheets = {
+            "居民": [residents.column_names, *_table_rows(residents)],
+            "评议": [evaluations.column_names, *_table_rows(evaluations)],
+        }
+        with zipfile.ZipFile(shared_strings_xlsx(scratch / "l.xlsx", sheets)) as book:
+            return {name: book.read(name) for name in book.namelist()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _table_rows(table: pa.Table) -> list[list[str | None]]:
+    columns = [column.cast(pa.string()).to_pylist() for column in table.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _xlsx(data: bytes) -> object:
+    """The residents sheet or the shared strings of a small workbook replaced (first
+    byte: which); both readers compared, then the ledger checked."""
+    parts = dict(_genuine_workbook())
+    if data:
+        parts[_XLSX_PARTS[data[0] % 2]] = data[1:]
+    folder = Path(tempfile.mkdtemp(prefix="sx-fuzz-xlsx-", dir=_ram()))
+    try:
+        path = folder / "l.xlsx"
+        with zipfile.ZipFile(path, "w") as book:
+            for name, content in parts.items():
+                book.writestr(name, content)
+        fast = xlsx_blocks(path, RESIDENTS, fast=True)
+        by_cells = xlsx_blocks(path, RESIDENTS, fast=False)
+        if fast != by_cells:
+            raise AssertionError("the fast text path read the sheet otherwise than calamine")
+        return check_ledger(path, as_of=date(2022, 7, 1))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _xlsx_seeds() -> list[bytes]:
+    parts = _genuine_workbook()
+    return [bytes([i]) + parts[name] for i, name in enumerate(_XLSX_PARTS)]
+
+
 def _ram() -> str | None:
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() else None
@@ -414,6 +475,7 @@ TARGETS: dict[str, Target] = {
         Target("package-peer-manifest", _peer_manifest, _peer_manifest_seeds),
         Target("package-peer-part", _peer_part, _peer_part_seeds),
         Target("ledger-csv", _ledger, _ledger_seeds),
+        Target("ledger-xlsx", _xlsx, _xlsx_seeds),
         Target("witness-bundle", _witness, _witness_seeds),
         # a label's reader answers ValueError for "not a label" (its callers turn that into
         # MediaError with the file named), so ValueError is a clean refusal here

@@ -9,11 +9,13 @@ import shutil
 import signal
 import struct
 import subprocess
+import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +26,7 @@ from scoring import AgeWindow, score
 from scoring.policy import Policy
 from secure_exchange.cli import build_cli
 from secure_exchange.ledger import CheckReport
+from secure_exchange.ledger.source import LedgerSource
 from secure_exchange.ledger.synthetic import COMMUNITIES
 from secure_exchange.trust.agreement import Agreement, new_agreement
 from secure_exchange.trust.keys import Keyring, UnlockedIdentity
@@ -628,3 +631,94 @@ def png_facts(data: bytes) -> tuple[int, int, bytes]:
             idat.append(body)
         pos += 12 + length
     return size[0], size[1], zlib.decompress(b"".join(idat))
+
+
+# --- workbooks as Excel saves text ------------------------------------------------------
+
+
+def shared_strings_xlsx(path: Path, sheets: dict[str, list[list[str | None]]]) -> Path:
+    """A workbook as Excel saves text: every cell a shared string, empty cells left out,
+    rows placed by their ``r`` (a ``None`` row is not written at all)."""
+    strings: dict[str, int] = {}
+    parts = {}
+    for number, rows in enumerate(sheets.values(), start=1):
+        xml = []
+        for r, row in enumerate(rows, start=1):
+            if row is None:
+                continue
+            cells = "".join(
+                f'<c r="{chr(65 + c)}{r}" s="1" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
+                for c, v in enumerate(row)
+                if v is not None
+            )
+            xml.append(f'<row r="{r}" spans="1:9">{cells}</row>')
+        parts[f"xl/worksheets/sheet{number}.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_XLSX_NS}>'
+            f"<sheetData>{''.join(xml)}</sheetData></worksheet>"
+        )
+    items = "".join(
+        f'<si><t xml:space="preserve">{escape(s)}</t></si>'
+        if s != s.strip()
+        else f"<si><t>{escape(s)}</t></si>"
+        for s in strings
+    )
+    parts["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst {_XLSX_NS}>{items}</sst>'
+    )
+    titles = "".join(
+        f'<sheet name="{t}" sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(sheets, start=1)
+    )
+    parts["xl/workbook.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook {_XLSX_NS} xmlns:r="{_XLSX_R}"><sheets>'
+        f"{titles}</sheets></workbook>"
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_XLSX_R}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
+    parts["xl/_rels/workbook.xml.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_XLSX_PKG}">{rels}'
+        f'<Relationship Id="rId99" Type="{_XLSX_R}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>"
+    )
+    parts["_rels/.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_XLSX_PKG}">'
+        f'<Relationship Id="rId1" Type="{_XLSX_R}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    )
+    parts["[Content_Types].xml"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+        'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+        '"application/xml"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path
+
+
+_XLSX_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_XLSX_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XLSX_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def xlsx_blocks(
+    path: Path, sheet: str, *, fast: bool, block_rows: int = 3
+) -> list[tuple[object, ...]]:
+    """Every block of ``sheet`` as plain values, read by the fast path or cell by cell."""
+    with LedgerSource(path, drop_unknown=False) as source:
+        source.block_rows = block_rows
+        if not fast:
+            assert source._book is not None
+            source._book._text = None  # as if fastexcel could not read it
+        return [
+            (
+                {k: v.to_pylist() for k, v in block.columns.items()},
+                block.source_row.tolist(),
+                None if block.numeric_id is None else block.numeric_id.tolist(),
+                [(f.level, f.where.row, f.where.column, f.key) for f in block.findings],
+                block.dropped,
+            )
+            for block in source.blocks(sheet)
+        ]

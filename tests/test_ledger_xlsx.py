@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
+import fastexcel
 import openpyxl
 import pyarrow as pa
 import pytest
@@ -20,7 +22,7 @@ from secure_exchange.ledger import (
 )
 from secure_exchange.ledger.source import LedgerSource
 from secure_exchange.ledger.synthetic import synthetic_ledger
-from secure_exchange.ledger.xlsx import cell_text
+from secure_exchange.ledger.xlsx import cell_text, open_workbook
 from tests.support import (
     AS_OF,
     EVAL_HEADER,
@@ -31,6 +33,8 @@ from tests.support import (
     codes,
     evaluation,
     resident,
+    shared_strings_xlsx,
+    xlsx_blocks,
 )
 
 
@@ -238,3 +242,185 @@ def _synthetic_xlsx(path: Path, residents: pa.Table, evaluations: pa.Table) -> N
         for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
             sheet.append(list(row))
     book.save(path)
+
+
+# --- the text-only fast path (fastexcel) against the cell-by-cell one (python-calamine) -------
+
+
+def _text_read(path: Path, title: str) -> bool:
+    """Whether the fast path takes the sheet (every cell text)."""
+    book = open_workbook(path)
+    try:
+        return book.text_sheet(title) is not None
+    finally:
+        book.close()
+
+
+TEXT_SHEETS = {
+    "as typed": [RES_HEADER, resident(), resident(ID_B)],
+    "blank rows between, and at the end": [
+        RES_HEADER,
+        resident(),
+        None,
+        [" ", None, "", None],
+        resident(ID_B),
+        None,
+        [""] * 9,
+    ],
+    "spaces kept, markup escaped, cells past the header": [
+        RES_HEADER,
+        [f" {ID_A} ", "张 三 ", "a&b<c>\"'", *resident()[3:], None, "stray"],
+    ],
+    "a header only": [RES_HEADER],
+    "header cells missing": [[None, *RES_HEADER[1:4], None, *RES_HEADER[5:]], resident()],
+}
+
+
+@pytest.mark.parametrize("case", list(TEXT_SHEETS))
+def test_text_only_sheets_read_fast_give_what_calamine_gives(tmp_path: Path, case: str) -> None:
+    rows = TEXT_SHEETS[case]
+    path = shared_strings_xlsx(tmp_path / "l.xlsx", {"居民": rows, "评议": [EVAL_HEADER]})
+    assert _text_read(path, "居民")
+    assert xlsx_blocks(path, RESIDENTS, fast=True) == xlsx_blocks(path, RESIDENTS, fast=False)
+
+
+def test_text_only_sheet_away_from_a1_keeps_its_places_on_the_fast_path(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "居民"
+    for r, row in enumerate([RES_HEADER, resident(), resident(ID_B, 联系电话="x1")], start=1):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r + 2, c + 2, value)  # from C3: rows 1 and 2 empty, so is the header
+    book.create_sheet("评议").append(EVAL_HEADER)
+    book.save(tmp_path / "l.xlsx")
+    assert _text_read(tmp_path / "l.xlsx", "居民")
+    fast = xlsx_blocks(tmp_path / "l.xlsx", RESIDENTS, fast=True)
+    assert fast == xlsx_blocks(tmp_path / "l.xlsx", RESIDENTS, fast=False)
+    assert ("error", None, None, "ledger.header.missing") in [
+        (*f[:2], None, f[3]) for f in fast[0][3]
+    ]
+
+
+def test_a_number_far_down_a_text_column_still_goes_cell_by_cell(tmp_path: Path) -> None:
+    # fastexcel guesses a column's type from its first 1,000 rows unless told to look at all.
+    rows: list[list[object]] = [resident(ID_A, 姓名=f"人{i}") for i in range(1500)]
+    rows.append([int(ID_B), *resident(ID_B)[1:]])
+    path = _write(tmp_path / "l.xlsx", rows)
+    assert not _text_read(path, "居民")
+    assert _text_read(path, "评议")
+    ledger = _read(path)
+    assert ("居民", 1502, "id_number", "ledger.id.numeric") in codes(ledger.report)
+
+
+def test_sheets_read_fast_report_the_same_as_their_csv(tmp_path: Path) -> None:
+    folder = write_csv_ledger(tmp_path / "csv", 300, seed=7, records_per_resident=1.3)
+    residents, evaluations = synthetic_ledger(300, 7, records_per_resident=1.3)
+    sheets = {
+        "居民": [residents.column_names, *_rows(residents)],
+        "评议": [evaluations.column_names, *_rows(evaluations)],
+    }
+    path = shared_strings_xlsx(tmp_path / "excel.xlsx", sheets)
+    assert _text_read(path, "居民")
+    assert _text_read(path, "评议")
+    from_csv, from_xlsx = _read(folder), _read(path)
+    assert [f.key for f in from_xlsx.report.errors] == [f.key for f in from_csv.report.errors]
+    assert from_xlsx.residents.equals(from_csv.residents)
+    assert from_xlsx.evaluations.equals(from_csv.evaluations)
+
+
+def _rows(table: pa.Table) -> list[list[str | None]]:
+    columns = [c.cast(pa.string()).to_pylist() for c in table.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def test_an_empty_column_says_nothing_on_the_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    book = _book(tmp_path / "l.xlsx", [resident()])
+    book["居民"]["K1"] = "备注"  # a column with a header and no data: fastexcel logs about it
+    book.save(tmp_path / "l.xlsx")
+    with caplog.at_level(logging.DEBUG):
+        assert _text_read(tmp_path / "l.xlsx", "居民")
+    assert capfd.readouterr() == ("", "")
+    assert not [r for r in caplog.records if r.name.startswith("fastexcel")]
+
+
+@pytest.mark.parametrize("limit", [0, 32 << 20], ids=["large: one reader", "usual: two"])
+def test_the_next_sheet_is_parsed_while_the_first_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr("secure_exchange.ledger.xlsx._PARALLEL_BYTES", limit)
+    path = _write(tmp_path / "l.xlsx", [resident()])
+    book = open_workbook(path)
+    try:
+        assert book.text_sheet("居民") is not None
+        ahead = book._loads["评议"]
+        assert ahead.result() is not None  # parsed without being asked for
+        assert book.text_sheet("评议") is not None
+        assert book.text_sheet("居民") is not None  # asked again: parsed again
+    finally:
+        book.close()
+
+
+def test_a_sheet_read_twice_gives_the_same_blocks(tmp_path: Path) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident(), resident(ID_B)])
+    with LedgerSource(path, drop_unknown=False) as source:
+        first = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
+        second = [b.columns["id_number"].to_pylist() for b in source.blocks(RESIDENTS)]
+    assert first == second == [[ID_A, ID_B], []]
+
+
+def test_a_sheet_typed_at_its_top_goes_cell_by_cell_without_the_fast_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the template makes Excel save it: 评议日期 as date cells, 分值 as numbers.
+    path = _write(
+        tmp_path / "l.xlsx",
+        [resident()],
+        [[ID_A, "B9", None, 15, "x", dt.datetime(2022, 6, 28)]],
+    )
+    parsed: list[str] = []
+    real = fastexcel.ExcelReader.load_sheet
+
+    def load_sheet(self: fastexcel.ExcelReader, name: str, **kwargs: object) -> object:
+        parsed.append(name)
+        return real(self, name, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", load_sheet)
+    ledger = _read(path)
+    assert parsed == ["居民"]  # 评议 was seen to be typed at a glance
+    assert ledger.report.ok, ledger.report.errors
+    assert ledger.evaluations.column("panel_date").to_pylist() == [dt.date(2022, 6, 28)]
+    assert ledger.evaluations.column("points").to_pylist() == [15]
+
+
+class PanicException(BaseException):  # named as pyo3 names a Rust panic
+    """Stands for pyo3's exception for a panic in Rust code."""
+
+
+@pytest.mark.parametrize("failure", [ValueError("damaged"), PanicException("index out of bounds")])
+def test_fastexcel_breaking_leaves_the_workbook_to_calamine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident(), [int(ID_B), *resident(ID_B)[1:]]])
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise failure
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", broken)
+    assert codes(_read(path).report) == [("居民", 3, "id_number", "ledger.id.numeric")]
+    monkeypatch.setattr(fastexcel, "read_excel", broken)
+    assert codes(_read(path).report) == [("居民", 3, "id_number", "ledger.id.numeric")]
+
+
+def test_an_interrupt_is_not_taken_for_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "l.xlsx", [resident()])
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fastexcel, "read_excel", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_workbook(path)

@@ -1,19 +1,31 @@
 """A workbook sheet (xlsx/xlsm, read by calamine) handed out by runs of ``block_rows`` rows.
 
-calamine (Rust) parses the sheet's XML in one pass, keeping the typed cells in native
-memory (an .xlsx holds at most 1,048,576 rows, so this is bounded); rows then become Python
-values only block by block, so progress shows during the read. Cells become text as the
-officer sees them (dates as YYYY-MM-DD, whole numbers without ``.0``); a number in the ID
-column is flagged so the rules can report it.
+calamine (Rust) parses a sheet's XML in one pass (an .xlsx holds at most 1,048,576 rows, so
+this is bounded). The usual ledger, every cell text, is read by fastexcel (calamine with
+Arrow output): its columns arrive as Arrow text without a Python object per cell, and the
+next ledger sheet is parsed in a background thread (calamine releases the GIL) while the
+current one is checked. A sheet holding any other cell (a number, a date, a boolean) is read
+cell by cell with python-calamine instead, so its types are reported as before. Either way
+rows are handed out block by block, so progress shows during the read. Cells become text as
+the officer sees them (dates as YYYY-MM-DD, whole numbers without ``.0``); a number in the
+ID column is flagged so the rules can report it.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import posixpath
+import re
+import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import fastexcel
 import numpy as np
 import pyarrow as pa
 import python_calamine as calamine
@@ -26,6 +38,7 @@ from secure_exchange.ledger.sheet import Assembler, RawSheet, clean_header
 __all__ = ["XLSX_BLOCK_ROWS", "Workbook", "cell_text", "open_workbook", "worksheet_blocks"]
 
 XLSX_BLOCK_ROWS = 1 << 14  # at most this many rows a block, so progress moves often
+_PARALLEL_BYTES = 32 << 20  # workbooks up to this size have two sheets parsed at once
 
 _SHEET_NAMES = {
     RESIDENTS: ("居民", "residents"),
@@ -33,10 +46,206 @@ _SHEET_NAMES = {
     PANEL: ("评议小组", "panel"),
 }
 
-Workbook = calamine.CalamineWorkbook
-
 # calamine's errors (zip, XML, a damaged part) and what a broken file makes it raise.
 _BROKEN = (calamine.CalamineError, OSError, ValueError, TypeError, IndexError, KeyError)
+
+# fastexcel logs through ``logging`` (an all-empty column "falling back to string"): nothing
+# of it belongs on the officer's terminal, and none of its records may carry a cell.
+_FASTEXCEL_LOG = logging.getLogger("fastexcel")
+_FASTEXCEL_LOG.addHandler(logging.NullHandler())
+_FASTEXCEL_LOG.propagate = False
+_FASTEXCEL_LOG.setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class _TextSheet:
+    """A sheet whose every cell is text or empty: its columns whole (empty cells as ``""``),
+    ``left`` empty columns before the first."""
+
+    left: int
+    columns: list[pa.Array]
+
+
+class Workbook:
+    """An open workbook: its ledger sheets parsed ahead in background threads (two at a
+    time if the file is not large, each with a reader of its own, else one after the other
+    with one reader); read cell by cell (python-calamine) where a sheet is not text only.
+
+    Use ``open_workbook``; ``close`` when done.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cells: calamine.CalamineWorkbook | None = None
+        self._text: fastexcel.ExcelReader | None = None  # used by background threads only
+        try:  # "~" is not expanded: the path is absolute
+            self._text = fastexcel.read_excel(str(path.absolute()))
+            names = list(self._text.sheet_names)
+        except BaseException as exc:  # whatever it is, calamine below says it plainly
+            if not _refused(exc):
+                raise
+            self._text = None
+            names = list(self.cells().sheet_names)
+        self.sheet_names = names
+        self._ledger = [t for s in _SHEET_NAMES if (t := _title(names, s)) is not None]
+        self._loads: dict[str, Future[_TextSheet | None]] = {}
+        # Two sheets parsed at once hold both in memory: only for files of a usual size.
+        self._parallel = path.stat().st_size <= _PARALLEL_BYTES
+        self._spare = self._text if self._parallel else None  # the first sheet's reader
+        workers = 2 if self._parallel else 1
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sx-xlsx")
+
+    def cells(self) -> calamine.CalamineWorkbook:
+        """The workbook as python-calamine reads it, cell by cell (opened once, on demand).
+
+        Raises:
+            LedgerError: the file is not a workbook calamine can read.
+        """
+        if self._cells is None:
+            try:
+                self._cells = calamine.CalamineWorkbook.from_path(str(self.path))
+            except _BROKEN:
+                # ``from None``: a parser's message may quote a cell of the file.
+                raise LedgerError("ledger.xlsx.unreadable", file=self.path.name) from None
+        return self._cells
+
+    def text_sheet(self, title: str) -> _TextSheet | None:
+        """The sheet ``title`` if every cell of it is text (``None`` otherwise, or if the
+        fast reader cannot read it); the ledger's next sheet starts parsing meanwhile."""
+        if self._text is None:
+            return None
+        future = self._load(title)
+        for other in self._ledger:  # each once: a sheet read again is parsed again
+            if other not in self._loads:
+                self._load(other)
+        result = future.result()
+        self._loads[title] = _DONE
+        return result
+
+    def _load(self, title: str) -> Future[_TextSheet | None]:
+        future = self._loads.get(title)
+        if future is None or future is _DONE:
+            reader = self._text
+            if self._parallel:  # a reader is used by one thread: the others open their own
+                reader, self._spare = self._spare, None
+            future = self._pool.submit(_text_sheet, reader, self.path, title)
+            self._loads[title] = future
+        return future
+
+    def close(self) -> None:
+        """Let the files go; a sheet still being parsed is left to finish on its own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._loads.clear()
+        self._text = self._spare = None
+        if self._cells is not None:
+            self._cells.close()
+            self._cells = None
+
+
+_DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go)
+
+
+def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) -> _TextSheet | None:
+    """Parse a sheet with fastexcel (in a background thread, with ``reader`` or a new one);
+    ``None`` unless every cell is text or empty. Rows start at row 1, columns at the first
+    filled one."""
+    if _typed_at_top(path, title):
+        return None
+    try:
+        if reader is None:
+            reader = fastexcel.read_excel(str(path.absolute()))
+        sheet = reader.load_sheet(
+            title,
+            header_row=None,  # row 1 is data to fastexcel: the header is ours to map
+            skip_rows=0,  # keep leading empty rows: rows keep their places
+            schema_sample_rows=None,  # every cell's type counts, not a sample's
+            dtype_coercion="strict",  # a column of text and numbers raises: read by cells
+        )
+        batch = sheet.to_arrow()
+        places = [column.absolute_index for column in sheet.selected_columns]
+    except BaseException as exc:  # mixed types, damage: the cell-by-cell reader decides
+        if not _refused(exc):
+            raise
+        return None
+    types = batch.schema.types
+    if not batch.num_rows or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in types):
+        return None
+    left = places[0] if places else 0
+    if places != list(range(left, left + len(places))):
+        return None
+    count = batch.num_rows
+    columns = [
+        column.fill_null("") if pa.types.is_string(column.type) else _blank(count)
+        for column in batch.columns
+    ]
+    return _TextSheet(left, columns)
+
+
+# A glance at the top of a sheet's XML: the part named in workbook.xml and its relations,
+# and its cells that are numbers, booleans or ISO dates (no ``t``, or ``t="n|b|d"``).
+_SHEET_TAG = re.compile(rb"<sheet\s[^>]*>")
+_RELATION_TAG = re.compile(rb"<Relationship\s[^>]*>")
+_CELL_TAG = re.compile(rb"<c\b([^>]*?)(/?)>")
+_CELL_TYPE = re.compile(rb'\st="([^"]*)"')
+_GLANCE = 1 << 16  # bytes of the sheet's XML looked at
+
+
+def _typed_at_top(path: Path, title: str) -> bool:
+    """Whether the first rows of the sheet hold a cell that is not text, so that the
+    sheet goes to the cell-by-cell reader without first being parsed whole by fastexcel
+    (a date column typed as dates in Excel, as the template's). Only a shortcut: a sheet
+    passed on is still refused there if any cell further down is not text."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            part = _sheet_part(book, title)
+            if part is None:
+                return False
+            with book.open(part) as xml:
+                head = xml.read(_GLANCE)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, RuntimeError):
+        return False
+    for tag in _CELL_TAG.finditer(head):
+        if tag.group(2):  # <c …/>: no value
+            continue
+        kind = _CELL_TYPE.search(tag.group(1))
+        if kind is None or kind.group(1) in (b"n", b"b", b"d"):
+            return True
+    return False
+
+
+def _sheet_part(book: zipfile.ZipFile, title: str) -> str | None:
+    """The zip name of the sheet ``title`` (workbook.xml, then its relations)."""
+    workbook, relations = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+    if max(book.getinfo(workbook).file_size, book.getinfo(relations).file_size) > _GLANCE * 16:
+        return None  # not what Excel writes: no glance
+    wanted = b'name="' + escape(title, {'"': "&quot;"}).encode() + b'"'
+    ids = [
+        _attribute(tag.group(), b"r:id")
+        for tag in _SHEET_TAG.finditer(book.read(workbook))
+        if wanted in tag.group()
+    ]
+    if len(ids) != 1 or ids[0] is None:
+        return None
+    for tag in _RELATION_TAG.finditer(book.read(relations)):
+        if _attribute(tag.group(), b"Id") == ids[0]:
+            target = (_attribute(tag.group(), b"Target") or b"").decode()
+            return target[1:] if target.startswith("/") else posixpath.normpath("xl/" + target)
+    return None
+
+
+def _attribute(tag: bytes, name: bytes) -> bytes | None:
+    found = re.search(rb"\s" + re.escape(name) + rb'="([^"]*)"', tag)
+    return None if found is None else found.group(1)
+
+
+def _refused(exc: BaseException) -> bool:
+    """fastexcel refused the file or broke on it: an error, or a Rust panic (pyo3's
+    ``PanicException`` is a ``BaseException``); an interrupt is not a refusal."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _blank(count: int) -> pa.Array:
+    return pa.array([""] * count, pa.string())
 
 
 def open_workbook(path: Path) -> Workbook:
@@ -51,11 +260,7 @@ def open_workbook(path: Path) -> Workbook:
     except OSError as exc:
         raise_for_read_error(exc, path)
         raise
-    try:
-        return calamine.CalamineWorkbook.from_path(str(path))
-    except _BROKEN:
-        # ``from None``: a parser's message may quote a cell of the file.
-        raise LedgerError("ledger.xlsx.unreadable", file=path.name) from None
+    return Workbook(path)
 
 
 def worksheet_blocks(
@@ -70,6 +275,34 @@ def worksheet_blocks(
     title = _find_sheet(assembler, book.sheet_names)
     if title is None:
         return
+    step = max(1, min(block_rows, XLSX_BLOCK_ROWS))
+    text = book.text_sheet(title)
+    if text is not None:
+        yield from _text_blocks(assembler, text, step)
+    else:
+        yield from _cell_blocks(assembler, book.cells(), title, step, file)
+
+
+def _text_blocks(assembler: Assembler, sheet: _TextSheet, step: int) -> Iterator[RawSheet]:
+    """The blocks of a text-only sheet: slices of its whole columns."""
+    assembler.header([""] * sheet.left + [column[0].as_py() for column in sheet.columns])
+    id_index = assembler.id_index()
+    height = len(sheet.columns[0])
+    for start in range(1, height, step):
+        count = min(step, height - start)
+        columns = [column.slice(start, count) for column in sheet.columns]
+        if sheet.left or assembler.width > len(columns) + sheet.left:
+            blank = _blank(count)
+            columns = [blank] * sheet.left + columns
+            columns.extend([blank] * (assembler.width - len(columns)))
+        numeric_id = None if id_index is None else np.zeros(count, dtype=bool)
+        yield assembler.block(columns, numeric_id)
+
+
+def _cell_blocks(
+    assembler: Assembler, book: calamine.CalamineWorkbook, title: str, step: int, file: str
+) -> Iterator[RawSheet]:
+    """The blocks of a sheet read cell by cell (python-calamine), each cell's type known."""
     try:
         sheet = book.get_sheet_by_name(title)
         start = sheet.start
@@ -84,7 +317,6 @@ def worksheet_blocks(
         return
     assembler.header(header)
     id_index = assembler.id_index()
-    step = max(1, min(block_rows, XLSX_BLOCK_ROWS))
     while True:
         try:
             chunk = list(itertools.islice(rows, step))
@@ -95,17 +327,18 @@ def worksheet_blocks(
         yield _worksheet_block(assembler, chunk, left, id_index)
 
 
-def _find_sheet(assembler: Assembler, names: Sequence[str]) -> str | None:
-    """The title of the assembler's sheet (by its Chinese or English name, any case)."""
+def _title(names: Sequence[str], sheet: str) -> str | None:
+    """The title of ``sheet`` among ``names`` (by its Chinese or English name, any case)."""
     titles = {clean_header(title).lower(): title for title in names}
-    wanted = _SHEET_NAMES[assembler.sheet]
-    title = next((titles[n] for n in wanted if n in titles), None)
-    if title is None and assembler.sheet in OPTIONAL_SHEETS:
-        return None
-    if title is None:
-        assembler.error(
-            None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=wanted[1]
-        )
+    return next((titles[n] for n in _SHEET_NAMES[sheet] if n in titles), None)
+
+
+def _find_sheet(assembler: Assembler, names: Sequence[str]) -> str | None:
+    """The title of the assembler's sheet; a required one missing is reported."""
+    title = _title(names, assembler.sheet)
+    if title is None and assembler.sheet not in OPTIONAL_SHEETS:
+        english = _SHEET_NAMES[assembler.sheet][1]
+        assembler.error(None, None, "ledger.sheet.missing", sheet=assembler.sheet, english=english)
     return title
 
 
