@@ -16,7 +16,7 @@ layer does not know is shown as it is, never dropped, so new codes slot in with 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -267,7 +267,9 @@ def write_output(
         table = table.add_column(offset, name, values)
     headers, rows = render_rows(table, kind)
     with fsio.replacing(Path(path), private=True) as handle:
-        _write_book(handle, t(f"people.sheet.{kind}"), headers, rows, _widths(table, kind))
+        _write_book(
+            handle, t(f"people.sheet.{kind}"), headers, rows, _widths(table, kind), len(rows)
+        )
     return Path(path)
 
 
@@ -289,16 +291,18 @@ def _write_book(
     handle: BinaryIO,
     title: str,
     headers: Sequence[str],
-    rows: list[list[object]],
+    rows: Iterable[list[object]],
     widths: list[int],
+    count: int,
 ) -> None:
+    """The workbook of ``count`` rows, written as ``rows`` come (openpyxl's write-only mode)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     last = get_column_letter(max(1, len(headers)))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     head = []
     for text in headers:
