@@ -90,23 +90,34 @@ class ResidentBlock:
 
 
 class Residents:
-    """The checked ledger's residents as the results need them, in ledger order."""
+    """The checked ledger's residents as the results need them, in ledger order.
+
+    Made from the blocks in order; it takes them (``blocks`` is emptied), joining one
+    field at a time so that the blocks' arrays are let go as they are joined.
+    """
 
     def __init__(self, blocks: list[ResidentBlock]) -> None:
-        def joined(parts: list[np.ndarray], empty: np.ndarray) -> np.ndarray:
+        fields = {
+            name: [getattr(block, name) for block in blocks]
+            for name in ("high", "low", "rows", "shown", "community", "name")
+        }
+        blocks.clear()
+
+        def joined(name: str, empty: np.ndarray) -> np.ndarray:
+            parts = fields.pop(name)
             return np.concatenate(parts) if parts else empty
 
         no_words = np.zeros(0, np.uint64)
-        high = joined([b.high for b in blocks], no_words)
+        high = joined("high", no_words)
         order = np.argsort(high, kind="stable")  # equal words: ledger order, as index_in
         self._high = high[order]
         del high
-        self._low = joined([b.low for b in blocks], no_words)[order]
+        self._low = joined("low", no_words)[order]
         self._order = order
-        self.rows = joined([b.rows for b in blocks], np.zeros(0, np.int32))
-        self._shown = joined([b.shown for b in blocks], np.zeros((0, 10), np.uint8))
-        self._community = _chunked([b.community for b in blocks])
-        self._name = _chunked([b.name for b in blocks])
+        self.rows = joined("rows", np.zeros(0, np.int32))
+        self._shown = joined("shown", np.zeros((0, 10), np.uint8))
+        self._community = _chunked(fields.pop("community"))
+        self._name = _chunked(fields.pop("name"))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -153,11 +164,12 @@ def _chunked(parts: list[pa.Array | None]) -> pa.ChunkedArray | None:
 
 
 class _TextColumn:
-    """A text column by ledger row: a code per row (-1 for none) into its distinct values."""
+    """A text column by ledger row: a code per row (-1 for none) into its distinct values,
+    two bytes a row while there are fewer than 32,767 of them."""
 
     def __init__(self, size: int, kind: pa.DataType) -> None:
         self.kind = kind
-        self.codes = np.full(size, -1, np.int32)
+        self.codes = np.full(size, -1, np.int16)
         self.known: dict[str, int] = {}
         self._values: pa.Array | None = None
 
@@ -165,6 +177,8 @@ class _TextColumn:
         encoded = pc.dictionary_encode(values)
         words = encoded.dictionary.to_pylist()
         lookup = np.array([*(self.known.setdefault(w, len(self.known)) for w in words), -1])
+        if len(self.known) > np.iinfo(self.codes.dtype).max:
+            self.codes = self.codes.astype(np.int32)
         index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         self.codes[at] = lookup[np.asarray(index, np.int64)]
         self._values = None
@@ -172,26 +186,31 @@ class _TextColumn:
     def take(self, at: np.ndarray) -> pa.Array:
         if self._values is None:
             self._values = pa.array(list(self.known), self.kind)
-        codes = self.codes[at]
+        codes = self.codes[at].astype(np.int32)
         return self._values.take(pa.array(codes, pa.int32(), mask=codes < 0))
 
 
 class _FixedColumn:
-    """A column of numbers or dates by ledger row, with which rows have a value."""
+    """A column of numbers or dates by ledger row, with which rows have a value (kept only
+    once a row without one comes)."""
 
     def __init__(self, size: int, kind: pa.DataType) -> None:
         self.kind = kind
         self.physical = pa.int32() if pa.types.is_date32(kind) else kind
         self.values = np.zeros(size, self.physical.to_pandas_dtype())
-        self.valid = np.zeros(size, bool)
+        self.valid: np.ndarray | None = None
 
     def fill(self, at: np.ndarray, values: pa.Array) -> None:
         plain = values.cast(self.physical) if self.physical != self.kind else values
         self.values[at] = pc.fill_null(plain, 0).to_numpy(zero_copy_only=False)
-        self.valid[at] = values.is_valid().to_numpy(zero_copy_only=False)
+        if values.null_count and self.valid is None:
+            self.valid = np.ones(len(self.values), bool)
+        if self.valid is not None:
+            self.valid[at] = values.is_valid().to_numpy(zero_copy_only=False)
 
     def take(self, at: np.ndarray) -> pa.Array:
-        plain = pa.array(self.values[at], self.physical, mask=~self.valid[at])
+        mask = None if self.valid is None else ~self.valid[at]
+        plain = pa.array(self.values[at], self.physical, mask=mask)
         return plain.cast(self.kind) if self.physical != self.kind else plain
 
 
