@@ -18,7 +18,7 @@ import pytest
 from secure_exchange.ledger import load_ledger
 from secure_exchange.package import GROUP_COLUMNS
 from secure_exchange.pseudonym import token_key, tokens
-from secure_exchange.reports import read_output, write_output
+from secure_exchange.reports import lists_from_results, public_lists, read_output, write_output
 from secure_exchange.station import Station, open_imported, results_for_residents, unlock
 from secure_exchange.station import returned as _returned
 from secure_exchange.station.results import names_for_rows
@@ -86,7 +86,24 @@ def test_join_batch_by_batch_is_the_whole_table_join(monkeypatch: pytest.MonkeyP
     assert streamed.drop_columns(["name", "community_"]).equals(whole)
     assert streamed.column("name").equals(pa.chunked_array([names_for_rows(whole, residents)]))
     assert joined.rows == whole.num_rows == len(decisions) - 4  # strangers and odd tokens out
-    assert streamed.column("source_row").to_pylist().count(int(whole["source_row"][0])) >= 1
+    lists = lists_from_results(joined.chunks(names=True, community=True), "community_")
+    assert lists == public_lists(whole, residents)  # the 公示 lists, from the chunks
+
+
+def test_text_columns_take_four_bytes_a_row_once_two_do_not_hold_their_values() -> None:
+    count = 40_000
+    column = _returned._TextColumn(count, pa.string())
+    column.fill(np.arange(10), pa.array([f"r{i}" for i in range(10)]))
+    assert column.codes.dtype == np.int16
+    column.fill(np.arange(10, count), pa.array([f"r{i}" for i in range(10, count)]))
+    assert column.codes.dtype == np.int32
+    assert column.take(np.array([0, 9, 10, count - 1, 5])).to_pylist() == [
+        "r0",
+        "r9",
+        "r10",
+        f"r{count - 1}",
+        "r5",
+    ]
 
 
 def test_an_empty_ledger_or_no_decision_gives_one_empty_chunk() -> None:
