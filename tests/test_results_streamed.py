@@ -15,14 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from secure_exchange.ledger import load_ledger
+from secure_exchange.ledger import id_keys, load_ledger
 from secure_exchange.package import GROUP_COLUMNS
 from secure_exchange.pseudonym import token_key, tokens
 from secure_exchange.reports import lists_from_results, public_lists, read_output, write_output
 from secure_exchange.station import Station, open_imported, results_for_residents, unlock
 from secure_exchange.station import returned as _returned
 from secure_exchange.station.results import names_for_rows
-from secure_exchange.station.returned import ResidentBlock, Residents, ResultsJoin
+from secure_exchange.station.returned import Residents, ResultsJoin, id_text
 from tests.support import CLI_PASS, NUMBER, Ready, World, build_world, make_id, make_ready
 from tests.support import shared_path as _shared
 
@@ -64,6 +64,27 @@ def _decisions(residents: pa.Table) -> pa.Table:
     )
 
 
+def _kept(residents: pa.Table) -> Residents:
+    """What ``sx results`` keeps of the residents: ID keys and rows, name and community."""
+    return Residents(
+        id_keys(residents.column("id_number").combine_chunks()),
+        residents.column("source_row").to_numpy(),
+        KEY,
+        community=residents.column("community"),
+        name=residents.column("name"),
+    )
+
+
+def test_id_numbers_come_back_from_their_keys() -> None:
+    ids = [make_id(f"1980{m:02d}01", f"{m:03d}") for m in range(1, 13)]
+    ids += ["11010519491231002X", "370828198001011239"]
+    assert any(i.endswith("X") for i in ids)
+    text = id_text(id_keys(pa.array(ids)))
+    assert [bytes(row).decode() for row in text] == ids
+    with pytest.raises(ValueError, match="checked"):
+        Residents(np.array([-1], np.int64), np.array([2], np.int32), KEY)
+
+
 def _in_batches(table: pa.Table, size: int) -> Iterator[pa.Table]:
     for start in range(0, table.num_rows, size):
         yield table.slice(start, size)
@@ -73,10 +94,7 @@ def test_join_batch_by_batch_is_the_whole_table_join(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(_returned, "CHUNK_ROWS", 4)
     residents = _residents(23)
     decisions = _decisions(residents)
-    blocks = [
-        ResidentBlock.of(b, KEY, community=True, name=True) for b in _in_batches(residents, 5)
-    ]
-    joined = ResultsJoin(decisions.schema, Residents(blocks))
+    joined = ResultsJoin(decisions.schema, _kept(residents))
     for batch in _in_batches(decisions, 3):
         joined.add(batch)
     whole = results_for_residents(decisions, residents, KEY)
@@ -109,7 +127,7 @@ def test_text_columns_take_four_bytes_a_row_once_two_do_not_hold_their_values() 
 def test_an_empty_ledger_or_no_decision_gives_one_empty_chunk() -> None:
     residents = _residents(8)
     decisions = _decisions(residents).slice(0, 0)
-    joined = ResultsJoin(decisions.schema, Residents([]))
+    joined = ResultsJoin(decisions.schema, _kept(residents.slice(0, 0)))
     joined.add(decisions)
     (only,) = joined.chunks()
     assert only.num_rows == 0

@@ -59,7 +59,7 @@ from secure_exchange.station.results import (
     names_for_rows,
     preview_tables,
 )
-from secure_exchange.station.returned import ResidentBlock, Residents, ResultsJoin
+from secure_exchange.station.returned import Residents, ResultsJoin
 from secure_exchange.station.scored import file_sha256
 from secure_exchange.station.station import Station, key_actor
 from secure_exchange.trust import UnlockedIdentity
@@ -327,27 +327,38 @@ def _check_sheet_rows(rows: int) -> None:
 def _results_ledger(
     station: Station, path: Path, key: bytes, *, names: bool, community: bool
 ) -> Residents:
-    """Read and check the ledger once (logged), keeping what the results need of each
-    resident; a ledger with errors is refused (``LedgerInvalidError``)."""
+    """Read and check the ledger once (logged), keeping of each resident only its ID key and
+    row (which the check keeps anyway) and the columns asked for; a ledger with errors is
+    refused (``LedgerInvalidError``). The tokens are made once the check's memory is freed."""
+    wanted = [c for c, asked in (("community", community), ("name", names)) if asked]
 
-    def keep(block: LedgerBlock) -> ResidentBlock:
-        return ResidentBlock.of(block.table, key, community=community, name=names)
+    def keep(block: LedgerBlock) -> pa.Table:
+        return block.table.select(wanted)
 
-    kept: list[ResidentBlock] = []
+    kept: list[pa.Table] = []
     with (
         station.audited("ledger.checked", detail=_file_detail(path)) as op,
         LedgerScan(path) as scan,
     ):
-        for block in scan.blocks(RESIDENTS, keep):
-            if scan.clean and block.derived is not None:
-                kept.append(cast("ResidentBlock", block.derived))
-            else:
-                kept.clear()  # an error: nothing of it is used
+        for block in scan.blocks(RESIDENTS, keep if wanted else None):
+            if wanted and scan.clean and block.derived is not None:
+                kept.append(cast("pa.Table", block.derived))
         report = scan.finish()
         _count_check(op, report, scan.count(RESIDENTS), scan.count(EVALUATIONS))
+        keys, rows = scan.kept(RESIDENTS)
+    del scan  # the evaluations' keys and the rest of the check, let go
     if not report.ok:
         raise LedgerInvalidError(report)
-    return Residents(kept)
+    columns = (
+        pa.concat_tables(kept) if kept else pa.table({c: pa.array([], pa.string()) for c in wanted})
+    )
+    return Residents(
+        keys,
+        rows,
+        key,
+        community=columns.column("community") if community else None,
+        name=columns.column("name") if names else None,
+    )
 
 
 def _joined(

@@ -1,8 +1,8 @@
 """The bank's returned decisions joined to the community's own ledger, in bounded memory.
 
-``sx results`` reads the ledger once, keeping per resident only what the results show
-(``ResidentBlock``: the token as two 64-bit words, the ledger row, the ID number's shown
-digits, and the community and name when asked for); the decisions then arrive batch by
+``sx results`` reads the ledger once, keeping per resident only what the results need
+(``Residents``: the ID key and row the ledger's check keeps anyway, the token as two 64-bit
+words, and the community and name when asked for); the decisions then arrive batch by
 batch and fill arrays indexed by ledger row (``ResultsJoin``: text columns dictionary
 encoded), so neither table is ever whole in memory. The rows come out in ledger order,
 chunk by chunk, as ``results_for_residents`` would have sorted them (pure, no I/O).
@@ -11,7 +11,6 @@ chunk by chunk, as ``results_for_residents`` would have sorted them (pure, no I/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -19,14 +18,14 @@ import pyarrow.compute as pc
 
 from secure_exchange import pseudonym  # its ``tokens`` shares a name with a module of its own
 
-__all__ = ["CHUNK_ROWS", "ResidentBlock", "Residents", "ResultsJoin", "token_words"]
+__all__ = ["CHUNK_ROWS", "Residents", "ResultsJoin", "id_text", "token_words"]
 
 CHUNK_ROWS = 1 << 20  # ledger rows per output chunk (a Parquet row group's default size)
 
 _HEX = np.full(256, 0xFF, dtype=np.uint8)
 _HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
 _TOKEN_CHARS = 32
-_ID_LEN, _SHOWN = 18, np.r_[0:6, 14:18]  # mask_id shows the first 6 and the last 4
+_ID_LEN = 18
 _STARS = np.frombuffer(b"*" * 8, dtype=np.uint8)
 
 
@@ -56,68 +55,66 @@ def token_words(tokens: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     return words[:, 0].copy(), words[:, 1].copy(), ok
 
 
-@dataclass(frozen=True)
-class ResidentBlock:
-    """What the results keep of a block of checked residents (made in a scan's worker)."""
+_KEY_ROWS = 1 << 20  # residents turned into tokens at a time
 
-    high: np.ndarray
-    low: np.ndarray
-    rows: np.ndarray
-    shown: np.ndarray  # the ID number's first 6 and last 4 characters, as bytes
-    community: pa.Array | None = None
-    name: pa.Array | None = None
 
-    @classmethod
-    def of(
-        cls, residents: pa.Table, key: bytes, *, community: bool = False, name: bool = False
-    ) -> ResidentBlock:
-        """A block's tokens under ``key`` and its rows, shown digits and asked-for columns.
+def id_text(keys: np.ndarray) -> np.ndarray:
+    """The 18 ASCII bytes of each ID number from its ledger key (``ledger.id_keys``: the 17
+    leading digits times 11 plus the check value, X = 10), one row each."""
+    text = np.empty((len(keys), _ID_LEN), np.uint8)
+    digits, check = np.divmod(np.asarray(keys, np.int64), 11)
+    for place in range(_ID_LEN - 2, -1, -1):
+        digits, text[:, place] = np.divmod(digits, 10)
+    text[:, :-1] += ord("0")
+    text[:, -1] = np.where(check == 10, ord("X"), check + ord("0"))
+    return text
 
-        Raises:
-            ValueError: an ID number that is not a normalised 18-character one (as tokens).
-        """
-        ids = residents.column("id_number").combine_chunks()
-        high, low, _ = token_words(pseudonym.tokens(key, ids))
-        shown = _fixed_width(ids.cast(pa.string()), _ID_LEN)[:, _SHOWN] if len(ids) else None
-        return cls(
-            high,
-            low,
-            np.asarray(residents.column("source_row").to_numpy(), np.int32),
-            np.zeros((0, 10), np.uint8) if shown is None else np.ascontiguousarray(shown),
-            residents.column("community").combine_chunks() if community else None,
-            residents.column("name").combine_chunks() if name else None,
-        )
+
+def _as_strings(text: np.ndarray) -> pa.Array:
+    """Rows of fixed-width bytes as a string array."""
+    count, width = text.shape
+    offsets = np.arange(0, width * (count + 1), width, dtype=np.int32)
+    buffers = [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(text.tobytes())]
+    return pa.Array.from_buffers(pa.string(), count, buffers)
 
 
 class Residents:
-    """The checked ledger's residents as the results need them, in ledger order.
+    """The checked ledger's residents as the results need them, in ledger order: each one's
+    ID key and row (what the ledger's check keeps of every row anyway), and its token under
+    ``key`` as two 64-bit words, sorted for lookup. ``community`` and ``name``: kept only when
+    asked for (the 公示 lists, a workbook for people).
 
-    Made from the blocks in order; it takes them (``blocks`` is emptied), joining one
-    field at a time so that the blocks' arrays are let go as they are joined.
+    Raises:
+        ValueError: a key that is not a checked ID number's (``keys`` of -1).
     """
 
-    def __init__(self, blocks: list[ResidentBlock]) -> None:
-        fields = {
-            name: [getattr(block, name) for block in blocks]
-            for name in ("high", "low", "rows", "shown", "community", "name")
-        }
-        blocks.clear()
-
-        def joined(name: str, empty: np.ndarray) -> np.ndarray:
-            parts = fields.pop(name)
-            return np.concatenate(parts) if parts else empty
-
-        no_words = np.zeros(0, np.uint64)
-        high = joined("high", no_words)
+    def __init__(
+        self,
+        keys: np.ndarray,
+        rows: np.ndarray,
+        key: bytes,
+        *,
+        community: pa.ChunkedArray | None = None,
+        name: pa.ChunkedArray | None = None,
+    ) -> None:
+        if len(keys) != len(rows) or (len(keys) and int(keys.min()) < 0):
+            raise ValueError("the residents' ID keys must be a checked ledger's")
+        self.keys = keys
+        self.rows = np.asarray(rows, np.int32)
+        high = np.empty(len(keys), np.uint64)
+        low = np.empty(len(keys), np.uint64)
+        for start in range(0, len(keys), _KEY_ROWS):
+            ids = _as_strings(id_text(keys[start : start + _KEY_ROWS]))
+            end = start + len(ids)
+            high[start:end], low[start:end], _ = token_words(pseudonym.tokens(key, ids))
         order = np.argsort(high, kind="stable")  # equal words: ledger order, as index_in
         self._high = high[order]
         del high
-        self._low = joined("low", no_words)[order]
+        self._low = low[order]
+        del low
         self._order = order
-        self.rows = joined("rows", np.zeros(0, np.int32))
-        self._shown = joined("shown", np.zeros((0, 10), np.uint8))
-        self._community = _chunked(fields.pop("community"))
-        self._name = _chunked(fields.pop("name"))
+        self._community = community
+        self._name = name
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -141,12 +138,9 @@ class Residents:
 
     def masked_ids(self, at: np.ndarray) -> pa.Array:
         """``mask_id`` of the residents at ``at``: first 6, ``********``, last 4."""
-        text = np.empty((len(at), _ID_LEN), np.uint8)
-        shown = self._shown[at]
-        text[:, :6], text[:, 6:14], text[:, 14:] = shown[:, :6], _STARS, shown[:, 6:]
-        offsets = np.arange(0, _ID_LEN * (len(at) + 1), _ID_LEN, dtype=np.int32)
-        buffers = [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(text.tobytes())]
-        return pa.Array.from_buffers(pa.string(), len(at), buffers)
+        text = id_text(self.keys[at])
+        text[:, 6:14] = _STARS
+        return _as_strings(text)
 
     def column(self, name: str, at: np.ndarray) -> pa.Array:
         """The kept ``community`` or ``name`` of the residents at ``at``."""
@@ -154,13 +148,6 @@ class Residents:
         if kept is None:
             raise ValueError(f"the residents' {name} was not kept")
         return kept.take(pa.array(at, pa.int64())).combine_chunks()
-
-
-def _chunked(parts: list[pa.Array | None]) -> pa.ChunkedArray | None:
-    kept = [p for p in parts if p is not None]
-    if not parts or len(kept) != len(parts):
-        return None
-    return pa.chunked_array(kept, type=kept[0].type)
 
 
 class _TextColumn:
