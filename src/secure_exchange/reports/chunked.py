@@ -44,7 +44,8 @@ EXCEL_ROWS = 1_048_575
 """Rows of data an Excel sheet holds below its header row (1,048,576 rows in all)."""
 
 _BATCH_BYTES = 4 << 20  # CSV bytes parsed at a time
-_BATCH_ROWS = 65_536  # Parquet rows read at a time
+_BATCH_ROWS = 65_536  # rows a batch: a package's row group
+_HEAD_BYTES = 1 << 16  # read for a CSV file's header
 _KEPT_TEXT = ("subject", "status")  # read as text as they are, even when all empty
 
 
@@ -152,7 +153,23 @@ def read_output_batches(path: Path) -> OutputBatches:
     names = _csv_header(path)
     empty = _empty_text_columns(path, names)
     schema = pa.schema([(n, pa.null() if n in empty else pa.string()) for n in names])
-    return OutputBatches(schema, _csv_batches(path, names, empty), as_text=True)
+    batches = _in_rows(_csv_batches(path, names, empty), _BATCH_ROWS)
+    return OutputBatches(schema, batches, as_text=True)
+
+
+def _in_rows(tables: Iterator[pa.Table], size: int) -> Iterator[pa.Table]:
+    """The rows of ``tables`` again, ``size`` rows a table (the last one fewer)."""
+    pending: list[pa.Table] = []
+    count = 0
+    for table in tables:
+        pending.append(table)
+        count += table.num_rows
+        while count >= size:
+            joined = pa.concat_tables(pending)
+            yield joined.slice(0, size)
+            pending, count = [joined.slice(size)], count - size
+    if count:
+        yield pa.concat_tables(pending)
 
 
 def _csv_reader(
@@ -170,7 +187,7 @@ def _csv_reader(
 
 
 def _csv_header(path: Path) -> list[str]:
-    options = pa_csv.ReadOptions(block_size=_BATCH_BYTES)
+    options = pa_csv.ReadOptions(block_size=_HEAD_BYTES)
     with pa_csv.open_csv(path, read_options=options) as reader:
         return list(reader.schema.names)
 
