@@ -108,6 +108,28 @@ def test_join_batch_by_batch_is_the_whole_table_join(monkeypatch: pytest.MonkeyP
     assert lists == public_lists(whole, residents)  # the 公示 lists, from the chunks
 
 
+def test_tokens_sharing_their_first_64_bits_are_told_apart_by_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = _returned.token_words
+
+    def first_half_zero(
+        tokens: pa.Array | pa.ChunkedArray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        high, low, valid = words(tokens)
+        return np.zeros_like(high), low, valid
+
+    monkeypatch.setattr(_returned, "token_words", first_half_zero)
+    residents = _residents(23)
+    decisions = _decisions(residents)
+    joined = ResultsJoin(decisions.schema, _kept(residents))
+    for batch in _in_batches(decisions, 4):
+        joined.add(batch)
+    assert pa.concat_tables(joined.chunks()).equals(
+        results_for_residents(decisions, residents, KEY)
+    )
+
+
 def test_text_columns_take_four_bytes_a_row_once_two_do_not_hold_their_values() -> None:
     count = 40_000
     column = _returned._TextColumn(count, pa.string())

@@ -145,8 +145,8 @@ def read_output_batches(path: Path) -> OutputBatches:
     suffix = Path(path).suffix.lower()
     if suffix == ".parquet":
         parquet = pq.ParquetFile(path)
-        batches = (pa.Table.from_batches([b]) for b in parquet.iter_batches(_BATCH_ROWS))
-        return OutputBatches(parquet.schema_arrow, batches)
+        tables = (pa.Table.from_batches([b]) for b in parquet.iter_batches(_BATCH_ROWS))
+        return OutputBatches(parquet.schema_arrow, tables)
     if suffix != ".csv":
         table = read_output(path)  # a workbook: within Excel's rows
         return OutputBatches(table.schema, iter([table]))

@@ -113,6 +113,8 @@ class Residents:
         self._low = low[order]
         del low
         self._order = order
+        self._shared = np.zeros(len(order), bool)  # a word the next resident's token shares
+        self._shared[:-1] = self._high[1:] == self._high[:-1]
         self._community = community
         self._name = name
 
@@ -122,18 +124,23 @@ class Residents:
     def locate(self, tokens: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The ledger index of each token's resident, or -1 for a token of no resident."""
         high, low, valid = token_words(tokens)
-        left = np.searchsorted(self._high, high, "left")
-        right = np.searchsorted(self._high, high, "right")
         found = np.full(len(high), -1, np.int64)
-        single = np.nonzero(valid & (right - left == 1))[0]
-        at = left[single]
-        same = self._low[at] == low[single]
-        found[single[same]] = self._order[at[same]]
-        for index in np.nonzero(valid & (right - left > 1))[0]:  # a 64-bit word shared
-            for place in range(left[index], right[index]):
-                if self._low[place] == low[index]:
-                    found[index] = self._order[place]
+        place = np.searchsorted(self._high, high, "left")
+        asked = np.nonzero(valid & (place < len(self._high)))[0]
+        place = place[asked]
+        hit = self._high[place] == high[asked]
+        asked, place = asked[hit], place[hit]
+        shared = self._shared[place]  # the next resident's word is the same: compare all
+        alone, at = asked[~shared], place[~shared]
+        same = self._low[at] == low[alone]
+        found[alone[same]] = self._order[at[same]]
+        for index, first in zip(asked[shared], place[shared], strict=True):
+            end = first
+            while end < len(self._high) and self._high[end] == high[index]:
+                if self._low[end] == low[index]:
+                    found[index] = self._order[end]
                     break
+                end += 1
         return found
 
     def masked_ids(self, at: np.ndarray) -> pa.Array:
