@@ -216,6 +216,15 @@ class LedgerScan:
         """Rows of ``sheet`` read so far."""
         return self._sheets[sheet].count
 
+    def kept(self, sheet: str) -> tuple[np.ndarray, np.ndarray]:
+        """The int64 ID key (``ids.id_keys``, -1 where the ID is not one) and the source row
+        of every row of ``sheet`` read, in order: what the checks that span blocks keep
+        anyway (after ``finish``, without a copy)."""
+        state = self._sheets[sheet]
+        if len(state.keys) == 1:
+            return state.keys[0], state.rows[0]
+        return _joined(state.keys, np.int64), _joined(state.rows, np.int32)
+
     def blocks(
         self, sheet: str, work: Callable[[LedgerBlock], object] | None = None
     ) -> Iterator[LedgerBlock]:
@@ -369,8 +378,8 @@ class _PanelState:
         ]
 
 
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+def _joined(parts: list[np.ndarray], kind: type[np.generic] = np.int32) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, kind)
 
 
 class ScanOptions(TypedDict, total=False):

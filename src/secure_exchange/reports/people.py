@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -271,7 +271,9 @@ def write_output(
         table = table.add_column(offset, name, values)
     headers, rows = render_rows(table, kind)
     with fsio.replacing(Path(path), private=True) as handle:
-        _write_book(handle, t(f"people.sheet.{kind}"), headers, rows, _widths(table, kind))
+        _write_book(
+            handle, t(f"people.sheet.{kind}"), headers, rows, _widths(table, kind), len(rows)
+        )
     return Path(path)
 
 
@@ -343,16 +345,18 @@ def _write_book(
     handle: BinaryIO,
     title: str,
     headers: Sequence[str],
-    rows: list[list[object]],
+    rows: Iterable[list[object]],
     widths: list[int],
+    count: int,
 ) -> None:
+    """The workbook of ``count`` rows, written as ``rows`` come (openpyxl's write-only mode)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     last = get_column_letter(max(1, len(headers)))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     head = []
     for text in headers:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from openpyxl import Workbook
@@ -27,7 +28,15 @@ from secure_exchange.ledger import mask_id
 from secure_exchange.reports.facts import ReportError
 from secure_exchange.reports.svg import escape
 
-__all__ = ["COLUMNS", "Notice", "PublicList", "mask_name", "public_lists", "write_public_lists"]
+__all__ = [
+    "COLUMNS",
+    "Notice",
+    "PublicList",
+    "lists_from_results",
+    "mask_name",
+    "public_lists",
+    "write_public_lists",
+]
 
 COLUMNS = ("序号", "姓名", "身份证号", "评议结果", "评分", "授信额度（元）")
 GRANTED, NOT_GRANTED = "已获授信", "未获授信"
@@ -84,18 +93,36 @@ def public_lists(results: pa.Table, residents: pa.Table) -> tuple[PublicList, ..
         if person is None:
             continue
         rows = grouped.setdefault(str(person["community"]), [])
-        granted = decision["status"] == "approved"
-        rows.append(
-            (
-                str(len(rows) + 1),
-                mask_name(str(person["name"] or "")),
-                mask_id(str(person["id_number"])),
-                GRANTED if granted else NOT_GRANTED,
-                str(decision["total_points"]) if granted else "—",
-                f"{decision['credit_limit_yuan']:,}" if granted else "—",
-            )
-        )
+        rows.append(_row(len(rows) + 1, person["name"], str(person["id_number"]), decision))
     return tuple(PublicList(name, tuple(rows)) for name, rows in grouped.items())
+
+
+def lists_from_results(
+    chunks: Iterable[pa.Table], community: str = "community"
+) -> tuple[PublicList, ...]:
+    """The lists of ``public_lists`` from the results keyed back to the ledger, chunk by
+    chunk in ledger order: each with the masked ID as ``subject``, the resident's ``name``,
+    the ledger's community (column ``community``), ``status``, ``total_points`` and
+    ``credit_limit_yuan``."""
+    wanted = ["subject", "name", community, "status", "total_points", "credit_limit_yuan"]
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for chunk in chunks:
+        for decision in chunk.select(wanted).to_pylist():
+            rows = grouped.setdefault(str(decision[community]), [])
+            rows.append(_row(len(rows) + 1, decision["name"], decision["subject"], decision))
+    return tuple(PublicList(name, tuple(rows)) for name, rows in grouped.items())
+
+
+def _row(number: int, name: object, id_number: str, decision: dict[str, Any]) -> tuple[str, ...]:
+    granted = decision["status"] == "approved"
+    return (
+        str(number),
+        mask_name(str(name or "")),
+        mask_id(id_number),
+        GRANTED if granted else NOT_GRANTED,
+        str(decision["total_points"]) if granted else "—",
+        f"{decision['credit_limit_yuan']:,}" if granted else "—",
+    )
 
 
 def file_stem(community: str) -> str:

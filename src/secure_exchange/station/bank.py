@@ -9,15 +9,28 @@ handed to it says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scoring import Policy, adjustment_counts, read_adjustments
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scoring import (
+    Policy,
+    adjustment_counts,
+    read_adjustments,
+)
 from secure_exchange.errors import PackageError
-from secure_exchange.package import GROUP_COLUMNS, VerifiedPackage
-from secure_exchange.reports import read_output, write_output, writing_output
+from secure_exchange.package import GROUP_COLUMNS, GroupStream, VerifiedPackage
+from secure_exchange.reports import (
+    OutputBatches,
+    null_like,
+    read_output_batches,
+    write_output,
+    writing_output,
+)
 from secure_exchange.station.bucketed import (
     PackageScore,
     Tally,
@@ -213,23 +226,61 @@ def seal_decisions(
     out_dir: Path,
     passphrase: PassphraseFn,
 ) -> VerifiedPackage:
-    """The bank seals its decisions back to party A (signed by B, encrypted to A's keys)."""
+    """The bank seals its decisions back to party A (signed by B, encrypted to A's keys).
+
+    The file is read a batch at a time (a workbook whole: Excel's rows at most), each
+    batch's columns converted to the types the group gives them as it is sealed, so a
+    decisions file of any size is sealed in bounded memory. Its columns are checked before
+    any passphrase is asked; a value that cannot be converted stops the seal (nothing is
+    left of the package).
+    """
     if station.info.party != "B":
         raise PackageError("package.decisions_need_bank", role=station.info.role)
     agreement = station.trust.get(agreement_number)
     check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
-    decisions = read_output(decisions_path)
-    if "source_row" in decisions.column_names:
+    source = _decisions_source(decisions_path)
+    if "source_row" in source.schema.names:
         raise PackageError("package.decisions_from_ledger")
-    decisions = GROUP_COLUMNS["decisions"].conform(decisions)  # its columns' types, no others
+    schema = _conformed(source.schema.empty_table(), source.as_text).schema  # no other column
     signers = unlock_all(station, signer_names, passphrase)
     witness = witness_bundle(station, signers, agreement)
+    read = _read_guarded(decisions_path, source.batches)
+    batches = (_conformed(batch, source.as_text) for batch in read)
     return seal_groups(
         station,
-        {"decisions": decisions},
+        {"decisions": GroupStream(schema, batches)},
         {"decisions": ["身份证号码"]},
         agreement.number,
         signers,
         out_dir,
         extra_files={WITNESS_FILE: witness},
     )
+
+
+def _decisions_source(path: Path) -> OutputBatches:
+    try:
+        return read_output_batches(path)
+    except pa.ArrowException:
+        raise PackageError("package.decisions_unreadable", file=path.name[-60:]) from None
+
+
+def _read_guarded(path: Path, batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """The batches, a file that turns out unreadable part-way refused by name only."""
+    try:
+        yield from batches
+    except pa.ArrowException:
+        raise PackageError("package.decisions_unreadable", file=path.name[-60:]) from None
+
+
+def _conformed(batch: pa.Table, as_text: bool) -> pa.Table:
+    """A batch with the decisions group's column types; ``as_text`` (a CSV file's): text
+    where the group has numbers or dates is read with its empty values (``NA``…) as none,
+    as a whole CSV read does."""
+    group = GROUP_COLUMNS["decisions"]
+    for index, field in enumerate(batch.schema if as_text else ()):
+        wanted = group.type_of(field.name)
+        if wanted is not None and pa.types.is_string(field.type) and wanted != field.type:
+            column = batch.column(index)
+            nulls = pa.nulls(len(column), field.type)
+            batch = batch.set_column(index, field, pc.if_else(null_like(column), nulls, column))
+    return group.conform(batch)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from scoring import AgeWindow, Policy, ScoreResult, load_policy, score
 from secure_exchange.audit import Operation
-from secure_exchange.errors import PackageError
+from secure_exchange.errors import PackageError, SecureExchangeError
 from secure_exchange.ledger import (
     EVALUATIONS,
     RESIDENTS,
@@ -29,14 +29,26 @@ from secure_exchange.ledger import (
     read_ledger,
 )
 from secure_exchange.ledger import check_ledger as ledger_check
-from secure_exchange.package import GroupBatches, VerifiedPackage
+from secure_exchange.package import (
+    GroupBatches,
+    VerifiedPackage,
+    open_group_batches,
+    read_manifest_unverified,
+)
 from secure_exchange.pseudonym import Splitter, token_key
-from secure_exchange.reports import Notice, public_lists, write_output, write_public_lists
+from secure_exchange.reports import (
+    EXCEL_ROWS,
+    Notice,
+    lists_from_results,
+    write_output,
+    write_output_chunks,
+    write_public_lists,
+)
 from secure_exchange.station.common import PassphraseFn, Stage, quiet, unlock, unlock_all
 from secure_exchange.station.exchange import (
     WITNESS_FILE,
-    open_imported,
     seal_groups,
+    verify_imported,
     witness_bundle,
 )
 from secure_exchange.station.lifecycle import check_use
@@ -46,10 +58,11 @@ from secure_exchange.station.results import (
     masked_subjects,
     names_for_rows,
     preview_tables,
-    results_for_residents,
 )
+from secure_exchange.station.returned import Residents, ResultsJoin
 from secure_exchange.station.scored import file_sha256
 from secure_exchange.station.station import Station, key_actor
+from secure_exchange.trust import UnlockedIdentity
 
 __all__ = [
     "SealOutcome",
@@ -245,26 +258,45 @@ def read_results(
 ) -> int:
     """Party A reads the bank's decisions keyed back to its own residents (row, masked ID).
 
+    In bounded memory however large the ledger: the package is verified again first; the
+    ledger is read once and checked, keeping per resident only what the results show
+    (``station.returned``); the decisions are decrypted a row group at a time and joined as
+    they come; the results are written in ledger order, chunk by chunk, to a temporary file
+    renamed once complete. An ``.xlsx`` output is refused before any of that when the
+    decisions hold more rows than an Excel sheet does.
+
     ``publish``: a folder and the notice's text, to write there the 公示 lists (one per
     community: masked names and IDs, outcome, points and line, never the reasons), replacing
     existing lists only with ``force``.
     """
+    to_book = out.suffix.lower() == ".xlsx"
+    if to_book:  # before a passphrase is asked; the verified count is checked again below
+        _check_sheet_rows(_unverified_rows(path))
     identity = unlock(station, key_name, passphrase, "age")
     if identity.public.purpose != "seal":
         raise PackageError("package.results_need_seal")
-    verified, tables = open_imported(station, path, identity, ["decisions"])
-    ledger = load_checked_ledger(station, ledger_path)
+    verified = verify_imported(station, path, identity, ["decisions"])
+    if to_book:
+        _check_sheet_rows(verified.rows("decisions"))
     key = token_key(identity.pseudonym_secret(), verified.agreement.sha256)
+    residents = _results_ledger(
+        station,
+        ledger_path,
+        key,
+        names=to_book or publish is not None,
+        community=publish is not None,
+    )
     with station.audited(
         "results.read", actor=key_actor(identity.public), package=verified.package_id
     ) as op:
-        keyed = results_for_residents(tables["decisions"], ledger.residents, key)
-        names = {"name": names_for_rows(keyed, ledger.residents)}  # the community's own data
+        joined = _joined(verified, identity, residents)
         if publish is not None:  # first: it refuses existing lists before anything is written
-            lists = public_lists(keyed, ledger.residents)
+            lists = lists_from_results(joined.chunks(names=True, community=True), "community_")
             write_public_lists(lists, publish[0], publish[1], force=force)
             op.set_count("published", len(lists))
-        write_output(keyed, out, "results", people_only=names)
+        names = ("name",) if to_book else ()  # the community's own data, in its workbook only
+        chunks = joined.chunks(names=to_book)
+        write_output_chunks(chunks, out, "results", rows=joined.rows, people_only=names)
         register_output(
             station,
             out,
@@ -273,5 +305,70 @@ def read_results(
             file_sha256(out),
             package=verified.package_id,
         )
-        op.set_count("rows", keyed.num_rows)
-    return int(keyed.num_rows)
+        op.set_count("rows", joined.rows)
+    return joined.rows
+
+
+def _unverified_rows(path: Path) -> int:
+    """The decisions' rows as the package's manifest says, before it is verified (only
+    ever to refuse early)."""
+    try:
+        group = read_manifest_unverified(path).group("decisions")
+    except SecureExchangeError:
+        return 0  # verification says what is wrong
+    return 0 if group is None else group.rows
+
+
+def _check_sheet_rows(rows: int) -> None:
+    if rows > EXCEL_ROWS:
+        raise PackageError("package.results_sheet_rows", rows=f"{rows:,}", limit=f"{EXCEL_ROWS:,}")
+
+
+def _results_ledger(
+    station: Station, path: Path, key: bytes, *, names: bool, community: bool
+) -> Residents:
+    """Read and check the ledger once (logged), keeping of each resident only its ID key and
+    row (which the check keeps anyway) and the columns asked for; a ledger with errors is
+    refused (``LedgerInvalidError``). The tokens are made once the check's memory is freed."""
+    wanted = [c for c, asked in (("community", community), ("name", names)) if asked]
+
+    def keep(block: LedgerBlock) -> pa.Table:
+        return block.table.select(wanted)
+
+    kept: list[pa.Table] = []
+    with (
+        station.audited("ledger.checked", detail=_file_detail(path)) as op,
+        LedgerScan(path) as scan,
+    ):
+        for block in scan.blocks(RESIDENTS, keep if wanted else None):
+            if wanted and scan.clean and block.derived is not None:
+                kept.append(cast("pa.Table", block.derived))
+        report = scan.finish()
+        _count_check(op, report, scan.count(RESIDENTS), scan.count(EVALUATIONS))
+        keys, rows = scan.kept(RESIDENTS)
+    del scan  # the evaluations' keys and the rest of the check, let go
+    if not report.ok:
+        raise LedgerInvalidError(report)
+    columns = (
+        pa.concat_tables(kept) if kept else pa.table({c: pa.array([], pa.string()) for c in wanted})
+    )
+    return Residents(
+        keys,
+        rows,
+        key,
+        community=columns.column("community") if community else None,
+        name=columns.column("name") if names else None,
+    )
+
+
+def _joined(
+    verified: VerifiedPackage, identity: UnlockedIdentity, residents: Residents
+) -> ResultsJoin:
+    """The decisions, decrypted a row group at a time, keyed to the residents."""
+    batches = open_group_batches(verified, identity.age_identities, "decisions")
+    first = next(batches)  # a group always has a part: an empty one gives its schema
+    joined = ResultsJoin(first.schema, residents)
+    joined.add(first)
+    for batch in batches:
+        joined.add(batch)
+    return joined

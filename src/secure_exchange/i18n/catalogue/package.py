@@ -27,6 +27,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "These are a community preview's decisions (with ledger rows); seal the decisions "
         "scored from a package instead.",
     ),
+    "package.results_sheet_rows": (
+        "回传的评分结果有 {rows} 行，超过 Excel 一张工作表的上限（{limit} 行），无法写成 .xlsx；"
+        "请用 --out 写成 .csv 或 .parquet。",
+        "The returned decisions hold {rows} rows, more than an Excel sheet holds ({limit}): "
+        "they cannot be written as .xlsx. Write them as .csv or .parquet (--out).",
+    ),
+    "package.decisions_unreadable": (
+        "评分结果文件 {file} 无法读取（格式损坏，或某列的值不符合规定的类型），没有封装。"
+        "请用 sx score 重新导出后再回传。",
+        "The decisions file {file} cannot be read (damaged, or a value not of its column's "
+        "type); nothing was sealed. Write it again with sx score and seal that.",
+    ),
     "package.results_need_seal": (
         "读取回传结果需要单位公章密钥（seal），它保管着假名化密钥。",
         "Reading returned decisions needs the unit's seal key, which holds the "
