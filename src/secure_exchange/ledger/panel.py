@@ -187,7 +187,11 @@ def evaluated_sittings(
         return []
     order = np.argsort(resident_keys, kind="stable")
     ordered = resident_keys[order]
-    at = order[np.clip(np.searchsorted(ordered, evaluation_keys), 0, len(order) - 1)]
+    # sorted needles against sorted keys: the binary searches stay cache-warm
+    wanted = np.argsort(evaluation_keys, kind="stable")
+    near = np.searchsorted(ordered, evaluation_keys[wanted])
+    at = np.empty_like(near)
+    at[wanted] = order[np.minimum(near, len(order) - 1)]
     found = (resident_keys[at] == evaluation_keys) & (evaluation_keys >= 0)
     community = np.where(found, resident_community[at], -1)
     usable = (community >= 0) & (evaluation_days >= 0)
