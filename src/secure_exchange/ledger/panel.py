@@ -185,10 +185,14 @@ def evaluated_sittings(
     """
     if not len(evaluation_keys) or not len(resident_keys):
         return []
-    order = np.argsort(resident_keys, kind="stable")
+    order = np.argsort(resident_keys)
     ordered = resident_keys[order]
-    # sorted needles against sorted keys: the binary searches stay cache-warm
-    wanted = np.argsort(evaluation_keys, kind="stable")
+    if np.any((ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)):  # the first of a duplicate
+        order = np.argsort(resident_keys, kind="stable")
+        ordered = resident_keys[order]
+    # sorted needles against sorted keys: the binary searches stay cache-warm (any order
+    # of equal needles: each result goes back to its own row)
+    wanted = np.argsort(evaluation_keys)
     near = np.searchsorted(ordered, evaluation_keys[wanted])
     at = np.empty_like(near)
     at[wanted] = order[np.minimum(near, len(order) - 1)]
@@ -200,8 +204,9 @@ def evaluated_sittings(
         return []
     # one int64 per (community, day): a flat unique, far quicker than rows of a 2-D array
     pairs = (picked.astype(np.int64) << 32) | days.astype(np.int64)
-    _, first = np.unique(pairs, return_index=True)
-    first.sort()
+    index = pa.table({"pair": pairs, "index": np.arange(len(pairs))})  # hashed, not sorted
+    counted = index.group_by("pair", use_threads=False).aggregate([("index", "min")])
+    first = np.sort(counted.column("index_min").to_numpy())
     epoch = np.datetime64("1970-01-01", "D")
     return [
         (
