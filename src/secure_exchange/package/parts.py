@@ -327,7 +327,7 @@ def _parquet_options(first: pa.Table) -> dict[str, object]:
     """How a part's Parquet is written, from its first rows: zstd at level 1 (Arrow's
     default level, said), no statistics (a token column's min and max would single out
     two subjects, and nothing reads them), and dictionary pages only for the columns
-    whose first rows repeat (half as many distinct values as rows, or fewer): on unique
+    whose first ``_SAMPLE`` rows repeat (half as many distinct values, or fewer): on unique
     values (tokens, ID numbers, phones) a dictionary only costs time and then falls back.
     Nested columns keep their dictionaries (their leaves repeat: sittings, roles)."""
     return {
@@ -343,9 +343,13 @@ def _parquet_options(first: pa.Table) -> dict[str, object]:
     }
 
 
+_SAMPLE = 4096  # first rows looked at to choose a column's encoding
+
+
 def _repeats(column: pa.ChunkedArray) -> bool:
-    distinct = pc.count_distinct(column, mode="all").as_py()
-    return len(column) == 0 or 2 * int(distinct) <= len(column)
+    sample = column.slice(0, _SAMPLE)
+    distinct = pc.count_distinct(sample, mode="all").as_py()
+    return len(sample) == 0 or 2 * int(distinct) <= len(sample)
 
 
 def _leaf_paths(name: str, kind: pa.DataType) -> Iterator[str]:
