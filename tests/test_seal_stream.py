@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,6 +13,7 @@ import pytest
 
 from secure_exchange import package as pkg
 from secure_exchange.audit import AuditLog
+from secure_exchange.cli.common import PassphraseSource
 from secure_exchange.ledger import LedgerInvalidError, read_ledger
 from secure_exchange.ledger import source as ledger_source
 from secure_exchange.pseudonym import Splitter, pseudonymise, token_key
@@ -195,3 +198,120 @@ def test_no_plaintext_on_the_stick(world: World, tiny_blocks: None, tmp_path: Pa
     for secret in secrets:
         assert secret.encode("utf-8") not in blobs
         assert secret.encode("gb18030") not in blobs
+
+
+def test_one_pass_refuses_an_invalid_ledger_leaving_nothing(
+    world: World, tiny_blocks: None, tmp_path: Path
+) -> None:
+    """Without the check first (passphrases from a file or the environment), the keys are
+    unlocked first and the sealing pass alone finds the late error: no package, no partial
+    folder, the refusal logged once."""
+    asked: list[str] = []
+
+    def passphrase(name: str) -> bytes:
+        asked.append(name)
+        return CLI_PASS.encode()
+
+    out = tmp_path / "stick"
+    out.mkdir()
+    before = AuditLog.open(world.community).size
+    with pytest.raises(LedgerInvalidError) as caught:
+        seal_ledger(
+            Station(world.community),
+            _with_late_duplicate(tmp_path),
+            NUMBER,
+            ["zw-officer", "zw-seal"],
+            out,
+            passphrase,
+            allow_unenrolled=True,
+            check_first=False,
+        )
+    assert asked == ["zw-officer", "zw-seal"]
+    duplicates = [f for f in caught.value.report.errors if f.key == "ledger.id.duplicate"]
+    assert duplicates[0].where.row == 2
+    assert duplicates[-1].where.row > 2
+    assert list(out.iterdir()) == []
+    events = AuditLog.open(world.community).events()[before:]
+    ends = [(e.action, e.outcome) for e in events if e.phase == "end"]
+    assert ends.count(("ledger.checked", "refused")) == 1
+    assert ("package.sealed", "refused") in ends
+    assert not [e for e in ends if e[1] == "ok" and e[0] not in ("key.unlocked", "media.checked")]
+
+
+def _rostered(tmp_path: Path) -> Path:
+    """The UTF-8 sample with a 评议小组 roster (panel.csv) listing each of its sittings."""
+    folder = tmp_path / "rostered"
+    shutil.copytree(shared_path("samples", "ledger-sample-utf8"), folder)
+    ledger = read_ledger(folder)
+    where = dict(
+        zip(
+            ledger.residents["id_number"].to_pylist(),
+            ledger.residents["community"].to_pylist(),
+            strict=True,
+        )
+    )
+    sittings = {
+        (where[i], str(d))
+        for i, d in zip(
+            ledger.evaluations["id_number"].to_pylist(),
+            ledger.evaluations["panel_date"].to_pylist(),
+            strict=True,
+        )
+        if i in where and d is not None
+    }
+    roles = ["支书/主任", "妇女主席", "党员", "乡贤", "农商银行人员"]
+    with (folder / "panel.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["所属社区", "评议日期", "姓名", "角色"])
+        for community_name, day in sorted(sittings):
+            writer.writerows([community_name, day, f"评议员{i}", r] for i, r in enumerate(roles))
+    return folder
+
+
+def test_one_pass_seals_what_two_passes_seal(
+    world: World, tiny_blocks: None, tmp_path: Path
+) -> None:
+    """The roster read first in the one pass gives the very tables of the check-first path."""
+    ledger = _rostered(tmp_path)
+    opened = []
+    for check_first in (True, False):
+        out = tmp_path / f"stick-{check_first}"
+        out.mkdir()
+        outcome = seal_ledger(
+            Station(world.community),
+            ledger,
+            NUMBER,
+            ["zw-officer", "zw-seal"],
+            out,
+            _passphrase,
+            allow_unenrolled=True,
+            check_first=check_first,
+        )
+        readers = [
+            identity
+            for name in ("bank-scoring", "bank-reid")
+            for identity in unlock(Station(world.bank), name, _passphrase).age_identities
+        ]
+        opened.append(pkg.open_package(outcome.package, readers))
+        assert outcome.package.manifest.group("scoring").risk is not None
+    assert "panel_sittings" in opened[0]["scoring"].column_names
+    for group, table in opened[0].items():
+        assert opened[1][group].equals(table), group
+
+
+def test_the_check_comes_first_when_people_type_the_passphrases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``sx seal`` checks first exactly when a passphrase would be prompted for."""
+    for name in [n for n in os.environ if n.startswith("SX_PASSPHRASE")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert PassphraseSource(None).prompts
+    secret = tmp_path / "pass.txt"
+    secret.write_text(CLI_PASS, encoding="utf-8")
+    assert not PassphraseSource(secret).prompts
+    monkeypatch.setenv("SX_PASSPHRASE_ZW_SEAL", CLI_PASS)
+    assert not PassphraseSource(None).prompts
+    monkeypatch.delenv("SX_PASSPHRASE_ZW_SEAL")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    assert not PassphraseSource(None).prompts

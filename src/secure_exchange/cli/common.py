@@ -104,11 +104,15 @@ class PassphraseSource:
         self._asked: dict[str, int] = {}
 
     @property
+    def prompts(self) -> bool:
+        """Whether a person types the passphrases (none come from a file or the environment)."""
+        given = any(v.startswith("SX_PASSPHRASE") and os.environ[v] for v in os.environ)
+        return self.file is None and not given and sys.stdin.isatty()
+
+    @property
     def tries(self) -> int:
         """How often a wrong passphrase may be entered again (by a person, at a prompt)."""
-        given = any(v.startswith("SX_PASSPHRASE") and os.environ[v] for v in os.environ)
-        prompts = self.file is None and not given and sys.stdin.isatty()
-        return _PROMPT_TRIES if prompts else 1
+        return _PROMPT_TRIES if self.prompts else 1
 
     def __call__(self, key_name: str, *, confirm: bool = False) -> bytes:
         """The passphrase for ``key_name`` (``confirm``: a new one, asked twice)."""

@@ -98,6 +98,7 @@ def _seal_cmd() -> click.Command:
             _seal_back(ledger, number, out, list(names), passphrase_file)
             return
         signers = list(names) or [_default_key("officer"), _default_key("seal")]
+        source = PassphraseSource(passphrase_file)
         with staged_counter() as (stage, progress):
             outcome = seal_ledger(
                 station(),
@@ -105,11 +106,12 @@ def _seal_cmd() -> click.Command:
                 number,
                 signers,
                 out,
-                PassphraseSource(passphrase_file),
+                source,
                 drop_unknown=drop_unknown_columns,
                 allow_unenrolled=allow_unenrolled,
                 progress=progress,
                 stage=stage,
+                check_first=source.prompts,  # people are not called for a bad ledger
             )
         for column in outcome.dropped_columns:
             click.echo(t("cli.column_dropped", column=column))

@@ -41,6 +41,7 @@ _HEADER_BYTES = 1 << 20  # a header row longer than this is not a ledger's
 _QUOTE = 0x22
 _AHEAD = 2  # blocks parsed ahead of the one being handed out
 _SLICE = 1 << 18
+_PARSE_BLOCK = 2 << 20  # pyarrow's own blocks within a run: cache-sized, about 1.4x faster
 
 
 def csv_blocks(
@@ -262,7 +263,7 @@ def _arrow_parse(
             column_names=names,
             autogenerate_column_names=False,
             use_threads=False,
-            block_size=max(size, 1),
+            block_size=max(min(size, _PARSE_BLOCK), 1),
         ),
         parse_options=pacsv.ParseOptions(
             ignore_empty_lines=False, newlines_in_values=newlines, invalid_row_handler=on_invalid

@@ -217,22 +217,33 @@ def evaluated_sittings(
     """
     if not len(evaluation_keys) or not len(resident_keys):
         return []
-    order = np.argsort(resident_keys, kind="stable")
-    at = np.clip(np.searchsorted(resident_keys[order], evaluation_keys), 0, len(order) - 1)
-    found = (resident_keys[order][at] == evaluation_keys) & (evaluation_keys >= 0)
-    community = np.where(found, resident_community[order][at], -1)
+    order = np.argsort(resident_keys)
+    ordered = resident_keys[order]
+    if np.any((ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)):  # the first of a duplicate
+        order = np.argsort(resident_keys, kind="stable")
+        ordered = resident_keys[order]
+    # sorted needles against sorted keys: the binary searches stay cache-warm (any order
+    # of equal needles: each result goes back to its own row)
+    wanted = np.argsort(evaluation_keys)
+    near = np.searchsorted(ordered, evaluation_keys[wanted])
+    at = np.empty_like(near)
+    at[wanted] = order[np.minimum(near, len(order) - 1)]
+    found = (resident_keys[at] == evaluation_keys) & (evaluation_keys >= 0)
+    community = np.where(found, resident_community[at], -1)
     usable = (community >= 0) & (evaluation_days >= 0)
-    pairs = np.stack([community[usable], evaluation_days[usable]], axis=1)
-    rows = evaluation_rows[usable]
-    if not len(pairs):
+    picked, days, rows = community[usable], evaluation_days[usable], evaluation_rows[usable]
+    if not len(picked):
         return []
-    _, first = np.unique(pairs, axis=0, return_index=True)
-    first.sort()
+    # one int64 per (community, day): a flat unique, far quicker than rows of a 2-D array
+    pairs = (picked.astype(np.int64) << 32) | days.astype(np.int64)
+    index = pa.table({"pair": pairs, "index": np.arange(len(pairs))})  # hashed, not sorted
+    counted = index.group_by("pair", use_threads=False).aggregate([("index", "min")])
+    first = np.sort(counted.column("index_min").to_numpy())
     epoch = np.datetime64("1970-01-01", "D")
     return [
         (
-            communities[int(pairs[i, 0])],
-            str(epoch + np.timedelta64(int(pairs[i, 1]), "D")),
+            communities[int(picked[i])],
+            str(epoch + np.timedelta64(int(days[i]), "D")),
             int(rows[i]),
         )
         for i in first

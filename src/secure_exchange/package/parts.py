@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from secure_exchange.errors import IdentityError, PackageError, VerificationError
@@ -60,7 +64,7 @@ class _ArrowSink(io.RawIOBase):
         return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self.writer.write(bytes(data))
+        self.writer.write(data)  # sealed or copied before this returns: no copy needed here
         self.count += len(data)
         return len(data)
 
@@ -112,6 +116,7 @@ def write_groups(
     max_part_bytes: int,
     progress: Callable[[int], None] | None = None,
     random: Callable[[int], bytes] = os.urandom,
+    sums: dict[str, str] | None = None,
 ) -> list[PartInfo]:
     """Write groups whose batches arrive interleaved, each as parts of its own.
 
@@ -121,42 +126,126 @@ def write_groups(
     FAT32's 4 GiB limit with a wide margin. A group that gets no rows still gets one
     (empty) part. Parts are listed group by group, in the order of ``schemas``.
 
+    The Parquet encoding, compression and encryption run in one writer thread (pyarrow
+    releases the GIL while it encodes), in the order the batches arrive, so the caller's
+    thread goes on producing the next batches meanwhile; at most ``_QUEUED`` batches wait.
+    ``progress`` is called with each batch's rows as it is handed to the writer; ``sums``,
+    if given, receives each part's SHA-256 as written (name -> hex digest).
+
     Raises:
         ValueError: a batch names an unknown group or does not have its group's schema.
     """
-    done: dict[str, list[PartInfo]] = {group: [] for group in schemas}
-    open_parts: dict[str, _OpenPart] = {}
+    writer = _GroupsWriter(folder, schemas, recipients, max_part_bytes, random)
+    writer.start()
     try:
         for group, table in batches:
             schema = schemas.get(group)
             if schema is None or not table.schema.equals(schema):
                 raise ValueError(f"a batch does not have the schema of group {group!r}")
-            for piece in _slices(table):
-                if not piece.num_rows:
-                    continue
-                part = open_parts.get(group)
-                if part is None:
-                    name = part_name(group, len(done[group]) + 1)
-                    part = open_parts[group] = _OpenPart(
-                        folder / name, schema, recipients[group], random
-                    )
-                part.write(piece)
-                if progress is not None:
-                    progress(piece.num_rows)
-                if part.size >= max_part_bytes:
-                    done[group].append(open_parts.pop(group).close(group))
-        for group, schema in schemas.items():
-            if group in open_parts:
-                done[group].append(open_parts.pop(group).close(group))
-            elif not done[group]:
-                name = part_name(group, 1)
-                empty = _OpenPart(folder / name, schema, recipients[group], random)
-                empty.write(schema.empty_table())
-                done[group].append(empty.close(group))
+            writer.put(group, table)
+            if progress is not None and table.num_rows:
+                progress(table.num_rows)
+        parts = writer.finish()
     finally:
-        for part in open_parts.values():
+        writer.stop()
+    if sums is not None:
+        sums.update(writer.sums)
+    return parts
+
+
+_QUEUED = 4  # batches handed to the writer thread and not written yet
+
+
+class _GroupsWriter(threading.Thread):
+    """The thread that writes every group's parts, batch by batch, in arrival order.
+
+    A failure is kept and raised in the caller's thread (``put`` or ``finish``); after it
+    the thread only drains the queue, so the caller never waits on a full one.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        schemas: Mapping[str, pa.Schema],
+        recipients: Mapping[str, Sequence[_age.Recipient]],
+        max_part_bytes: int,
+        random: Callable[[int], bytes],
+    ) -> None:
+        super().__init__(name="sx-parts", daemon=True)
+        self.folder, self.schemas, self.recipients = folder, schemas, recipients
+        self.max_part_bytes, self.random = max_part_bytes, random
+        self.done: dict[str, list[PartInfo]] = {group: [] for group in schemas}
+        self.open_parts: dict[str, _OpenPart] = {}
+        self.sums: dict[str, str] = {}  # part name -> SHA-256 of its bytes, as written
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=_QUEUED)
+
+    def run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # raised again in the caller's thread
+                    self.error = exc
+
+    def _write(self, group: str, table: pa.Table) -> None:
+        for piece in _slices(table):
+            if not piece.num_rows:
+                continue
+            part = self.open_parts.get(group)
+            if part is None:
+                part = self.open_parts[group] = self._open(group, len(self.done[group]) + 1)
+            part.write(piece)
+            if part.size >= self.max_part_bytes:
+                self._close(group, self.open_parts.pop(group))
+
+    def _open(self, group: str, number: int) -> _OpenPart:
+        path = self.folder / part_name(group, number)
+        return _OpenPart(path, self.schemas[group], self.recipients[group], self.random)
+
+    def put(self, group: str, table: pa.Table) -> None:
+        """Hand a batch to the thread; raise what made it fail, if anything did."""
+        self._raise()
+        self._queue.put((group, table))
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def finish(self) -> list[PartInfo]:
+        """Wait for every batch, close the open parts (an empty one for a group without
+        rows) and list them all."""
+        self._queue.put(None)
+        self.join()
+        self._raise()
+        for group, schema in self.schemas.items():
+            if group in self.open_parts:
+                self._close(group, self.open_parts.pop(group))
+            elif not self.done[group]:
+                empty = self._open(group, 1)
+                empty.write(schema.empty_table())
+                self._close(group, empty)
+        return [info for group in self.schemas for info in self.done[group]]
+
+    def _close(self, group: str, part: _OpenPart) -> None:
+        info = part.close(group)
+        self.done[group].append(info)
+        self.sums[info.file] = part.sha256
+
+    def stop(self) -> None:
+        """End the thread if still running and abandon the parts left open (after a
+        failure; the caller removes the half-written folder)."""
+        if self.is_alive():
+            self.error = self.error or _StoppedError()
+            self._queue.put(None)
+            self.join()
+        for part in self.open_parts.values():
             part.abandon()
-    return [info for group in schemas for info in done[group]]
+        self.open_parts.clear()
+
+
+class _StoppedError(Exception):
+    """The caller stopped the writer before the end (it raises its own error)."""
 
 
 def _slices(table: pa.Table) -> Iterator[pa.Table]:
@@ -180,13 +269,13 @@ class _OpenPart:
         with contextlib.ExitStack() as setup:
             raw = setup.enter_context(path.open("xb"))
             setup.callback(_sync, raw)  # runs after the age stream's last chunk
+            self._file = _HashingFile(raw)
             with _key_errors():  # a low-order key is refused only when wrapping to it
-                writer = _age.age._encrypt(raw, recipients, random=random)
+                writer = _age.age._encrypt(self._file, recipients, random=random)
             self._sink = _ArrowSink(setup.enter_context(writer))
-            self._writer = setup.enter_context(
-                pq.ParquetWriter(self._sink, schema, compression="zstd")
-            )
             self._stack = setup.pop_all()
+        self._schema = schema
+        self._writer: pq.ParquetWriter | None = None  # its options follow the first rows
 
     @property
     def size(self) -> int:
@@ -195,6 +284,11 @@ class _OpenPart:
 
     def write(self, table: pa.Table) -> None:
         """Append ``table`` as one row group."""
+        if self._writer is None:
+            options = _parquet_options(table)
+            self._writer = self._stack.enter_context(
+                pq.ParquetWriter(self._sink, self._schema, **options)
+            )
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
         self.rows += table.num_rows
 
@@ -203,10 +297,71 @@ class _OpenPart:
         self._stack.close()
         return PartInfo(self.path.name, group, self.rows, self.path.stat().st_size)
 
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the bytes written to the file (complete once closed)."""
+        return self._file.hasher.hexdigest()
+
     def abandon(self) -> None:
         """Close after a failure (the caller removes the half-written folder)."""
         with contextlib.suppress(Exception):
             self._stack.close()
+
+
+class _HashingFile:
+    """The part's file, hashed on the way: ``SHA256SUMS`` lists what was written, and the
+    read-back verification then proves the disk holds exactly that."""
+
+    def __init__(self, raw: io.BufferedWriter) -> None:
+        self.raw = raw
+        self.hasher = hashlib.sha256()
+
+    def write(self, data: bytes, /) -> int:
+        self.hasher.update(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+def _parquet_options(first: pa.Table) -> dict[str, object]:
+    """How a part's Parquet is written, from its first rows: zstd at level 1 (Arrow's
+    default level, said), no statistics (a token column's min and max would single out
+    two subjects, and nothing reads them), and dictionary pages only for the columns
+    whose first ``_SAMPLE`` rows repeat (half as many distinct values, or fewer): on unique
+    values (tokens, ID numbers, phones) a dictionary only costs time and then falls back.
+    Nested columns keep their dictionaries (their leaves repeat: sittings, roles)."""
+    return {
+        "compression": "zstd",
+        "compression_level": 1,
+        "write_statistics": False,
+        "use_dictionary": [
+            path
+            for field, column in zip(first.schema, first.columns, strict=True)
+            if pa.types.is_nested(field.type) or _repeats(column)
+            for path in _leaf_paths(field.name, field.type)
+        ],
+    }
+
+
+_SAMPLE = 4096  # first rows looked at to choose a column's encoding
+
+
+def _repeats(column: pa.ChunkedArray) -> bool:
+    sample = column.slice(0, _SAMPLE)
+    distinct = pc.count_distinct(sample, mode="all").as_py()
+    return len(sample) == 0 or 2 * int(distinct) <= len(sample)
+
+
+def _leaf_paths(name: str, kind: pa.DataType) -> Iterator[str]:
+    """The Parquet column paths under an Arrow field (lists as ``name.list.element``)."""
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        yield from _leaf_paths(f"{name}.list.element", kind.value_type)
+    elif pa.types.is_struct(kind):
+        for child in kind:
+            yield from _leaf_paths(f"{name}.{child.name}", child.type)
+    else:
+        yield name
 
 
 def _sync(raw: io.BufferedWriter) -> None:

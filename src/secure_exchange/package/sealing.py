@@ -150,6 +150,7 @@ def seal(
             batches: Iterable[tuple[str, pa.Table]] = groups.batches
         else:
             batches = _each_group(groups)
+        written: dict[str, str] = {}
         plan.parts += _parts.write_groups(
             tmp,
             schemas,
@@ -158,6 +159,7 @@ def seal(
             max_part_bytes=max_part_bytes,
             progress=progress,
             random=_random,
+            sums=written,
         )
         if callable(categories):
             categories = categories()
@@ -169,7 +171,7 @@ def seal(
         _write_small(tmp / MANIFEST, manifest.to_bytes())
         for name, data in extras.items():
             _write_small(tmp / _checked_name(name), data)
-        sums = _sums_text(tmp)
+        sums = _sums_text(tmp, written)
         _write_small(tmp / SUMS, sums)
         for signer in signers:
             sig = signer.signing_key.sign(
@@ -351,12 +353,14 @@ def _write_small(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _sums_text(folder: Path) -> bytes:
-    """``SHA256SUMS`` of every file written so far (§1)."""
+def _sums_text(folder: Path, written: Mapping[str, str]) -> bytes:
+    """``SHA256SUMS`` of every file written so far (§1): the parts as hashed while they
+    were written (the read-back verification then proves the disk holds those bytes),
+    the small files read back here."""
     reader = DirectoryReader(folder)
     return sha256sums.render(
         {
-            name: digest(reader, name, (folder / name).stat().st_size).sha256
+            name: written.get(name) or digest(reader, name, (folder / name).stat().st_size).sha256
             for name in reader.names()
         }
     )

@@ -19,6 +19,7 @@ from secure_exchange.audit import Operation
 from secure_exchange.errors import PackageError, SecureExchangeError
 from secure_exchange.ledger import (
     EVALUATIONS,
+    PANEL,
     RESIDENTS,
     CheckReport,
     Ledger,
@@ -139,16 +140,20 @@ def seal_ledger(
     allow_unenrolled: bool = False,
     progress: Callable[[int], None] | None = None,
     stage: Stage = quiet,
+    check_first: bool = True,
 ) -> SealOutcome:
     """Check, pseudonymise and seal a ledger for the bank (party A's side of the exchange).
 
-    Two streaming passes, so memory stays bounded however large the ledger: first the
-    check alone (stage ``check``), so a ledger with errors is refused before anyone is
-    asked for a passphrase (stage ``unlock``); then (stage ``seal``) each block is checked again,
-    pseudonymised and written as it is read. The package is written under a hidden
-    temporary name; if the second pass finds any error (the file changed in between),
-    nothing is sealed, the temporary folder is removed and ``LedgerInvalidError`` carries
-    the full report.
+    Streaming, so memory stays bounded however large the ledger. With ``check_first``
+    (people type the passphrases), two passes: first the check alone (stage ``check``), so
+    a ledger with errors is refused before anyone is asked for a passphrase (stage
+    ``unlock``); then (stage ``seal``) each block is checked again, pseudonymised and
+    written as it is read. Without it (the passphrases come from a file or the
+    environment: nobody is called to type them), the keys are unlocked first and that
+    second pass is the only one. Either way the package is written under a hidden
+    temporary name; if the sealing pass finds any error (in one pass: any; in two: the
+    file changed in between), nothing is sealed, the temporary folder is removed and
+    ``LedgerInvalidError`` carries the full report.
     """
     if station.info.party != "A":
         raise PackageError("package.ledger_needs_community", role=station.info.role)
@@ -156,10 +161,13 @@ def seal_ledger(
     agreement.check_in_force(datetime.now(UTC).date())
     check_use(station, agreement)  # its end, before any passphrase is asked (lifecycle-v1 §5.1)
     media_detail = check_media(station, out_dir, allow_unenrolled=allow_unenrolled)
-    stage("check")
-    checked = check_ledger(station, path, drop_unknown=drop_unknown, progress=progress)
-    if not checked.report.ok:
-        raise LedgerInvalidError(checked.report)
+    roster: pa.Table | None = None
+    if check_first:
+        stage("check")
+        checked = check_ledger(station, path, drop_unknown=drop_unknown, progress=progress)
+        if not checked.report.ok:
+            raise LedgerInvalidError(checked.report)
+        roster = checked.panel
     stage("unlock")
     signers = unlock_all(station, signer_names, passphrase, age_for=("seal",))
     seal_key = next((s for s in signers if s.public.purpose == "seal"), None)
@@ -167,15 +175,19 @@ def seal_ledger(
         raise PackageError("package.seal_key_needed")
     base = load_policy().base  # the age facts hold for the built-in policy's age range
     window = AgeWindow(agreement.valid_from, agreement.valid_until, base.min_age, base.max_age)
-    # the roster of the check pass (small): the sittings each resident's row carries
     key = token_key(seal_key.pseudonym_secret(), agreement.sha256)
-    splitter = Splitter(key, window, panel=checked.panel)
     witness = witness_bundle(station, signers, agreement)
     stage("seal")
     with (
         station.audited("ledger.checked", detail={**_file_detail(path), "pass": "seal"}) as op,
         LedgerScan(path, drop_unknown=drop_unknown, progress=progress) as scan,
     ):
+        if roster is None:  # one pass: the roster (small) first, for the residents' rows
+            for _ in scan.blocks(PANEL):
+                pass
+            roster = scan.panel
+        # the roster of the check pass, or read just now: the sittings each row carries
+        splitter = Splitter(key, window, panel=roster)
         sealed = seal_groups(
             station,
             GroupBatches(splitter.schemas, _split_blocks(scan, splitter, op)),
