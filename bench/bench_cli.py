@@ -239,6 +239,11 @@ def big_ledger(root: Path, residents: int, chunk: int = 1_000_000) -> Path:
     """A ledger of ``residents`` written a million at a time (bounded memory here too):
     each chunk is the synthetic ledger with its IDs replaced by ones unique over all."""
     folder = root / f"ledger-{residents}-utf8"
+    done = folder / ".complete"  # a folder kept by --keep from an earlier, finished run
+    if done.exists():
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
     folder.mkdir(parents=True)
     first = np.datetime64("1947-01-01")
     days = int((np.datetime64("2006-06-30") - first).astype(int))
@@ -256,6 +261,7 @@ def big_ledger(root: Path, residents: int, chunk: int = 1_000_000) -> Path:
                     fh.write(b"\xef\xbb\xbf")
                 options = pacsv.WriteOptions(include_header=number == 0)
                 pacsv.write_csv(table, fh, write_options=options)
+    done.touch()
     return folder
 
 
@@ -404,13 +410,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     big = 10_000_000 if os.environ.get("BENCH_10M") == "1" else 0
     parser.add_argument("--big", type=int, default=big, help="end to end at this size too")
-    parser.add_argument(
-        "--big-all",
-        action="store_true",
-        default=os.environ.get("BENCH_10M_ALL") == "1",
-        help="at --big, score and results too (they hold the tables whole: about 1.1 and "
-        "1.5 GiB a million residents)",
-    )
     parser.add_argument("--keep", type=Path, help="work here (kept) instead of a temp folder")
     parser.add_argument("--only", help="some rows only: xlsx,seal,score,fixed,gb,chain")
     args = parser.parse_args()
@@ -491,7 +490,7 @@ def measure(args: argparse.Namespace, root: Path) -> None:
             huge = big_ledger(root, args.big)
             size = sum(p.stat().st_size for p in huge.iterdir()) / 1e9
             print(f"{args.big:,} residents: {size:.2f} GB of CSV", flush=True)
-            figures[args.big] = fast.chain(huge, "chain-big", whole=args.big_all)
+            figures[args.big] = fast.chain(huge, "chain-big")
         steps_table(figures)
     (root / "bench_cli.json").write_text(json.dumps({"rows": rows, "runs": runs}, indent=1))
 

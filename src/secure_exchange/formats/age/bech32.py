@@ -15,14 +15,26 @@ class Bech32Error(ValueError):
     """The string is not valid Bech32 (bad character, case, length or checksum)."""
 
 
-def _polymod(values: Iterable[int]) -> int:
-    chk = 1
-    for value in values:
-        top = chk >> 25
-        chk = ((chk & 0x1FFFFFF) << 5) ^ value
+def _generator_sums() -> tuple[int, ...]:
+    """For each value of the checksum's top five bits, the generators they select, XORed."""
+    sums = []
+    for top in range(32):
+        total = 0
         for i, gen in enumerate(_GENERATOR):
             if (top >> i) & 1:
-                chk ^= gen
+                total ^= gen
+        sums.append(total)
+    return tuple(sums)
+
+
+_GENERATOR_SUMS = _generator_sums()
+
+
+def _polymod(values: Iterable[int]) -> int:
+    chk = 1
+    sums = _GENERATOR_SUMS
+    for value in values:
+        chk = ((chk & 0x1FFFFFF) << 5) ^ value ^ sums[chk >> 25]
     return chk
 
 

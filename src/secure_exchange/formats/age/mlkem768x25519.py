@@ -11,6 +11,7 @@ ephemeral share, 32 bytes) with the 32-byte HPKE ciphertext as its body.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -112,6 +113,23 @@ def _decode_key(text: str, hrp: str, size: int, error_key: str) -> bytes:
     return data
 
 
+@functools.lru_cache(maxsize=64)
+def _recipient_key(text: str) -> bytes:
+    """The public key of an ``age1pq1…`` string, checked (cached: a command meets the same
+    few recipients in every agreement it reads, and each is some 2,000 characters)."""
+    key = _decode_key(text, _RECIPIENT_HRP, PUBLIC_SIZE, "age.key_recipient")
+    try:
+        MLKEM768PublicKey.from_public_bytes(key[:_MLKEM_PUBLIC])
+    except ValueError as exc:
+        raise AgeKeyError("age.key_recipient") from exc
+    return key
+
+
+@functools.lru_cache(maxsize=64)
+def _recipient_text(public_key: bytes) -> str:
+    return bech32.encode(_RECIPIENT_HRP, public_key)
+
+
 @dataclass(frozen=True)
 class HybridRecipient:
     """An ML-KEM-768 + X25519 public key that files can be encrypted to."""
@@ -130,15 +148,10 @@ class HybridRecipient:
             AgeKeyError: if the string is not a valid hybrid recipient (or its ML-KEM key
                 is not well formed).
         """
-        key = _decode_key(text, _RECIPIENT_HRP, PUBLIC_SIZE, "age.key_recipient")
-        try:
-            MLKEM768PublicKey.from_public_bytes(key[:_MLKEM_PUBLIC])
-        except ValueError as exc:
-            raise AgeKeyError("age.key_recipient") from exc
-        return cls(key)
+        return cls(_recipient_key(text))
 
     def __str__(self) -> str:
-        return bech32.encode(_RECIPIENT_HRP, self.public_key)
+        return _recipient_text(self.public_key)
 
     def wrap(self, file_key: bytes, *, random: Callable[[int], bytes] = os.urandom) -> list[Stanza]:
         """Seal ``file_key`` to this key; ``random`` supplies the X25519 ephemeral secret.
