@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -12,6 +14,7 @@ from openpyxl import Workbook
 
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import PANEL, Ledger, read_ledger, sittings
+from secure_exchange.ledger import panel as panel_module
 from tests.support import (
     AS_OF,
     EVAL_HEADER,
@@ -216,3 +219,39 @@ def test_roster_csv_in_gb18030(tmp_path: Path) -> None:
     assert found(ledger) == []
     assert found(ledger, "warning") == []
     assert ledger.panel["community"].to_pylist() == ["春秋社区"] * 5
+
+
+def _sittings_by_hand(keys, community, names, eval_keys, days, rows):
+    """The sittings the evaluations name, one evaluation at a time (the reference)."""
+    first_of = {}
+    for position, key in enumerate(keys.tolist()):
+        first_of.setdefault(key, position)  # a repeated ID: its first resident
+    found, seen = [], set()
+    for key, day, row in zip(eval_keys.tolist(), days.tolist(), rows.tolist(), strict=True):
+        at = first_of.get(key) if key >= 0 else None
+        if at is None or community[at] < 0 or day < 0 or (community[at], day) in seen:
+            continue
+        seen.add((community[at], day))
+        when = date(1970, 1, 1) + timedelta(days=day)
+        found.append((names[community[at]], when.isoformat(), row))
+    return found
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_evaluated_sittings_match_a_reading_by_hand(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looked up a chunk of evaluations at a time (bounded memory at 10M residents), the
+    sittings are those read one evaluation at a time, in the order they first appear."""
+    monkeypatch.setattr(panel_module, "_SITTING_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    names = ["甲村", "乙村", "丙社区"]
+    for _ in range(200):
+        keys = rng.integers(-1, 30, int(rng.integers(1, 40))).astype(np.int64)
+        community = rng.integers(-1, 3, len(keys)).astype(np.int32)
+        eval_keys = rng.integers(-1, 35, int(rng.integers(0, 80))).astype(np.int64)
+        days = rng.integers(-1, 4, len(eval_keys)).astype(np.int32) + 19_000
+        days[rng.random(len(days)) < 0.1] = -1
+        rows = np.arange(2, len(eval_keys) + 2, dtype=np.int32)
+        args = (keys, community, names, eval_keys, days, rows)
+        assert panel_module.evaluated_sittings(*args) == _sittings_by_hand(*args)

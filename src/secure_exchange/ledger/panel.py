@@ -48,6 +48,7 @@ __all__ = [
 
 MIN_MEMBERS, MAX_MEMBERS = 5, 7
 BANK_ROLE, CHAIR_ROLE = "农商银行人员", "支书/主任"
+_SITTING_CHUNK = 1 << 20  # evaluations looked up at a time by ``evaluated_sittings``
 PANEL_SCHEMA = pa.schema(
     [
         ("source_row", pa.int32()),
@@ -213,7 +214,9 @@ def evaluated_sittings(
     """(community, date, first row) of each sitting the evaluations name, in row order.
 
     ``resident_community`` indexes ``communities`` (-1: none); ``evaluation_days`` are days
-    since 1970 (-1: no valid date). Evaluations naming no resident are left out.
+    since 1970 (-1: no valid date). Evaluations naming no resident are left out. The
+    evaluations are looked up ``_SITTING_CHUNK`` at a time, so the temporaries stay a few
+    dozen MB however long the ledger (10M residents: 13M evaluations).
     """
     if not len(evaluation_keys) or not len(resident_keys):
         return []
@@ -222,29 +225,32 @@ def evaluated_sittings(
     if np.any((ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)):  # the first of a duplicate
         order = np.argsort(resident_keys, kind="stable")
         ordered = resident_keys[order]
-    # sorted needles against sorted keys: the binary searches stay cache-warm (any order
-    # of equal needles: each result goes back to its own row)
-    wanted = np.argsort(evaluation_keys)
-    near = np.searchsorted(ordered, evaluation_keys[wanted])
-    at = np.empty_like(near)
-    at[wanted] = order[np.minimum(near, len(order) - 1)]
-    found = (resident_keys[at] == evaluation_keys) & (evaluation_keys >= 0)
-    community = np.where(found, resident_community[at], -1)
-    usable = (community >= 0) & (evaluation_days >= 0)
-    picked, days, rows = community[usable], evaluation_days[usable], evaluation_rows[usable]
-    if not len(picked):
-        return []
-    # one int64 per (community, day): a flat unique, far quicker than rows of a 2-D array
-    pairs = (picked.astype(np.int64) << 32) | days.astype(np.int64)
-    index = pa.table({"pair": pairs, "index": np.arange(len(pairs))})  # hashed, not sorted
-    counted = index.group_by("pair", use_threads=False).aggregate([("index", "min")])
-    first = np.sort(counted.column("index_min").to_numpy())
+    order = order.astype(np.int32) if len(order) < 2**31 else order
+    firsts: dict[int, int] = {}  # (community << 32 | day) -> its first evaluation's position
+    for start in range(0, len(evaluation_keys), _SITTING_CHUNK):
+        keys = evaluation_keys[start : start + _SITTING_CHUNK]
+        # sorted needles against sorted keys: the binary searches stay cache-warm (any order
+        # of equal needles: each result goes back to its own row)
+        wanted = np.argsort(keys)
+        at = np.empty(len(keys), dtype=order.dtype)
+        at[wanted] = order[np.minimum(np.searchsorted(ordered, keys[wanted]), len(order) - 1)]
+        found = (resident_keys[at] == keys) & (keys >= 0)
+        community = np.where(found, resident_community[at], -1)
+        days = evaluation_days[start : start + _SITTING_CHUNK]
+        usable = np.flatnonzero((community >= 0) & (days >= 0))
+        if not len(usable):
+            continue
+        # one int64 per (community, day): a flat unique, far quicker than rows of a 2-D array
+        pairs = (community[usable].astype(np.int64) << 32) | days[usable].astype(np.int64)
+        unique, first = np.unique(pairs, return_index=True)
+        for pair, index in zip(unique.tolist(), first.tolist(), strict=True):
+            firsts.setdefault(pair, start + int(usable[index]))
     epoch = np.datetime64("1970-01-01", "D")
     return [
         (
-            communities[int(picked[i])],
-            str(epoch + np.timedelta64(int(days[i]), "D")),
-            int(rows[i]),
+            communities[pair >> 32],
+            str(epoch + np.timedelta64(pair & 0xFFFFFFFF, "D")),
+            int(evaluation_rows[position]),
         )
-        for i in first
+        for pair, position in sorted(firsts.items(), key=lambda item: item[1])
     ]
