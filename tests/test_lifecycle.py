@@ -467,3 +467,22 @@ def test_a_statement_deleted_on_the_station_shows_in_audit_verify(w: World) -> N
         refused = w.sx(home, "audit", "verify", ok=False)
         assert refused.exit_code == 1
         assert "no longer holds" in refused.output
+
+
+def test_a_statement_deleted_on_the_station_stops_it_until_restored(w: World) -> None:
+    """The insider's way round a revocation: delete it on the station. The access log says
+    it was issued, so every command that checks the agreement stops, naming the missing
+    statement, until the file is back; then the revocation refuses again."""
+    out = w.root / "to-bank"
+    w.sx(w.community, "agreement", "revoke", NUMBER, "--reason", "ended", "--out", str(out))
+    (kept,) = (w.community / "state" / "lifecycle").glob("*.json")
+    data = kept.read_bytes()
+    kept.unlink()
+    stopped = seal(w, ok=False)
+    assert stopped.exit_code == 1
+    assert "no longer in the station's state/lifecycle folder" in stopped.output
+    assert len(stopped.output.strip().splitlines()) == 1
+    zh = w.sx(w.community, "agreement", "list", ok=False, env={"SX_LANG": "zh"})
+    assert "已不在工作站" in zh.output
+    kept.write_bytes(data)
+    assert "was revoked" in seal(w, ok=False).output

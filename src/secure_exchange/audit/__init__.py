@@ -20,7 +20,12 @@ from secure_exchange.audit.events import (
 from secure_exchange.audit.export import TABLE_COLUMNS
 from secure_exchange.audit.log import AuditLog
 from secure_exchange.audit.report import action_label, outcome_label, write_report
-from secure_exchange.audit.verify import AuditVerifyReport, CheckpointCheck, WitnessCheck
+from secure_exchange.audit.verify import (
+    AuditVerifyReport,
+    CheckpointCheck,
+    WitnessCheck,
+    logged_statements,
+)
 from secure_exchange.audit.witness import WitnessResult
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "WitnessError",
     "WitnessResult",
     "action_label",
+    "logged_statements",
     "looks_personal",
     "outcome_label",
     "seal_fingerprint",

@@ -437,6 +437,17 @@ def _tally(found: _Logged, event: dict[str, object]) -> None:
         found.statements.add(str(detail["statement.digest"]))
 
 
+def logged_statements(home: Path) -> frozenset[str]:
+    """SHA-256 of every signed statement the access log at ``home`` says was issued or
+    received there (whole records only; an unreadable log gives none: its own check says
+    so)."""
+    try:
+        size = store.log_path(home).stat().st_size
+    except OSError:
+        return frozenset()
+    return frozenset(_logged(home, size).statements)
+
+
 def state_problems(home: Path, end: int, anchors: Anchors) -> tuple[Problem, ...]:
     """§9: the replay register, the sequence counter and the trust store against the log.
 

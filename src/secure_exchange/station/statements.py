@@ -32,12 +32,16 @@ def all_statements(station: Station) -> list[tuple[Statement, Agreement]]:
 
     Raises:
         SecureExchangeError: ``home.unreadable`` naming a statement file that no longer
-            parses or verifies (fail closed).
+            parses or verifies, ``home.statement_missing`` when the access log records a
+            statement issued or received here that the station no longer holds (both fail
+            closed).
     """
     trusted = {a.sha256: a for a in station.trust.all()}
     found = []
+    held = set()
     for path in _statement_files(station):
         statement = _load(path)
+        held.add(statement.sha256)
         agreement = trusted.get(statement.agreement_sha256)
         if agreement is None:
             continue  # about an agreement no longer trusted here: nothing left to refuse
@@ -46,6 +50,11 @@ def all_statements(station: Station) -> list[tuple[Statement, Agreement]]:
         except AgreementError as exc:  # changed on disk since it was checked and kept
             raise SecureExchangeError("home.unreadable", path=path, error=exc.key) from exc
         found.append((statement, agreement))
+    missing = sorted(station.logged_statements - held)
+    if missing:  # deleted: a revocation gone would end its refusal unseen (fail closed)
+        raise SecureExchangeError(
+            "home.statement_missing", count=len(missing), statement=missing[0][:16]
+        )
     return sorted(found, key=lambda pair: pair[0].issued)
 
 

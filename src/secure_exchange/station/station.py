@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from secure_exchange.audit import Actor, AuditLog, Operation
+from secure_exchange.audit import Actor, AuditLog, Operation, logged_statements
 from secure_exchange.errors import Problem
 from secure_exchange.station.home import HomeLayout, StationInfo, load_station
 from secure_exchange.station.register import ReplayRegister, SequenceCounter
@@ -54,6 +54,12 @@ class Station:
     def open(cls, home: Path) -> Iterator[Station]:
         """The station at ``home`` for one command: ``with Station.open(home) as station``."""
         yield cls(home)
+
+    @cached_property
+    def logged_statements(self) -> frozenset[str]:
+        """SHA-256 of the signed statements the access log says were issued or received
+        here (read once a command: a statement issued since is held anyway)."""
+        return logged_statements(self.home)
 
     @property
     def home(self) -> Path:
