@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from secure_exchange.audit import AuditLog, AuditUnavailableError
 from secure_exchange.station import destroy as _destroy
 from tests.support import (
     ID_A,
@@ -486,3 +487,24 @@ def test_a_statement_deleted_on_the_station_stops_it_until_restored(w: World) ->
     assert "已不在工作站" in zh.output
     kept.write_bytes(data)
     assert "was revoked" in seal(w, ok=False).output
+
+
+def test_a_statement_whose_record_cannot_be_written_is_taken_back(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept before its record (the log never names a statement the station lacks); when
+    the record fails, the statement is removed and the revocation does not happen."""
+    original = AuditLog.record
+
+    def failing(self: AuditLog, action: str, **kwargs: object) -> object:
+        if action == "statement.issued":
+            assert list((w.community / "state" / "lifecycle").glob("*.json"))  # kept first
+            raise AuditUnavailableError("audit.unavailable.broken", path="log", problem="full")
+        return original(self, action, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AuditLog, "record", failing)
+    refused = w.sx(w.community, "agreement", "revoke", NUMBER, "--reason", "ended", ok=False)
+    assert refused.exit_code == 1
+    monkeypatch.undo()
+    assert not list((w.community / "state" / "lifecycle").glob("*.json"))
+    sealed(w)  # not revoked: the operation did not happen

@@ -209,14 +209,22 @@ def issue(
     out_dir: Path | None,
 ) -> tuple[Statement, Path | None]:
     """Sign, keep and (with ``out_dir``) write a statement, inside the caller's audited
-    operation; the log's record comes first (audit-log-v1 §9)."""
+    operation (whose begin event is already in the log). The statement is kept before its
+    own record is written, so the log never names a statement the station does not hold
+    (audit-log-v1 §9: a kill in between leaves the store ahead of the log); if the record
+    cannot be written, the statement is taken back and the operation fails."""
     statement = Statement.issue(kind, agreement, signer, fields)
-    station.log.record(
-        "statement.issued",
-        actor=key_actor(signer.public),
-        detail=_detail(statement),
-    )
-    store_statement(station, statement)
+    kept = store_statement(station, statement)
+    try:
+        station.log.record(
+            "statement.issued",
+            actor=key_actor(signer.public),
+            detail=_detail(statement),
+        )
+    except BaseException:
+        if kept:
+            (station.layout.lifecycle / f"{statement.statement_id}.json").unlink(missing_ok=True)
+        raise
     return statement, write_out(statement, out_dir)
 
 
