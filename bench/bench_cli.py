@@ -224,6 +224,26 @@ class Stock:
         return seconds
 
 
+def csv_write_seconds(decisions: Path) -> float:
+    """Seconds pyarrow's CSV writer takes to write the table of ``decisions`` again (read
+    first, untimed; written to a file beside it, then removed): best of two, in a fresh
+    process."""
+    code = (
+        "import sys, time, pyarrow.csv as c\n"
+        "t = c.read_csv(sys.argv[1], convert_options=c.ConvertOptions(strings_can_be_null=False))\n"
+        "best = float('inf')\n"
+        "for _ in range(2):\n"
+        "    s = time.perf_counter(); c.write_csv(t, sys.argv[2]); best = min(best, time.perf_counter() - s)\n"
+        "print(best)\n"
+    )
+    again = decisions.with_name(decisions.name + ".again.csv")
+    try:
+        done = run([sys.executable, "-c", code, str(decisions), str(again)])
+    finally:
+        again.unlink(missing_ok=True)
+    return float(done.out.strip())
+
+
 # --------------------------------------------------------------------------- ledgers
 
 
@@ -474,6 +494,23 @@ def measure(args: argparse.Namespace, root: Path) -> None:
             ours = (min(runs["score large"]) - min(runs["score small"])) * per
             base = (min(runs["stock score large"]) - min(runs["stock score small"])) * per
             rows.append(row("sx score PACKAGE, marginal per 1M", ours, base, "stock", "<= 2"))
+            # A second baseline, for context only: stock reading plus writing the very
+            # decisions CSV sx wrote (pyarrow's CSV writer on the same table), since the
+            # stock pipeline writes nothing while sx score must write the bank's decisions.
+            for i in range(args.repeat):
+                for size in ("small", "large"):
+                    written = csv_write_seconds(fast.root / f"decisions-{size}{i}.csv")
+                    best(runs, f"csv write {size}", written)
+            wrote = (min(runs["csv write large"]) - min(runs["csv write small"])) * per
+            rows.append(
+                row(
+                    "  the same beside stock + writing its CSV",
+                    ours,
+                    base + wrote,
+                    "stock+csv",
+                    "-",
+                )
+            )
     if "fixed" in wanted:
         rows.extend(fixed_costs(root, small))
     if "gb" in wanted:
