@@ -15,8 +15,6 @@ quote prefix.
 
 from __future__ import annotations
 
-import hashlib
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -96,7 +94,7 @@ class DecisionsWriter:
     Parquet: the same rows, one row group per table at most a writer's default)."""
 
     def __init__(self, handle: BinaryIO, suffix: str) -> None:
-        self._sink = _Hashing(handle)
+        self._sink = fsio.HashingWriter(handle)
         self._suffix = suffix
         self._writer: pq.ParquetWriter | None = None
         self._header: pa.Schema | None = None  # CSV: the header written (with the BOM)
@@ -128,25 +126,6 @@ class DecisionsWriter:
     def sha256(self) -> str:
         """SHA-256 (hex) of every byte written so far."""
         return self._sink.digest.hexdigest()
-
-
-class _Hashing(io.RawIOBase):
-    """A write-only file that hashes what passes through it to ``handle``."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        super().__init__()
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.dropping = False  # set when the file is abandoned: its writer's last bytes
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        if not self.dropping:
-            self.digest.update(data)
-            self._handle.write(data)
-        return len(data)
 
 
 @contextmanager

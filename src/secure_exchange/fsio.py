@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import io
 import os
 import stat
 import tempfile
@@ -21,8 +23,10 @@ except ImportError:  # pragma: no cover - Windows has no fcntl
 
 __all__ = [
     "CAN_LOCK",
+    "HashingWriter",
     "atomic_write",
     "check_output",
+    "file_sha256",
     "fsync_dir",
     "hold_folder",
     "open_private",
@@ -36,7 +40,37 @@ __all__ = [
 ]
 
 CAN_LOCK = fcntl is not None
+_HASH_BLOCK = 1 << 20
 _SCRATCH = ".d"
+
+
+class HashingWriter(io.RawIOBase):
+    """A write-only file that hashes (SHA-256) what passes through it to ``handle``, so a
+    file's digest is known once written, without reading it back."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        super().__init__()
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.dropping = False  # set when the file is abandoned: its writer's last bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.dropping:
+            self.digest.update(data)
+            self._handle.write(data)
+        return len(data)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file, read a block at a time."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def try_lock(fd: int) -> bool:

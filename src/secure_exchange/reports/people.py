@@ -15,7 +15,6 @@ layer does not know is shown as it is, never dropped, so new codes slot in with 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -320,11 +319,7 @@ def writing_output(path: Path, kind: str) -> Iterator[TableSink]:
     yield gathered
     tables = gathered.tables
     write_output(pa.concat_tables(tables) if len(tables) > 1 else tables[0], path, kind)
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    gathered.digest = digest.hexdigest()
+    gathered.digest = fsio.file_sha256(Path(path))
 
 
 def _widths(table: pa.Table, kind: str) -> list[int]:

@@ -14,12 +14,12 @@ systems; what makes the data unreadable is that the keys are gone (crypto-shredd
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from secure_exchange.fsio import file_sha256
 from secure_exchange.layout import HomeLayout
 from secure_exchange.station.common import PassphraseFn
 from secure_exchange.station.lifecycle import issue, own_signer, standing, write_out
@@ -57,21 +57,13 @@ def _shred_file(path: Path) -> None:
     path.unlink()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _current(entry: Output) -> bool | None:
     """Whether the registered path is still what was registered (``None``: it is gone)."""
     path = Path(entry.path)
     target = path / "SHA256SUMS" if entry.kind == "package" else path
     if not target.is_file():
         return None
-    return _sha256(target) == entry.sha256
+    return file_sha256(target) == entry.sha256
 
 
 def _shred_output(entry: Output) -> None:

@@ -18,7 +18,6 @@ Records of format v1 (the approved columns inside the JSON) are still read.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +43,8 @@ from secure_exchange.package import DirectoryReader, VerifiedPackage
 from secure_exchange.station.notify import APPROVED_COLUMNS, ReidentifyError
 from secure_exchange.station.station import Station
 from secure_exchange.trust import Agreement, UnlockedIdentity
+
+file_sha256 = _fsio.file_sha256  # the station's callers import it from here
 
 __all__ = [
     "FORMAT",
@@ -184,7 +185,7 @@ class ApprovedWriter:
     a Parquet file (hashed as written), with the counts by status."""
 
     def __init__(self, handle: BinaryIO) -> None:
-        self._sink = _Hashing(handle)
+        self._sink = _fsio.HashingWriter(handle)
         self._writer = pq.ParquetWriter(  # tokens do not compress: written as they are
             self._sink, _SCHEMA, use_dictionary=["community"], compression="none"
         )
@@ -213,23 +214,6 @@ class ApprovedWriter:
     def sha256(self) -> str:
         """SHA-256 (hex) of the file's bytes so far (all of them once closed)."""
         return self._sink.digest.hexdigest()
-
-
-class _Hashing(io.RawIOBase):
-    def __init__(self, handle: BinaryIO) -> None:
-        super().__init__()
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.dropping = False  # set when the file is abandoned: its writer's last bytes
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        if not self.dropping:
-            self.digest.update(data)
-            self._handle.write(data)
-        return len(data)
 
 
 @contextmanager
@@ -276,15 +260,6 @@ def record_files(station: Station, sums_sha256: str) -> tuple[Path, Path, Path]:
 
 def _trusted_comment(record: ScoringRecord) -> str:
     return f"{FORMAT} package:{record.package} sums:{record.sums_sha256}"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sums_digest(package: Path) -> str | None:
