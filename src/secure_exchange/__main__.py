@@ -1,5 +1,5 @@
 """``python -m secure_exchange`` is the same as ``sx``."""
 
-from secure_exchange.cli import main
+from secure_exchange.cli import run
 
-main()
+run()

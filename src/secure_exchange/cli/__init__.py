@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from secure_exchange.cli.app import build_cli, main
+from secure_exchange.cli.app import build_cli, main, run
 
-__all__ = ["build_cli", "main"]
+__all__ = ["build_cli", "main", "run"]

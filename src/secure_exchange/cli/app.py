@@ -8,7 +8,7 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -27,7 +27,7 @@ from secure_exchange.cli import (
 from secure_exchange.errors import SecureExchangeError
 from secure_exchange.i18n import t
 
-__all__ = ["build_cli", "main"]
+__all__ = ["build_cli", "main", "run"]
 
 # Each area adds its commands to the root group, in this order.
 _AREAS = (
@@ -135,3 +135,36 @@ def _write_crash_report(exc: BaseException) -> Path:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run ``sx`` (exit 0 done, 1 refused or failed, 2 usage)."""
     build_cli().main(args=list(argv) if argv is not None else None, prog_name="sx")
+
+
+def run() -> NoReturn:
+    """The ``sx`` program (``python -m secure_exchange`` too): ``main``, then leave at once.
+
+    Every command has closed, synced and renamed what it wrote before ``main`` returns, so
+    once the output streams are flushed nothing is left for the interpreter's teardown
+    but freeing memory: hundreds of milliseconds after a large package (each module and
+    table freed one by one), and the moment a native library's threads can still abort
+    the process (apache/arrow#34314). An exception other than an exit leaves as usual.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    else:
+        code = 0
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach the reader
+            code = code or 1
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The process status of ``sys.exit(code)``: a message is printed, status 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(f"{code}\n")  # as the interpreter would
+    return 1
