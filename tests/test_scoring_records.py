@@ -21,7 +21,7 @@ def _chunked(values: list[str | None], pieces: int = 3) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(p, pa.string()) for p in parts], pa.string())
 
 
-@pytest.mark.parametrize("width", [18, 32, 7])
+@pytest.mark.parametrize("width", [18, 32, 7, 16, 64])
 def test_fixed_width_matches_hash_pass(width: int) -> None:
     rng = np.random.default_rng(width)
     mine = _tokens(rng, 500, width)
@@ -68,7 +68,7 @@ def test_too_many_sharing_a_key_take_the_hash_pass(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.parametrize("key_bits", [64, 6, 2, 0])
-@pytest.mark.parametrize("width", [32, 18, 8, 3])
+@pytest.mark.parametrize("width", [32, 18, 8, 3, 16, 64, 40])
 def test_colliding_keys_match_as_the_hash_pass(
     key_bits: int, width: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

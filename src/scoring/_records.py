@@ -235,7 +235,7 @@ def _match_rows(mine: tuple[int, Words], theirs: tuple[int, Words]) -> IntArray 
     place = np.flatnonzero(theirs_at)
     asked = packed.take(place)
     at = place - np.arange(1, wanted + 1)  # the last of ours at or before each of theirs
-    return _candidates(_as_values(rows), _as_values(asked_rows), ours, asked, at, (high, low))
+    return _candidates(rows, asked_rows, ours, asked, at, (high, low))
 
 
 def _shared_keys(rows: Words, ours: Words, high: np.uint64, low: np.uint64) -> bool:
@@ -252,14 +252,24 @@ def _shared_keys(rows: Words, ours: Words, high: np.uint64, low: np.uint64) -> b
     return bool(np.unique(rows[chosen], axis=0).shape[0] < chosen.size)
 
 
-def _as_values(rows: Words) -> npt.NDArray[np.void]:
-    """Each row of words as one opaque value (compared byte for byte)."""
-    return np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1] * 8))).ravel()
+_SAME_WORDS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _same_rows(mine: Words, theirs: Words) -> npt.NDArray[np.bool_]:
+    """Whether each row of ``mine`` equals the row of ``theirs`` beside it, word for word."""
+    differ = mine != theirs
+    packed = _SAME_WORDS.get(differ.shape[1])
+    same: npt.NDArray[np.bool_]
+    if packed is None:
+        same = ~differ.any(axis=1)
+    else:
+        same = differ.view(packed).reshape(-1) == 0  # a row's flags read as one integer
+    return same
 
 
 def _candidates(
-    mine: npt.NDArray[np.void],
-    theirs: npt.NDArray[np.void],
+    mine: Words,
+    theirs: Words,
     ours: Words,
     asked: Words,
     at: IntArray,
@@ -271,21 +281,21 @@ def _candidates(
     candidate = np.take(ours, at, mode="clip")  # at -1: a key below all of ours
     same = ((candidate ^ asked) & high) == 0
     who = (asked & low).astype(np.int64)
-    found = np.empty(theirs.size, dtype=np.int64)
-    found[who] = np.where(same, (candidate & low).astype(np.int64), -1)
-    equal = np.take(mine, found, mode="clip") == theirs
-    missed = np.flatnonzero(~equal & (found >= 0))  # a stranger sharing a key, or a collision
-    found[~equal] = -1
-    if missed.size:
-        pending = np.flatnonzero(np.isin(who, missed))
+    first = np.empty(len(theirs), dtype=np.intp)
+    first[who] = np.where(same, (candidate & low).astype(np.intp), -1)
+    equal = _same_rows(np.take(mine, first, axis=0, mode="clip"), theirs)
+    found: IntArray = np.where(equal, first, -1).astype(np.int64)
+    missed = ~equal & (first >= 0)  # a stranger sharing a key, or a collision
+    if missed.any():
+        pending = np.flatnonzero(missed[who])
         at[pending] -= 1
         _tried_before(mine, theirs, ours, asked, at, pending, masks, found)
     return found
 
 
 def _tried_before(
-    mine: npt.NDArray[np.void],
-    theirs: npt.NDArray[np.void],
+    mine: Words,
+    theirs: Words,
     ours: Words,
     asked: Words,
     at: IntArray,
@@ -302,7 +312,7 @@ def _tried_before(
         keep = ((candidate ^ question) & high) == 0
         pending, candidate, question = pending[keep], candidate[keep], question[keep]
         row, who = (candidate & low).astype(np.int64), (question & low).astype(np.int64)
-        hit = np.take(mine, row) == np.take(theirs, who)
+        hit = _same_rows(np.take(mine, row, axis=0), np.take(theirs, who, axis=0))
         found[who[hit]] = row[hit]
         pending = pending[~hit]
         at[pending] -= 1
