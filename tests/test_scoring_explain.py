@@ -77,6 +77,9 @@ def _mixed(
         (60, 30, 100, 2, 100_000),  # too many long lists: the general join
         (60, 9, 6, 10_000, 2),  # too many distinct lists: the general join
         (1, 40, 300, 10_000, 100_000),  # one subject, many entries in one part
+        (80, 12, 30, 10_000, 100_000),  # 6 bits a label: lists of about 10, either way
+        (80, 16, 12, 10_000, 100_000),  # 5 bits a label: lists of about 12, either way
+        (80, 6, 1, 10_000, 100_000),  # 2 labels, 1 bit each
     ],
 )
 def test_masks_runs_and_long_lists_match_the_reference(

@@ -110,26 +110,20 @@ class Explainer:
 
 def _by_code(size: int, parts: list[_Part], labels: list[str]) -> pa.Array | None:
     """The reasons column through each subject's code (see the module docstring); ``None``
-    when there are too many distinct lists or too many lists too long for a code.
-
-    A code appends ``label id + 1`` in ``bits`` each (first entry highest): an exact,
-    unique code per list of at most ``63 // bits`` entries (so equal codes are equal
-    lists); longer lists are marked and joined from the parts on their own.
-    """
-    bits = max(1, len(labels).bit_length())
-    codes = np.zeros(size, dtype=np.uint64)
-    counts = np.zeros(size, dtype=np.int32)
+    when there are too many distinct lists or too many lists too long for a code."""
+    coder = _Coder(np.zeros(size, dtype=np.uint64), max(1, len(labels).bit_length()))
     for part in parts:
-        _append(codes, counts, part, bits)
-    long = np.flatnonzero(counts * bits > _CODE_BITS)
+        coder.append(part)
+    long = np.unique(np.concatenate(coder.long)) if coder.long else np.zeros(0, np.int64)
     if long.size > _MAX_LONG:
         return None
+    codes = coder.codes
     codes[long] = 0
     encoded = pc.dictionary_encode(pa.array(codes, type=pa.uint64()))
     distinct = encoded.dictionary.to_numpy()
     if distinct.size > _MAX_COMBINATIONS:
         return None
-    texts = _decoded(distinct, bits, pa.array(labels, type=pa.string()))
+    texts = _decoded(distinct, coder.bits, pa.array(labels, type=pa.string()))
     which = encoded.indices
     if long.size:
         texts = pa.concat_arrays([texts, pa.array(_long_lists(size, long, parts, labels))])
@@ -139,34 +133,64 @@ def _by_code(size: int, parts: list[_Part], labels: list[str]) -> pa.Array | Non
     return texts.take(which)
 
 
-def _append(codes: Codes, counts: npt.NDArray[np.int32], part: _Part, bits: int) -> None:
-    """Append one part's entries to the subjects' codes (and count them)."""
-    shift = np.uint64(bits)
-    if part.mask is not None and np.count_nonzero(part.mask) * _DENSE > part.mask.size:
-        if not counts.any():  # the first entries: the codes are all 0
-            np.multiply(part.mask, np.uint64(int(part.ids) + 1), out=codes)
-            counts += part.mask
+@dataclass
+class _Coder:
+    """Each subject's entry list as a code: ``label id + 1`` in ``bits`` a digit, first
+    entry highest. Exact and unique for lists of at most ``63 // bits`` entries (so
+    equal codes are equal lists); the subjects of longer lists are listed in ``long``
+    (their codes mean nothing) and joined from the parts on their own."""
+
+    codes: Codes
+    bits: int
+    long: list[IntArray] = field(default_factory=list)
+    fresh: bool = True  # no entry yet: every code is 0
+
+    def append(self, part: _Part) -> None:
+        """Append one part's entries to the subjects' codes."""
+        shift = np.uint64(self.bits)
+        fresh, self.fresh = self.fresh, False
+        if part.mask is not None and np.count_nonzero(part.mask) * _DENSE > part.mask.size:
+            value = np.uint64(int(part.ids) + 1)
+            if fresh:
+                np.multiply(part.mask, value, out=self.codes)
+                return
+            full = (self.codes >= self._room(1)) & part.mask
+            if full.any():
+                self.long.append(np.flatnonzero(full))
+            grown = self.codes << shift
+            grown |= value
+            np.copyto(self.codes, grown, where=part.mask)
             return
-        grown = codes << shift
-        grown |= np.uint64(int(part.ids) + 1)
-        np.copyto(codes, grown, where=part.mask)
-        counts += part.mask
-        return
-    subjects, ids = part.indices()
-    value = (ids + 1).astype(np.uint64)
-    if subjects.size < 2 or bool((subjects[1:] != subjects[:-1]).all()):
-        codes[subjects] = (codes[subjects] << shift) | value
-        counts[subjects] += 1
-        return
-    rank, starts = _rank_in_runs(subjects)  # a subject with several entries in the part
-    runs = np.diff(np.append(starts, subjects.size))
-    after = (np.repeat(runs, runs) - 1 - rank) * bits  # bits of the entries after it
-    fits = after < 64  # beyond: the list cannot fit a code, its count says so
-    value = np.where(fits, value << np.minimum(after, 63).astype(np.uint64), 0)
-    own = subjects[starts]
-    moved = codes[own] << np.minimum(runs * bits, 63).astype(np.uint64)
-    codes[own] = np.where(runs * bits < 64, moved, 0) | np.add.reduceat(value, starts)
-    counts[own] += runs
+        subjects, ids = part.indices()
+        values = (ids + 1).astype(np.uint64)
+        if subjects.size < 2 or bool((subjects[1:] != subjects[:-1]).all()):
+            before = self.codes[subjects]
+            self._extend(subjects, before, before << shift | values, 1)
+            return
+        rank, starts = _rank_in_runs(subjects)  # a subject with several entries in the part
+        runs = np.diff(np.append(starts, subjects.size))
+        after = np.minimum((np.repeat(runs, runs) - 1 - rank) * self.bits, 64)
+        values = np.where(after < 64, values << np.minimum(after, 63).astype(np.uint64), 0)
+        own = subjects[starts]
+        moved = np.minimum(runs * self.bits, 64)
+        before = self.codes[own]
+        grown = np.where(moved < 64, before << np.minimum(moved, 63).astype(np.uint64), 0)
+        self._extend(own, before, grown | np.add.reduceat(values, starts), runs)
+
+    def _extend(
+        self, subjects: IntArray, before: Codes, grown: Codes, entries: IntArray | int
+    ) -> None:
+        """Store the ``grown`` codes of ``subjects`` (``before`` they took ``entries``)."""
+        full = before >= self._room(entries)
+        if full.any():
+            self.long.append(subjects[full])
+        self.codes[subjects] = grown
+
+    def _room(self, entries: IntArray | int) -> Codes:
+        """The least code with no room for ``entries`` more (0: none has room)."""
+        left = np.asarray(_CODE_BITS // self.bits - np.asarray(entries), dtype=np.int64)
+        least = np.left_shift(np.uint64(1), (np.maximum(left, 0) * self.bits).astype(np.uint64))
+        return np.where(left >= 0, least, np.uint64(0)).astype(np.uint64)
 
 
 def _decoded(codes: Codes, bits: int, labels: pa.Array) -> pa.Array:
