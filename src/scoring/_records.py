@@ -352,7 +352,8 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
     if (code < 0).any():
         bad = table["code"].filter(pa.array(code < 0))[0].as_py()
         raise ScoringError("score.input.unknown_code", code=_clip(bad), policy=policy.id)
-    order = np.argsort(code, kind="stable")
+    small = code.astype(np.int16) if len(policy.codes) < 2**15 else code  # a radix sort
+    order = np.argsort(small, kind="stable")
     code = code[order]
     level = index_of(table["level"], pa.array(policy.levels, type=pa.string()))[order]
     points = np.asarray(pc.fill_null(table["points"], 0).to_numpy(), dtype=np.int64)[order]

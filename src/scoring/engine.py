@@ -271,7 +271,7 @@ def _labels(
     sign = "+" if item.sign > 0 else "-"
     values = records.value[part]
     if item.kind != "levelled":
-        texts = {int(v): f"{item.code}{sign}{int(v)}" for v in np.unique(values)}
+        texts = {int(v): f"{item.code}{sign}{int(v)}" for v in _distinct(values)}
         lookup = np.full(max(texts) + 1, -1, dtype=np.int64)
         for value, text in texts.items():
             lookup[value] = explain.label(text)
@@ -285,6 +285,14 @@ def _labels(
     levels = records.level[part]
     off_table = int(np.count_nonzero(table.counted[levels] != levels))
     return ids[levels], off_table
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """The distinct values, ascending (points: small and >= 0, counted directly)."""
+    if int(values.min()) >= 0 and int(values.max()) < 1 << 16:
+        distinct: IntArray = np.flatnonzero(np.bincount(values))
+        return distinct
+    return np.unique(values)
 
 
 def _status(policy: Policy, base_met: BoolArray, vetoed: BoolArray, total: IntArray) -> IntArray:
