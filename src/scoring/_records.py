@@ -24,9 +24,11 @@ from scoring.policy import Item, Policy
 __all__ = [
     "LevelTable",
     "Records",
+    "fixed_width_rows",
     "fixed_width_words",
     "index_of",
     "level_table",
+    "same_rows",
     "subject_index",
     "subject_keys",
     "to_records",
@@ -142,6 +144,17 @@ def _chunk_bytes(chunk: pa.Array, width: int) -> npt.NDArray[np.uint8]:
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
     first = int(offsets[0])
     return np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
+
+
+def fixed_width_rows(column: pa.ChunkedArray) -> tuple[int, Words] | None:
+    """The values' width in bytes and their bytes as rows of 64-bit words (zero-padded);
+    ``None`` unless all are present and of one width."""
+    return _fixed_rows(column)
+
+
+def same_rows(mine: Words, theirs: Words) -> npt.NDArray[np.bool_]:
+    """Whether each row of words of ``mine`` equals the row of ``theirs`` beside it."""
+    return _same_rows(mine, theirs)
 
 
 def fixed_width_words(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
