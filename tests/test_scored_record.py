@@ -89,3 +89,15 @@ def test_approved_writer_keeps_the_approved_and_counts_every_status() -> None:
     assert approved.schema == _SCHEMA
     assert approved.column("subject").to_pylist() == [f"{i:032x}" for i in (0, 2, 4)]
     assert approved.column("credit_limit_yuan").to_pylist() == [10_000, 30_000, 20_000]
+
+
+def test_the_approved_file_is_plain_parquet_without_statistics() -> None:
+    buffer = io.BytesIO()
+    writer = ApprovedWriter(buffer)
+    writer.add(_decisions(["approved", "declined", "approved"], 0))
+    writer.close()
+    parquet = pq.ParquetFile(pa.BufferReader(buffer.getvalue()))
+    assert parquet.read().column("subject").to_pylist() == [f"{i:032x}" for i in (0, 2)]
+    column = parquet.metadata.row_group(0).column(1)  # community: dictionary encoded
+    assert "RLE_DICTIONARY" in column.encodings or "PLAIN_DICTIONARY" in column.encodings
+    assert not column.is_stats_set

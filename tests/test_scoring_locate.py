@@ -52,3 +52,12 @@ def test_a_key_two_subjects_share_makes_it_unusable(monkeypatch) -> None:  # typ
     locator = _fed(_tokens(4))
     assert locator.finish() == 0
     assert not locator.usable
+
+
+def test_a_stranger_sharing_a_key_is_not_located(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("scoring.locate.words_key", lambda words: words[0].copy())
+    locator = _fed(["a" * 32, "b" * 32], ["c" * 32])
+    assert locator.finish() == 0
+    asked = ["a" * 8 + "z" * 24, "c" * 32, "b" * 32, "b" * 8 + "a" * 24, "a" * 32]
+    rows = locator.locate(pa.chunked_array([pa.array(asked, pa.string())]))
+    assert rows.tolist() == [-1, 2, 1, -1, 0]

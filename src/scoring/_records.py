@@ -24,9 +24,11 @@ from scoring.policy import Item, Policy
 __all__ = [
     "LevelTable",
     "Records",
+    "fixed_width_rows",
     "fixed_width_words",
     "index_of",
     "level_table",
+    "same_rows",
     "subject_index",
     "subject_keys",
     "to_records",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 IntArray = npt.NDArray[np.int64]
+Words = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,14 @@ def index_of(values: pa.ChunkedArray | pa.Array, choices: pa.Array) -> IntArray:
 def subject_index(scoring_subject: pa.ChunkedArray, eval_subject: pa.ChunkedArray) -> IntArray:
     """Row of each evaluation's subject in the scoring table (-1 if absent).
 
-    Subjects of one width (tokens, ID numbers) are matched by sorting a 64-bit key made
-    of their bytes and comparing the bytes of each candidate in full, so the answer is
-    exact; anything else (other widths, nulls, two subjects sharing a key) takes the
-    general pass over both columns.
+    Subjects of one width (tokens, ID numbers) are matched by one sort of both sides'
+    keys (64-bit, made of their bytes) and a comparison of the bytes of each candidate in
+    full, so the answer is exact; anything else (other widths, nulls, a repeated subject,
+    many subjects sharing a key) takes the general pass over both columns.
     """
-    mine, theirs = _fixed_width(scoring_subject), _fixed_width(eval_subject)
-    if mine is not None and theirs is not None and mine[0] == theirs[0]:
-        found = _match_words(mine[1], theirs[1])
+    mine, theirs = _fixed_rows(scoring_subject), _fixed_rows(eval_subject)
+    if mine is not None and theirs is not None:
+        found = _match_rows(mine, theirs)
         if found is not None:
             return found
     return _subject_index_hashed(scoring_subject, eval_subject)
@@ -109,6 +112,14 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
     """The values' width in bytes and the values as 64-bit words (zero-padded),
     word-major: ``words[j]`` is the j-th word of every value; ``None`` unless all values
     are present and of one width."""
+    found = _fixed_rows(column)
+    return None if found is None else (found[0], found[1].T)
+
+
+def _fixed_rows(column: pa.ChunkedArray) -> tuple[int, Words] | None:
+    """The values' width in bytes and the values as rows of 64-bit words (zero-padded;
+    the string bytes themselves when they already are such rows); ``None`` unless all
+    values are present and of one width."""
     if column.null_count or not pa.types.is_string(column.type) or len(column) == 0:
         return None
     chunks = [chunk for chunk in column.chunks if len(chunk)]
@@ -116,23 +127,34 @@ def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] 
     if width is None or any(_width(chunk) != width for chunk in chunks[1:]):
         return None
     size = -(-width // 8)
-    words = np.empty((size, len(column)), dtype=np.uint64)
+    pieces = [_chunk_bytes(chunk, width) for chunk in chunks]
+    if len(pieces) == 1 and width == size * 8 and pieces[0].ctypes.data % 8 == 0:
+        return width, pieces[0].view(np.uint64).reshape(len(column), size)
+    rows = np.zeros((len(column), size * 8), dtype=np.uint8)
     start = 0
-    for chunk in chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
-        first = int(offsets[0])
-        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
-        rows = raw.reshape(len(chunk), width)
-        for number in range(size):
-            part = rows[:, number * 8 : number * 8 + 8]
-            if part.shape[1] < 8:  # the last word, zero-padded
-                part = np.concatenate(
-                    [part, np.zeros((len(chunk), 8 - part.shape[1]), dtype=np.uint8)], axis=1
-                )
-            whole = np.ascontiguousarray(part).view(np.uint64)[:, 0]
-            words[number, start : start + len(chunk)] = whole
-        start += len(chunk)
-    return width, words
+    for piece in pieces:
+        count = len(piece) // width
+        rows[start : start + count, :width] = piece.reshape(count, width)
+        start += count
+    return width, rows.view(np.uint64)
+
+
+def _chunk_bytes(chunk: pa.Array, width: int) -> npt.NDArray[np.uint8]:
+    """The value bytes of a string chunk whose values are all ``width`` bytes long."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :]
+    first = int(offsets[0])
+    return np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + width * len(chunk)]
+
+
+def fixed_width_rows(column: pa.ChunkedArray) -> tuple[int, Words] | None:
+    """The values' width in bytes and their bytes as rows of 64-bit words (zero-padded);
+    ``None`` unless all are present and of one width."""
+    return _fixed_rows(column)
+
+
+def same_rows(mine: Words, theirs: Words) -> npt.NDArray[np.bool_]:
+    """Whether each row of words of ``mine`` equals the row of ``theirs`` beside it."""
+    return _same_rows(mine, theirs)
 
 
 def fixed_width_words(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
@@ -185,28 +207,128 @@ def _key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return key
 
 
-def _match_words(mine: npt.NDArray[np.uint64], theirs: npt.NDArray[np.uint64]) -> IntArray | None:
-    """Exact row of each of ``theirs`` in ``mine`` (-1 if absent); ``None`` when two of
-    ``mine`` share a key (a repeat or a collision: the general pass sorts it out).
+def _row_key(rows: Words) -> Words:
+    """A 64-bit key per row of words (the subject index's own; its top bits are used):
+    the words times odd constants, summed (mod 2**64), then mixed."""
+    key: Words = rows @ _MIX[np.arange(rows.shape[1]) % _MIX.size]
+    key ^= key >> np.uint64(31)
+    key *= _MIX[1]
+    return key
 
-    Both sides are sorted by key, so the search walks forward; only the one candidate
-    of each key is compared in full (keys of ``mine`` being unique).
+
+_NEAR_LIMIT = 4096  # scoring subjects sharing a truncated key, at most (else the hash pass)
+
+
+def _match_rows(mine: tuple[int, Words], theirs: tuple[int, Words]) -> IntArray | None:
+    """Exact row of each of ``theirs`` in ``mine`` (-1 if absent); ``None`` when a
+    subject of ``mine`` repeats or too many share a key (the general pass decides).
+
+    Both sides' keys, cut to their top bits, carry the row (and a bit: ours or theirs)
+    in their low bits; one sort of them all puts each of theirs right after the ones of
+    ours sharing its key, and each candidate is then compared in full. A key several of
+    ours share is tried member by member, so a stranger sharing a key is never taken.
     """
-    keys = _key(mine)
-    order = np.argsort(keys)
-    ordered = keys[order]
-    if ordered.size > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+    (width, rows), (their_width, asked_rows) = mine, theirs
+    size, wanted = len(rows), len(asked_rows)
+    if width != their_width:
         return None
-    wanted = _key(theirs)
-    asked = np.argsort(wanted)
-    at = np.empty(wanted.size, dtype=np.int64)
-    at[asked] = np.searchsorted(ordered, wanted[asked])
-    np.minimum(at, ordered.size - 1, out=at)
-    row = order[at]
-    same = ordered[at] == wanted
-    for mine_word, their_word in zip(mine, theirs, strict=True):
-        same &= mine_word[row] == their_word
-    return np.where(same, row, -1)
+    bits = max(size, wanted).bit_length()
+    low, flag = np.uint64((1 << bits) - 1), np.uint64(1 << bits)
+    high = ~np.uint64((1 << (bits + 1)) - 1)
+    packed = np.empty(size + wanted, dtype=np.uint64)
+    np.bitwise_and(_row_key(rows), high, out=packed[:size])
+    packed[:size] |= np.arange(size, dtype=np.uint64)
+    np.bitwise_and(_row_key(asked_rows), high, out=packed[size:])
+    packed[size:] |= np.arange(wanted, dtype=np.uint64) | flag
+    packed.sort()
+    theirs_at = (packed & flag) != 0
+    ours = packed.take(np.flatnonzero(~theirs_at))  # our keys in order, each with its row
+    if _shared_keys(rows, ours, high, low):
+        return None
+    place = np.flatnonzero(theirs_at)
+    asked = packed.take(place)
+    at = place - np.arange(1, wanted + 1)  # the last of ours at or before each of theirs
+    return _candidates(rows, asked_rows, ours, asked, at, (high, low))
+
+
+def _shared_keys(rows: Words, ours: Words, high: np.uint64, low: np.uint64) -> bool:
+    """Whether a subject repeats among those sharing a cut key, or too many share one."""
+    same = ((ours[1:] ^ ours[:-1]) & high) == 0
+    if not same.any():
+        return False
+    near = np.zeros(ours.size, dtype=bool)
+    near[1:] |= same
+    near[:-1] |= same
+    chosen = (ours[near] & low).astype(np.int64)
+    if chosen.size > _NEAR_LIMIT:
+        return True
+    return bool(np.unique(rows[chosen], axis=0).shape[0] < chosen.size)
+
+
+_SAME_WORDS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _same_rows(mine: Words, theirs: Words) -> npt.NDArray[np.bool_]:
+    """Whether each row of ``mine`` equals the row of ``theirs`` beside it, word for word."""
+    differ = mine != theirs
+    packed = _SAME_WORDS.get(differ.shape[1])
+    same: npt.NDArray[np.bool_]
+    if packed is None:
+        same = ~differ.any(axis=1)
+    else:
+        same = differ.view(packed).reshape(-1) == 0  # a row's flags read as one integer
+    return same
+
+
+def _candidates(
+    mine: Words,
+    theirs: Words,
+    ours: Words,
+    asked: Words,
+    at: IntArray,
+    masks: tuple[np.uint64, np.uint64],
+) -> IntArray:
+    """Match each of ``asked`` (in key order) against ``ours[at]`` and, when that is not
+    its subject, against those before it sharing its key; answered in input order."""
+    high, low = masks
+    candidate = np.take(ours, at, mode="clip")  # at -1: a key below all of ours
+    same = ((candidate ^ asked) & high) == 0
+    who = (asked & low).astype(np.int64)
+    first = np.empty(len(theirs), dtype=np.intp)
+    first[who] = np.where(same, (candidate & low).astype(np.intp), -1)
+    equal = _same_rows(np.take(mine, first, axis=0, mode="clip"), theirs)
+    found: IntArray = np.where(equal, first, -1).astype(np.int64)
+    missed = ~equal & (first >= 0)  # a stranger sharing a key, or a collision
+    if missed.any():
+        pending = np.flatnonzero(missed[who])
+        at[pending] -= 1
+        _tried_before(mine, theirs, ours, asked, at, pending, masks, found)
+    return found
+
+
+def _tried_before(
+    mine: Words,
+    theirs: Words,
+    ours: Words,
+    asked: Words,
+    at: IntArray,
+    pending: IntArray,
+    masks: tuple[np.uint64, np.uint64],
+    found: IntArray,
+) -> None:
+    """``_candidates`` for the few whose first candidate was not theirs: walk back over
+    the ones of ours sharing their key (into ``found``)."""
+    high, low = masks
+    while pending.size:
+        pending = pending[at[pending] >= 0]
+        candidate, question = ours[at[pending]], asked[pending]
+        keep = ((candidate ^ question) & high) == 0
+        pending, candidate, question = pending[keep], candidate[keep], question[keep]
+        row, who = (candidate & low).astype(np.int64), (question & low).astype(np.int64)
+        hit = _same_rows(np.take(mine, row, axis=0), np.take(theirs, who, axis=0))
+        found[who[hit]] = row[hit]
+        pending = pending[~hit]
+        at[pending] -= 1
 
 
 def _subject_index_hashed(
@@ -243,7 +365,8 @@ def to_records(evaluations: pa.Table, subjects: IntArray, policy: Policy) -> Rec
     if (code < 0).any():
         bad = table["code"].filter(pa.array(code < 0))[0].as_py()
         raise ScoringError("score.input.unknown_code", code=_clip(bad), policy=policy.id)
-    order = np.argsort(code, kind="stable")
+    small = code.astype(np.int16) if len(policy.codes) < 2**15 else code  # a radix sort
+    order = np.argsort(small, kind="stable")
     code = code[order]
     level = index_of(table["level"], pa.array(policy.levels, type=pa.string()))[order]
     points = np.asarray(pc.fill_null(table["points"], 0).to_numpy(), dtype=np.int64)[order]

@@ -211,46 +211,54 @@ def _items(records: Records, policy: Policy, size: int, explain: Explainer) -> _
             continue
         subjects = records.subject[part]
         if item.kind == "veto":
-            hit = np.zeros(size, dtype=bool)
-            hit[subjects] = True
-            vetoed |= hit
-            explain.add_mask(hit, item.code)
+            hit = np.unique(subjects)
+            vetoed[hit] = True
+            explain.add(hit, np.full(hit.size, explain.label(item.code), dtype=np.int64))
             continue
         labels, off_table = _labels(item, policy, records, part, explain)
         if off_table:
             outside.append((item.code, off_table))
-        per_subject = _count(item, subjects, records.value[part], labels, size, explain)
-        if item.sign > 0:
-            bonus += per_subject
-        else:
-            deduction += per_subject
+        who, points = _count(item, subjects, records.value[part], labels, explain)
+        (bonus if item.sign > 0 else deduction)[who] += points
     return _Points(bonus, deduction, vetoed, tuple(outside))
 
 
 def _count(
-    item: Item,
-    subjects: IntArray,
-    values: IntArray,
-    labels: IntArray,
-    size: int,
-    explain: Explainer,
-) -> IntArray:
-    """One item's points per subject (once: the highest record; each_record: the sum)."""
-    result = np.zeros(size, dtype=np.int64)
-    if item.counting == "once":
-        best = np.full(size, -1, dtype=np.int64)
-        np.maximum.at(best, subjects, values)
-        top = np.flatnonzero(values == best[subjects])  # records at their subject's best
-        first = np.full(size, values.size, dtype=np.int64)
-        np.minimum.at(first, subjects[top], top)  # the first of them, in input order
-        who = np.flatnonzero(first < values.size)
-        result[who] = best[who]
-        explain.add(who, labels[first[who]])
-    else:
-        np.add.at(result, subjects, values)
-        order = np.argsort(subjects, kind="stable")
-        explain.add(subjects[order], labels[order])
-    return result
+    item: Item, subjects: IntArray, values: IntArray, labels: IntArray, explain: Explainer
+) -> tuple[IntArray, IntArray]:
+    """One item's points for the subjects it scores (each once, ascending); once: the
+    highest record (the first of them in input order names the reason), each_record:
+    the sum (a reason per record, in input order)."""
+    once = item.counting == "once"
+    high = int(values.max()) if once else 0
+    order = _by_subject(subjects, high - values if once else None)
+    ordered = subjects[order]
+    starts = np.ones(ordered.size, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    if once:
+        first = order[starts]
+        explain.add(subjects[first], labels[first])
+        return subjects[first], values[first]
+    explain.add(ordered, labels[order])
+    at = np.flatnonzero(starts)
+    return ordered[at], np.add.reduceat(values[order], at)
+
+
+def _by_subject(subjects: IntArray, then: IntArray | None) -> IntArray:
+    """The order of records by subject, then by ``then`` (small, >= 0) if given, then
+    input order: one sort of a packed key when it fits 63 bits."""
+    count = subjects.size
+    span = int(then.max()) + 1 if then is not None else 1
+    if (int(subjects.max()) + 1) * span * count < 2**62:
+        key = subjects * (span * count) + np.arange(count, dtype=np.int64)
+        if then is not None:
+            key += then * count
+        key.sort()
+        order: IntArray = key % count
+        return order
+    if then is None:
+        return np.argsort(subjects, kind="stable")
+    return np.lexsort((then, subjects))
 
 
 def _labels(
@@ -263,7 +271,7 @@ def _labels(
     sign = "+" if item.sign > 0 else "-"
     values = records.value[part]
     if item.kind != "levelled":
-        texts = {int(v): f"{item.code}{sign}{int(v)}" for v in np.unique(values)}
+        texts = {int(v): f"{item.code}{sign}{int(v)}" for v in _distinct(values)}
         lookup = np.full(max(texts) + 1, -1, dtype=np.int64)
         for value, text in texts.items():
             lookup[value] = explain.label(text)
@@ -277,6 +285,14 @@ def _labels(
     levels = records.level[part]
     off_table = int(np.count_nonzero(table.counted[levels] != levels))
     return ids[levels], off_table
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """The distinct values, ascending (points: small and >= 0, counted directly)."""
+    if int(values.min()) >= 0 and int(values.max()) < 1 << 16:
+        distinct: IntArray = np.flatnonzero(np.bincount(values))
+        return distinct
+    return np.unique(values)
 
 
 def _status(policy: Policy, base_met: BoolArray, vetoed: BoolArray, total: IntArray) -> IntArray:

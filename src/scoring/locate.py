@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scoring._records import fixed_width_words, words_key
+from scoring._records import fixed_width_rows, same_rows, words_key
 
 __all__ = ["SubjectLocator"]
 
@@ -25,8 +25,8 @@ Words = npt.NDArray[np.uint64]
 class SubjectLocator:
     """Scoring subjects added in row order; then the row of any subject, exactly.
 
-    Holds 8 bytes a subject per 8 bytes of its width, plus 16 for the sorted keys: about
-    56 bytes a subject for 32-character tokens.
+    Holds 8 bytes a subject per 8 bytes of its width (a row of words each), plus 16 for
+    the sorted keys: about 48 bytes a subject for 32-character tokens.
     """
 
     def __init__(self) -> None:
@@ -41,7 +41,7 @@ class SubjectLocator:
         """The next scoring rows' subjects (in order)."""
         if not self.usable or not len(subjects):
             return
-        found = fixed_width_words(subjects)
+        found = fixed_width_rows(subjects)
         if found is None or self._width not in (0, found[0]):
             self.usable = False
             self._pieces = []
@@ -58,10 +58,10 @@ class SubjectLocator:
         if not self.usable or not self._pieces:
             self.usable = self.usable and not self._pieces
             return 0
-        words = np.concatenate(self._pieces, axis=1)
+        words = np.concatenate(self._pieces)  # a row of words a subject
         self._pieces = []
-        keys = words_key(words)
-        order = np.argsort(keys, kind="stable")
+        keys = words_key(words.T)
+        order = np.argsort(keys)  # unique keys or not used as an index: any sort will do
         ordered = keys[order]
         same_key = ordered[1:] == ordered[:-1]
         if same_key.any():
@@ -84,17 +84,18 @@ class SubjectLocator:
         if not which.size:
             return rows
         chosen = text if which.size == len(text) else text.take(pa.array(which))
-        found = fixed_width_words(pa.chunked_array([chosen.combine_chunks()]))
+        found = fixed_width_rows(pa.chunked_array([chosen.combine_chunks()]))
         if found is None:
             return rows
         theirs = found[1]
-        wanted = words_key(theirs)
-        at = np.minimum(np.searchsorted(self._keys, wanted), self._keys.size - 1)
+        wanted = words_key(theirs.T)
+        asked = np.argsort(wanted)  # searched in order: each search starts near the last
+        ordered = wanted[asked]
+        at = np.minimum(np.searchsorted(self._keys, ordered), self._keys.size - 1)
         row = self._rows[at]
-        same = self._keys[at] == wanted
-        for mine, their in zip(self._words, theirs, strict=True):
-            same &= mine[row] == their
-        rows[which[same]] = row[same]
+        same = self._keys[at] == ordered
+        same &= same_rows(np.take(self._words, row, axis=0), np.take(theirs, asked, axis=0))
+        rows[which[asked[same]]] = row[same]
         return rows
 
 
@@ -104,6 +105,6 @@ def _repeats(words: Words, order: IntArray, same_key: npt.NDArray[np.bool_]) -> 
     near[1:] |= same_key
     near[:-1] |= same_key
     rows = order[near]
-    candidates = words[:, rows].T  # one row of words per candidate subject
+    candidates = words[rows]  # one row of words per candidate subject
     distinct = np.unique(candidates, axis=0).shape[0]
     return int(rows.size - distinct)

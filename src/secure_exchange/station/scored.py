@@ -187,7 +187,11 @@ class ApprovedWriter:
     def __init__(self, handle: BinaryIO) -> None:
         self._sink = _fsio.HashingWriter(handle)
         self._writer = pq.ParquetWriter(  # tokens do not compress: written as they are
-            self._sink, _SCHEMA, use_dictionary=["community"], compression="none"
+            self._sink,
+            _SCHEMA,
+            use_dictionary=["community"],
+            compression="none",
+            write_statistics=False,  # read whole and hashed first: never searched by range
         )
         self.statuses: Counter[str] = Counter()
         self.rows = 0
