@@ -1,11 +1,13 @@
 """The decisions writer's fast paths give the bytes of the plain ones: CSV pieces encoded
-on several threads, and the first-byte test before the formula pattern; Parquet and xlsx
-as before."""
+on several threads, the first-byte test before the formula pattern, the disk syncing
+behind a streamed file; Parquet and xlsx as before."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import pytest
 
 from scoring import output
 from scoring.output import neutralise, starts_like_formula, write_decisions, writing_decisions
+from secure_exchange import fsio
+from secure_exchange.errors import SecureExchangeError
 
 # Cells that start like a formula, one way or another, and cells that must stay as they are
 # although their first byte is one a formula-like cell may start with.
@@ -150,3 +154,57 @@ def test_parquet_and_xlsx_are_written_as_before(tmp_path: Path) -> None:
     assert writer.sha256 == hashlib.sha256(plain.getvalue()).hexdigest()
     book = output.read_decisions(write_decisions(table, tmp_path / "d.xlsx"))
     assert book.column("reasons").to_pylist()[3] == "=1+1"  # a text cell, shown as typed
+
+
+def test_the_disk_takes_a_streamed_file_behind_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(os.fstat(fd).st_size))
+    with (tmp_path / "f").open("wb") as handle:
+        sink = fsio.HashingWriter(handle, sync_every=4)
+        for piece in (b"abc", b"defg", b"h", b"ijklmnop"):
+            sink.write(piece)
+        sink.wait()
+    assert (tmp_path / "f").read_bytes() == b"abcdefghijklmnop"
+    assert sink.digest.hexdigest() == hashlib.sha256(b"abcdefghijklmnop").hexdigest()
+    assert synced[0] == 7  # flushed before each sync: what was written so far
+
+
+def test_an_error_of_the_background_sync_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(_fd: int) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    monkeypatch.setattr("scoring.output._SYNC_EVERY", 1)
+    target = tmp_path / "decisions.csv"
+    with pytest.raises(SecureExchangeError, match="I/O error"), writing_decisions(target) as writer:
+        writer.write(_decisions(5))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_abandoned_file_waits_for_its_sync_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scoring.output._SYNC_EVERY", 1)
+    target = tmp_path / "decisions.parquet"
+
+    def half_then_fail() -> None:
+        with writing_decisions(target) as writer:
+            writer.write(_decisions(5))
+            raise RuntimeError("a later bucket failed")
+
+    with pytest.raises(RuntimeError, match="later bucket"):
+        half_then_fail()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_writer_onto_memory_has_nothing_to_sync() -> None:
+    memory = io.BytesIO()
+    sink = fsio.HashingWriter(memory, sync_every=1)
+    sink.write(b"abc")
+    sink.write(b"def")
+    sink.wait()
+    assert memory.getvalue() == b"abcdef"

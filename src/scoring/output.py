@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -53,6 +53,7 @@ STREAMED = (".csv", ".parquet")  # what ``writing_decisions`` writes table by ta
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
+_SYNC_EVERY = 32 << 20  # bytes after which the disk starts taking a streamed file
 # What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP CSV injection),
 # with the full-width forms a Chinese input method types.
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
@@ -98,7 +99,7 @@ class DecisionsWriter:
     Parquet: the same rows, one row group per table at most a writer's default)."""
 
     def __init__(self, handle: BinaryIO, suffix: str) -> None:
-        self._sink = fsio.HashingWriter(handle)
+        self._sink = fsio.HashingWriter(handle, sync_every=_SYNC_EVERY)
         self._suffix = suffix
         self._writer: pq.ParquetWriter | None = None
         self._header: pa.Schema | None = None  # CSV: the header written (with the BOM)
@@ -120,11 +121,13 @@ class DecisionsWriter:
         """Finish the file (its header or footer); nothing is written after."""
         if self._writer is not None:
             self._writer.close()
+        self._sink.wait()
 
     def abandon(self) -> None:
         """Close without writing anything more (the file is being thrown away)."""
         self._sink.dropping = True
-        self.close()
+        with suppress(OSError):
+            self.close()
 
     @property
     def sha256(self) -> str:
