@@ -1,6 +1,6 @@
 """The decisions writer's fast paths give the bytes of the plain ones: CSV pieces encoded
 on several threads, the first-byte test before the formula pattern, the disk syncing
-behind a streamed file; Parquet and xlsx as before."""
+behind a streamed file, reading ahead of the buckets; Parquet and xlsx as before."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import errno
 import hashlib
 import io
 import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from scoring import output
 from scoring.output import neutralise, starts_like_formula, write_decisions, writing_decisions
 from secure_exchange import fsio
 from secure_exchange.errors import SecureExchangeError
+from secure_exchange.station import bucketed
 
 # Cells that start like a formula, one way or another, and cells that must stay as they are
 # although their first byte is one a formula-like cell may start with.
@@ -208,3 +211,18 @@ def test_a_writer_onto_memory_has_nothing_to_sync() -> None:
     sink.write(b"def")
     sink.wait()
     assert memory.getvalue() == b"abcdef"
+
+
+def test_reading_ahead_starts_at_once_and_keeps_the_order() -> None:
+    made: list[int] = []
+
+    def tables() -> Iterator[pa.Table]:
+        for number in range(4):
+            made.append(number)
+            yield pa.table({"n": [number]})
+
+    with ThreadPoolExecutor(1) as pool:
+        ahead = bucketed._ahead(tables(), pool)
+        pool.submit(lambda: None).result()  # the pool's one thread is free: the first made
+        assert made == [0]
+        assert [t.column("n")[0].as_py() for t in ahead] == [0, 1, 2, 3]

@@ -53,7 +53,7 @@ STREAMED = (".csv", ".parquet")  # what ``writing_decisions`` writes table by ta
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
-_SYNC_EVERY = 32 << 20  # bytes after which the disk starts taking a streamed file
+_SYNC_EVERY = 16 << 20  # bytes after which the disk starts taking a streamed file
 # What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP CSV injection),
 # with the full-width forms a Chinese input method types.
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
@@ -160,7 +160,7 @@ def writing_decisions(path: str | Path) -> Iterator[DecisionsWriter]:
 
 _PIECE = 65_536  # CSV rows encoded at a time: a few MB in memory, whatever the table
 _ENCODERS = 2  # threads encoding pieces (pyarrow's CSV writer runs without the GIL)
-_AHEAD = 2 * _ENCODERS  # pieces encoded or encoding ahead of the one being written
+_AHEAD = _ENCODERS + 1  # pieces encoded or encoding ahead of the one being written
 
 
 def _csv_pieces(table: pa.Table, *, header: bool) -> Iterator[pa.Buffer | bytes]:
