@@ -89,7 +89,9 @@ class SubjectLocator:
             return rows
         theirs = found[1]
         wanted = words_key(theirs)
-        at = np.minimum(np.searchsorted(self._keys, wanted), self._keys.size - 1)
+        order = np.argsort(wanted)  # looked up in key order: far fewer cache misses
+        at = np.empty_like(order)
+        at[order] = np.minimum(np.searchsorted(self._keys, wanted[order]), self._keys.size - 1)
         row = self._rows[at]
         same = self._keys[at] == wanted
         for mine, their in zip(self._words, theirs, strict=True):
