@@ -96,7 +96,9 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
 class DecisionsWriter:
     """Decisions appended table by table to one CSV (with BOM) or Parquet file, hashed as
     written; the bytes are those ``write_decisions`` gives the tables concatenated (for
-    Parquet: the same rows, one row group per table at most a writer's default)."""
+    Parquet: the same rows, one row group per table at most a writer's default). The disk
+    takes the file behind the writer (every ``_SYNC_EVERY`` bytes), so its final fsync is
+    short."""
 
     def __init__(self, handle: BinaryIO, suffix: str) -> None:
         self._sink = fsio.HashingWriter(handle, sync_every=_SYNC_EVERY)
