@@ -15,12 +15,16 @@ quote prefix.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -49,6 +53,7 @@ STREAMED = (".csv", ".parquet")  # what ``writing_decisions`` writes table by ta
 BOM = b"\xef\xbb\xbf"
 SHEET = "decisions"
 _BATCH = 65_536
+_SYNC_EVERY = 16 << 20  # bytes after which the disk starts taking a streamed file
 # What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP CSV injection),
 # with the full-width forms a Chinese input method types.
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
@@ -91,10 +96,12 @@ def write_decisions(table: pa.Table, path: str | Path) -> Path:
 class DecisionsWriter:
     """Decisions appended table by table to one CSV (with BOM) or Parquet file, hashed as
     written; the bytes are those ``write_decisions`` gives the tables concatenated (for
-    Parquet: the same rows, one row group per table at most a writer's default)."""
+    Parquet: the same rows, one row group per table at most a writer's default). The disk
+    takes the file behind the writer (every ``_SYNC_EVERY`` bytes), so its final fsync is
+    short."""
 
     def __init__(self, handle: BinaryIO, suffix: str) -> None:
-        self._sink = fsio.HashingWriter(handle)
+        self._sink = fsio.HashingWriter(handle, sync_every=_SYNC_EVERY)
         self._suffix = suffix
         self._writer: pq.ParquetWriter | None = None
         self._header: pa.Schema | None = None  # CSV: the header written (with the BOM)
@@ -116,11 +123,13 @@ class DecisionsWriter:
         """Finish the file (its header or footer); nothing is written after."""
         if self._writer is not None:
             self._writer.close()
+        self._sink.wait()
 
     def abandon(self) -> None:
         """Close without writing anything more (the file is being thrown away)."""
         self._sink.dropping = True
-        self.close()
+        with suppress(OSError):
+            self.close()
 
     @property
     def sha256(self) -> str:
@@ -152,17 +161,30 @@ def writing_decisions(path: str | Path) -> Iterator[DecisionsWriter]:
 
 
 _PIECE = 65_536  # CSV rows encoded at a time: a few MB in memory, whatever the table
+_ENCODERS = 2  # threads encoding pieces (pyarrow's CSV writer runs without the GIL)
+_AHEAD = _ENCODERS + 1  # pieces encoded or encoding ahead of the one being written
 
 
 def _csv_pieces(table: pa.Table, *, header: bool) -> Iterator[pa.Buffer | bytes]:
     """``table`` as CSV bytes (after the BOM and header when ``header``), in order, a
-    piece at a time (the bytes of one ``write_csv``). One thread: on this shared 2-core
-    machine, encoding pieces on two threads cost more CPU time than it saved."""
+    piece at a time (the bytes of one ``write_csv``). Pieces are encoded on
+    ``_ENCODERS`` threads, at most ``_AHEAD`` ahead of the caller, who hashes and writes
+    them meanwhile: CSV rows concatenate, so the bytes are those of one thread."""
     if header:
         yield BOM
     starts = range(0, table.num_rows, _PIECE) if table.num_rows else [0]
-    for number, start in enumerate(starts):
-        yield _csv_bytes(table.slice(start, _PIECE), header and number == 0)
+    if len(starts) == 1:
+        yield _csv_bytes(table, header)
+        return
+    with ThreadPoolExecutor(_ENCODERS, thread_name_prefix="csv") as pool:
+        coming: deque[Future[pa.Buffer]] = deque()
+        for number, start in enumerate(starts):
+            piece = table.slice(start, _PIECE)
+            coming.append(pool.submit(_csv_bytes, piece, header and number == 0))
+            if len(coming) > _AHEAD:
+                yield coming.popleft().result()
+        while coming:
+            yield coming.popleft().result()
 
 
 def _csv_bytes(table: pa.Table, header: bool) -> pa.Buffer:
@@ -184,14 +206,30 @@ def _inert_csv_columns(table: pa.Table) -> pa.Table:
     return table
 
 
-_FIRST_CHARS = pa.array(sorted(FORMULA_START | set(_LEADING_SPACE)), pa.string())
+# The first UTF-8 byte of each character a formula-like field may start with.
+_LEAD_BYTES = np.zeros(256, dtype=bool)
+_LEAD_BYTES[[char.encode()[0] for char in FORMULA_START | set(_LEADING_SPACE)]] = True
 
 
 def _may_start_like_formula(column: pa.ChunkedArray) -> bool:
-    """Whether any cell starts with a formula or a leading-space character: a cheap test
-    by first character, so the pattern runs only on columns that may need it."""
-    first = pc.utf8_slice_codeunits(column, 0, 1)
-    return bool(pc.any(pc.is_in(first, value_set=_FIRST_CHARS)).as_py())
+    """Whether any cell may start with a formula or a leading-space character: a cheap
+    test of each cell's first byte (a superset: other characters share some first
+    bytes), so the pattern runs only on columns that may need it."""
+    return any(bool(_LEAD_BYTES[_first_bytes(chunk)].any()) for chunk in column.chunks)
+
+
+def _first_bytes(chunk: pa.Array) -> npt.NDArray[np.uint8]:
+    """The first byte of each non-empty slot of a string or large_string array (a null
+    slot holding bytes counts too: the test only has to miss nothing)."""
+    data = chunk.buffers()[2]
+    if len(chunk) == 0 or data is None or data.size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets: npt.NDArray[np.int64] = np.frombuffer(chunk.buffers()[1], dtype=width)
+    ends = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+    starts = ends[:-1][ends[1:] > ends[:-1]]
+    first: npt.NDArray[np.uint8] = np.frombuffer(data, dtype=np.uint8)[starts]
+    return first
 
 
 def _write_csv(table: pa.Table, handle: BinaryIO) -> None:

@@ -11,6 +11,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,13 +47,24 @@ _SCRATCH = ".d"
 
 class HashingWriter(io.RawIOBase):
     """A write-only file that hashes (SHA-256) what passes through it to ``handle``, so a
-    file's digest is known once written, without reading it back."""
+    file's digest is known once written, without reading it back.
 
-    def __init__(self, handle: BinaryIO) -> None:
+    With ``sync_every`` (bytes), each time that much more has been written the disk
+    starts taking it in the background (``fdatasync`` on a helper thread, one at a time),
+    so that the final ``fsync`` of a large file has little left to wait for; ``wait``
+    for the last one, and its error, before the file is closed. Durability still comes
+    from that final ``fsync`` alone.
+    """
+
+    def __init__(self, handle: BinaryIO, *, sync_every: int = 0) -> None:
         super().__init__()
         self._handle = handle
         self.digest = hashlib.sha256()
         self.dropping = False  # set when the file is abandoned: its writer's last bytes
+        self._sync_every = sync_every
+        self._unsynced = 0  # bytes written since the last background sync started
+        self._syncer: ThreadPoolExecutor | None = None
+        self._syncing: Future[None] | None = None
 
     def writable(self) -> bool:
         return True
@@ -61,7 +73,40 @@ class HashingWriter(io.RawIOBase):
         if not self.dropping:
             self.digest.update(data)
             self._handle.write(data)
+            self._unsynced += len(data)
+            if self._sync_every and self._unsynced >= self._sync_every:
+                self._sync_behind()
         return len(data)
+
+    def wait(self) -> None:
+        """Wait for the background sync, if any (raising its ``OSError``): call it before
+        the file is closed, also when it is being thrown away."""
+        syncing, self._syncing = self._syncing, None
+        if self._syncer is not None:
+            self._syncer.shutdown()
+            self._syncer = None
+        if syncing is not None:
+            syncing.result()
+
+    def _sync_behind(self) -> None:
+        """Start syncing what is written so far, unless the last sync is still running."""
+        if self._syncing is not None:
+            if not self._syncing.done():
+                return
+            self._syncing.result()  # its error here: the final fsync will not report it again
+        self._unsynced = 0
+        try:
+            fd = self._handle.fileno()
+        except (AttributeError, io.UnsupportedOperation):
+            self._sync_every = 0  # not a file of the OS (an in-memory one): nothing to sync
+            return
+        self._handle.flush()
+        self._syncer = self._syncer or ThreadPoolExecutor(1, thread_name_prefix="sync")
+        self._syncing = self._syncer.submit(_fdatasync, fd)
+
+
+def _fdatasync(fd: int) -> None:
+    getattr(os, "fdatasync", os.fsync)(fd)  # macOS and Windows have fsync only
 
 
 def file_sha256(path: Path) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -122,40 +122,89 @@ def scored_buckets(
         PackageError, VerificationError: as ``open_group_batches``.
     """
     whole = package.rows("scoring") <= BUCKET_SUBJECTS
-    scoring = open_group_batches(package, identities, "scoring")
-    keys: list[npt.NDArray[np.uint64]] = []
-    matched = np.zeros(len(adjustments), dtype=bool)
-    last = None
-    split = None if whole else _split(package, identities, BUCKET_SUBJECTS)
-    with ThreadPoolExecutor(1) as pool:  # reading ahead on the other core
-        if whole:  # the evaluations read while the scoring rows are
-            ahead = pool.submit(_evaluations, package, identities, None)
-            buckets: Iterator[pa.Table] = _buckets(scoring, BUCKET_SUBJECTS)
-        else:  # the next bucket's scoring rows read while this one is scored
-            buckets = _ahead(_buckets(scoring, BUCKET_SUBJECTS), pool)
-        for number, bucket in enumerate(buckets):
+    adjusting = _Adjusting(adjustments, policy, as_of, source, whole)
+    with ThreadPoolExecutor(2) as pool:  # reading ahead on the other core
+        inputs = _Inputs(package, identities, whole, pool)
+        for number, bucket in enumerate(inputs.buckets):
             subjects = bucket.column("subject")
-            if whole:
-                evaluations = ahead.result()
-            elif split is not None:
-                evaluations = split.records(number, subjects)
-            else:  # subjects the index cannot hold: a pass over the records per bucket
-                keys.append(subject_keys(subjects))
-                evaluations = _evaluations(package, identities, np.sort(keys[-1]))
-            result = score(bucket, evaluations, policy, as_of)
-            if adjustments:
-                mine = _adjustments_of(adjustments, subjects, whole)
-                matched |= mine
-                chosen = [a for a, take in zip(adjustments, mine.tolist(), strict=True) if take]
-                adjusted = apply_adjustments(result.decisions, chosen, policy, as_of, source=source)
-                result = ScoreResult(adjusted, result.warnings, result.warning_keys, result.outside)
-            last = result.decisions
-            yield result
-    if not matched.all() and last is not None:  # a subject no bucket holds: refused as one
-        unknown = [adjustments[int(np.flatnonzero(~matched)[0])]]
-        apply_adjustments(last.slice(0, 0), unknown, policy, as_of, source=source)
-    if len(keys) > 1:
-        _check_unique(package, identities, keys)
+            result = score(bucket, inputs.records(number, subjects), policy, as_of)
+            yield adjusting.apply(result, subjects)
+    adjusting.finish()
+    inputs.finish()
+
+
+class _Inputs:
+    """Each bucket's scoring rows and evaluation records, read ahead in ``pool``: for a
+    whole package the records while the rows are read; else the first bucket's rows
+    while the records are split among the buckets, the next bucket's while one is
+    scored."""
+
+    def __init__(
+        self, package: VerifiedPackage, identities: Identities, whole: bool, pool: Executor
+    ) -> None:
+        self._package, self._identities = package, identities
+        self._keys: list[npt.NDArray[np.uint64]] = []  # each bucket's (no split)
+        self._split: _Split | None = None
+        self._whole: Future[pa.Table] | None = None
+        rows = _buckets(open_group_batches(package, identities, "scoring"), BUCKET_SUBJECTS)
+        if whole:
+            self._whole = pool.submit(_evaluations, package, identities, None)
+            self.buckets = rows
+        else:
+            self.buckets = _ahead(rows, pool)
+            self._split = _split(package, identities, BUCKET_SUBJECTS, pool)
+
+    def records(self, number: int, subjects: pa.ChunkedArray) -> pa.Table:
+        """Bucket ``number``'s evaluation records (a superset when there is no split)."""
+        if self._whole is not None:
+            return self._whole.result()
+        if self._split is not None:
+            return self._split.records(number, subjects)
+        # subjects the index cannot hold: a pass over the records per bucket
+        self._keys.append(subject_keys(subjects))
+        return _evaluations(self._package, self._identities, np.sort(self._keys[-1]))
+
+    def finish(self) -> None:
+        """Refuse subjects repeated across buckets the split did not see."""
+        if len(self._keys) > 1:
+            _check_unique(self._package, self._identities, self._keys)
+
+
+@dataclass
+class _Adjusting:
+    """The bank's adjustments, applied bucket by bucket; those naming a subject of no
+    bucket refused once all are scored, as when a package is scored whole."""
+
+    adjustments: Sequence[Adjustment]
+    policy: Policy
+    as_of: date
+    source: str
+    whole: bool
+    matched: npt.NDArray[np.bool_] = field(init=False)
+    last: pa.Table | None = None
+
+    def __post_init__(self) -> None:
+        self.matched = np.zeros(len(self.adjustments), dtype=bool)
+
+    def apply(self, result: ScoreResult, subjects: pa.ChunkedArray) -> ScoreResult:
+        """``result`` with the adjustments of its bucket's subjects applied."""
+        if self.adjustments:
+            mine = _adjustments_of(self.adjustments, subjects, self.whole)
+            self.matched |= mine
+            chosen = [a for a, take in zip(self.adjustments, mine.tolist(), strict=True) if take]
+            adjusted = apply_adjustments(
+                result.decisions, chosen, self.policy, self.as_of, source=self.source
+            )
+            result = ScoreResult(adjusted, result.warnings, result.warning_keys, result.outside)
+        self.last = result.decisions
+        return result
+
+    def finish(self) -> None:
+        """Refuse an adjustment no bucket's subject matched (as ``apply_adjustments``)."""
+        if not self.matched.all() and self.last is not None:
+            unknown = [self.adjustments[int(np.flatnonzero(~self.matched)[0])]]
+            empty = self.last.slice(0, 0)
+            apply_adjustments(empty, unknown, self.policy, self.as_of, source=self.source)
 
 
 def write_buckets(
@@ -175,13 +224,19 @@ def write_buckets(
             writing.result()
 
 
-def _ahead(items: Iterator[pa.Table], pool: ThreadPoolExecutor) -> Iterator[pa.Table]:
-    """``items`` in order, the next one made in ``pool`` while the caller uses this one
-    (one at a time: the iterator is never advanced by two threads at once)."""
-    coming = pool.submit(next, items, None)
-    while (item := coming.result()) is not None:
-        coming = pool.submit(next, items, None)
-        yield item
+def _ahead(items: Iterator[pa.Table], pool: Executor) -> Iterator[pa.Table]:
+    """``items`` in order, each made in ``pool`` while the caller uses the one before,
+    the first from now on (one at a time: ``items`` is never advanced by two threads at
+    once)."""
+    first = pool.submit(next, items, None)
+
+    def arriving() -> Iterator[pa.Table]:
+        coming = first
+        while (item := coming.result()) is not None:
+            coming = pool.submit(next, items, None)
+            yield item
+
+    return arriving()
 
 
 @dataclass
@@ -208,12 +263,16 @@ class _Split:
         return pa.table(columns, schema=self.template.schema)
 
 
-def _split(package: VerifiedPackage, identities: Identities, size: int) -> _Split | None:
+def _split(
+    package: VerifiedPackage, identities: Identities, size: int, pool: Executor
+) -> _Split | None:
     """Index the scoring subjects (refusing a repeat at once, as the engine does), then
     hand each evaluation record to its subject's bucket in one pass; ``None`` when the
-    subjects are not tokens of one width (each bucket then passes over the records)."""
+    subjects are not tokens of one width (each bucket then passes over the records).
+    Each pass reads its next row group in ``pool`` while this one is worked on."""
     locator = SubjectLocator()
-    for table in open_group_batches(package, identities, "scoring", columns=["subject"]):
+    subjects = open_group_batches(package, identities, "scoring", columns=["subject"])
+    for table in _ahead(subjects, pool):
         locator.add(table.column("subject"))
     repeated = locator.finish()
     if repeated:
@@ -222,7 +281,8 @@ def _split(package: VerifiedPackage, identities: Identities, size: int) -> _Spli
     if not locator.usable or "subject" not in columns:
         return None
     split: _Split | None = None
-    for table in open_group_batches(package, identities, "evaluations", columns=columns):
+    records = open_group_batches(package, identities, "evaluations", columns=columns)
+    for table in _ahead(records, pool):
         split = split or _Split(table.slice(0, 0))
         rows = locator.locate(table.column("subject"))
         bucket = np.where(rows >= 0, rows // size, -1)
