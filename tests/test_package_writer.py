@@ -53,8 +53,8 @@ def _plain_parquet(sealed: pkg.VerifiedPackage, identity: _age.Identity) -> pq.P
 def test_parts_carry_no_statistics_and_no_dictionary_for_tokens(
     parties: Parties, tmp_path: Path
 ) -> None:
-    """No min/max token in any footer; dictionaries only where values repeat, the other text
-    columns DELTA_LENGTH_BYTE_ARRAY; zstd; a stock pyarrow read gives the rows back."""
+    """No min/max token in any footer; dictionaries only where values repeat; tokens
+    DELTA_LENGTH_BYTE_ARRAY; zstd; a stock pyarrow read gives the rows back."""
     tables = list(_scoring_batches())
     schema = tables[0].schema
     sealed = _seal(parties, tmp_path, {"scoring": pkg.GroupStream(schema, tables)})
