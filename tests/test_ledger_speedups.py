@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import Ledger, read_ledger
+from secure_exchange.ledger import ids as ids_module
 from secure_exchange.ledger.csv import record_end
 from secure_exchange.ledger.ids import (
     check_ids,
@@ -222,3 +224,17 @@ def test_cr_only_line_endings_are_a_clear_error(tmp_path: Path) -> None:
     report = read_ledger(folder).report
     assert [f.key for f in report.errors] == ["ledger.file.cr_only"]
     assert "某人" not in report.errors[0].message()
+
+
+def test_scientific_ids_found_as_the_whole_column_regex_finds_them() -> None:
+    """Only cells whose second byte is ``.``, ``e`` or ``E`` are matched: the same rows."""
+    texts = ["3.70828E+17", "3.70828e17", "3E+17", "3e5", "3.E+17", "3.7082819750225849E+17"]
+    texts += ["", "3", "3.", "E+17", "x.1E+17", "37.0828E+17", "3.70828E+1234", "３.7E+17"]
+    texts += [" 3.7E+17", "3.7E+17 ", "3.7F+17", "370828197502258489", "3.7e+17X"]
+    column = pa.array(texts * 3)
+    sliced = column.slice(len(texts), len(texts))  # an array with an offset
+    for array in (column, sliced):
+        plain = pc.match_substring_regex(array, pattern=ids_module._SCIENTIFIC)
+        expected = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        assert ids_module._scientific(array).tolist() == expected.tolist()
+    assert ids_module._scientific(pa.array([], pa.string())).tolist() == []
