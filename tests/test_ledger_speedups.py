@@ -21,7 +21,7 @@ from secure_exchange.ledger.ids import (
     ymd_digits_to_date32,
     ymd_to_date32,
 )
-from secure_exchange.ledger.text import trim
+from secure_exchange.ledger.text import byte_lengths, nonempty, trim
 from tests.support import (
     AS_OF,
     EVAL_HEADER,
@@ -238,3 +238,10 @@ def test_scientific_ids_found_as_the_whole_column_regex_finds_them() -> None:
         expected = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
         assert ids_module._scientific(array).tolist() == expected.tolist()
     assert ids_module._scientific(pa.array([], pa.string())).tolist() == []
+
+
+def test_nonempty_agrees_with_byte_lengths() -> None:
+    """Non-empty by comparing offsets, on plain, sliced and null-holding arrays alike."""
+    column = pa.array(["", "a", "", "是", None, "  ", "", "x"] * 5)
+    for array in (column, column.slice(3, 17), column.slice(40), pa.array([], pa.string())):
+        assert nonempty(array).tolist() == (byte_lengths(array) > 0).tolist()
