@@ -255,3 +255,16 @@ def test_evaluated_sittings_match_a_reading_by_hand(
         rows = np.arange(2, len(eval_keys) + 2, dtype=np.int32)
         args = (keys, community, names, eval_keys, days, rows)
         assert panel_module.evaluated_sittings(*args) == _sittings_by_hand(*args)
+
+
+def test_first_rows_are_those_of_a_sorted_unique() -> None:
+    """Each distinct value with the row it first appears on, as ``np.unique`` gives them."""
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 50, 5000):
+        values = (rng.integers(0, 7, size).astype(np.int64) << 32) | rng.integers(0, 3, size)
+        found, rows = panel_module._first_rows(values)
+        unique, first = np.unique(values, return_index=True)
+        assert sorted(zip(found, rows.tolist(), strict=True)) == list(
+            zip(unique.tolist(), first.tolist(), strict=True)
+        )
+        assert rows.tolist() == sorted(rows.tolist())  # in the order they first appear

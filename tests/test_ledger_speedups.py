@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from secure_exchange.i18n import set_language
 from secure_exchange.ledger import Ledger, read_ledger
+from secure_exchange.ledger import ids as ids_module
 from secure_exchange.ledger.csv import record_end
 from secure_exchange.ledger.ids import (
     check_ids,
@@ -19,7 +21,7 @@ from secure_exchange.ledger.ids import (
     ymd_digits_to_date32,
     ymd_to_date32,
 )
-from secure_exchange.ledger.text import trim
+from secure_exchange.ledger.text import byte_lengths, nonempty, trim
 from tests.support import (
     AS_OF,
     EVAL_HEADER,
@@ -222,3 +224,24 @@ def test_cr_only_line_endings_are_a_clear_error(tmp_path: Path) -> None:
     report = read_ledger(folder).report
     assert [f.key for f in report.errors] == ["ledger.file.cr_only"]
     assert "某人" not in report.errors[0].message()
+
+
+def test_scientific_ids_found_as_the_whole_column_regex_finds_them() -> None:
+    """Only cells whose second byte is ``.``, ``e`` or ``E`` are matched: the same rows."""
+    texts = ["3.70828E+17", "3.70828e17", "3E+17", "3e5", "3.E+17", "3.7082819750225849E+17"]
+    texts += ["", "3", "3.", "E+17", "x.1E+17", "37.0828E+17", "3.70828E+1234", "３.7E+17"]
+    texts += [" 3.7E+17", "3.7E+17 ", "3.7F+17", "370828197502258489", "3.7e+17X"]
+    column = pa.array(texts * 3)
+    sliced = column.slice(len(texts), len(texts))  # an array with an offset
+    for array in (column, sliced):
+        plain = pc.match_substring_regex(array, pattern=ids_module._SCIENTIFIC)
+        expected = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        assert ids_module._scientific(array).tolist() == expected.tolist()
+    assert ids_module._scientific(pa.array([], pa.string())).tolist() == []
+
+
+def test_nonempty_agrees_with_byte_lengths() -> None:
+    """Non-empty by comparing offsets, on plain, sliced and null-holding arrays alike."""
+    column = pa.array(["", "a", "", "是", None, "  ", "", "x"] * 5)
+    for array in (column, column.slice(3, 17), column.slice(40), pa.array([], pa.string())):
+        assert nonempty(array).tolist() == (byte_lengths(array) > 0).tolist()

@@ -53,7 +53,8 @@ def _plain_parquet(sealed: pkg.VerifiedPackage, identity: _age.Identity) -> pq.P
 def test_parts_carry_no_statistics_and_no_dictionary_for_tokens(
     parties: Parties, tmp_path: Path
 ) -> None:
-    """No min/max token in any footer; dictionaries only where values repeat; zstd."""
+    """No min/max token in any footer; dictionaries only where values repeat; tokens
+    DELTA_LENGTH_BYTE_ARRAY; zstd; a stock pyarrow read gives the rows back."""
     tables = list(_scoring_batches())
     schema = tables[0].schema
     sealed = _seal(parties, tmp_path, {"scoring": pkg.GroupStream(schema, tables)})
@@ -65,9 +66,13 @@ def test_parts_carry_no_statistics_and_no_dictionary_for_tokens(
         assert all(not c.is_stats_set for c in chunks.values())
         assert all(c.compression == "ZSTD" for c in chunks.values())
         assert "RLE_DICTIONARY" not in chunks["subject"].encodings
+        assert "DELTA_LENGTH_BYTE_ARRAY" in chunks["subject"].encodings  # no length prefixes
         assert "RLE_DICTIONARY" in chunks["community"].encodings
+        assert "DELTA_LENGTH_BYTE_ARRAY" not in chunks["community"].encodings
     opened = pkg.open_package(sealed, [parties.scoring.age_identity])
     assert opened["scoring"].equals(pa.concat_tables(tables))
+    stock = _plain_parquet(sealed, parties.scoring.age_identity).read()
+    assert stock.equals(pa.concat_tables(tables))
 
 
 def test_sums_list_the_bytes_on_disk(parties: Parties, tmp_path: Path) -> None:

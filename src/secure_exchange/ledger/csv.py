@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -62,7 +61,7 @@ class _CsvFile:
     Plain reads rather than a memory map: only the runs in hand count against memory.
     """
 
-    def __init__(self, handle: BinaryIO, size: int, name: str, block_bytes: int) -> None:
+    def __init__(self, handle: io.BufferedReader, size: int, name: str, block_bytes: int) -> None:
         self.handle = handle
         self.size = size
         self.name = name
@@ -107,21 +106,34 @@ class _CsvFile:
             for future in parsing:
                 future.cancel()
 
-    def _pieces(self, start: int) -> Iterator[bytes]:
-        """Runs of whole records of about ``block_bytes`` each."""
+    def _read_run(self, start: int, length: int) -> bytearray:
+        """``length`` bytes from ``start`` (fewer at the end), read straight into the buffer
+        that is handed on: no second copy."""
+        self.handle.seek(start)
+        run = bytearray(length)
+        del run[self.handle.readinto(run) :]
+        return run
+
+    def _pieces(self, start: int) -> Iterator[bytearray]:
+        """Runs of whole records of about ``block_bytes`` each.
+
+        A run is cut in place after its last whole record (a shrink, not a copy); the
+        bytes after the cut are read again as the start of the next run.
+        """
         while start < self.size:
-            piece = self._read(start, self.block_bytes)
+            piece = self._read_run(start, self.block_bytes)
             cut = len(piece) if start + len(piece) >= self.size else record_end(piece)
             while cut is None:  # one record longer than a block: take a longer run
                 piece += self._read(start + len(piece), self.block_bytes)
                 cut = len(piece) if start + len(piece) >= self.size else record_end(piece)
             if not piece:
                 return  # the file shrank while being read
-            yield piece if cut == len(piece) else piece[:cut]
+            del piece[cut:]
+            yield piece
             start += cut
 
 
-def record_end(piece: bytes) -> int | None:
+def record_end(piece: bytes | bytearray) -> int | None:
     """Just after the last line feed of ``piece`` outside quotes; None if there is none.
 
     ``piece`` starts at a record's start, so a line feed ends a record exactly when an even
@@ -140,7 +152,7 @@ def record_end(piece: bytes) -> int | None:
     return cut + 1
 
 
-def _count_quotes(piece: bytes, start: int, stop: int) -> int:
+def _count_quotes(piece: bytes | bytearray, start: int, stop: int) -> int:
     """Double quotes in ``piece[start:stop]``, counted by numpy in cache-sized slices
     (five times faster than ``bytes.count``)."""
     view = np.frombuffer(piece, dtype=np.uint8, count=stop - start, offset=start)
@@ -167,7 +179,7 @@ def _submit(pool: Executor | None, work: Callable[..., _Parsed], *args: object) 
     return future
 
 
-def _parse_piece(data: bytes, mode: str, width: int, sheet: str) -> _Parsed:
+def _parse_piece(data: bytes | bytearray, mode: str, width: int, sheet: str) -> _Parsed:
     """Transcode, parse and trim one run of records (runs in a worker thread)."""
     try:
         if mode == GB18030:
@@ -196,7 +208,7 @@ def _take(assembler: Assembler, parsed: _Parsed, name: str) -> Iterator[RawSheet
 
 
 def _parse_block(
-    data: bytes, width: int, sheet: str, first_row: int, *, check_utf8: bool
+    data: bytes | bytearray, width: int, sheet: str, first_row: int, *, check_utf8: bool
 ) -> tuple[list[pa.Array], list[Problem]]:
     """Whole CSV records (UTF-8, no header) as ``width`` text columns.
 
@@ -279,7 +291,7 @@ def _arrow_parse(
 
 
 def _python_csv(
-    data: bytes, width: int, sheet: str, first_row: int
+    data: bytes | bytearray, width: int, sheet: str, first_row: int
 ) -> tuple[list[pa.Array], list[Problem]]:
     """Exact record-by-record parse: pads short rows, reports rows with extra cells."""
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))

@@ -33,7 +33,7 @@ class UndecodableError(Exception):
     """A block is in neither the file's encoding nor any encoding we accept."""
 
 
-def is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes | bytearray) -> bool:
     """Whether ``data`` is valid UTF-8 (checked by Arrow, without decoding to Python)."""
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
     blob = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
@@ -62,7 +62,7 @@ class Decoder:
     def __init__(self) -> None:
         self.encoding: str | None = None
 
-    def _decide(self, data: bytes) -> bool:
+    def _decide(self, data: bytes | bytearray) -> bool:
         """Fix the encoding on the first non-ASCII block; True when this block decided
         UTF-8 (so it is known to be valid)."""
         if self.encoding is not None:
@@ -70,7 +70,7 @@ class Decoder:
         self.encoding = "utf-8" if is_utf8(data) else "gb18030"
         return self.encoding == "utf-8"
 
-    def mode(self, data: bytes) -> str:
+    def mode(self, data: bytes | bytearray) -> str:
         """How a block is to be read (``ASCII``, ``UTF8_VALID``, ``UTF8``, ``GB18030``).
 
         Cheap, so blocks can be classified in order and transcoded and parsed in parallel.

@@ -19,6 +19,7 @@ from secure_exchange.errors import Problem
 from secure_exchange.ledger.schema import error, mask_id, warning
 from secure_exchange.ledger.text import (
     byte_lengths,
+    bytes_at,
     fixed_width_matrix,
     last_byte_is,
     replace_rows,
@@ -248,10 +249,23 @@ def id_keys(ids: pa.Array) -> np.ndarray:
 _SCIENTIFIC = r"^[0-9](\.[0-9]*)?[eE]\+?[0-9]{1,3}$"
 
 
+_SCIENTIFIC_SECOND = np.zeros(256, dtype=bool)
+_SCIENTIFIC_SECOND[[*b".eE"]] = True  # the second byte of every cell the pattern takes
+
+
 def _scientific(ids: pa.Array) -> np.ndarray:
-    """Where a cell holds a number in scientific notation rather than an ID."""
-    hit = pc.match_substring_regex(ids, pattern=_SCIENTIFIC)
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    """Where a cell holds a number in scientific notation rather than an ID.
+
+    The pattern meets only the cells whose second byte is ``.``, ``e`` or ``E`` (none of
+    the IDs): those few are matched, not the whole column.
+    """
+    found = np.zeros(len(ids), dtype=bool)
+    rows = np.flatnonzero(_SCIENTIFIC_SECOND[bytes_at(ids, 1)])
+    if len(rows):
+        subset = pc.take(ids, pa.array(rows, pa.int64()))
+        hit = pc.match_substring_regex(subset, pattern=_SCIENTIFIC).fill_null(False)
+        found[rows] = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    return found
 
 
 def check_ids(

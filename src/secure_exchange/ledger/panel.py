@@ -203,6 +203,18 @@ def unlisted_findings(
     ]
 
 
+def _first_rows(values: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The distinct ``values`` in the order they first appear, and the row of each first.
+
+    Arrow's dictionary encoding numbers the values as it meets them (0, 1, 2 …), so the
+    running maximum of the numbers rises exactly at each value's first row.
+    """
+    encoded = pc.dictionary_encode(pa.array(values, pa.int64()))
+    numbers = np.asarray(encoded.indices.to_numpy())
+    rises = np.flatnonzero(np.diff(np.maximum.accumulate(numbers), prepend=-1) > 0)
+    return encoded.dictionary.to_pylist(), rises
+
+
 def evaluated_sittings(
     resident_keys: np.ndarray,
     resident_community: np.ndarray,
@@ -240,10 +252,10 @@ def evaluated_sittings(
         usable = np.flatnonzero((community >= 0) & (days >= 0))
         if not len(usable):
             continue
-        # one int64 per (community, day): a flat unique, far quicker than rows of a 2-D array
+        # one int64 per (community, day), each pair's first row found by hashing, not sorting
         pairs = (community[usable].astype(np.int64) << 32) | days[usable].astype(np.int64)
-        unique, first = np.unique(pairs, return_index=True)
-        for pair, index in zip(unique.tolist(), first.tolist(), strict=True):
+        unique, first = _first_rows(pairs)
+        for pair, index in zip(unique, first.tolist(), strict=True):
             firsts.setdefault(pair, start + int(usable[index]))
     epoch = np.datetime64("1970-01-01", "D")
     return [

@@ -74,6 +74,8 @@ _LEVEL_ALIASES = {
     "乡级": "镇级",
     "街道级": "镇级",
 }
+# Each alias's position in LEVELS, then -1 (the index of an unknown level).
+_ALIAS_LEVEL = np.array([*(LEVELS.index(v) for v in _LEVEL_ALIASES.values()), -1], np.int64)
 _PHONE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7})$"
 _TEXT_COLUMNS = ("phone", "address", "household_id", "relation", "real_estate", "business_data")
 # The columns no format check constrains: where formula-like text could pass unnoticed.
@@ -432,8 +434,8 @@ def _levels(
 ) -> tuple[pa.Array, list[Problem]]:
     """Levels checked against the codes' tables (revision 2: outside a table is a warning)."""
     text = _column(raw, "level")
-    level = _lookup(text, _LEVEL_ALIASES)
-    level_idx = _np(pc.fill_null(pc.index_in(level, value_set=pa.array(LEVELS)), -1))
+    level_idx = _ALIAS_LEVEL[_lookup_index(text, list(_LEVEL_ALIASES), lower=False)]
+    level = pc.take(pa.array(LEVELS), pa.array(level_idx, pa.int64(), mask=level_idx < 0))
     known = idx >= 0
     safe_idx = np.clip(idx, 0, None)
     levelled = known & arrays.levelled[safe_idx]

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "byte_lengths",
+    "bytes_at",
     "first_bytes",
     "fixed_width_matrix",
     "last_byte_is",
@@ -60,16 +61,22 @@ def byte_lengths(array: pa.Array) -> np.ndarray:
 
 def first_bytes(array: pa.Array) -> np.ndarray:
     """The first byte of every string (0 for an empty one)."""
+    return bytes_at(array, 0)
+
+
+def bytes_at(array: pa.Array, position: int) -> np.ndarray:
+    """The byte at ``position`` of every string (0 for a string not that long)."""
     offsets, data = _parts(array)
     if len(data) == 0:
         return np.zeros(len(array), np.uint8)
-    first = data.take(offsets[:-1], mode="clip")
-    return np.where(offsets[1:] > offsets[:-1], first, 0).astype(np.uint8)
+    found = data.take(offsets[:-1] + position, mode="clip")
+    return np.where(offsets[1:] - offsets[:-1] > position, found, 0).astype(np.uint8)
 
 
 def nonempty(array: pa.Array) -> np.ndarray:
-    """Rows whose string is not empty."""
-    return byte_lengths(array) > 0
+    """Rows whose string is not empty (its offsets differ: one comparison, no lengths)."""
+    offsets, _ = _parts(array)
+    return np.asarray(offsets[1:] != offsets[:-1])
 
 
 def last_byte_is(array: pa.Array, value: int) -> np.ndarray:

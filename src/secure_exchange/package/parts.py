@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from secure_exchange.errors import IdentityError, PackageError, VerificationError
 from secure_exchange.formats import age as _age
+from secure_exchange.package.columns import SUBJECT
 from secure_exchange.package.layout import ROW_GROUP_ROWS, part_name
 from secure_exchange.package.manifest import PartInfo, SchemaField
 from secure_exchange.package.reader import HashedStream
@@ -330,17 +331,29 @@ def _parquet_options(first: pa.Table) -> dict[str, object]:
     two subjects, and nothing reads them), and dictionary pages only for the columns
     whose first ``_SAMPLE`` rows repeat (half as many distinct values, or fewer): on unique
     values (tokens, ID numbers, phones) a dictionary only costs time and then falls back.
-    Nested columns keep their dictionaries (their leaves repeat: sittings, roles)."""
+    Nested columns keep their dictionaries (their leaves repeat: sittings, roles).
+
+    The token column is written ``DELTA_LENGTH_BYTE_ARRAY`` (a standard Parquet encoding:
+    the lengths packed apart from the bytes) rather than ``PLAIN``, which puts a 4-byte
+    length before every value: on 32 random hex digits zstd then compresses about a third
+    faster, into fewer bytes. (On text with structure, ID numbers say, the prefixes give
+    zstd matches and ``PLAIN`` stays the quicker.)"""
+    dictionary = [
+        path
+        for field, column in zip(first.schema, first.columns, strict=True)
+        if pa.types.is_nested(field.type) or _repeats(column)
+        for path in _leaf_paths(field.name, field.type)
+    ]
     return {
         "compression": "zstd",
         "compression_level": 1,
         "write_statistics": False,
-        "use_dictionary": [
-            path
-            for field, column in zip(first.schema, first.columns, strict=True)
-            if pa.types.is_nested(field.type) or _repeats(column)
-            for path in _leaf_paths(field.name, field.type)
-        ],
+        "use_dictionary": dictionary,
+        "column_encoding": {
+            field.name: "DELTA_LENGTH_BYTE_ARRAY"
+            for field in first.schema
+            if field.name == SUBJECT and field.name not in dictionary
+        },
     }
 
 

@@ -46,7 +46,9 @@ class RiskMeter:
             return
         names = list(self.columns)
         counted = (
-            _flat(table.select(names)).group_by(names).aggregate([([], "count_all")])
+            _flat(table.select(names))
+            .group_by(names, use_threads=False)  # the caller's worker: no hand-offs
+            .aggregate([([], "count_all")])
             if names
             else None
         )

@@ -289,7 +289,7 @@ def _notes_table(table: pa.Table, keys: np.ndarray, *, every: bool = False) -> p
     the roster's sittings), with their ID keys."""
     note = table.column("note")
     has_note = np.asarray(
-        pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False).to_numpy(zero_copy_only=False)
+        pc.fill_null(pc.not_equal(pc.binary_length(note), 0), False).to_numpy(zero_copy_only=False)
     )
     kept = (np.ones(len(keys), dtype=bool) if every else has_note) & (keys >= 0)
     if not kept.any():
@@ -319,7 +319,7 @@ def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
         )
     table = pa.concat_tables(notes).combine_chunks()
     note = table.column("note")
-    table = table.filter(pc.fill_null(pc.not_equal(pc.utf8_length(note), 0), False))
+    table = table.filter(pc.fill_null(pc.not_equal(pc.binary_length(note), 0), False))
     keys = np.asarray(table.column("_key").to_numpy())
     order = np.argsort(keys, kind="stable")
     values = pa.StructArray.from_arrays(
