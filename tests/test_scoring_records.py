@@ -141,3 +141,15 @@ def test_evaluations_of_another_width_match_nothing() -> None:
     assert subject_index(scoring, _chunked(["a" * 18, "b" * 18])).tolist() == [-1, -1]
     assert subject_index(scoring, _chunked([], 1)).tolist() == []
     assert subject_index(_chunked(["ab"]), _chunked(["ab\x00"])).tolist() == [-1]
+
+
+def test_many_strangers_sharing_keys_take_the_hash_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys are public: a package could make every record a stranger sharing the key of a
+    # run of subjects; past the limit the hash pass answers instead of walking back.
+    monkeypatch.setattr(_records, "_row_key", lambda rows: np.zeros(len(rows), np.uint64))
+    monkeypatch.setattr(_records, "_NEAR_LIMIT", 3)
+    scoring = _chunked(["a" * 32, "b" * 32, "c" * 32])
+    strangers = _chunked(["x" * 32, "y" * 32, "z" * 32, "w" * 32, "a" * 32])
+    rows = (_records._fixed_rows(c) for c in (scoring, strangers))
+    assert _records._match_rows(*rows) is None
+    assert subject_index(scoring, strangers).tolist() == [-1, -1, -1, -1, 0]

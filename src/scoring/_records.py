@@ -287,9 +287,10 @@ def _candidates(
     asked: Words,
     at: IntArray,
     masks: tuple[np.uint64, np.uint64],
-) -> IntArray:
+) -> IntArray | None:
     """Match each of ``asked`` (in key order) against ``ours[at]`` and, when that is not
-    its subject, against those before it sharing its key; answered in input order."""
+    its subject, against those before it sharing its key; answered in input order.
+    ``None`` when more than ``_NEAR_LIMIT`` miss their first candidate (crafted keys)."""
     high, low = masks
     candidate = np.take(ours, at, mode="clip")  # at -1: a key below all of ours
     same = ((candidate ^ asked) & high) == 0
@@ -299,6 +300,8 @@ def _candidates(
     equal = _same_rows(np.take(mine, first, axis=0, mode="clip"), theirs)
     found: IntArray = np.where(equal, first, -1).astype(np.int64)
     missed = ~equal & (first >= 0)  # a stranger sharing a key, or a collision
+    if np.count_nonzero(missed) > _NEAR_LIMIT:  # crafted, not chance: keys are public
+        return None  # walking back could cost the misses times the keys' sharers
     if missed.any():
         pending = np.flatnonzero(missed[who])
         at[pending] -= 1
