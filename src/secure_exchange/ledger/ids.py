@@ -124,10 +124,11 @@ def _digit_month_table() -> tuple[np.ndarray, np.ndarray]:
     Indexed by ``year * 100 + month`` for year 0-9999 and month 0-99, as read from digits.
     """
     starts, lengths = _month_table()
-    year, month = np.divmod(np.arange(10000 * 100), 100)
-    real = (year >= 1) & (month >= 1) & (month <= 12)
-    index = np.where(real, year * 12 + month - 1, 0)
-    return (starts[index] - 1).astype(np.int32), np.where(real, lengths[index], 0).astype(np.int8)
+    before = np.zeros((10000, 100), dtype=np.int32)  # [year, month]; month 0 and 13-99: none
+    days = np.zeros((10000, 100), dtype=np.int8)
+    before[1:, 1:13] = (starts - 1).reshape(10000, 12)[1:]  # year 0 is none either
+    days[1:, 1:13] = lengths.reshape(10000, 12)[1:]
+    return before.reshape(-1), days.reshape(-1)
 
 
 def ymd_digits_to_date32(
