@@ -568,6 +568,20 @@ def test_killed_key_creation_can_be_run_again(lab: Lab, tmp_path: Path) -> None:
     assert "k9" in w.sx(w.community, "keys", "list").output
 
 
+def test_key_creation_killed_while_writing_a_public_file_can_be_run_again(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """Killed while ``minisign.pub`` goes through its temporary file, the ``.creating``
+    folder also holds that file's scratch folder; the re-run clears both."""
+    cmd = _command("keys-new")
+    w = _kill_at(cmd, lab, tmp_path, r"^open .*/\.k9\.creating/\.minisign\.pub\.tmp-[0-9]+$")
+    creating = w.community / "keys" / ".k9.creating"
+    assert any(p.is_dir() for p in creating.iterdir())  # the scratch folder
+    w.sx(w.community, *_KEY_K9)
+    assert not creating.exists()
+    assert "k9" in w.sx(w.community, "keys", "list").output
+
+
 def test_killed_reidentify_leaves_no_copy_of_the_call_list(lab: Lab, tmp_path: Path) -> None:
     """Killed before its output's rename, ``reidentify`` leaves the whole call list in a
     hidden temporary file; the re-run removes it."""

@@ -348,6 +348,8 @@ class Keyring:
             age_pq="" if pq_id is None else str(pq_id.recipient()),
         )
         tmp = folder.with_name(f".{name}.creating")
+        for written in ("minisign.pub", "identity.card"):  # a killed run's, with the
+            _fsio.remove_stale_temporaries(tmp / written)  # scratch folders beside them
         _fsio.remove_stale_folder(tmp, _creating_file, unlocked_age=0)  # a killed run's
         _fsio.private_dir(tmp)
         comment = f"sx {name} ({purpose})"
