@@ -572,11 +572,14 @@ def test_key_creation_killed_while_writing_a_public_file_can_be_run_again(
     lab: Lab, tmp_path: Path
 ) -> None:
     """Killed while ``minisign.pub`` goes through its temporary file, the ``.creating``
-    folder also holds that file's scratch folder; the re-run clears both."""
+    folder holds that temporary (and, left by an earlier version, its scratch folder);
+    the re-run clears both."""
     cmd = _command("keys-new")
     w = _kill_at(cmd, lab, tmp_path, r"^open .*/\.k9\.creating/\.minisign\.pub\.tmp-[0-9]+$")
     creating = w.community / "keys" / ".k9.creating"
-    assert any(p.is_dir() for p in creating.iterdir())  # the scratch folder
+    temporary = creating / ".minisign.pub.tmp-4194305"  # as the kill a moment later leaves it
+    temporary.write_bytes(b"untrusted comment: half")
+    temporary.with_name(temporary.name + ".d").mkdir(mode=0o700)
     w.sx(w.community, *_KEY_K9)
     assert not creating.exists()
     assert "k9" in w.sx(w.community, "keys", "list").output

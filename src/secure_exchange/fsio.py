@@ -249,7 +249,7 @@ def open_private(path: Path, *, exclusive: bool = True) -> Iterator[BinaryIO]:
 
 
 @contextlib.contextmanager
-def replacing(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
+def replacing(path: Path, *, private: bool = False, scratch: bool = True) -> Iterator[BinaryIO]:
     """Write ``path`` through a synced temporary file that replaces it only on success.
 
     A reader never sees half a file: on any error the temporary file is removed and
@@ -257,12 +257,14 @@ def replacing(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
     ``path`` does (``remove_stale_temporaries``), as it may hold what ``path`` would.
     The temporary file is created owner-only; ``private`` keeps ``path`` so. While the
     file is written, Python's temporary files (openpyxl stages each sheet in one) go to
-    an owner-only folder beside it, never to the system's temporary folder.
+    an owner-only folder beside it, never to the system's temporary folder (``scratch``
+    False: a writer that makes none, such as ``atomic_write``, goes without the folder).
     """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     remove_stale_temporaries(path)
     try:
-        with _scratch_beside(tmp), open_private(tmp, exclusive=False) as fh:
+        staging = _scratch_beside(tmp) if scratch else contextlib.nullcontext()
+        with staging, open_private(tmp, exclusive=False) as fh:
             try_lock(fh.fileno())  # held while written: not stale
             yield fh
         if not private:
@@ -303,7 +305,7 @@ def _scratch_beside(tmp: Path) -> Iterator[None]:
 
 def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` via a synced temporary file and an atomic rename."""
-    with replacing(path, private=private) as fh:
+    with replacing(path, private=private, scratch=False) as fh:  # bytes: no tempfile use
         fh.write(data)
 
 
