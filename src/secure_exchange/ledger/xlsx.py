@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 import fastexcel
@@ -142,7 +143,14 @@ class Workbook:
             self._cells = None
 
 
-_DONE: Future[_TextSheet | None] = Future()  # a sheet handed out (memory let go)
+_DONE: Future[_TextSheet | None] = Future()
+
+
+class _Column(Protocol):
+    """What ``_text_sheet`` reads of a column fastexcel offers (its ColumnInfoNoDtype)."""
+
+    @property
+    def absolute_index(self) -> int: ...  # a sheet handed out (memory let go)
 
 
 def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) -> _TextSheet | None:
@@ -151,21 +159,29 @@ def _text_sheet(reader: fastexcel.ExcelReader | None, path: Path, title: str) ->
     filled one."""
     if _typed_at_top(path, title):
         return None
+    places: list[int] = []  # each column's place in the sheet, as fastexcel offers them
+
+    def offered(column: _Column) -> bool:
+        places.append(column.absolute_index)
+        return True
+
     try:
         if reader is None:
             reader = fastexcel.read_excel(str(path.absolute()))
-        sheet = reader.load_sheet(
+        batch = reader.load_sheet(
             title,
             header_row=None,  # row 1 is data to fastexcel: the header is ours to map
             skip_rows=0,  # keep leading empty rows: rows keep their places
             schema_sample_rows=None,  # every cell's type counts, not a sample's
             dtype_coercion="strict",  # a column of text and numbers raises: read by cells
+            use_columns=offered,  # every column, its place noted
+            eager=True,  # straight to Arrow
         )
-        batch = sheet.to_arrow()
-        places = [column.absolute_index for column in sheet.selected_columns]
     except BaseException as exc:  # mixed types, damage: the cell-by-cell reader decides
         if not _refused(exc):
             raise
+        return None
+    if not isinstance(batch, pa.RecordBatch) or len(places) != batch.num_columns:
         return None
     types = batch.schema.types
     if not batch.num_rows or not all(pa.types.is_string(t) or pa.types.is_null(t) for t in types):
