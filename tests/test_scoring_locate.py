@@ -46,16 +46,14 @@ def test_subjects_of_several_widths_or_missing_make_it_unusable() -> None:
 
 
 def test_a_key_two_subjects_share_makes_it_unusable(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(
-        "scoring.locate.words_key", lambda words: np.zeros(words.shape[1], dtype=np.uint64)
-    )
+    monkeypatch.setattr("scoring.locate.row_key", lambda rows: np.zeros(len(rows), np.uint64))
     locator = _fed(_tokens(4))
     assert locator.finish() == 0
     assert not locator.usable
 
 
 def test_a_stranger_sharing_a_key_is_not_located(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("scoring.locate.words_key", lambda words: words[0].copy())
+    monkeypatch.setattr("scoring.locate.row_key", lambda rows: rows[:, 0].copy())
     locator = _fed(["a" * 32, "b" * 32], ["c" * 32])
     assert locator.finish() == 0
     asked = ["a" * 8 + "z" * 24, "c" * 32, "b" * 32, "b" * 8 + "a" * 24, "a" * 32]

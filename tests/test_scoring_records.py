@@ -29,7 +29,7 @@ def test_fixed_width_matches_hash_pass(width: int) -> None:
     theirs = [mine[i] for i in rng.integers(0, 500, 900)] + strangers
     rng.shuffle(theirs)
     scoring, evaluations = _chunked(list(mine)), _chunked(list(theirs), 5)
-    assert _records._fixed_width(scoring) is not None  # the fast path is taken
+    assert _records._fixed_rows(scoring) is not None  # the fast path is taken
     fast = subject_index(scoring, evaluations)
     slow = _records._subject_index_hashed(scoring, evaluations)
     assert fast.tolist() == slow.tolist()
@@ -132,7 +132,7 @@ def test_a_repeated_or_missing_subject_is_refused(subjects: list[str | None], wa
 def test_mixed_widths_take_the_hash_pass() -> None:
     scoring = _chunked(["ab", "abc", "abcd"])
     evaluations = _chunked(["abcd", "zz", "ab", "abc"])
-    assert _records._fixed_width(scoring) is None
+    assert _records._fixed_rows(scoring) is None
     assert subject_index(scoring, evaluations).tolist() == [2, -1, 0, 1]
 
 

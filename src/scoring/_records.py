@@ -25,14 +25,13 @@ __all__ = [
     "LevelTable",
     "Records",
     "fixed_width_rows",
-    "fixed_width_words",
     "index_of",
     "level_table",
+    "row_key",
     "same_rows",
     "subject_index",
     "subject_keys",
     "to_records",
-    "words_key",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -108,14 +107,6 @@ _MIX = np.array(
 )
 
 
-def _fixed_width(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
-    """The values' width in bytes and the values as 64-bit words (zero-padded),
-    word-major: ``words[j]`` is the j-th word of every value; ``None`` unless all values
-    are present and of one width."""
-    found = _fixed_rows(column)
-    return None if found is None else (found[0], found[1].T)
-
-
 def _fixed_rows(column: pa.ChunkedArray) -> tuple[int, Words] | None:
     """The values' width in bytes and the values as rows of 64-bit words (zero-padded;
     the string bytes themselves when they already are such rows); ``None`` unless all
@@ -157,32 +148,21 @@ def same_rows(mine: Words, theirs: Words) -> npt.NDArray[np.bool_]:
     return _same_rows(mine, theirs)
 
 
-def fixed_width_words(column: pa.ChunkedArray) -> tuple[int, npt.NDArray[np.uint64]] | None:
-    """The values' width in bytes and their bytes as 64-bit words (``words[j]``: the j-th
-    word of every value, zero-padded); ``None`` unless all are present and of one width."""
-    return _fixed_width(column)
-
-
-def words_key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """The 64-bit key of each value given as words (that of ``subject_keys``)."""
-    return _key(words)
-
-
 def subject_keys(subjects: pa.ChunkedArray) -> npt.NDArray[np.uint64]:
     """A 64-bit key per subject, equal for equal subjects (in this process): what finds
     repeats among more subjects than one scoring holds (different subjects may share a
     key, so an equal key only names candidates to compare in full)."""
     text = subjects.cast(pa.string())
-    fixed = _fixed_width(text)
+    fixed = _fixed_rows(text)
     if fixed is not None:
-        return _key(fixed[1])
+        return _row_key(fixed[1])
     keys = np.zeros(len(text), dtype=np.uint64)  # a null: key 0 (the engine refuses it)
     widths = np.asarray(pc.fill_null(pc.binary_length(text), 0).to_numpy(), dtype=np.int64)
     for width in np.unique(widths[widths > 0]).tolist():  # each width as its own column
         rows = np.flatnonzero(widths == width)
-        same = _fixed_width(pa.chunked_array([text.take(pa.array(rows)).combine_chunks()]))
+        same = _fixed_rows(pa.chunked_array([text.take(pa.array(rows)).combine_chunks()]))
         if same is not None:
-            keys[rows] = _key(same[1])
+            keys[rows] = _row_key(same[1])
     return keys
 
 
@@ -198,18 +178,15 @@ def _width(chunk: pa.Array) -> int | None:
     return width
 
 
-def _key(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """A 64-bit key per value: each word multiplied by an odd constant, xored, mixed."""
-    key = np.zeros(words.shape[1], dtype=np.uint64)
-    for number, word in enumerate(words):
-        key ^= word * _MIX[number % _MIX.size]
-        key ^= key >> np.uint64(29)
-    return key
+def row_key(rows: Words) -> Words:
+    """The 64-bit key of each subject given as a row of words (``fixed_width_rows``): the
+    one key of the index, ``subject_keys`` and the locator."""
+    return _row_key(rows)
 
 
 def _row_key(rows: Words) -> Words:
-    """A 64-bit key per row of words (the subject index's own; its top bits are used):
-    the words times odd constants, summed (mod 2**64), then mixed."""
+    """A 64-bit key per row of words (the subject index uses its top bits): the words
+    times odd constants, summed (mod 2**64), then mixed."""
     key: Words = rows @ _MIX[np.arange(rows.shape[1]) % _MIX.size]
     key ^= key >> np.uint64(31)
     key *= _MIX[1]

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scoring._records import fixed_width_rows, same_rows, words_key
+from scoring._records import fixed_width_rows, row_key, same_rows
 
 __all__ = ["SubjectLocator"]
 
@@ -60,7 +60,7 @@ class SubjectLocator:
             return 0
         words = np.concatenate(self._pieces)  # a row of words a subject
         self._pieces = []
-        keys = words_key(words.T)
+        keys = row_key(words)
         order = np.argsort(keys)  # unique keys or not used as an index: any sort will do
         ordered = keys[order]
         same_key = ordered[1:] == ordered[:-1]
@@ -88,7 +88,7 @@ class SubjectLocator:
         if found is None:
             return rows
         theirs = found[1]
-        wanted = words_key(theirs.T)
+        wanted = row_key(theirs)
         asked = np.argsort(wanted)  # searched in order: each search starts near the last
         ordered = wanted[asked]
         at = np.minimum(np.searchsorted(self._keys, ordered), self._keys.size - 1)
