@@ -52,3 +52,29 @@ def test_program_output_to_a_closed_pipe_does_not_hang(tmp_path: os.PathLike[str
     cmd = f"{sys.executable} -m secure_exchange --help | head -c 5"
     done = subprocess.run(cmd, shell=True, env=env, capture_output=True, check=False, timeout=60)  # noqa: S602
     assert done.stdout == b"Usage"
+
+
+def _allocator(**env: str) -> str:
+    code = "from secure_exchange.cli.app import arrow_allocator; print(arrow_allocator())"
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, check=True
+    )
+    assert done.stderr == b""  # no warning from Arrow on any terminal
+    return done.stdout.decode().strip()
+
+
+def test_program_gives_arrow_jemalloc_where_the_build_has_it() -> None:
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        expected = pa.default_memory_pool().backend_name  # Arrow's own default stays
+    else:
+        expected = "jemalloc"
+    assert _allocator() == expected
+
+
+def test_program_keeps_the_users_arrow_pool() -> None:
+    assert _allocator(ARROW_DEFAULT_MEMORY_POOL="system") == "system"

@@ -199,6 +199,25 @@ def test_progress_moves_during_the_read(tmp_path: Path) -> None:
     assert len(seen) >= 3  # several updates for the 40,000 residents alone
 
 
+def test_check_reads_the_sheet_parsed_first_with_the_same_report(tmp_path: Path) -> None:
+    # The evaluations sheet (a few rows) is parsed long before the residents (40,000), so
+    # a check reads it first, while the residents are still being parsed; the report is
+    # the one of reading the sheets in their order (read_ledger), findings sorted alike.
+    residents, evaluations = synthetic_ledger(40_000, 3, records_per_resident=0.01)
+    path = tmp_path / "long.xlsx"
+    _synthetic_xlsx(path, residents, evaluations)
+    with LedgerSource(path, drop_unknown=False) as source:
+        assert source.sooner(["居民", "评议小组"]) == "评议小组"  # missing: at once
+        assert source.sooner(["居民", "评议"]) == "评议"
+    folder = write_csv_ledger(tmp_path / "csv", 10, seed=1)
+    with LedgerSource(folder, drop_unknown=False) as source:
+        assert source.sooner(["居民", "评议"]) == "居民"  # files are read as checked
+    seen: list[int] = []
+    checked = check_ledger(path, as_of=AS_OF, policy=POLICY, progress=seen.append)
+    assert seen[0] == evaluations.num_rows  # one block: the evaluations came first
+    assert checked.report == _read(path).report
+
+
 def test_same_findings_and_tables_as_the_csv_of_the_same_data(tmp_path: Path) -> None:
     folder = write_csv_ledger(tmp_path / "csv", 600, seed=5, records_per_resident=1.3)
     residents, evaluations = synthetic_ledger(600, 5, records_per_resident=1.3)

@@ -298,10 +298,12 @@ class LedgerScan:
         """The whole report, with the checks that span blocks; reads unread sheets first."""
         if self._report is not None:
             return self._report
-        for sheet, state in self._sheets.items():
-            if not state.done:
-                for _ in self.blocks(sheet):
-                    pass
+        unread = [sheet for sheet, state in self._sheets.items() if not state.done]
+        while unread:  # in the order their blocks come: what is found is sorted at the end
+            sheet = self._source.sooner(unread)
+            unread.remove(sheet)
+            for _ in self.blocks(sheet):
+                pass
         residents = self._sheets[RESIDENTS]
         resident_keys, resident_rows, among = residents.joined()
         evaluation_keys, evaluation_rows, ordered = self._sheets[EVALUATIONS].joined()
@@ -390,7 +392,8 @@ class ScanOptions(TypedDict, total=False):
     ``drop_unknown``: drop columns outside the format (reported as a warning) instead of
     reporting each as an error. ``policy``: the scoring policy whose item codes and levels
     are valid (default: ``scoring.policy.load_policy()``). ``progress``: called with the
-    number of rows of each block read, residents first.
+    number of rows of each block read (by ``finish``: a workbook's sheets in the order
+    their parsing ends).
     """
 
     as_of: date | None

@@ -9,7 +9,7 @@ ID column are flagged (Excel turned the ID into a number) so the rules can repor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from types import TracebackType
@@ -79,6 +79,14 @@ class LedgerSource:
         if self._book is not None:
             self._book.close()
             self._book = None
+
+    def sooner(self, sheets: Sequence[str]) -> str:
+        """Of ``sheets`` (none read yet), the one whose blocks come soonest: in a workbook
+        the first parsed (all are parsed in the background), in a folder the first named
+        (its files are read as they are checked)."""
+        if self._book is None:
+            return sheets[0]
+        return self._book.first_parsed(sheets)
 
     def blocks(self, sheet: str) -> Iterator[RawSheet]:
         """The blocks of one sheet (``RESIDENTS``, ``EVALUATIONS`` or ``PANEL``), in row order.

@@ -19,7 +19,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -122,6 +122,19 @@ class Workbook:
         result = future.result()
         self._loads[title] = _DONE
         return result
+
+    def first_parsed(self, sheets: Sequence[str]) -> str:
+        """Of the ledger ``sheets`` (not read yet), the one to read first: a sheet missing
+        from the workbook at once, else the one whose background parse ends first (every
+        one of them starts now, as far as workers are free). Reading a sheet while the
+        next is still being parsed keeps both cores busy: a short evaluations sheet is
+        checked while the long residents sheet is still being parsed."""
+        titles = {sheet: _title(self.sheet_names, sheet) for sheet in sheets}
+        if self._text is None or any(title is None for title in titles.values()):
+            return next((s for s, t in titles.items() if t is None), sheets[0])
+        waiting = {self._load(title): sheet for sheet, title in titles.items() if title}
+        done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        return next(sheet for future, sheet in waiting.items() if future in done)
 
     def _load(self, title: str) -> Future[_TextSheet | None]:
         future = self._loads.get(title)
