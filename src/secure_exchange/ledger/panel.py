@@ -43,6 +43,7 @@ __all__ = [
     "evaluated_sittings",
     "sitting_findings",
     "sittings",
+    "sittings_of",
     "unlisted_findings",
 ]
 
@@ -248,15 +249,45 @@ def evaluated_sittings(
         at[wanted] = order[np.minimum(np.searchsorted(ordered, keys[wanted]), len(order) - 1)]
         found = (resident_keys[at] == keys) & (keys >= 0)
         community = np.where(found, resident_community[at], -1)
-        days = evaluation_days[start : start + _SITTING_CHUNK]
-        usable = np.flatnonzero((community >= 0) & (days >= 0))
-        if not len(usable):
-            continue
-        # one int64 per (community, day), each pair's first row found by hashing, not sorting
-        pairs = (community[usable].astype(np.int64) << 32) | days[usable].astype(np.int64)
-        unique, first = _first_rows(pairs)
-        for pair, index in zip(unique, first.tolist(), strict=True):
-            firsts.setdefault(pair, start + int(usable[index]))
+        _note_firsts(firsts, start, community, evaluation_days[start : start + _SITTING_CHUNK])
+    return _listed(firsts, communities, evaluation_rows)
+
+
+def sittings_of(
+    evaluation_community: np.ndarray,
+    communities: Sequence[str],
+    evaluation_days: np.ndarray,
+    evaluation_rows: np.ndarray,
+) -> list[tuple[str, str, int]]:
+    """What ``evaluated_sittings`` gives, from each evaluation's community already known
+    (an index into ``communities``; -1 where it names no resident or the resident has
+    none), as ``LedgerScan`` finds it when the evaluations are read first."""
+    firsts: dict[int, int] = {}
+    for start in range(0, len(evaluation_community), _SITTING_CHUNK):
+        stop = start + _SITTING_CHUNK
+        _note_firsts(firsts, start, evaluation_community[start:stop], evaluation_days[start:stop])
+    return _listed(firsts, communities, evaluation_rows)
+
+
+def _note_firsts(
+    firsts: dict[int, int], start: int, community: np.ndarray, days: np.ndarray
+) -> None:
+    """Note the first position of each (community, day) of a run of evaluations starting
+    at ``start`` (earlier runs' positions kept)."""
+    usable = np.flatnonzero((community >= 0) & (days >= 0))
+    if not len(usable):
+        return
+    # one int64 per (community, day), each pair's first row found by hashing, not sorting
+    pairs = (community[usable].astype(np.int64) << 32) | days[usable].astype(np.int64)
+    unique, first = _first_rows(pairs)
+    for pair, index in zip(unique, first.tolist(), strict=True):
+        firsts.setdefault(pair, start + int(usable[index]))
+
+
+def _listed(
+    firsts: dict[int, int], communities: Sequence[str], evaluation_rows: np.ndarray
+) -> list[tuple[str, str, int]]:
+    """(community, date, row) of each sitting, in the order of its first evaluation."""
     epoch = np.datetime64("1970-01-01", "D")
     return [
         (

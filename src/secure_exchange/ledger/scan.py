@@ -31,6 +31,7 @@ from secure_exchange.ledger.panel import (
     evaluated_sittings,
     sitting_findings,
     sittings,
+    sittings_of,
     unlisted_findings,
 )
 from secure_exchange.ledger.rules import (
@@ -53,6 +54,7 @@ from secure_exchange.ledger.source import LedgerSource
 from secure_exchange.ledger.spans import (
     duplicate_findings,
     orphan_findings,
+    unmatched_findings,
     whole_ledger_findings,
 )
 from secure_exchange.ledger.text import nonempty
@@ -91,6 +93,11 @@ class Ledger:
 
 
 _WORKERS = max(2, min(4, os.cpu_count() or 2))
+# Up to this many evaluations, read before the residents, are looked up block by block
+# (``_EvaluationIndex``): their sorted keys, 16 MB, stay in the processor's cache. Beyond,
+# each resident's binary search would miss it at every step (10M residents: 45 CPU-s to
+# seal instead of 32), and the one pass at the end, its needles sorted, is the quicker.
+_INDEX_EVALUATIONS = 1 << 21
 _AHEAD = 2  # blocks checked ahead of the one being handed out
 
 
@@ -121,9 +128,11 @@ class _SheetState:
     has_ids: bool = False  # the sheet was found and has its ID column
     phones: int = 0  # rows with a phone number (residents)
     unreadable: int = 0  # ID numbers that cannot be read at all (Excel's numbers, malformed)
+    joined_already: bool = False  # the lists hold one array each, joined and sorted
 
     def add(self, keys: np.ndarray, ordered: np.ndarray, rows: np.ndarray) -> None:
         """Keep a block's keys, its valid keys sorted, and its rows."""
+        self.joined_already = False
         self.keys.append(keys)
         self.ordered.append(ordered)
         self.rows.append(rows)
@@ -138,16 +147,73 @@ class _SheetState:
         if not self.keys:
             empty = np.zeros(0, np.int64)
             return empty, np.zeros(0, np.int32), empty
+        if self.joined_already:
+            return self.keys[0], self.rows[0], self.ordered[0]
         ordered = np.concatenate(self.ordered)
         self.ordered.clear()
         ordered.sort(kind="stable")
         keys, rows = np.concatenate(self.keys), np.concatenate(self.rows)
         self.keys, self.rows = [keys], [rows]
         self.ordered = [ordered]
+        self.joined_already = True
         return keys, rows, ordered
 
 
-_Checked = tuple[RawSheet, CheckedBlock, LedgerBlock, np.ndarray]
+@dataclass
+class _EvaluationIndex:
+    """The evaluations, read whole before the residents, by ID key: each resident block
+    then finds its evaluations in its worker, so the checks that match the two sheets
+    (evaluations naming no resident, the sittings the evaluations name) are mostly done by
+    the time the last block is, instead of all at the end on one core.
+
+    ``order`` lists the evaluations' positions by key, the invalid keys (-1) first, then
+    those of ``valid``, the sorted valid keys. ``community`` and ``matched`` are filled in
+    block order (``take``, on the scan's thread): each evaluation's resident's community
+    (-1: none) and whether any resident has its ID.
+    """
+
+    order: np.ndarray
+    valid: np.ndarray
+    community: np.ndarray
+    matched: np.ndarray
+
+    @classmethod
+    def of(cls, keys: np.ndarray, valid: np.ndarray) -> _EvaluationIndex:
+        """The index of evaluations with ID ``keys`` (-1: invalid), ``valid`` the sorted
+        valid ones."""
+        order = np.argsort(keys, kind="stable")
+        order = order.astype(np.int32) if len(order) < 2**31 else order
+        count = len(keys)
+        return cls(order, valid, np.full(count, -1, np.int32), np.zeros(count, dtype=bool))
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position of the evaluation, row in the block of its resident) of each match
+        between a resident block's ``keys`` and the evaluations (in a worker)."""
+        rows = np.flatnonzero(keys >= 0)
+        needles = keys[rows]
+        by_key = np.argsort(needles)  # sorted needles: the binary searches stay cache-warm
+        needles, rows = needles[by_key], rows[by_key]
+        low = np.searchsorted(self.valid, needles, "left")
+        counts = np.searchsorted(self.valid, needles, "right") - low
+        hit = counts > 0
+        low, counts, rows = low[hit], counts[hit], rows[hit]
+        total = int(counts.sum())
+        starts = np.repeat(low - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        skipped = len(self.order) - len(self.valid)  # the invalid keys come first
+        return self.order[starts + skipped], np.repeat(rows, counts)
+
+    def take(self, found: tuple[np.ndarray, np.ndarray], community: np.ndarray) -> None:
+        """Note a resident block's matches (``find``), ``community`` its residents' own;
+        an evaluation keeps the community of the first resident that matched it."""
+        positions, rows = found
+        fresh = ~self.matched[positions]
+        self.community[positions[fresh]] = community[rows[fresh]]
+        self.matched[positions] = True
+
+
+_Checked = tuple[
+    RawSheet, CheckedBlock, LedgerBlock, np.ndarray, tuple[np.ndarray, np.ndarray] | None
+]
 # A resident whose ID cannot be read: evaluations naming that person would be reported as
 # naming no resident, so that check waits until the IDs are fixed (the cause, once).
 _UNREADABLE_ID = frozenset(("ledger.id.numeric", "ledger.id.format"))
@@ -183,6 +249,7 @@ class LedgerScan:
         self._report: CheckReport | None = None
         self._sheets = {RESIDENTS: _SheetState(), EVALUATIONS: _SheetState(), PANEL: _SheetState()}
         self._panel = _PanelState()
+        self._index: _EvaluationIndex | None = None  # the evaluations, when read first
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="sx-ledger")
         try:
             self._source = LedgerSource(self.path, drop_unknown=drop_unknown, pool=self._pool)
@@ -239,9 +306,10 @@ class LedgerScan:
             raise ValueError(f"sheet {sheet} was read already")
         state.done = True
         checking: deque[Future[_Checked]] = deque()
+        index = self._index if sheet == RESIDENTS else None
         try:
             for raw in self._source.blocks(sheet):
-                checking.append(self._pool.submit(self._check, sheet, raw, work))
+                checking.append(self._pool.submit(self._check, sheet, raw, work, index))
                 if len(checking) > _AHEAD:
                     yield self._accept(state, *checking.popleft().result())
             while checking:
@@ -249,11 +317,20 @@ class LedgerScan:
         finally:
             for future in checking:
                 future.cancel()
+        if sheet == EVALUATIONS and not self._sheets[RESIDENTS].done:
+            keys, _, valid = state.joined()
+            if len(keys) <= _INDEX_EVALUATIONS:
+                self._index = _EvaluationIndex.of(keys, valid)
 
     def _check(
-        self, sheet: str, raw: RawSheet, work: Callable[[LedgerBlock], object] | None
+        self,
+        sheet: str,
+        raw: RawSheet,
+        work: Callable[[LedgerBlock], object] | None,
+        index: _EvaluationIndex | None,
     ) -> _Checked:
-        """The block-local rules, the block's sorted keys, then ``work`` (in a worker)."""
+        """The block-local rules, the block's sorted keys, its residents' evaluations (if
+        the evaluations were read first), then ``work`` (in a worker)."""
         if sheet == RESIDENTS:
             checked = check_resident_block(raw, self.as_of)
         elif sheet == PANEL:
@@ -265,7 +342,8 @@ class LedgerScan:
             f.level == "error" for f in (*raw.findings, *checked.findings)
         ):
             block = dataclasses.replace(block, derived=work(block))
-        return raw, checked, block, np.sort(checked.keys[checked.keys >= 0])
+        found = None if index is None else index.find(checked.keys)
+        return raw, checked, block, np.sort(checked.keys[checked.keys >= 0]), found
 
     def _accept(
         self,
@@ -274,6 +352,7 @@ class LedgerScan:
         checked: CheckedBlock,
         block: LedgerBlock,
         ordered: np.ndarray,
+        found: tuple[np.ndarray, np.ndarray] | None,
     ) -> LedgerBlock:
         self._note(raw.findings)
         for name in raw.dropped:
@@ -284,7 +363,9 @@ class LedgerScan:
         state.unreadable += sum(1 for f in checked.findings if f.key in _UNREADABLE_ID)
         if raw.num_rows and "phone" in raw.columns:
             state.phones += int(np.count_nonzero(nonempty(raw.columns["phone"])))
-        self._panel.add(raw.sheet, checked.table)
+        community = self._panel.add(raw.sheet, checked.table)
+        if found is not None and self._index is not None and community is not None:
+            self._index.take(found, community)
         state.add(checked.keys, ordered, raw.source_row)
         if raw.num_rows and self.progress is not None:
             self.progress(raw.num_rows)
@@ -317,14 +398,23 @@ class LedgerScan:
             and f.where.column in (None, "id_number")
             for f in self.findings
         )
+        # The evaluations' matches found block by block hold when no resident ID repeats
+        # (a repeated one keeps its first resident's community, as the whole pass does).
+        index = self._index
+        if index is not None and len(among) and np.any(among[1:] == among[:-1]):
+            index = None
         if whole and not residents.unreadable:  # else their evaluations would be follow-ons
-            self._note(
-                orphan_findings(
+            if index is None:
+                found = orphan_findings(
                     evaluation_keys, evaluation_rows, resident_keys, ordered=ordered, among=among
                 )
-            )
+            else:
+                unmatched = ~index.matched & (evaluation_keys >= 0)
+                found = unmatched_findings(evaluation_keys, evaluation_rows, unmatched)
+            self._note(found)
         self._note(whole_ledger_findings(whole, residents.count, residents.phones))
-        self._note(self._panel.findings(resident_keys, evaluation_keys, evaluation_rows))
+        community = None if index is None else index.community
+        self._note(self._panel.findings(resident_keys, evaluation_keys, evaluation_rows, community))
         self._report = _report(self.findings)
         return self._report
 
@@ -339,8 +429,9 @@ class _PanelState:
     resident_community: list[np.ndarray] = field(default_factory=list)
     evaluation_days: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, sheet: str, table: pa.Table) -> None:
-        """Keep what a checked block of ``sheet`` gives the roster checks."""
+    def add(self, sheet: str, table: pa.Table) -> np.ndarray | None:
+        """Keep what a checked block of ``sheet`` gives the roster checks; a residents
+        block's communities (indices into ``communities``, -1: none)."""
         if sheet == PANEL:
             self.roster.append(table)
         elif sheet == RESIDENTS:
@@ -352,27 +443,40 @@ class _PanelState:
             lookup = np.array([*ids, -1], dtype=np.int32)
             index = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
             self.resident_community.append(lookup[index])
+            return self.resident_community[-1]
         else:
             days = pc.fill_null(table["panel_date"].cast(pa.int32()), -1)
             self.evaluation_days.append(np.asarray(days.to_numpy(zero_copy_only=False), np.int32))
+        return None
 
     def table(self) -> pa.Table:
         """The roster's rows read so far."""
         return pa.concat_tables(self.roster) if self.roster else PANEL_SCHEMA.empty_table()
 
     def findings(
-        self, resident_keys: np.ndarray, evaluation_keys: np.ndarray, evaluation_rows: np.ndarray
+        self,
+        resident_keys: np.ndarray,
+        evaluation_keys: np.ndarray,
+        evaluation_rows: np.ndarray,
+        evaluation_community: np.ndarray | None = None,
     ) -> list[Problem]:
-        """Errors of the roster's sittings, warnings for sittings it does not list."""
+        """Errors of the roster's sittings, warnings for sittings it does not list;
+        ``evaluation_community`` is each evaluation's resident's community when already
+        known (``_EvaluationIndex``)."""
         roster = self.table()
         found = sittings(roster)
-        evaluated = evaluated_sittings(
-            resident_keys,
-            _joined(self.resident_community),
-            list(self.communities),
-            evaluation_keys,
-            _joined(self.evaluation_days),
-            evaluation_rows,
+        days = _joined(self.evaluation_days)
+        evaluated = (
+            evaluated_sittings(
+                resident_keys,
+                _joined(self.resident_community),
+                list(self.communities),
+                evaluation_keys,
+                days,
+                evaluation_rows,
+            )
+            if evaluation_community is None
+            else sittings_of(evaluation_community, list(self.communities), days, evaluation_rows)
         )
         return [
             *sitting_findings(found),

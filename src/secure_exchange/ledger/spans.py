@@ -16,6 +16,7 @@ __all__ = [
     "key_to_id",
     "orphan_findings",
     "sorted_keys",
+    "unmatched_findings",
     "whole_ledger_findings",
 ]
 
@@ -78,7 +79,13 @@ def orphan_findings(
     if not len(absent):
         return []
     position = np.minimum(np.searchsorted(absent, keys), len(absent) - 1)
-    where = np.flatnonzero((absent[position] == keys) & (keys >= 0))
+    return unmatched_findings(keys, rows, (absent[position] == keys) & (keys >= 0))
+
+
+def unmatched_findings(keys: np.ndarray, rows: np.ndarray, unmatched: np.ndarray) -> list[Problem]:
+    """An error for each evaluation marked ``unmatched`` (its valid ID is no resident's),
+    in row order: ``orphan_findings`` once it knows which."""
+    where = np.flatnonzero(unmatched)
     return [
         error(
             EVALUATIONS,
