@@ -11,6 +11,9 @@ Rows (issue 16):
   -r``, ``sha256sum``, ``minisign -S``) on the same ledgers;
 * ``sx score PACKAGE`` marginal per 1M against stock ``age -d`` of the package's scoring
   and evaluations files plus a pyarrow read of both;
+* context beside those two: ``sx score`` beside stock reading plus writing the same decisions
+  CSV, ``sx score --out .parquet``, and ``sx seal`` / ``sx score`` of the same ledgers with a
+  评议小组 roster (revision 2) beside the same without;
 * fixed costs: ``sx seal`` / ``sx score`` of a 1,000-resident ledger with standard-cost keys
   against the passphrase KDFs each needs (timed alone, in this process);
 * ``sx ledger check`` of the 1M ledger saved as GB18030 against the same as UTF-8;
@@ -255,6 +258,31 @@ def ledger(root: Path, rows: int, encoding: str = "utf-8-sig") -> Path:
     )
 
 
+def with_roster(folder: Path) -> Path:
+    """The ledger ``folder`` (linked) with a 评议小组 roster, as ledger-v1 revision 2 asks:
+    five members (the chair and a bank officer among them) at every sitting its
+    evaluations name (each community on each evaluation date)."""
+    target = folder.with_name(folder.name + "-roster")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir()
+    for name in ("residents.csv", "evaluations.csv"):
+        (target / name).symlink_to(folder / name)
+    read = pacsv.ConvertOptions(column_types={"身份证号": pa.string(), "评议日期": pa.string()})
+    residents = pacsv.read_csv(folder / "residents.csv", convert_options=read)
+    evaluations = pacsv.read_csv(folder / "evaluations.csv", convert_options=read)
+    communities = sorted(set(residents.column("所属社区").to_pylist()) - {None})
+    dates = sorted(set(evaluations.column("评议日期").to_pylist()) - {None, ""})
+    roles = ("支书/主任", "妇女主席", "党员", "乡贤", "农商银行人员")
+    with (target / "panel.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        fh.write("所属社区,评议日期,姓名,角色\n")
+        for community in communities:
+            for when in dates:
+                for number, role in enumerate(roles):
+                    fh.write(f"{community},{when},成员{number},{role}\n")
+    return target
+
+
 def big_ledger(root: Path, residents: int, chunk: int = 1_000_000) -> Path:
     """A ledger of ``residents`` written a million at a time (bounded memory here too):
     each chunk is the synthetic ledger with its IDs replaced by ones unique over all."""
@@ -431,7 +459,7 @@ def main() -> None:
     big = 10_000_000 if os.environ.get("BENCH_10M") == "1" else 0
     parser.add_argument("--big", type=int, default=big, help="end to end at this size too")
     parser.add_argument("--keep", type=Path, help="work here (kept) instead of a temp folder")
-    parser.add_argument("--only", help="some rows only: xlsx,seal,score,fixed,gb,chain")
+    parser.add_argument("--only", help="some rows only: xlsx,seal,score,roster,fixed,gb,chain")
     args = parser.parse_args()
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -453,7 +481,7 @@ def measure(args: argparse.Namespace, root: Path) -> None:
     wanted = (
         set(args.only.split(","))
         if args.only
-        else {"xlsx", "seal", "score", "fixed", "gb", "chain"}
+        else {"xlsx", "seal", "score", "roster", "fixed", "gb", "chain"}
     )
     rows: list[dict[str, object]] = []
     small, large = ledger(root, args.small), ledger(root, args.rows)
@@ -521,6 +549,28 @@ def measure(args: argparse.Namespace, root: Path) -> None:
             rows.append(
                 row("  sx score --out .parquet, marginal per 1M", parquet, base, "stock", "-")
             )
+    if wanted & {"seal", "score"} and "roster" in wanted:
+        # Context: the same ledgers with a 评议小组 roster (revision 2), whose sittings
+        # travel per resident in the scoring and identity groups, beside the rows above.
+        kept: dict[str, Path] = {}
+        rostered = {"small": with_roster(small), "large": with_roster(large)}
+        for i in range(args.repeat):
+            for size, source in rostered.items():
+                done, kept[size] = fast.seal(source, f"roster-{size}{i}")
+                best(runs, f"seal roster {size}", done.seconds)
+        ours = (min(runs["seal roster large"]) - min(runs["seal roster small"])) * per
+        plain = (min(runs["seal large"]) - min(runs["seal small"])) * per
+        rows.append(row("  sx seal with a roster, marginal per 1M", ours, plain, "none", "-"))
+        if "score" in wanted:
+            for package in kept.values():
+                sx(bank, "import", package)
+            for i in range(args.repeat):
+                for size, package in kept.items():
+                    done = fast.score(package, f"roster-{size}{i}")[0]
+                    best(runs, f"score roster {size}", done.seconds)
+            ours = (min(runs["score roster large"]) - min(runs["score roster small"])) * per
+            plain = (min(runs["score large"]) - min(runs["score small"])) * per
+            rows.append(row("  sx score with a roster, marginal per 1M", ours, plain, "none", "-"))
     if "fixed" in wanted:
         rows.extend(fixed_costs(root, small))
     if "gb" in wanted:

@@ -132,3 +132,68 @@ def test_group_types_agree(tmp_path: Path) -> None:
         for field in schema:
             assert pkg.GROUP_COLUMNS[name].type_of(field.name) == field.type, field.name
     assert isinstance(split.groups["scoring"]["panel_sittings"].type, pa.ListType)
+
+
+def _lists_by_hand(
+    found: dict[tuple[str, int], object],
+    communities: list[str | None],
+    keys: list[int],
+    dates: tuple[list[int], list[int]],
+) -> tuple[list[object], list[object]]:
+    """Per resident, one at a time: the sittings on their records' dates, the members."""
+    sittings: list[object] = []
+    members: list[object] = []
+    for community, key in zip(communities, keys, strict=True):
+        days = sorted({d for k, d in zip(*dates, strict=True) if k == key}) if key >= 0 else []
+        hits = [found[(community, d)] for d in days if (community, d) in found]  # type: ignore[index]
+        sittings.append(
+            [{"panel_date": f.day, "members": f.members, "roles": f.roles} for f in hits] or None  # type: ignore[attr-defined]
+        )
+        members.append(
+            [{"panel_date": f.day, "name": n, "role": r} for f in hits for n, r in f.names]  # type: ignore[attr-defined]
+            or None
+        )
+    return sittings, members
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_roster_lookups_for_a_whole_block_match_one_resident_at_a_time(seed: int) -> None:
+    import numpy as np
+
+    from secure_exchange.pseudonym import split
+
+    rng = np.random.default_rng(seed)
+    names = ["甲村", "乙村", "丙社区", "丁村"]
+    rows = []
+    for _ in range(int(rng.integers(0, 25))):
+        day = date(2022, 6, int(rng.integers(1, 6)))
+        rows.append((names[int(rng.integers(0, 3))], day, f"成员{int(rng.integers(0, 9))}"))
+    panel = pa.table(
+        {
+            "community": pa.array([r[0] for r in rows], pa.string()),
+            "panel_date": pa.array([r[1] for r in rows], pa.date32()),
+            "name": pa.array([r[2] for r in rows], pa.string()),
+            "role": pa.array(["党员"] * len(rows), pa.string()),
+        }
+    )
+    found = split._sittings(panel)
+    roster = split._Roster.of(found)
+    record_keys = np.sort(rng.integers(-1, 30, int(rng.integers(0, 120)))).astype(np.int64)
+    epoch = date(1970, 1, 1).toordinal()
+    record_days = (
+        rng.integers(date(2022, 6, 1).toordinal(), date(2022, 6, 7).toordinal(), len(record_keys))
+        - epoch
+    )
+    record_days[rng.random(len(record_days)) < 0.1] = -1
+    dates = (record_keys, record_days.astype(np.int32))
+    count = int(rng.integers(0, 40))
+    keys = rng.integers(-1, 32, count).astype(np.int64)
+    communities = [None if rng.random() < 0.1 else names[int(rng.integers(0, 4))] for _ in keys]
+    sittings, members = roster.lists(pa.array(communities, pa.string()), keys, dates)
+    expected = _lists_by_hand(
+        found, communities, keys.tolist(), (record_keys.tolist(), dates[1].tolist())
+    )
+    assert sittings.to_pylist() == expected[0]
+    assert members.to_pylist() == expected[1]
+    assert sittings.type == pkg.SITTINGS_TYPE
+    assert members.type == pkg.MEMBERS_TYPE

@@ -201,3 +201,59 @@ def test_reader_holds_the_record_to_the_group_and_the_limit(
         pkg.verify(forged, [parties.agreement], now=NOW)
     assert caught.value.check == "scope"
     assert caught.value.key == key
+
+
+def test_list_columns_count_alike_by_item_ids_and_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list column's rows grouped by the ids of their items (fast) fall in the classes
+    the text of each value gives (the exact, slow way), over batches, slices, null lists,
+    empty lists, null items and null fields."""
+    import random
+
+    from secure_exchange.pseudonym import risk as risk_module
+
+    rng = random.Random(5)  # noqa: S311 (test data, not a secret)
+    days = [date(2022, 6, d) for d in (1, 2, 3)]
+
+    def item() -> dict[str, object] | None:
+        if rng.random() < 0.05:
+            return None
+        return {
+            "panel_date": rng.choice([*days, None]),
+            "members": rng.choice([5, 6, None]),
+            "roles": rng.choice(["支书/主任、农商银行人员", "党员", None]),
+        }
+
+    def sittings() -> list[object] | None:
+        roll = rng.random()
+        if roll < 0.1:
+            return None
+        return [item() for _ in range(0 if roll < 0.2 else rng.randint(1, 3))]
+
+    kind = pa.list_(
+        pa.struct([("panel_date", pa.date32()), ("members", pa.int32()), ("roles", pa.string())])
+    )
+    batches = []
+    for _ in range(4):
+        rows = rng.randint(0, 300)
+        table = pa.table(
+            {
+                "community": pa.array([rng.choice("甲乙") for _ in range(rows)], pa.string()),
+                "panel_sittings": pa.array([sittings() for _ in range(rows)], kind),
+                "codes": pa.array(
+                    [rng.choice([None, [], ["B1"], ["B1", "D2"]]) for _ in range(rows)],
+                    pa.list_(pa.string()),
+                ),
+            }
+        )
+        batches.append(table.slice(rng.randint(0, 5)) if rows > 10 else table)
+
+    def measured() -> GroupRisk:
+        meter = RiskMeter(["community", "panel_sittings", "codes"])
+        for table in batches:
+            meter.add(table)
+        return meter.result()
+
+    fast = measured()
+    monkeypatch.setattr(risk_module, "_item_ids", lambda *args: None)
+    assert measured() == fast
+    assert 0 < fast.unique < fast.rows

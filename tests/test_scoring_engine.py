@@ -632,3 +632,40 @@ def test_expected_decisions_from_each_sample_format(sample: str, tmp_path: Path)
         assert mine["subject"] == row["masked_id"]
         for key in DECISION_KEYS:
             assert mine[key] == row[key], (sample, row["source_row"], key)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_panel_text_is_each_sitting_written_out_and_joined(seed: int) -> None:
+    """The decisions' ``panel`` column, built by Arrow for a whole table, reads as each
+    subject's sittings written one at a time: ``<date> <members> <roles>`` joined by "; "
+    (a missing field as None, no sittings as empty), over chunks and slices."""
+    import random
+    from datetime import date as day
+
+    from scoring.engine import _panel_text
+    from secure_exchange.package import SITTINGS_TYPE
+
+    rng = random.Random(seed)  # noqa: S311 (test data, not a secret)
+
+    def sitting() -> dict[str, object]:
+        return {
+            "panel_date": rng.choice([day(2022, 6, 28), day(2022, 7, 1), None]),
+            "members": rng.choice([5, 7, None]),
+            "roles": rng.choice(["支书/主任、农商银行人员", "", None]),
+        }
+
+    rows = [
+        None if rng.random() < 0.2 else [sitting() for _ in range(rng.randint(0, 3))]
+        for _ in range(rng.randint(5, 60))
+    ]
+    whole = pa.array(rows, SITTINGS_TYPE)
+    for column in (
+        pa.chunked_array([whole]),
+        pa.chunked_array([whole.slice(3)]),
+        pa.chunked_array([whole.slice(0, 2), whole.slice(2)]),
+    ):
+        expected = [
+            "; ".join(f"{s['panel_date']} {s['members']} {s['roles']}" for s in row or ())
+            for row in column.to_pylist()
+        ]
+        assert _panel_text(column).to_pylist() == expected

@@ -401,14 +401,18 @@ def _table(scoring: pa.Table, policy: Policy, as_of: date, cols: _Columns) -> pa
 
 
 def _panel_text(sittings: pa.ChunkedArray) -> pa.Array:
-    """Each subject's sittings as ``"<date> <members> <roles>"`` joined by ``"; "``."""
-    return pa.array(
-        [
-            "; ".join(f"{s['panel_date']} {s['members']} {s['roles']}" for s in row or ())
-            for row in sittings.to_pylist()
-        ],
-        pa.string(),
-    )
+    """Each subject's sittings as ``"<date> <members> <roles>"`` joined by ``"; "`` (a
+    missing field as ``None``; no sittings: empty), built by Arrow for all rows at once."""
+    array = sittings.combine_chunks()
+    items = array.values
+    parts = dict(zip([f.name for f in items.type], items.flatten(), strict=True))
+    text = [
+        pc.fill_null(pc.cast(parts[name], pa.string()), "None")
+        for name in ("panel_date", "members", "roles")
+    ]
+    each = pc.binary_join_element_wise(*text, " ")
+    lists = pa.ListArray.from_arrays(array.offsets, each, mask=array.is_null())
+    return pc.fill_null(pc.binary_join(lists, "; "), "")
 
 
 def _int32(values: IntArray, mask: BoolArray | None = None) -> pa.Array:

@@ -31,6 +31,7 @@ class RiskMeter:
         self.columns = tuple(columns)
         self._classes: Counter[bytes] = Counter()
         self._codes: list[dict[Hashable, int]] = [{} for _ in self.columns]
+        self._elements: dict[str, dict[Hashable, int]] = {}  # a list column's items' ids
         self._rows = 0
         self._lock = threading.Lock()
 
@@ -46,7 +47,7 @@ class RiskMeter:
             return
         names = list(self.columns)
         counted = (
-            _flat(table.select(names))
+            self._flat(table.select(names))
             .group_by(names, use_threads=False)  # the caller's worker: no hand-offs
             .aggregate([([], "count_all")])
             if names
@@ -70,15 +71,74 @@ class RiskMeter:
             min(sizes) if sizes else 0,
         )
 
+    def _flat(self, table: pa.Table) -> pa.Table:
+        """``table`` with each nested column (a list of sittings, say) as a value rows can
+        be grouped by: two rows fall in one class only when their values are equal.
 
-def _flat(table: pa.Table) -> pa.Table:
-    """``table`` with each nested column (a list of sittings, say) as the text of its values,
-    so that rows group by it: two rows fall in one class only when the values are equal."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_nested(field.type):
-            text = pa.array([None if v is None else repr(v) for v in table.column(i).to_pylist()])
-            table = table.set_column(i, field.name, text.cast(pa.string()))
-    return table
+        A list of flat items (structs of plain fields, or plain values) becomes the ids of
+        its items in order, as bytes (an item's id is the same in every batch); any other
+        nesting, the text of each value (a Python object per row: slow, but exact)."""
+        for i, field in enumerate(table.schema):
+            if not pa.types.is_nested(field.type):
+                continue
+            with self._lock:
+                known = self._elements.setdefault(field.name, {})
+            column = _item_ids(table.column(i), known, self._lock)
+            if column is None:
+                values = table.column(i).to_pylist()
+                column = pa.array([None if v is None else repr(v) for v in values], pa.string())
+            table = table.set_column(i, field.name, column)
+        return table
+
+
+def _item_ids(
+    column: pa.ChunkedArray, known: dict[Hashable, int], lock: threading.Lock
+) -> pa.Array | None:
+    """Per row of a list column, the ids of its items in order (4 bytes each; null stays
+    null, an empty list is empty), ``known`` mapping each distinct item to its id; ``None``
+    if the items are not flat (structs of plain fields, or plain values)."""
+    array = column.combine_chunks()
+    if not pa.types.is_list(array.type):
+        return None
+    kind = array.type.value_type
+    plain = [kind] if not pa.types.is_struct(kind) else [f.type for f in kind]
+    if any(pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in plain):
+        return None
+    offsets = np.asarray(array.offsets.to_numpy(), dtype=np.int64)
+    first, last = int(offsets[0]), int(offsets[-1])
+    items = array.values.slice(first, last - first)
+    fields = items.flatten() if pa.types.is_struct(kind) else [items]  # slice applied
+    codes, dictionaries = [], []
+    if pa.types.is_struct(kind):  # a null item is not an item of null fields
+        codes.append(np.asarray(items.is_valid().to_numpy(zero_copy_only=False), np.int64))
+        dictionaries.append([False, True])
+    for values in fields:
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        codes.append(np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64))
+        dictionaries.append(encoded.dictionary.to_pylist())
+    sizes = [max(len(d), 1) for d in dictionaries]
+    if float(np.prod(sizes, dtype=np.float64)) < 2.0**62:  # the codes packed in one integer
+        packed = np.zeros(len(items), np.int64)
+        for code, size in zip(codes, sizes, strict=True):
+            packed = packed * size + code
+        unique, inverse = np.unique(packed, return_inverse=True)
+        distinct = np.zeros((len(unique), len(codes)), np.int64)
+        for j in range(len(codes) - 1, -1, -1):
+            unique, distinct[:, j] = np.divmod(unique, sizes[j])
+    else:
+        stacked = np.stack(codes, axis=1) if len(items) else np.zeros((0, len(codes)), np.int64)
+        distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    keys = [
+        tuple(d[c] for d, c in zip(dictionaries, row, strict=True)) for row in distinct.tolist()
+    ]
+    with lock:
+        ids = np.array([known.setdefault(k, len(known)) for k in keys], dtype=np.int32)
+    data = ids[inverse.reshape(-1)] if len(items) else np.zeros(0, np.int32)
+    ends = ((offsets - first) * 4).astype(np.int32)
+    flat = pa.Array.from_buffers(
+        pa.binary(), len(array), [None, pa.py_buffer(ends.tobytes()), pa.py_buffer(data.tobytes())]
+    )
+    return pc.if_else(array.is_valid(), flat, pa.scalar(None, pa.binary()))
 
 
 def _batch_classes(

@@ -67,6 +67,115 @@ def _sittings(panel: pa.Table) -> dict[tuple[str, int], _Sitting]:
     return found
 
 
+_DAY_BIAS = 1 << 31  # days since 1970 as an unsigned 32-bit field of a 64-bit key
+
+
+def _packed(high: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """One int64 per (``high``, day), ordered as the pairs are."""
+    return (high.astype(np.int64) << 32) | (days.astype(np.int64) + _DAY_BIAS)
+
+
+@dataclass(frozen=True)
+class _Roster:
+    """The roster's sittings as Arrow rows for whole blocks at a time: ``keys`` (sorted)
+    are (community's place in ``communities``, day) packed, ``sittings`` the scoring
+    struct of each, ``members`` every sitting's members one after the other (sitting
+    ``i``'s from ``starts[i]``, ``counts[i]`` of them)."""
+
+    communities: pa.Array
+    keys: np.ndarray
+    sittings: pa.StructArray
+    members: pa.StructArray
+    starts: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, found: Mapping[tuple[str, int], _Sitting]) -> _Roster:
+        """The roster of the sittings ``found`` (``_sittings``)."""
+        names = sorted({community for community, _ in found})
+        place = {community: i for i, community in enumerate(names)}
+        items = sorted(found.items(), key=lambda item: (place[item[0][0]], item[0][1]))
+        keys = _packed(
+            np.array([place[c] for (c, _), _ in items], dtype=np.int64),
+            np.array([day for (_, day), _ in items], dtype=np.int64),
+        )
+        sittings = [{"panel_date": f.day, "members": f.members, "roles": f.roles} for _, f in items]
+        members = [
+            {"panel_date": f.day, "name": name, "role": role}
+            for _, f in items
+            for name, role in f.names
+        ]
+        counts = np.array([len(f.names) for _, f in items], dtype=np.int64)
+        return cls(
+            pa.array(names, pa.string()),
+            keys,
+            pa.array(sittings, SITTINGS_TYPE.value_type),
+            pa.array(members, MEMBERS_TYPE.value_type),
+            np.cumsum(counts) - counts,
+            counts,
+        )
+
+    def lists(
+        self, community: pa.ChunkedArray | pa.Array, keys: np.ndarray, dates: _DateIndex
+    ) -> tuple[pa.Array, pa.Array]:
+        """Per resident (``community``, ID ``keys``), the sittings on the dates of their
+        evaluation records (``dates``: every record's key and day, by key), day by day,
+        and the members of those sittings; null where there are none."""
+        count = len(keys)
+        date_keys, days = dates
+        place = np.asarray(
+            pc.fill_null(pc.index_in(community, value_set=self.communities), -1).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=np.int64,
+        )
+        by_key = np.argsort(keys)  # sorted needles: the binary searches stay cache-warm
+        ordered = keys[by_key]
+        low, counts = np.empty(count, np.int64), np.empty(count, np.int64)
+        low[by_key] = np.searchsorted(date_keys, ordered, side="left")
+        counts[by_key] = np.searchsorted(date_keys, ordered, side="right")
+        counts -= low
+        counts[(keys < 0) | (place < 0)] = 0  # no ID, or a community the roster never sat in
+        owner = np.repeat(np.arange(count), counts)
+        picks = _ranges(low, counts)
+        wanted = _packed(place[owner], days[picks])
+        at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
+        hit = self.keys[at] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
+        owner, sitting = owner[hit], at[hit]
+        # each resident's sittings once, by day (a day may hold several of their records)
+        both = _packed(owner, days[picks][hit])
+        order = np.argsort(both, kind="stable")
+        both, owner, sitting = both[order], owner[order], sitting[order]
+        first = np.ones(len(both), dtype=bool)
+        first[1:] = both[1:] != both[:-1]
+        owner, sitting = owner[first], sitting[first]
+        per = np.bincount(owner, minlength=count)
+        listed = _list(per, self.sittings.take(pa.array(sitting, pa.int64())), SITTINGS_TYPE)
+        sizes = self.counts[sitting]
+        names = self.members.take(pa.array(_ranges(self.starts[sitting], sizes), pa.int64()))
+        per_member = np.bincount(owner, weights=sizes, minlength=count).astype(np.int64)
+        return listed, _list(per_member, names, MEMBERS_TYPE)
+
+
+_DateIndex = tuple[np.ndarray, np.ndarray]
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[i] … starts[i] + counts[i] - 1`` for each ``i``, one after the other."""
+    counts = counts.astype(np.int64)
+    total = int(counts.sum())
+    return np.repeat(starts.astype(np.int64) - (np.cumsum(counts) - counts), counts) + np.arange(
+        total, dtype=np.int64
+    )
+
+
+def _list(per: np.ndarray, values: pa.Array, kind: pa.DataType) -> pa.Array:
+    """A list per row of ``per`` items each from ``values`` (null where none)."""
+    offsets = np.zeros(len(per) + 1, dtype=np.int32)
+    np.cumsum(per, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values, type=kind, mask=pa.array(per == 0))
+
+
 @dataclass(frozen=True)
 class Pseudonymised:
     """The column groups and the Annex 3 categories each carries."""
@@ -123,6 +232,7 @@ class Splitter:
         self._with_members = "name" in self.profile.columns("panel", "identity")
         if not (self._with_sittings or self._with_members):
             self._sittings = None
+        self._roster = None if self._sittings is None else _Roster.of(self._sittings)
         self._notes: list[pa.Table] = []
         self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
         self._date_index: tuple[np.ndarray, np.ndarray] | None = None
@@ -244,25 +354,10 @@ class Splitter:
 
     def _panel_of(self, table: pa.Table, keys: np.ndarray) -> tuple[pa.Array, pa.Array]:
         """Per resident, the roster's sittings on the dates of their evaluation records."""
-        sittings: list[list[dict[str, object]] | None] = []
-        members: list[list[dict[str, object]] | None] = []
-        date_keys, days = self._date_index or (np.zeros(0, np.int64), np.zeros(0, np.int32))
-        left = np.searchsorted(date_keys, keys, side="left")
-        right = np.searchsorted(date_keys, keys, side="right")
-        communities = table.column("community").to_pylist() if len(keys) else []
-        index = self._sittings or {}
-        for i, community in enumerate(communities):
-            wanted = sorted(set(days[left[i] : right[i]].tolist())) if keys[i] >= 0 else []
-            found = [index[(community, d)] for d in wanted if (community, d) in index]
-            sittings.append(
-                [{"panel_date": f.day, "members": f.members, "roles": f.roles} for f in found]
-                or None
-            )
-            members.append(
-                [{"panel_date": f.day, "name": n, "role": r} for f in found for n, r in f.names]
-                or None
-            )
-        return pa.array(sittings, SITTINGS_TYPE), pa.array(members, MEMBERS_TYPE)
+        if self._roster is None:
+            raise ValueError("no roster to look the sittings up in")
+        dates = self._date_index or (np.zeros(0, np.int64), np.zeros(0, np.int32))
+        return self._roster.lists(table.column("community"), keys, dates)
 
     def _notes_of(self, keys: np.ndarray) -> pa.Array:
         """Per resident, the panel's notes about them (only records with a note)."""
