@@ -8,6 +8,7 @@ import os
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -270,3 +271,20 @@ def test_outside_level_counts_add_up_over_buckets_in_policy_order() -> None:
     assert (outcome.warnings, outcome.warning_keys) == expected
     assert outcome.warning_keys.count("score.level.outside") == 2
     assert outcome.summary.subjects == 0
+
+
+def test_packages_with_the_rosters_sittings_are_scored_in_half_buckets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from secure_exchange.package.manifest import SchemaField
+
+    def package(*names: str) -> VerifiedPackage:
+        fields = tuple(SchemaField(n, "string", True) for n in names)
+        group = SimpleNamespace(name="scoring", schema=fields)
+        return cast(VerifiedPackage, SimpleNamespace(manifest=SimpleNamespace(groups=(group,))))
+
+    monkeypatch.setattr(bucketed, "BUCKET_SUBJECTS", 10)
+    assert bucketed.bucket_subjects(package("subject", "community")) == 10
+    assert bucketed.bucket_subjects(package("subject", "panel_sittings")) == 5

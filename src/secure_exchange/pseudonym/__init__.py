@@ -7,12 +7,13 @@ pseudonymisation-v1.md), measuring each group's re-identification risk (``GroupR
 
 from secure_exchange.pseudonym.profile import GROUPS, ColumnRule, Profile, load_profile
 from secure_exchange.pseudonym.risk import RiskMeter
-from secure_exchange.pseudonym.split import Pseudonymised, Splitter, pseudonymise
+from secure_exchange.pseudonym.split import Kept, Pseudonymised, Splitter, pseudonymise
 from secure_exchange.pseudonym.tokens import Token, token_key, tokens
 
 __all__ = [
     "GROUPS",
     "ColumnRule",
+    "Kept",
     "Profile",
     "Pseudonymised",
     "RiskMeter",

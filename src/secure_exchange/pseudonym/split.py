@@ -28,7 +28,7 @@ from secure_exchange.pseudonym.profile import GROUPS, Profile, load_profile
 from secure_exchange.pseudonym.risk import RiskMeter
 from secure_exchange.pseudonym.tokens import tokens
 
-__all__ = ["Pseudonymised", "Splitter", "pseudonymise"]
+__all__ = ["Kept", "Pseudonymised", "Splitter", "pseudonymise"]
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,7 @@ class Splitter:
             self._sittings = None
         self._roster = None if self._sittings is None else _Roster.of(self._sittings)
         self._notes: list[pa.Table] = []
+        self._dates: list[_DateIndex] = []  # each evaluation record's ID key and day
         self._note_index: tuple[np.ndarray, pa.StructArray] | None = None
         self._date_index: tuple[np.ndarray, np.ndarray] | None = None
         self._carrying: dict[str, set[str]] = {g: set() for g in GROUPS}
@@ -265,23 +266,29 @@ class Splitter:
 
     def split_evaluations(
         self, table: pa.Table, keys: np.ndarray | None = None
-    ) -> tuple[pa.Table, pa.Table | None]:
-        """The ``evaluations`` group of a block and its notes, keeping nothing but which
-        categories carry data (so blocks may be split in parallel); hand the notes to
-        ``keep`` in ledger order."""
+    ) -> tuple[pa.Table, Kept]:
+        """The ``evaluations`` group of a block and what the residents need of it (the
+        panel's notes; each record's ID key and date, for the roster's sittings), keeping
+        nothing but which categories carry data (so blocks may be split in parallel); hand
+        the second to ``keep`` in ledger order."""
         self.note_categories("evaluations", table)
-        notes = None
+        kept = Kept(None, None)
         if self._with_notes or self._sittings is not None:
             keys = id_keys(table.column("id_number")) if keys is None else keys
-            notes = _notes_table(table, keys, every=self._sittings is not None)
-        return self._split_evaluations(table), notes
+            kept = Kept(
+                _notes_table(table, keys) if self._with_notes else None,
+                _record_dates(table, keys) if self._sittings is not None else None,
+            )
+        return self._split_evaluations(table), kept
 
-    def keep(self, notes: pa.Table | None) -> None:
-        """Keep a block's notes (from ``split_evaluations``)."""
+    def keep(self, kept: Kept) -> None:
+        """Keep what a block of evaluations gives the residents (``split_evaluations``)."""
         if self._note_index is not None:
             raise ValueError("every evaluations block must come before the residents")
-        if notes is not None and notes.num_rows:
-            self._notes.append(notes)
+        if kept.notes is not None and kept.notes.num_rows:
+            self._notes.append(kept.notes)
+        if kept.dates is not None and len(kept.dates[0]):
+            self._dates.append(kept.dates)
 
     def note_categories(self, name: str, table: pa.Table) -> None:
         """Record which categories ``table`` (a block of ``name``) carries data for."""
@@ -305,9 +312,9 @@ class Splitter:
         self.note_categories("residents", table)
         with self._lock:
             if self._note_index is None:
-                self._date_index = _date_index(self._notes)
+                self._date_index = _date_index(self._dates)
                 self._note_index = _note_index(self._notes)
-                self._notes = []
+                self._notes, self._dates = [], []
         return self._split_residents(
             table, id_keys(table.column("id_number")) if keys is None else keys
         )
@@ -379,30 +386,45 @@ class Splitter:
         )
 
 
-def _notes_table(table: pa.Table, keys: np.ndarray, *, every: bool = False) -> pa.Table | None:
-    """The records of a block of evaluations that have a note (``every``: all records, for
-    the roster's sittings), with their ID keys."""
+@dataclass(frozen=True)
+class Kept:
+    """What a block of evaluations gives the residents' rows: the records that have a
+    note, with their ID keys (``notes``), and every record's ID key and panel date as days
+    since 1970 (``dates``, for the roster's sittings); each ``None`` when not needed."""
+
+    notes: pa.Table | None
+    dates: _DateIndex | None
+
+
+def _notes_table(table: pa.Table, keys: np.ndarray) -> pa.Table | None:
+    """The records of a block of evaluations that have a note, with their ID keys."""
     note = table.column("note")
     has_note = np.asarray(
         pc.fill_null(pc.not_equal(pc.binary_length(note), 0), False).to_numpy(zero_copy_only=False)
     )
-    kept = (np.ones(len(keys), dtype=bool) if every else has_note) & (keys >= 0)
+    kept = has_note & (keys >= 0)
     if not kept.any():
         return None
     picked = table.select(["code", "panel_date", "note"]).filter(pa.array(kept))
     return picked.append_column("_key", pa.array(keys[kept]))
 
 
-def _date_index(notes: list[pa.Table]) -> tuple[np.ndarray, np.ndarray]:
-    """Every kept record's (ID key, panel date as days since 1970), ordered by key."""
-    if not notes:
-        return np.zeros(0, np.int64), np.zeros(0, np.int32)
-    table = pa.concat_tables(notes)
-    keys = np.asarray(table.column("_key").to_numpy())
+def _record_dates(table: pa.Table, keys: np.ndarray) -> _DateIndex:
+    """Each record's ID key and panel date (days since 1970, -1 if none), valid IDs only."""
     days = pc.fill_null(pc.cast(table.column("panel_date"), pa.int32()), -1)
-    values = np.asarray(days.to_numpy())
+    valid = keys >= 0
+    return keys[valid], np.asarray(days.to_numpy(zero_copy_only=False), np.int32)[valid]
+
+
+def _date_index(dates: list[_DateIndex]) -> _DateIndex:
+    """Every kept record's (ID key, panel date as days since 1970), ordered by key."""
+    if not dates:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    keys = np.concatenate([k for k, _ in dates])
     order = np.argsort(keys, kind="stable")
-    return keys[order], values[order]
+    keys = keys[order]
+    days = np.concatenate([d for _, d in dates])[order]
+    return keys, days
 
 
 def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
@@ -412,9 +434,7 @@ def _note_index(notes: list[pa.Table]) -> tuple[np.ndarray, pa.StructArray]:
             [pa.array([], f.type) for f in NOTES_TYPE.value_type],
             fields=list(NOTES_TYPE.value_type),
         )
-    table = pa.concat_tables(notes).combine_chunks()
-    note = table.column("note")
-    table = table.filter(pc.fill_null(pc.not_equal(pc.binary_length(note), 0), False))
+    table = pa.concat_tables(notes).combine_chunks()  # records with a note only
     keys = np.asarray(table.column("_key").to_numpy())
     order = np.argsort(keys, kind="stable")
     values = pa.StructArray.from_arrays(

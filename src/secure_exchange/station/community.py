@@ -36,7 +36,7 @@ from secure_exchange.package import (
     open_group_batches,
     read_manifest_unverified,
 )
-from secure_exchange.pseudonym import Splitter, token_key
+from secure_exchange.pseudonym import Kept, Splitter, token_key
 from secure_exchange.reports import (
     EXCEL_ROWS,
     Notice,
@@ -213,8 +213,8 @@ def _split_blocks(
     """
     for block in scan.blocks(EVALUATIONS, _split_evaluations(splitter)):
         if scan.clean and block.derived is not None:
-            batch, notes = cast("tuple[pa.Table, pa.Table | None]", block.derived)
-            splitter.keep(notes)
+            batch, kept = cast("tuple[pa.Table, Kept]", block.derived)
+            splitter.keep(kept)
             yield "evaluations", batch
     for block in scan.blocks(RESIDENTS, _split_residents(splitter)):
         if scan.clean and block.derived is not None:
