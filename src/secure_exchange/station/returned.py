@@ -20,7 +20,10 @@ from secure_exchange import pseudonym  # its ``tokens`` shares a name with a mod
 
 __all__ = ["CHUNK_ROWS", "Residents", "ResultsJoin", "id_text", "token_words"]
 
-CHUNK_ROWS = 1 << 20  # ledger rows per output chunk (a Parquet row group's default size)
+# Ledger rows per output chunk (a Parquet row group of the results): each chunk is built,
+# made inert for spreadsheets and written while the whole join is held, so it is what the
+# peak moves with (10M residents: 1,794 MiB with chunks of 1M rows).
+CHUNK_ROWS = 1 << 19
 
 _HEX = np.full(256, 0xFF, dtype=np.uint8)
 _HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
@@ -246,7 +249,9 @@ class ResultsJoin:
         first = np.zeros(len(at), bool)
         first[np.unique(at, return_index=True)[1]] = True
         first &= ~self.filled[at]
-        body = batch.select(self.schema.names).take(pa.array(known, pa.int64()))
+        body = batch.select(self.schema.names)
+        if len(known) < batch.num_rows:  # no copy of the batch when every decision is known
+            body = body.take(pa.array(known, pa.int64()))
         if not first.all():
             self._repeats.append((at[~first], body.filter(pa.array(~first))))
             body, at = body.filter(pa.array(first)), at[first]
