@@ -475,6 +475,12 @@ def best(runs: dict[str, list[float]], name: str, seconds: float) -> float:
     return min(runs[name])
 
 
+def marginal(runs: dict[str, list[float]], name: str, per: float) -> float:
+    """What the large ledger costs over the small one in the best runs of ``name``, per
+    1M residents."""
+    return (min(runs[f"{name} large"]) - min(runs[f"{name} small"])) * per
+
+
 def measure(args: argparse.Namespace, root: Path) -> None:
     """Every row (or ``--only`` one of them) in ``root``; each pair taking turns, best of
     ``--repeat`` (the machine is shared: load moves both sides alike)."""
@@ -509,8 +515,8 @@ def measure(args: argparse.Namespace, root: Path) -> None:
                 done, packages[size] = fast.seal(source, f"{size}{i}")
                 best(runs, f"seal {size}", done.seconds)
                 best(runs, f"stock seal {size}", stock.seal(source, f"{size}{i}"))
-        ours = (min(runs["seal large"]) - min(runs["seal small"])) * per
-        base = (min(runs["stock seal large"]) - min(runs["stock seal small"])) * per
+        ours = marginal(runs, "seal", per)
+        base = marginal(runs, "stock seal", per)
         rows.append(row("sx seal, marginal per 1M residents", ours, base, "stock", "<= 1.2"))
         if "score" in wanted:
             for package in packages.values():
@@ -519,8 +525,8 @@ def measure(args: argparse.Namespace, root: Path) -> None:
                 for size, package in packages.items():
                     best(runs, f"score {size}", fast.score(package, f"{size}{i}")[0].seconds)
                     best(runs, f"stock score {size}", stock.score(package, f"{size}{i}"))
-            ours = (min(runs["score large"]) - min(runs["score small"])) * per
-            base = (min(runs["stock score large"]) - min(runs["stock score small"])) * per
+            ours = marginal(runs, "score", per)
+            base = marginal(runs, "stock score", per)
             rows.append(row("sx score PACKAGE, marginal per 1M", ours, base, "stock", "<= 2"))
             # A second baseline, for context only: stock reading plus writing the very
             # decisions CSV sx wrote (pyarrow's CSV writer on the same table), since the
@@ -529,7 +535,7 @@ def measure(args: argparse.Namespace, root: Path) -> None:
                 for size in ("small", "large"):
                     written = csv_write_seconds(fast.root / f"decisions-{size}{i}.csv")
                     best(runs, f"csv write {size}", written)
-            wrote = (min(runs["csv write large"]) - min(runs["csv write small"])) * per
+            wrote = marginal(runs, "csv write", per)
             rows.append(
                 row(
                     "  the same beside stock + writing its CSV",
@@ -545,7 +551,7 @@ def measure(args: argparse.Namespace, root: Path) -> None:
                 for size, package in packages.items():
                     done = fast.score(package, f"{size}{i}", ".parquet")[0]
                     best(runs, f"score parquet {size}", done.seconds)
-            parquet = (min(runs["score parquet large"]) - min(runs["score parquet small"])) * per
+            parquet = marginal(runs, "score parquet", per)
             rows.append(
                 row("  sx score --out .parquet, marginal per 1M", parquet, base, "stock", "-")
             )
@@ -558,8 +564,8 @@ def measure(args: argparse.Namespace, root: Path) -> None:
             for size, source in rostered.items():
                 done, kept[size] = fast.seal(source, f"roster-{size}{i}")
                 best(runs, f"seal roster {size}", done.seconds)
-        ours = (min(runs["seal roster large"]) - min(runs["seal roster small"])) * per
-        plain = (min(runs["seal large"]) - min(runs["seal small"])) * per
+        ours = marginal(runs, "seal roster", per)
+        plain = marginal(runs, "seal", per)
         rows.append(row("  sx seal with a roster, marginal per 1M", ours, plain, "none", "-"))
         if "score" in wanted:
             for package in kept.values():
@@ -568,8 +574,8 @@ def measure(args: argparse.Namespace, root: Path) -> None:
                 for size, package in kept.items():
                     done = fast.score(package, f"roster-{size}{i}")[0]
                     best(runs, f"score roster {size}", done.seconds)
-            ours = (min(runs["score roster large"]) - min(runs["score roster small"])) * per
-            plain = (min(runs["score large"]) - min(runs["score small"])) * per
+            ours = marginal(runs, "score roster", per)
+            plain = marginal(runs, "score", per)
             rows.append(row("  sx score with a roster, marginal per 1M", ours, plain, "none", "-"))
     if "fixed" in wanted:
         rows.extend(fixed_costs(root, small))

@@ -31,6 +31,7 @@ from secure_exchange.ledger.schema import (
     column_label,
     mask_id,
 )
+from secure_exchange.ledger.spans import expand_ranges
 from secure_exchange.ledger.synthetic import write_csv_ledger
 from secure_exchange.ledger.template import write_template
 
@@ -56,6 +57,7 @@ __all__ = [
     "Sitting",
     "check_ledger",
     "column_label",
+    "expand_ranges",
     "id_keys",
     "load_ledger",
     "mask_id",

@@ -53,6 +53,7 @@ from secure_exchange.ledger.sheet import RawSheet
 from secure_exchange.ledger.source import LedgerSource
 from secure_exchange.ledger.spans import (
     duplicate_findings,
+    expand_ranges,
     orphan_findings,
     unmatched_findings,
     whole_ledger_findings,
@@ -195,12 +196,8 @@ class _EvaluationIndex:
         needles, rows = needles[by_key], rows[by_key]
         low = np.searchsorted(self.valid, needles, "left")
         counts = np.searchsorted(self.valid, needles, "right") - low
-        hit = counts > 0
-        low, counts, rows = low[hit], counts[hit], rows[hit]
-        total = int(counts.sum())
-        starts = np.repeat(low - (np.cumsum(counts) - counts), counts) + np.arange(total)
         skipped = len(self.order) - len(self.valid)  # the invalid keys come first
-        return self.order[starts + skipped], np.repeat(rows, counts)
+        return self.order[expand_ranges(low, counts) + skipped], np.repeat(rows, counts)
 
     def take(self, found: tuple[np.ndarray, np.ndarray], community: np.ndarray) -> None:
         """Note a resident block's matches (``find``), ``community`` its residents' own;

@@ -13,6 +13,7 @@ from secure_exchange.ledger.schema import EVALUATIONS, RESIDENTS, error, mask_id
 
 __all__ = [
     "duplicate_findings",
+    "expand_ranges",
     "key_to_id",
     "orphan_findings",
     "sorted_keys",
@@ -96,6 +97,15 @@ def unmatched_findings(keys: np.ndarray, rows: np.ndarray, unmatched: np.ndarray
         )
         for i in where.tolist()
     ]
+
+
+def expand_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[i]``, ``starts[i] + 1`` … (``counts[i]`` of them) for each ``i``, one run
+    after the other: the positions a sorted lookup's matches cover, say."""
+    counts = counts.astype(np.int64)
+    total = int(counts.sum())
+    firsts = starts.astype(np.int64) - (np.cumsum(counts) - counts)
+    return np.repeat(firsts, counts) + np.arange(total, dtype=np.int64)
 
 
 def sorted_keys(keys: np.ndarray) -> np.ndarray:

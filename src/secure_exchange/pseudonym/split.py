@@ -22,7 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import AgeWindow, age_facts
-from secure_exchange.ledger import EVALUATION_SCHEMA, PANEL_ROLES, RESIDENT_SCHEMA, id_keys
+from secure_exchange.ledger import (
+    EVALUATION_SCHEMA,
+    PANEL_ROLES,
+    RESIDENT_SCHEMA,
+    expand_ranges,
+    id_keys,
+)
 from secure_exchange.package import MEMBERS_TYPE, NOTES_TYPE, SITTINGS_TYPE, GroupRisk
 from secure_exchange.pseudonym.profile import GROUPS, Profile, load_profile
 from secure_exchange.pseudonym.risk import RiskMeter
@@ -137,13 +143,13 @@ class _Roster:
         counts -= low
         counts[(keys < 0) | (place < 0)] = 0  # no ID, or a community the roster never sat in
         owner = np.repeat(np.arange(count), counts)
-        picks = _ranges(low, counts)
-        wanted = _packed(place[owner], days[picks])
+        picked = days[expand_ranges(low, counts)]
+        wanted = _packed(place[owner], picked)
         at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
         hit = self.keys[at] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
         owner, sitting = owner[hit], at[hit]
         # each resident's sittings once, by day (a day may hold several of their records)
-        both = _packed(owner, days[picks][hit])
+        both = _packed(owner, picked[hit])
         order = np.argsort(both, kind="stable")
         both, owner, sitting = both[order], owner[order], sitting[order]
         first = np.ones(len(both), dtype=bool)
@@ -152,21 +158,12 @@ class _Roster:
         per = np.bincount(owner, minlength=count)
         listed = _list(per, self.sittings.take(pa.array(sitting, pa.int64())), SITTINGS_TYPE)
         sizes = self.counts[sitting]
-        names = self.members.take(pa.array(_ranges(self.starts[sitting], sizes), pa.int64()))
+        names = self.members.take(pa.array(expand_ranges(self.starts[sitting], sizes), pa.int64()))
         per_member = np.bincount(owner, weights=sizes, minlength=count).astype(np.int64)
         return listed, _list(per_member, names, MEMBERS_TYPE)
 
 
 _DateIndex = tuple[np.ndarray, np.ndarray]
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``starts[i] … starts[i] + counts[i] - 1`` for each ``i``, one after the other."""
-    counts = counts.astype(np.int64)
-    total = int(counts.sum())
-    return np.repeat(starts.astype(np.int64) - (np.cumsum(counts) - counts), counts) + np.arange(
-        total, dtype=np.int64
-    )
 
 
 def _list(per: np.ndarray, values: pa.Array, kind: pa.DataType) -> pa.Array:
@@ -377,7 +374,7 @@ class Splitter:
         counts = np.searchsorted(note_keys, keys, side="right") - left
         counts[keys < 0] = 0
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        picks = np.repeat(left - offsets[:-1], counts) + np.arange(offsets[-1])
+        picks = expand_ranges(left, counts)
         return pa.ListArray.from_arrays(
             pa.array(offsets),
             values.take(pa.array(picks, pa.int64())),
