@@ -23,8 +23,14 @@ from secure_exchange.cli import build_cli
 from secure_exchange.errors import SecureExchangeError
 from tests.support import NUMBER, Ready, World, make_ready, shared_path
 
-LEDGER = shared_path("samples", "ledger-sample.xlsx")
-LEDGER_CSV = shared_path("samples", "ledger-sample-utf8")
+
+def _ledger() -> Path:
+    """The shared sample workbook (the test is skipped, with its reason, without ../shared)."""
+    return shared_path("samples", "ledger-sample.xlsx")
+
+
+def _ledger_csv() -> Path:
+    return shared_path("samples", "ledger-sample-utf8")
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +93,8 @@ CASES = [
     Case(
         "score ledger",
         _community,
-        lambda r, o: ["score", str(LEDGER), "--as-of", "2022-07-01", "--out", str(o)],
-        lambda r: [LEDGER],
+        lambda r, o: ["score", str(_ledger()), "--as-of", "2022-07-01", "--out", str(o)],
+        lambda r: [_ledger()],
         ".csv",
         personal=True,
     ),
@@ -114,7 +120,7 @@ CASES = [
     Case(
         "results",
         _community,
-        lambda r, o: ["results", str(r.back), "--ledger", str(LEDGER_CSV), "--out", str(o)],
+        lambda r, o: ["results", str(r.back), "--ledger", str(_ledger_csv()), "--out", str(o)],
         lambda r: [r.back],
         ".csv",
         personal=True,
@@ -232,7 +238,7 @@ def test_seal_does_not_put_a_package_inside_its_ledger(ready: Ready, tmp_path: P
     ledger = tmp_path / "ledger"
     ledger.mkdir()
     for name in ("residents.csv", "evaluations.csv"):
-        (ledger / name).write_bytes((LEDGER_CSV / name).read_bytes())
+        (ledger / name).write_bytes((_ledger_csv() / name).read_bytes())
     w = ready.world
     result = w.sx(
         w.community, "seal", str(ledger), "--agreement", NUMBER, "--out", str(ledger), ok=False
